@@ -1,7 +1,8 @@
-"""pandas' DataFrame and Series as numpy arrays, the one place where tables become numbers
-(Tensor(df), the DataLoader, fit, the scaler and the metrics all come here). pandas is never
-imported: a table is anything with `to_numpy` and a `dtype` (a Series) or `dtypes` (a
-DataFrame), read by its columns' dtypes.
+"""pandas' and polars' DataFrames and Series as numpy arrays, the one place where tables become
+numbers (Tensor(df), the DataLoader, fit, the scaler and the metrics all come here). Neither
+library is imported: a table is anything with `to_numpy` and a `dtype` (a Series) or `dtypes`
+(a DataFrame), read by its columns' dtypes; a polars one (known by its type's module) is read
+by tables_polars.py, by the same rules, and its refusals say what to write in polars.
 
 numpy's own reading, `np.asarray(df)`, is what goes wrong: a table whose columns differ in type
 (an int column beside a bool one, as `pd.get_dummies` gives, or a nullable Int64) becomes an
@@ -29,9 +30,15 @@ import numpy as np
 
 
 def is_table(data: Any) -> bool:
-    """Whether `data` is a pandas DataFrame or Series (or anything shaped like one)."""
+    """Whether `data` is a pandas or polars DataFrame or Series (or anything shaped like one)."""
     return (not isinstance(data, np.ndarray) and hasattr(data, "to_numpy")
             and (hasattr(data, "dtypes") or hasattr(data, "dtype")))
+
+
+def is_polars(data: Any) -> bool:
+    """Whether `data` is a polars DataFrame or Series (it has no index: its rows are read, and
+    taken, by position, and its errors speak polars)."""
+    return type(data).__module__.partition(".")[0] == "polars"
 
 
 def _columns(data: Any) -> list[tuple[Any, Any, Any]]:
@@ -113,6 +120,9 @@ def table_array(where: str, data: Any, text: bool = False, of: str = "") -> np.n
     anything else is a TypeError that names it (as a column `of` the argument so named, "X")
     and says what to do, starting with `where`. `text=True` lets columns of text (class names,
     for the metrics) through as numpy reads them."""
+    if is_polars(data):
+        from .tables_polars import polars_array     # (here: it takes _named from this file)
+        return polars_array(where, data, text, of)
     columns = _columns(data)
     dtypes = []
     for name, dtype, column in columns:

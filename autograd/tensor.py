@@ -108,7 +108,7 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     else:
         if isinstance(data, Node):
             raise TypeError("Tensor: cannot make a Tensor from a Value; use Value.data")
-        if is_table(data):                  # a pandas DataFrame or Series: its numbers, in a
+        if is_table(data):                  # a pandas/polars DataFrame or Series: its numbers, in a
             data = table_array("Tensor", data)      # new array (a text column is named)
         from_torch = hasattr(data, "detach") and hasattr(data, "numpy")
         if from_torch:                      # a PyTorch tensor: its numbers (one that requires

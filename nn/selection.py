@@ -256,7 +256,7 @@ def _arrays(where: str, X: Any, y: Any) -> Any:
 
 
 def _labels(where: str, y: Any) -> np.ndarray:
-    """y as an ndarray; a pandas Series by its dtype (a nullable Int64 one as int64)."""
+    """y as an ndarray; a pandas or polars Series by its dtype (a nullable Int64 one as int64)."""
     return _table_numbers(where, "y", y, text=True) if is_table(y) else np.asarray(y)
 
 

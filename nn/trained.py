@@ -130,11 +130,11 @@ class TrainedModel(Module):
         self.hidden, self.activation = [int(h) for h in hidden], activation
 
     def _features_of(self, x: Any, where: str) -> Any:
-        """A pandas DataFrame's feature columns, by name, in the model's order (as `glassgrad
-        predict` reads a CSV file): the other columns (the target, an id) are left out, and a
-        DataFrame whose columns come in another order is not read by position. A Series that
-        is one row of such a DataFrame (df.iloc[0]: the column names are its index) is read
-        by name too."""
+        """A pandas or polars DataFrame's feature columns, by name, in the model's order (as
+        `glassgrad predict` reads a CSV file): the other columns (the target, an id) are left
+        out, and a DataFrame whose columns come in another order is not read by position. A
+        pandas Series that is one row of such a DataFrame (df.iloc[0]: the column names are its
+        index) is read by name too (polars has no such rows: df[0] is a DataFrame)."""
         if not is_table(x):
             return x
         if not hasattr(x, "columns"):       # a Series: a row of a frame, or a column of numbers
@@ -169,9 +169,9 @@ class TrainedModel(Module):
         NaN or infinity are refused (their outputs would be NaN, and the arg-max of NaN is the
         first class). Classes named by numbers ("0", "1", as a CSV's label column has them)
         come back as numbers, so that `model.predict(X) == y` compares with numeric labels
-        (strings would compare unequal to every one of them). A pandas DataFrame's feature
-        columns are read by name, whatever their order and whatever other columns it has (and
-        so are a row's, df.iloc[0], one sample)."""
+        (strings would compare unequal to every one of them). A pandas or polars DataFrame's
+        feature columns are read by name, whatever their order and whatever other columns it
+        has (and so are a pandas row's, df.iloc[0], one sample)."""
         where = f"{type(self).__name__}.predict"
         outputs = self(checked_arrays(where, self._features_of(X, where))[0]).numpy()
         if self.task == "classify":

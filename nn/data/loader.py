@@ -34,7 +34,7 @@ import numpy as np
 
 from autograd import Tensor, default_rng, get_default_dtype
 from autograd.random import chosen_generator, set_generator_state
-from autograd.tables import is_table, table_array
+from autograd.tables import is_polars, is_table, table_array
 
 from .collate import _collated, _converted
 from .dataset import Dataset, IterableDataset, Subset, _length, _position
@@ -86,34 +86,60 @@ def _samples_of(where: str, name: str, values: Any) -> np.ndarray:
 
 
 def _table_numbers(where: str, name: str, table: Any, text: bool = False) -> np.ndarray:
-    """A pandas DataFrame's or Series' numbers (autograd/tables.py: a column of text or dates
-    is named), NaN and infinity refused naming the columns that hold them and the rows by their
-    index labels: after a shuffle or a split, row 3 of the array is not the row labelled 3."""
+    """A pandas or polars DataFrame's or Series' numbers (autograd/tables.py: a column of text
+    or dates is named), NaN and infinity refused naming the columns that hold them and the rows
+    by their index labels (a polars table's, which has no index, by their positions): after a
+    shuffle or a split, row 3 of the array is not the row labelled 3."""
     arr = table_array(where, table, text=text, of=name)
     if arr.dtype.kind != "f" or np.isfinite(arr).all():
         return arr
     bad = ~np.isfinite(arr.reshape(len(arr), -1))
-    frame = hasattr(table, "columns")
     what = "NaN" if np.isnan(arr).any() else "infinity"
     rows = np.flatnonzero(bad.any(axis=1))
-    labels = ", ".join(map(str, table.index[rows[:5]])) + (", ..." if len(rows) > 5 else "")
-    if frame:
-        columns = [c for c, b in zip(table.columns, bad.any(axis=0)) if b]
-        where_ = (f" in column{'s' if len(columns) > 1 else ''} "
-                  f"{', '.join(map(repr, columns[:5]))}{', ...' if len(columns) > 5 else ''}")
-        fill = f"df[{columns[0]!r}].fillna(df[{columns[0]!r}].median())"
-    else:
-        ref = "s" if table.name is None else f"df[{table.name!r}]"
-        where_, fill = "", f"{ref}.fillna({ref}.median())"
-    rows_ = f"row{'s' if len(rows) > 1 else ''} with index {labels}"
+    columns = ([c for c, b in zip(table.columns, bad.any(axis=0)) if b]
+               if hasattr(table, "columns") else [])
+    where_ = (f" in column{'s' if len(columns) > 1 else ''} "
+              f"{', '.join(map(repr, columns[:5]))}{', ...' if len(columns) > 5 else ''}"
+              if columns else "")
+    polars = is_polars(table)
+    shown = rows[:5] if polars else table.index[rows[:5]]
+    labels = ", ".join(map(str, shown)) + (", ..." if len(rows) > 5 else "")
+    s = "s" if len(rows) > 1 else ""
+    rows_ = f"row{s} at position{s} {labels}" if polars else f"row{s} with index {labels}"
+    advice = (_polars_advice if polars else _pandas_advice)(name, table, columns, what)
+    raise ValueError(f"{where}: {name} contains {what}{where_} ({len(rows)} {rows_}); {advice}")
+
+
+def _pandas_advice(name: str, table: Any, columns: list, what: str) -> str:
+    """What to do about NaN (`what`) or infinity in pandas' `table`, given as `name` (X or y)
+    and held in `columns` (a Series': none)."""
     if name == "y":             # a label or target filled in would be made up: the rows go
         keep = "y.notna()" if what == "NaN" else "np.isfinite(y)"
-        advice = f"drop those rows from X and y alike (keep = {keep}; X, y = X[keep], y[keep])"
-    else:
-        advice = f"fill it ({fill}) or drop those rows (.dropna()) first"
-        if what == "infinity":  # (fillna and dropna see NaN only)
-            advice = "make it NaN (.replace([np.inf, -np.inf], np.nan)), then " + advice
-    raise ValueError(f"{where}: {name} contains {what}{where_} ({len(rows)} {rows_}); {advice}")
+        return f"drop those rows from X and y alike (keep = {keep}; X, y = X[keep], y[keep])"
+    ref = f"df[{columns[0]!r}]" if columns else \
+        "s" if table.name is None else f"df[{table.name!r}]"
+    advice = f"fill it ({ref}.fillna({ref}.median())) or drop those rows (.dropna()) first"
+    if what == "infinity":      # (fillna and dropna see NaN only)
+        advice = "make it NaN (.replace([np.inf, -np.inf], np.nan)), then " + advice
+    return advice
+
+
+def _polars_advice(name: str, table: Any, columns: list, what: str) -> str:
+    """_pandas_advice in polars' words, where a missing value is a null (table_array made it
+    NaN) and NaN is a float apart, which fill_null and drop_nulls leave alone."""
+    series = [table[c] for c in columns] if columns else [table]
+    nan = what == "NaN" and any(s.dtype.is_float() and s.is_nan().any() for s in series)
+    if name == "y":             # a label or target filled in would be made up: the rows go
+        keep = "y.is_not_null()" if what == "NaN" and not nan else "y.is_finite()"
+        return (f"drop those rows from X and y alike (keep = {keep}; X, y = X.filter(keep), "
+                f"y.filter(keep))")
+    ref = f"df[{columns[0]!r}]" if columns else "s" if table.name == "" else f"df[{table.name!r}]"
+    advice = f"fill it ({ref}.fill_null({ref}.median())) or drop those rows (.drop_nulls()) first"
+    if nan or what == "infinity":       # made nulls first, which those two see
+        null = "fill_nan(None)" if nan else "replace([np.inf, -np.inf], None)"
+        made = f"df.with_columns(pl.col({columns[0]!r}).{null})" if columns else f"{ref}.{null}"
+        advice = f"make it null ({made}), then " + advice
+    return advice
 
 
 def _finite(where: str, name: str, arr: np.ndarray) -> None:

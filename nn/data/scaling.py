@@ -66,7 +66,7 @@ class StandardScaler:
     scikit-learn calls `std` `scale_` and `mean` `mean_`; `glassgrad train` saves these same two
     arrays in its model file as `input_mean` and `input_std`.
 
-    A pandas DataFrame is read by its columns (a column of text or dates is refused by name);
+    A pandas or polars DataFrame is read by its columns (one of text or dates is refused by name);
     `columns` keeps their names (scikit-learn's `feature_names_in_`), and `transform` of a
     DataFrame whose columns differ from them, or come in another order, is refused: its columns
     would be scaled by the statistics of others, silently (not kept by `state_dict`).

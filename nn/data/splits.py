@@ -9,9 +9,10 @@
 
 Rows keep their pairing (X_train[i] belongs with y_train[i]). Tensors come back as Tensors,
 pandas DataFrames and Series as DataFrames and Series of the chosen rows, their index labels
-kept (as scikit-learn gives them: `X_test.head()`, and `y_test.index` names the rows), anything
-else as ndarrays. `shuffle=False` keeps the order and holds out the LAST samples: the
-honest split for a time series, where the model must not peek at the future.
+kept (as scikit-learn gives them: `X_test.head()`, and `y_test.index` names the rows), polars
+ones as polars ones of the chosen rows (which have no index to keep), anything else as
+ndarrays. `shuffle=False` keeps the order and holds out the LAST samples: the honest split for
+a time series, where the model must not peek at the future.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from autograd import Tensor
-from autograd.tables import is_table, table_array
+from autograd.tables import is_polars, is_table, table_array
 
 from .loader import _flag, generator
 
@@ -44,6 +45,8 @@ def _take(data: Any, rows: np.ndarray) -> Any:
         return Tensor(data.data[rows])
     if is_table(data) and hasattr(data, "iloc"):      # by position: data[rows] would pick
         return data.iloc[rows]                         # a DataFrame's columns, or index labels
+    if is_polars(data):                                # (polars has no index: rows are its
+        return data[rows]                              # positions, as an array of ints picks)
     return np.asarray(data)[rows]
 
 

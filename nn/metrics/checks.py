@@ -22,7 +22,7 @@ def _as_array(y: Any) -> np.ndarray:
         y = y.data                          # numpy refuses): a metric reads only the numbers
     elif isinstance(y, (list, tuple)) and y and isinstance(y[0], Node):
         y = [item.data for item in y]
-    elif is_table(y):       # a pandas Series: by its dtype (a nullable Int64's <NA> as NaN)
+    elif is_table(y):       # a pandas or polars Series: by its dtype (a null/<NA> as NaN)
         return table_array("metrics", y, text=True)
     arr = np.asarray(y)
     if arr.dtype == object and arr.size and isinstance(arr.flat[0], Node):
