@@ -264,8 +264,8 @@ def gradcheck_parameters(cost: Callable[[], Node], parameters: Iterable[Any], ep
                 msg += ("; cost()'s result does not require grad: it was computed outside the "
                         "graph (from .data, numpy or math functions, or under no_grad())")
             else:
-                with no_grad():
-                    msg += _draws_random_numbers("cost()", objective(out), objective(cost()))
+                msg += _draws_random_numbers("cost()", objective(out),
+                                             objective(_evaluate(cost, [])))
             if raise_exception:
                 raise GradcheckError(msg)
             return False
@@ -345,26 +345,37 @@ def _check_not_packed(inputs: tuple) -> None:
                             f"PyTorch, not both")
 
 
+def _evaluate(f: Callable, args: list) -> Node:
+    """f(*args) for a finite difference, without recording its graph (it is dropped at once),
+    unless f needs one: a cost that differentiates inside (a gradient penalty, `grad(d, x,
+    create_graph=True)`) fails without it, so it runs again recording, as PyTorch's gradcheck
+    always does (an error of f's own comes again then)."""
+    try:
+        with no_grad():
+            return f(*args)
+    except RuntimeError:
+        return f(*args)
+
+
 def _objective_at(f: Callable, args: list, x: Node, k: int, shift: float,
                   objective: Callable) -> float:
     """J with element k of input x moved by `shift` (and put back exactly)."""
-    with no_grad():
-        if isinstance(x, Value):
-            old = x.data
-            x.data = old + shift
-            try:
-                return objective(f(*args))
-            finally:
-                x.data = old
-        # the element by its index, not through x.data.reshape(-1): that is a copy when the
-        # array is not C-contiguous (a transposed weight), and moving the copy moves nothing
-        index = np.unravel_index(k, x.data.shape)
-        old = x.data[index]
-        x.data[index] = old + shift
+    if isinstance(x, Value):
+        old = x.data
+        x.data = old + shift
         try:
-            return objective(f(*args))
+            return objective(_evaluate(f, args))
         finally:
-            x.data[index] = old
+            x.data = old
+    # the element by its index, not through x.data.reshape(-1): that is a copy when the
+    # array is not C-contiguous (a transposed weight), and moving the copy moves nothing
+    index = np.unravel_index(k, x.data.shape)
+    old = x.data[index]
+    x.data[index] = old + shift
+    try:
+        return objective(_evaluate(f, args))
+    finally:
+        x.data[index] = old
 
 
 def _central_difference(f: Callable, args: list, x: Node, k: int, eps: float,

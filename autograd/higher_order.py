@@ -213,8 +213,10 @@ def gradients_of(outputs: Node | Sequence[Node], inputs: Node | Sequence[Node],
     changes. Several outputs add up, each weighted by its `grad_outputs` entry (needed for a
     non-scalar output: the vector of a vector-Jacobian product). With `create_graph=True` the
     gradients are nodes that can be differentiated again, else constants. An input that the
-    outputs do not depend on is an error, or gets None with `allow_unused=True` (zeros with
-    `materialize_grads=True`). `retain_graph` and `only_inputs` are accepted and change nothing
+    outputs were not computed from is an error, or gets None with `allow_unused=True` (zeros
+    with `materialize_grads=True`); one they were computed from only through flat ops (the
+    ReLU's slope in a gradient graph: `grad(g.pow(2).sum(), x)` for a ReLU network's input
+    gradient g) gets zeros, as in PyTorch. `retain_graph` and `only_inputs` are accepted and change nothing
     (graphs are always kept).
 
     >>> from autograd import Tensor, grad
@@ -270,9 +272,17 @@ def gradients_of(outputs: Node | Sequence[Node], inputs: Node | Sequence[Node],
         for node, g in kept.items():
             node.grad = g
     results = []
+    reached = None                          # ids of the nodes the outputs were computed from
     for i, x in enumerate(inputs):
         g = found.get(x)
         if g is None:
+            if reached is None:
+                reached = {id(node) for out in outputs for node in graph.walk(out)}
+            if id(x) in reached:
+                # used, but only through flat ops (the slope masks of relu, leaky_relu and abs
+                # in a gradient graph, sign, step): the gradient is zero, as PyTorch gives it
+                results.append(_zero_like(x))
+                continue
             if not (allow_unused or materialize_grads):
                 raise RuntimeError(
                     f"grad: input {i} was not used to compute the outputs (no gradient reaches "

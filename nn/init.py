@@ -5,6 +5,8 @@ Nothing is recorded: the values are written straight into `.data`, so no graph i
 draws come from `rng=` (or PyTorch's `generator=`) or from the shared generator, so
 `autograd.manual_seed(s)` makes a run reproducible. `uniform_`, `normal_`, `trunc_normal_`,
 `zeros_`, `ones_` and `constant_` also fill a list of `Value`s (the scalar engine's parameters).
+Every one also fills a parameter's numpy array in place, as PyTorch's fills `.data`:
+`init.normal_(m.weight.data, 0.0, 0.02)` (DCGAN's init) writes into `m.weight`.
 
 Convention: a `Linear` weight has PyTorch's shape (out_features, in_features) (the layer computes
 x @ Wᵀ), so fan_in = shape[1] and fan_out = shape[0], as in PyTorch. Convolution weights have
@@ -21,6 +23,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from typing import Any, Callable
@@ -37,6 +40,20 @@ __all__ = [
 ]
 
 Target = Any        # a Tensor, or a list of Values where the function says so
+
+
+def _fills_arrays(fill: Callable) -> Callable:
+    """Let `fill` take a parameter's numpy array too (`init.normal_(m.weight.data, 0.0, 0.02)`,
+    the DCGAN init): `.data` is the parameter's own array, so the numbers are written into it,
+    in place, as PyTorch's `.data` tensor shares the parameter's storage; the array is returned.
+    """
+    @functools.wraps(fill)
+    def fill_array_too(tensor: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(tensor, np.ndarray):
+            fill(Tensor(tensor), *args, **kwargs)       # (a Tensor of an array shares it)
+            return tensor
+        return fill(tensor, *args, **kwargs)
+    return fill_array_too
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -76,6 +93,7 @@ _LINEAR_LAYERS = ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transp
 # Plain fills
 # ----------------------------------------------------------------------------------------------
 
+@_fills_arrays
 def uniform_(tensor: Target, a: float = 0.0, b: float = 1.0,
              rng: np.random.Generator | None = None, *,
              generator: np.random.Generator | None = None) -> Target:
@@ -99,6 +117,7 @@ def uniform_(tensor: Target, a: float = 0.0, b: float = 1.0,
                         generator)
 
 
+@_fills_arrays
 def normal_(tensor: Target, mean: float = 0.0, std: float = 1.0,
             rng: np.random.Generator | None = None, *,
             generator: np.random.Generator | None = None) -> Target:
@@ -116,6 +135,7 @@ def normal_(tensor: Target, mean: float = 0.0, std: float = 1.0,
                         generator)
 
 
+@_fills_arrays
 def trunc_normal_(tensor: Target, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                   b: float = 2.0, rng: np.random.Generator | None = None, *,
                   generator: np.random.Generator | None = None) -> Target:
@@ -143,6 +163,7 @@ def trunc_normal_(tensor: Target, mean: float = 0.0, std: float = 1.0, a: float 
                         rng, generator)
 
 
+@_fills_arrays
 def constant_(tensor: Target, val: float) -> Target:
     """Fill with the number `val`.
 
@@ -154,6 +175,7 @@ def constant_(tensor: Target, val: float) -> Target:
     return _write("constant_", tensor, lambda shape: np.full(shape, val))
 
 
+@_fills_arrays
 def zeros_(tensor: Target) -> Target:
     """Fill with 0. For all the weights of a network this fails to break symmetry: the hidden
     units of a layer start equal, get equal gradients and stay equal.
@@ -165,6 +187,7 @@ def zeros_(tensor: Target) -> Target:
     return _write("zeros_", tensor, np.zeros)
 
 
+@_fills_arrays
 def ones_(tensor: Target) -> Target:
     """Fill with 1.
 
@@ -176,6 +199,7 @@ def ones_(tensor: Target) -> Target:
     return _write("ones_", tensor, np.ones)
 
 
+@_fills_arrays
 def eye_(tensor: Tensor) -> Tensor:
     """Fill a 2-d weight with the identity matrix (ones on the diagonal, zeros elsewhere; a
     rectangular one too): a Linear(n, n) that starts by passing its input through.
@@ -191,6 +215,7 @@ def eye_(tensor: Tensor) -> Tensor:
     return _write("eye_", tensor, lambda shape: np.eye(*shape))
 
 
+@_fills_arrays
 def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     """Fill a convolution weight (out, in, *kernel) of 3, 4 or 5 dimensions with the Dirac delta,
     as PyTorch does: output channel i of each group copies input channel i (a 1 at the kernel's
@@ -230,6 +255,7 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
 # Scaled by the fans: keep the spread of activations (Glorot & Bengio) or of ReLU outputs (He)
 # ----------------------------------------------------------------------------------------------
 
+@_fills_arrays
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
                     rng: np.random.Generator | None = None, *,
                     generator: np.random.Generator | None = None) -> Tensor:
@@ -247,6 +273,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
                         lambda r, shape: r.uniform(-limit, limit, shape), rng, generator)
 
 
+@_fills_arrays
 def xavier_normal_(tensor: Tensor, gain: float = 1.0,
                    rng: np.random.Generator | None = None, *,
                    generator: np.random.Generator | None = None) -> Tensor:
@@ -264,6 +291,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0,
                         rng, generator)
 
 
+@_fills_arrays
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu",
                      rng: np.random.Generator | None = None, *,
@@ -285,6 +313,7 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                         lambda r, shape: r.uniform(-bound, bound, shape), rng, generator)
 
 
+@_fills_arrays
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu",
                     rng: np.random.Generator | None = None, *,
@@ -301,6 +330,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                         rng, generator)
 
 
+@_fills_arrays
 def orthogonal_(tensor: Tensor, gain: float = 1.0,
                 rng: np.random.Generator | None = None, *,
                 generator: np.random.Generator | None = None) -> Tensor:
@@ -409,9 +439,6 @@ def _shape(name: str, target: Any) -> tuple:
     if callable(getattr(target, "parameters", None)):       # a model or a layer
         got = (f"the model {got}; initialise each of its parameters: for p in "
                f"model.parameters(): init.{name}(p, ...)")
-    elif isinstance(target, np.ndarray):                    # p.data: the numbers, not the Tensor
-        got = (f"a numpy array (shape {target.shape}); pass the parameter itself (layer.weight, "
-               f"not layer.weight.data)")
     raise TypeError(f"{name}: expects a Tensor or a list of Values, got {got}")
 
 

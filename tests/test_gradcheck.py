@@ -511,3 +511,25 @@ def test_a_mismatch_names_the_custom_function_in_f_s_graph():
     with pytest.raises(GradcheckError) as err:
         gradcheck(lambda x: x.relu().sum(), t64([0.0, 1.0]))
     assert "custom Function" not in str(err.value)
+
+
+def test_a_cost_that_differentiates_inside_is_checked_as_pytorch_checks_it():
+    """A gradient penalty calls grad(d, x, create_graph=True) inside the function checked; the
+    finite differences ran it under no_grad(), where that grad() has no graph ("output 0 does
+    not require grad"), so gradcheck and gradcheck_parameters refused what PyTorch's gradcheck
+    checks. Through Linear and LeakyReLU the penalty's gradient is a second derivative."""
+    rng = np.random.default_rng(0)
+    W, points = t64(rng.normal(size=(3, 2))), t64(rng.normal(size=(4, 2)), requires_grad=False)
+
+    def penalty(W):
+        x = points.clone().requires_grad_()
+        d = F.leaky_relu(x @ W.T, 0.2).pow(2).sum()
+        (g,) = grad(d, x, create_graph=True)
+        return ((g.norm(2, dim=1) - 1) ** 2).mean()
+
+    assert gradcheck(penalty, W)
+    assert gradcheck_parameters(lambda: penalty(W), [W])
+    with pytest.raises(GradcheckError, match=r"backprop gives 0.0"):   # create_graph left out
+        gradcheck(lambda W: penalty(W.detach()) + (W * 0).sum(), W)
+    with pytest.raises(ValueError, match="log: needs a positive input"):    # f's own error stays
+        gradcheck(lambda v: (v - 1.0000001).log(), Value(1.0000005))

@@ -631,6 +631,25 @@ def test_an_unused_input_is_an_error_or_none_or_zeros():
     assert grad(a * 3.0, [a, b], allow_unused=True)[1] is None
 
 
+def test_an_input_reached_only_through_flat_slopes_gets_zeros_as_in_pytorch():
+    """The input gradient of a ReLU / LeakyReLU network depends on the input only through the
+    slopes' masks (flat): differentiating it again with respect to the input (a gradient
+    penalty's Hessian term) was "input 0 was not used to compute the outputs", where PyTorch
+    gives zeros; an input not in the graph at all is still the error."""
+    x = t64([[0.5, -1.0, 2.0]])
+    for slope in (lambda t: t.relu(), lambda t: F.leaky_relu(t, 0.2), lambda t: t.abs()):
+        (g,) = grad((slope(x) * 3.0).sum(), x, create_graph=True)
+        (g2,) = grad(g.pow(2).sum(), x)
+        assert g2.shape == (1, 3) and g2.dtype == np.float64 and not g2.requires_grad
+        np.testing.assert_array_equal(g2.data, 0.0)
+        gx, gu = grad(g.pow(2).sum(), [x, t64([1.0])], allow_unused=True)
+        np.testing.assert_array_equal(gx.data, 0.0)
+        assert gu is None
+    off = Value(-1.5)
+    assert grad(off.relu(), off)[0].data == 0.0         # a scalar ReLU that is off
+    with pytest.raises(RuntimeError, match="input 1 was not used"):
+        grad(g.pow(2).sum(), [x, t64([1.0])])
+
 def test_inputs_and_outputs_that_do_not_require_grad_are_refused():
     x = t64([1.0, 2.0])
     y = (x * x).sum()

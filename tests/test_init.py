@@ -171,7 +171,7 @@ def test_errors():
     with pytest.raises(TypeError, match="normal_: needs a floating-point tensor, got dtype int"):
         init.normal_(Tensor(np.zeros(3, dtype=np.int64)))
     with pytest.raises(TypeError, match="zeros_: expects a Tensor or a list of Values"):
-        init.zeros_(np.zeros(3))
+        init.zeros_([0.5, 1.0])
 
 
 def test_empty_weight_is_left_alone():
@@ -363,8 +363,8 @@ def test_a_dirac_convolution_passes_its_input_through():
 def test_eye_and_dirac_errors():
     with pytest.raises(ValueError, match=r"eye_: needs a 2-d Tensor, got shape \(2, 2, 2\)"):
         init.eye_(Tensor(np.zeros((2, 2, 2))))
-    with pytest.raises(ValueError, match="eye_: needs a 2-d Tensor, got ndarray"):
-        init.eye_(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"eye_: needs a 2-d Tensor, got shape \(3,\)"):
+        init.eye_(np.zeros(3))          # (an array is filled as its Tensor is)
     with pytest.raises(ValueError, match=r"dirac_: needs a convolution weight of 3, 4 or 5 "
                                          r"dimensions \(out, in, \*kernel\), got shape \(2, 2\)"):
         init.dirac_(Tensor(np.zeros((2, 2))))
@@ -444,10 +444,9 @@ def test_a_computed_tensor_such_as_a_parametrized_weight_is_refused_with_what_to
         init.xavier_uniform_(layer.weight)
 
 
-def test_an_initialiser_given_a_model_or_an_array_says_what_to_pass():
-    """The lectures' symmetry breaking for a whole network, uniform_(model, -eps, eps), and
-    uniform_(layer.weight.data, ...) got "expects a Tensor or a list of Values, got Sequential"
-    (or ndarray): now the loop over the parameters, or the parameter itself."""
+def test_an_initialiser_given_a_model_says_what_to_pass():
+    """The lectures' symmetry breaking for a whole network, uniform_(model, -eps, eps), got
+    "expects a Tensor or a list of Values, got Sequential": now the loop over the parameters."""
     from nn import MLP
     model = MLP(3, [5], 2)
     with pytest.raises(TypeError, match=r"^uniform_: expects a Tensor or a list of "
@@ -455,8 +454,21 @@ def test_an_initialiser_given_a_model_or_an_array_says_what_to_pass():
                                         r"parameters: for p in model.parameters\(\): "
                                         r"init.uniform_\(p, \.\.\.\)"):
         init.uniform_(model, -0.12, 0.12)
-    with pytest.raises(TypeError, match=r"^zeros_: expects a Tensor or a list of "
-                                        r"Values, got a numpy array \(shape \(5, 3\)\); pass "
-                                        r"the parameter itself \(layer.weight, not "
-                                        r"layer.weight.data\)"):
-        init.zeros_(model[0].weight.data)
+
+
+def test_an_initialiser_fills_a_parameters_data_array_in_place():
+    """DCGAN's weights_init, `init.normal_(m.weight.data, 0.0, 0.02)` and
+    `init.constant_(m.bias.data, 0)`, was refused ("pass the parameter itself"): `.data` is the
+    parameter's own array, so it is filled in place, as PyTorch's `.data` is."""
+    from nn import BatchNorm2d, Conv2d
+    conv, bn = Conv2d(1, 64, 3), BatchNorm2d(8)
+    weight = conv.weight.data
+    assert init.normal_(weight, 0.0, 0.02, rng=np.random.default_rng(0)) is weight
+    assert conv.weight.data is weight and abs(float(weight.std()) - 0.02) < 0.002
+    init.constant_(bn.bias.data, 0.5)
+    init.ones_(bn.weight.data)
+    assert bn.bias.data.tolist() == [0.5] * 8 and bn.weight.data.tolist() == [1.0] * 8
+    init.kaiming_uniform_(conv.weight.data, a=5 ** 0.5, rng=np.random.default_rng(1))
+    assert np.abs(weight).max() <= 1 / 3 and weight.dtype == np.float32    # fan_in 9
+    with pytest.raises(TypeError, match="normal_: needs a floating-point tensor, got dtype int64"):
+        init.normal_(np.zeros(3, np.int64))

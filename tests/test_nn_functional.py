@@ -205,11 +205,30 @@ def test_what_a_loss_of_values_refuses_says_it_takes_values():
 # ----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("shape", [(), (1,), (7,), (3, 4), (1, 2, 5)])
-@pytest.mark.parametrize("slope", [0.01, 0.3, -0.5, 2.0])
+@pytest.mark.parametrize("slope", [0.0, 0.01, 0.3, -0.5, 2.0])
 def test_leaky_relu_gradients_match_finite_differences(rng, shape, slope):
     """Away from the kink at 0, for slopes small, negative and above 1 (PyTorch takes any)."""
     x = rng.uniform(0.1, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
     assert gradcheck(lambda t: F.leaky_relu(t, slope) * 1.5, t64(x))
+
+
+@pytest.mark.parametrize("slope", [0.0, 0.01, 0.2, 0.999, -0.1, 1.5])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_leaky_relu_gradient_is_g_or_slope_times_g_bit_for_bit(rng, slope, dtype):
+    """The first-order rule computes the slope as max(step(x), c) for 0 <= c < 1 (7x as fast
+    as np.where for a conv layer's activations): the same numbers, bit for bit, also for NaN,
+    ±inf and ±0, and for an image batch stored batch-innermost."""
+    x = rng.standard_normal((6, 3, 4, 5)).astype(dtype)
+    x.reshape(-1)[:6] = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30]
+    g = rng.standard_normal(x.shape).astype(dtype)
+    g.reshape(-1)[6:9] = [np.nan, np.inf, -np.inf]
+    for layout in (lambda a: a, lambda a: a.transpose(1, 2, 3, 0).copy().transpose(3, 0, 1, 2)):
+        t = Tensor(layout(x), requires_grad=True)
+        with np.errstate(invalid="ignore"):             # (0 · inf, for slope 0)
+            F.leaky_relu(t, slope).backward(layout(g))
+            expected = np.where(x > 0, g, g * slope)
+        assert t.grad.dtype == dtype
+        np.testing.assert_array_equal(t.grad, expected)
 
 
 def test_leaky_relu_at_zero_has_slope_negative_slope_as_in_pytorch():
