@@ -216,8 +216,8 @@ def gradients_of(outputs: Node | Sequence[Node], inputs: Node | Sequence[Node],
     outputs were not computed from is an error, or gets None with `allow_unused=True` (zeros
     with `materialize_grads=True`); one they were computed from only through flat ops (the
     ReLU's slope in a gradient graph: `grad(g.pow(2).sum(), x)` for a ReLU network's input
-    gradient g) gets zeros, as in PyTorch. `retain_graph` and `only_inputs` are accepted and change nothing
-    (graphs are always kept).
+    gradient g) gets zeros, as in PyTorch. `retain_graph` and `only_inputs` are accepted and
+    change nothing (graphs are always kept).
 
     >>> from autograd import Tensor, grad
     >>> x = Tensor([1.0, 2.0], requires_grad=True)
