@@ -81,10 +81,38 @@ def test_pixel_shuffle_moves_each_group_of_channels_into_a_block_and_unshuffle_u
     assert PixelUnshuffle(3)(y).shape == (2, 3, 18, 3, 2)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+def test_whole_factors_copy_and_sum_runs_with_the_general_rules_numbers(rng, mode, dtype):
+    """Nearest at a whole factor (2x upsampling) copies each pixel r times and sums its r
+    gradients: np.repeat and strided adds, 10-30x faster than the general gather and scatter,
+    with their numbers bit for bit; a factor that is not whole keeps the general rule."""
+    from autograd.ops import resample as R
+    for size, out, factor in ((5, 10, 2.0), (4, 12, 3.0), (3, 3, 1.0), (4, 10, 2.5)):
+        taps = R.nearest_taps(size, out, factor, mode == "nearest-exact", dtype)
+        assert taps.repeats == (out // size if factor.is_integer() else 0)
+        general = taps._replace(repeats=0)
+        for axis in range(3):
+            x_shape = [2, 3, 4]
+            x_shape[axis] = size
+            x = rng.normal(size=x_shape).astype(dtype)
+            g_shape = list(x_shape)
+            g_shape[axis] = out
+            g = rng.normal(size=g_shape).astype(dtype)
+            for fast, slow in ((R.resample_forward, x), (R.adjoint_forward, g)):
+                got = fast(R.ResampleCtx(axis, taps), slow)
+                want = fast(R.ResampleCtx(axis, general), slow)
+                assert got.dtype == want.dtype and np.array_equal(got, want)
+                assert got is not slow
+
+
 # -- gradients: finite differences in float64 ----------------------------------------------------
 
 GRADIENT_CASES = {          # x's shape, interpolate's arguments
     "nearest, non-square, batch of one": ((1, 2, 3, 4), dict(size=(5, 3))),
+    "nearest, whole factors": ((2, 1, 3, 2), dict(scale_factor=(2, 3))),
+    "nearest-exact, whole factors, volumes": ((1, 2, 2, 1, 3), dict(scale_factor=(3, 1, 2),
+                                                                    mode="nearest-exact")),
     "nearest-exact by factors": ((2, 1, 3, 2), dict(scale_factor=(1.7, 2.5),
                                                     mode="nearest-exact")),
     "linear": ((2, 3, 4), dict(scale_factor=1.6, mode="linear")),
@@ -111,7 +139,8 @@ def test_interpolate_gradients_match_finite_differences(rng, case):
     assert gradcheck(lambda x: interpolate(x, **options), t64(rng.normal(size=x_shape)))
 
 
-@pytest.mark.parametrize("case", ["bilinear", "bicubic", "nearest, non-square, batch of one"])
+@pytest.mark.parametrize("case", ["bilinear", "bicubic", "nearest, non-square, batch of one",
+                                  "nearest, whole factors"])
 def test_interpolate_second_derivatives_match_finite_differences(rng, case):
     """The gradient of a loss that is not linear in the output, differentiated again (through
     the resampling's adjoint)."""
