@@ -30,7 +30,7 @@ from .tensor import (
     Tensor, concatenate, einsum, flatten, get_default_dtype, matmul, set_default_dtype, stack,
     tril, triu, where,
 )
-from .pytorch_names import DTYPES, NotInGlassgrad, module_functions
+from .pytorch_names import DTYPES, SPARSE, NotInGlassgrad, module_functions
 from .value import Value
 from . import linalg
 from .linalg import matrix_exp
@@ -109,6 +109,7 @@ _SPELT_OTHERWISE = {
                       "autograd.poisson or autograd.multinomial(probs, n) (a Categorical's "
                       "sample), or from autograd.default_rng() (a numpy Generator), and write "
                       "a log-probability with tensor ops (log_softmax, then pick by index)"),
+    **dict.fromkeys(("sparse", "sparse_coo_tensor", "sparse_csr_tensor", "spmm"), SPARSE),
     "special": ("not here: torch.special's common functions are Tensor methods (and "
                 "autograd functions) here: torch.special.erf(x) is x.erf(), likewise erfc, "
                 "erfinv, digamma, sinc, expm1, log1p, exp2, xlogy, logit, logsumexp, softmax, "

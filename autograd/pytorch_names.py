@@ -42,6 +42,12 @@ _OLD_TRIANGULAR = ("is the old API (B.triangular_solve(A) gives (X, A)) and has 
 _NO_LAYOUT = ("has no counterpart here: the layout is numpy's (t.data.strides, "
               "t.data.flags['C_CONTIGUOUS']), and no op needs contiguous data")
 _ON_CPU_ONLY = "has no counterpart here: glassgrad computes with numpy on the CPU"
+#: what to write for PyTorch's sparse tensors (a graph's adjacency from an edge list)
+SPARSE = ("not here (glassgrad has no sparse tensors): for A[row, col] = values, either "
+          "the dense A = values.new_zeros(n * n).index_add(0, row * n + col, values).view(n, n) "
+          "(repeated entries add up, as a sparse tensor's do), then A @ X, or no A at all: "
+          "torch.sparse.mm(A, X) is X.new_zeros(n, X.shape[1]).index_add(0, row, "
+          "values.unsqueeze(1) * X[col]), message passing by index_add")
 _DRAW = ("has no counterpart here: draw the numbers with autograd.default_rng() (a numpy "
          "Generator) and write them in with t.copy_(numbers)")
 
@@ -100,10 +106,9 @@ TORCH_METHODS = {
     "stride": _NO_LAYOUT,
     "storage": _NO_LAYOUT, "untyped_storage": _NO_LAYOUT, "storage_offset": _NO_LAYOUT,
     "as_strided": _NO_LAYOUT,
+    **dict.fromkeys(("to_sparse", "to_sparse_coo", "to_sparse_csr"), "is " + SPARSE),
     "apply_": "has no counterpart here: compute with numpy on t.data",
     "map_": "has no counterpart here: compute with numpy on t.data",
-    "scatter_reduce": ("has no counterpart here; reduce='sum' is t.scatter_add(dim, index, src) "
-                       "(include_self=True)"),
     "index_copy": _NO_SCATTER, "index_copy_": _NO_SCATTER,
     "index_fill": _NO_SCATTER, "index_fill_": _NO_SCATTER, "index_put": _INDEX_PUT,
     "index_put_": _INDEX_PUT, "put_": _NO_SCATTER, "masked_scatter": _NO_SCATTER,
@@ -300,7 +305,7 @@ METHOD_FUNCTIONS = """
     any mm mv bmm dot outer diag diagonal trace
     reshape transpose swapaxes permute squeeze unsqueeze t flip roll split chunk unbind narrow
     clone gather index_select masked_select sort argsort topk repeat_interleave index_add
-    scatter scatter_add histogram
+    scatter scatter_add scatter_reduce histogram
     median nanmedian quantile nanquantile kthvalue mode cummax cummin logcumsumexp nansum nanmean
     count_nonzero nonzero argwhere unique bincount take_along_dim rot90
     inverse det logdet slogdet cholesky cholesky_solve pinverse qr matrix_power cross histc""".split()

@@ -38,7 +38,8 @@ class InPlaceMethods:
     # They follow the rules of the in-place operators (+=, ...: see Tensor.__iadd__ in
     # autograd/tensor.py), with one difference: a result in a graph is refused
     # (`_check_writable`), as a method's new tensor would be thrown away (`h.add_(1)` cannot
-    # rebind `h` the way `h += 1` does). Each returns the tensor itself.
+    # rebind `h` the way `h += 1` does); but a constant that joined a graph by an in-place
+    # write is written, and recorded, again (`_arithmetic_`). Each returns the tensor itself.
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """t += alpha * other, in place (PyTorch's rules: a parameter only under no_grad()).
@@ -230,11 +231,20 @@ class InPlaceMethods:
 
     def _arithmetic_(self, ufunc: Any, name: str, other: Any, alpha: Any,
                      instead: str) -> Tensor:
-        """add_, sub_, mul_ and div_: `_in_place` once the tensor may be written."""
+        """add_, sub_, mul_ and div_ (and index_add_, scatter_add_, which add): `_in_place`
+        once the tensor may be written. Given an operand in a graph, a constant joins the
+        graph as with `+=` (`c.add_(w)` makes c itself c + w), and once it has joined, later
+        calls record on it again: message passing's sum, `torch.zeros(n, d).index_add_(0,
+        dst, msg)`, passes msg its gradient, as in PyTorch."""
         if alpha != 1:
             instead = instead.replace(" x", " alpha * x")
+        joined = self._fn is not None and id(self) in graph.written_in_place
+        if graph.grad_mode.enabled and (joined or (self._fn is None and isinstance(other, Node)
+                                                   and other._fn is not None)):
+            operand = other if alpha == 1 else (
+                other * alpha if isinstance(other, Node) else np.multiply(other, alpha))
+            return self._join_graph(_OPERATORS[ufunc](self, operand), name, instead)
         self._check_writable(name, f"write {instead} for a new tensor")
-        self._refuse_graph_operand(name, other, instead)
         if isinstance(other, Node):
             other = other.data
         if alpha != 1:
@@ -479,6 +489,11 @@ def _note_constant_view(view: Tensor, source: Tensor, op: Any, ctx: Any) -> None
     view._view_of = (source, op, ctx)
     if view._fn is not None:                            # x[:2] of an x in a graph: its own
         _note_written_in_place(view)                    # views follow it too (x[:2][0])
+
+
+# the Tensor operator behind each ufunc of _arithmetic_ (t.add_(x) records t + x, ...)
+_OPERATORS = {np.add: lambda t, x: t + x, np.subtract: lambda t, x: t - x,
+              np.multiply: lambda t, x: t * x, np.divide: lambda t, x: t / x}
 
 
 def _note_written_in_place(t: Tensor) -> None:

@@ -103,14 +103,18 @@ def test_a_graph_that_used_a_parameter_refuses_backward_after_it_changed():
         loss.backward()
 
 
-def test_an_operand_that_wants_a_gradient_is_refused_while_recording():
+def test_a_constant_given_an_operand_in_a_graph_joins_it_as_with_plus_equals():
+    """buffer.add_(w) is buffer += w: the constant becomes buffer + w, the same object, and
+    passes w its gradient (it was refused); later calls record on it again, as in PyTorch."""
     buffer, w = Tensor([0.0, 0.0]), Tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"add_: the operand wants a gradient, and this "
-                                           r"tensor, changed in place, would not pass it"):
-        buffer.add_(w)
+    assert buffer.add_(w) is buffer and buffer.op == "add"
+    buffer.mul_(3).sub_(w, alpha=0.5).div_(2).add_([1.0, 1.0], alpha=2)
+    buffer.sum().backward()
+    np.testing.assert_allclose(buffer.data, [3.25, 4.5])
+    np.testing.assert_allclose(w.grad, [1.25, 1.25])
     with no_grad():
-        buffer.add_(w)
-    np.testing.assert_array_equal(buffer.data, [1.0, 2.0])
+        untouched = Tensor([0.0, 0.0]).add_(w)
+    assert untouched.op == "" and untouched.tolist() == [1.0, 2.0]
 
 
 def test_dtype_and_shape_are_kept_as_in_pytorch():

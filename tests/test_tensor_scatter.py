@@ -87,9 +87,11 @@ def test_the_in_place_forms_follow_add_s_rules():
     with pytest.raises(RuntimeError, match=r"scatter_add_: this tensor is the result of mul"):
         (w * 2).scatter_add_(0, IDX, Tensor(np.ones(3)))
     s = Tensor(np.ones(3), requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"index_add_: the operand wants a gradient, .* "
-                                           r"write t = t.index_add\(dim, index, source\)"):
-        Tensor(np.zeros(3)).index_add_(0, IDX, s)
+    total = Tensor(np.zeros(3))         # a constant given a value in a graph joins it, as in
+    same = total.index_add_(0, IDX, s * 2).scatter_add_(0, [1], s[:1])    # PyTorch
+    assert same is total and total.tolist() == [4.0, 1.0, 2.0] and total.op == "add"
+    total.sum().backward()
+    assert s.grad.tolist() == [3.0, 2.0, 2.0]
     table = Tensor(np.zeros((2, 3)))
     table[1].index_add_(0, IDX, Tensor(np.ones(3)))         # a view is written through
     assert table.tolist() == [[0.0, 0.0, 0.0], [2.0, 0.0, 1.0]]

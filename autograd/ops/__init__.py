@@ -15,7 +15,8 @@
     special.py      lgamma digamma polygamma erfinv (float64 accuracy for arrays, and as ops),
                     sinc, copysign
     trig.py         tan asin acos atan sinh cosh asinh acosh atanh, atan2 and hypot
-    reduce.py       sum mean max min median prod norm (p-norms), cumsum cumprod logcumsumexp
+    reduce.py       sum mean max min median prod norm (p-norms), cumsum cumprod logcumsumexp,
+                    scatter_reduce (sum, mean, amax, amin into the places an index names)
     softmax.py      logsumexp softmax log_softmax, logaddexp
     shape.py        reshape transpose broadcast_to getitem scatter_add index_put (t[i] = v)
                     embedding gather roll concatenate stack astype
@@ -64,8 +65,8 @@ from .pool import MaxPool2d, MaxPool3d, MaxUnpool, PoolGather, PoolScatter, Unpo
 from .recurrent import (GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState, LSTMSequence,
                         RNNSequence)
 from .resample import Resample, ResampleAdjoint
-from .reduce import (Cumprod, Cumsum, LogCumSumExp, Max, Mean, Median, Min, Prod, Sum,
-                     VectorNorm)
+from .reduce import (Cumprod, Cumsum, LogCumSumExp, Max, Mean, Median, Min, Prod,
+                     ScatterReduce, Sum, VectorNorm)
 from .shape import (AsType, BroadcastTo, Concatenate, Embedding, Gather, GetItem, IndexPut,
                     Reshape, Roll, ScatterAdd, Stack, Transpose)
 from .special import Copysign, Erfinv, Lgamma, Polygamma, Sinc
@@ -83,6 +84,7 @@ __all__ = [
     "NormalCdf", "Erf", "Erfc", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Asinh",
     "Acosh", "Atanh", "Hypot", "LogAddExp", "Lgamma", "Polygamma", "Erfinv", "Sinc", "Copysign",
     "Sum", "Mean", "Max", "Min", "Median", "Prod", "VectorNorm", "Cumsum", "Cumprod",
+    "ScatterReduce",
     "LogCumSumExp", "LogSumExp", "Softmax",
     "LogSoftmax",
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "IndexPut", "Embedding",

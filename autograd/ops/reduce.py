@@ -98,6 +98,56 @@ class Max(Op):
         return (_restore_axes(g, x_.shape, axes, keepdims) * share,)
 
 
+class ScatterReduce(Op):
+    """PyTorch's scatter_reduce: each element of src reduced into the place of x that `places`
+    (numpy's index) names, with x's own element where `counted` (include_self, or a place no
+    element of src reaches); ctx: (reduce, places, counted), reduce "sum", "mean", "amax" or
+    "amin". Its gradient: "sum" g to each counted x and to every src element at its place;
+    "mean" that divided by the place's count; "amax"/"amin" g split evenly among the elements
+    equal to the result (x's too, if counted), as PyTorch's."""
+    name = "scatter_reduce"
+
+    @staticmethod
+    def forward(ctx, x, src):
+        reduce, places, counted = ctx
+        if reduce in ("sum", "mean"):
+            out = np.where(counted, x, 0).astype(x.dtype, copy=False)
+            np.add.at(out, places, src)
+            return out / ScatterReduce.counts(ctx, out) if reduce == "mean" else out
+        ufunc = np.maximum if reduce == "amax" else np.minimum
+        kind = np.finfo if x.dtype.kind == "f" else np.iinfo
+        start = -np.inf if kind is np.finfo else kind(x.dtype).min   # nothing above or below
+        if reduce == "amin":
+            start = np.inf if kind is np.finfo else kind(x.dtype).max
+        out = np.where(counted, x, start).astype(x.dtype, copy=False)
+        ufunc.at(out, places, src)
+        return out
+
+    @staticmethod
+    def counts(ctx, out):
+        """How many numbers were reduced into each place (x's own, where counted)."""
+        _, places, counted = ctx
+        count = counted.astype(out.dtype)
+        np.add.at(count, places, 1)
+        return count
+
+    @staticmethod
+    def backward(ctx, g, out, x, src):
+        reduce, places, counted = ctx
+        out_ = raw(out)
+        if reduce == "sum":
+            return g * counted.astype(out_.dtype), g[places]
+        if reduce == "mean":
+            share = 1 / ScatterReduce.counts(ctx, out_)
+            return g * (counted * share), (g * share)[places]
+        x_hit = counted & (raw(x) == out_)
+        src_hit = raw(src) == out_[places]
+        ties = x_hit.astype(out_.dtype)
+        np.add.at(ties, places, src_hit)
+        share = np.divide(1, ties, out=np.zeros_like(ties), where=ties > 0)
+        return g * (x_hit * share), (g * share)[places] * src_hit.astype(out_.dtype)
+
+
 class Min(Max):
     """min over axes;  the gradient goes to the minimal elements (split evenly on ties)"""
     name = "min"
