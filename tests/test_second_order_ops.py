@@ -32,6 +32,7 @@ Where the other ops' second derivatives are checked (every class of autograd/ops
     qr, pinv, lstsq, matrix_exp, matrix_norm ...    refused, test_linalg_decompositions.py)
     cov corrcoef                                    test_covariance.py
     ctc_loss                                        refused: test_ctc.py (and _nn here)
+    tanh_backward (tanh's rule on tensors)          here, and test_pinn.py (third order)
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ import pytest
 import autograd
 import autograd.linalg as LA
 from autograd import Function, Tensor
+from autograd.ops.elementwise import tanh_slope_times
 
 from conftest import sample
 from second_order_helpers import check_hessian_vector_products, check_row
@@ -150,6 +152,7 @@ ROWS = [
     ("cdist_p2", lambda a, b: autograd.cdist(a, b) ** 3, [(3, 2), (2, 2)], "distinct"),
     ("cdist_inf", lambda a, b: autograd.cdist(a, b, float("inf")) * a[:, :1], [(3, 2), (2, 2)],
      "distinct"),
+    ("tanh_backward", lambda g, out: tanh_slope_times(g, out) * out, [(3, 2), (3, 2)], "real"),
 ]
 
 

@@ -3,7 +3,8 @@
     arithmetic.py   + - * ** neg (Value and Tensor; x + 3 and x * 3 fold the number into the
                     op, and so do a floating Tensor's x - 3, 3 - x, x / 3 and 3 / x), / % and
                     fmod (Tensor; Value divides by a ** -1, as micrograd)
-    elementwise.py  exp log log2 log10 log1p expm1 xlogy logit sqrt abs tanh sigmoid relu
+    elementwise.py  exp log log2 log10 log1p expm1 xlogy logit sqrt abs tanh (tanh_backward:
+                    its gradient g (1 - out²) as one op, for tensors) sigmoid relu
                     leaky_relu softplus elu (ELU, SELU, CELU) hardswish smooth_l1 huber (the
                     losses' elementwise part) sin cos maximum minimum clip where; step and sign
                     (flat: the slopes of relu and abs in higher-order rules), log_or_zero (the
@@ -52,8 +53,8 @@ from .conv import (Conv2d, Conv3d, ConvInputGrad, ConvTranspose2d, ConvTranspose
 from .ctc import CTCLoss, CTCOccupancy
 from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, Hardswish, Huber,
                           LeakyRelu, Log, Log1p, Log2, Log10, Logit, LogOrZero, Maximum, Minimum,
-                          Relu, Sigmoid, Sign, Sin, SmoothL1, Softplus, Sqrt, Step, Tanh, Where,
-                          XLogY)
+                          Relu, Sigmoid, Sign, Sin, SmoothL1, Softplus, Sqrt, Step, Tanh, TanhGrad,
+                          Where, XLogY)
 from .erf import Erf, Erfc
 from .fused import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, Linear
 from .gelu import Gelu, GeluTanh, NormalCdf
@@ -78,7 +79,7 @@ __all__ = [
     "ConstDiv", "Remainder", "Fmod", "Neg", "Pow", "PowConst", "ConstPow",
     "PowBase", "PowExponent",
     "Exp", "Log", "Log10", "Log2", "Log1p", "Expm1", "XLogY", "Logit", "Sqrt", "Abs", "Tanh",
-    "Sigmoid", "Relu",
+    "TanhGrad", "Sigmoid", "Relu",
     "Sin", "Cos", "Step", "Sign", "Maximum", "Minimum", "Clip", "Where", "LogOrZero", "ClampedLog",
     "LeakyRelu", "Softplus", "Elu", "Hardswish", "SmoothL1", "Huber", "Gelu", "GeluTanh",
     "NormalCdf", "Erf", "Erfc", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Asinh",
