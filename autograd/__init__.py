@@ -5,6 +5,8 @@ make them and backpropagate through the same graph core (`autograd.graph`). The 
 `autograd.ops`, one small class each with its derivative under its forward.
 """
 
+import sys
+
 from . import functional
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .compiler import CompiledGraph, compile
@@ -83,9 +85,10 @@ _SPELT_OTHERWISE = {
              "already (write f for the batch), or loop over it and autograd.stack the results; "
              "for a batch of derivatives, autograd.jacobian (torch.autograd.functional's "
              "jacobian, hessian, vjp, jvp, hvp and vhp are here under their names)"),
-    "autograd": ("this module here: torch.autograd.grad(y, x) is autograd.grad(y, x), which "
-                 "works as PyTorch's does (and autograd.grad(f)(x) takes a function); "
-                 "torch.autograd.Function is autograd.Function"),
+    "func": ("not here: torch.func's jacrev and hessian are autograd.jacobian and "
+             "autograd.hessian (grad(f)(x) takes a function too); for vmap, Tensor ops take a "
+             "batch axis already; for functional_call(model, params, x), load the parameters "
+             "into the model (model.load_state_dict(params)) and call it"),
     "utils": ("not here: torch.utils.data is nn.data (DataLoader, Dataset, "
               "TensorDataset, random_split, the samplers: from nn.data import DataLoader), "
               "torch.nn.utils is nn.utils"),
@@ -139,3 +142,9 @@ def __getattr__(name: str) -> object:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_PYTORCH_NAMES))
+
+
+# PyTorch's torch.autograd is this module itself: after `import autograd as torch`, a PINN's
+# torch.autograd.grad(u, x, create_graph=True), torch.autograd.functional.jacobian and
+# torch.autograd.Function are glassgrad's grad, functional.jacobian and Function
+autograd = sys.modules[__name__]

@@ -4,7 +4,7 @@ optimizers with betas=(0.5, 0.999), `nn.BCEWithLogitsLoss()` with smoothed label
 `fake.detach()` for the discriminator's step, the generator's step through a discriminator
 whose parameters are switched off with `requires_grad_(False)`; a WGAN-GP (the gradient penalty
 by `grad(outputs=..., inputs=..., grad_outputs=..., create_graph=True, retain_graph=True)` —
-PyTorch's `torch.autograd.grad` is `autograd.grad` here — then `.norm(2, dim=1)`), weight
+`torch.autograd.grad` as written — then `.norm(2, dim=1)`), weight
 clipping, spectral norm, a tiny DCGAN on 8x8 blobs with DCGAN's `weights_init`, and a trained
 generator's checkpoint loaded by PyTorch.
 

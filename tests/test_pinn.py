@@ -1,5 +1,5 @@
 """A student's trial of physics-informed neural networks (PINNs) in PyTorch's spelling, with
-`import autograd as torch` and `torch.autograd.grad` written `torch.grad` (README: porting):
+`import autograd as torch`, `torch.autograd.grad` and all, unchanged (README: porting):
 
     1-d Poisson   u'' = -π² sin(πx) on [0, 1], u(0) = u(1) = 0 (solution sin(πx)): Adam, LBFGS
     oscillator    u'' + 2ζω u' + ω² u = 0, u(0) = 1, u'(0) = 0, and the inverse problem: ω a
@@ -74,7 +74,7 @@ def test_the_poisson_pinn_learns_sin_pi_x():
 
     def closure():
         optimizer.zero_grad()
-        loss = poisson(torch, torch.grad, net, x, xb)[3]
+        loss = poisson(torch, torch.autograd.grad, net, x, xb)[3]
         loss.backward()
         return loss
 
@@ -85,12 +85,12 @@ def test_the_poisson_pinn_learns_sin_pi_x():
 
     def lbfgs_closure():
         lbfgs.zero_grad()
-        loss = poisson(torch, torch.grad, net, x, xb)[3]
+        loss = poisson(torch, torch.autograd.grad, net, x, xb)[3]
         loss.backward()
         return loss
 
     lbfgs.step(lbfgs_closure)
-    last = poisson(torch, torch.grad, net, x, xb)[3].item()
+    last = poisson(torch, torch.autograd.grad, net, x, xb)[3].item()
     assert last < first / 1e4                   # from ~49 (π⁴/2) to below 5e-3
     grid = torch.linspace(0, 1, 41).reshape(-1, 1)
     with torch.no_grad():
@@ -102,8 +102,8 @@ def test_u_second_derivative_is_the_finite_difference_one():
     net, xs, _ = float64_poisson()
     x = torch.tensor(xs, requires_grad=True)
     u = net(x)
-    (du,) = torch.grad(u, x, torch.ones_like(u), create_graph=True)
-    (d2u,) = torch.grad(du, x, torch.ones_like(du), create_graph=True)
+    (du,) = torch.autograd.grad(u, x, torch.ones_like(u), create_graph=True)
+    (d2u,) = torch.autograd.grad(du, x, torch.ones_like(du), create_graph=True)
     h = 1e-4
     with torch.no_grad():
         at = lambda shift: net(torch.tensor(xs + shift)).numpy()    # noqa: E731
@@ -119,7 +119,7 @@ def test_the_pinn_loss_gradient_through_u_second_derivative_is_the_finite_differ
     net, xs, xb = float64_poisson()
 
     def loss():
-        return poisson(torch, torch.grad, net, torch.tensor(xs, requires_grad=True),
+        return poisson(torch, torch.autograd.grad, net, torch.tensor(xs, requires_grad=True),
                        torch.tensor(xb))[3]
 
     loss().backward()
@@ -140,7 +140,7 @@ def test_poisson_u_derivatives_loss_and_gradients_are_pytorchs():
     twin = torch_twin(net)
     x = torch.tensor(xs, requires_grad=True)
     tx = real_torch.tensor(xs, requires_grad=True)
-    ours = poisson(torch, torch.grad, net, x, torch.tensor(xb))
+    ours = poisson(torch, torch.autograd.grad, net, x, torch.tensor(xb))
     theirs = poisson(real_torch, real_torch.autograd.grad, twin, tx, real_torch.tensor(xb))
     for a, b in zip(ours, theirs):              # u, u', u'', the loss
         np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-12, atol=1e-13)
@@ -194,7 +194,7 @@ def test_the_inverse_problem_learns_omega_from_noisy_observations():
     optimizer = nn.optim.Adam(model.parameters(), lr=1e-2)
     for step in range(300):
         optimizer.zero_grad()
-        loss = oscillator_loss(torch, torch.grad, model, model.omega, t, t0,
+        loss = oscillator_loss(torch, torch.autograd.grad, model, model.omega, t, t0,
                                torch.tensor(t_obs), u_obs)
         loss.backward()
         optimizer.step()
@@ -211,7 +211,8 @@ def test_the_inverse_problems_loss_and_omega_gradient_are_pytorchs():
     t_omega = real_torch.tensor(1.3, dtype=real_torch.float64, requires_grad=True)
     ts, t_obs = np.linspace(0, 2, 9).reshape(-1, 1), np.linspace(0.1, 1.9, 5).reshape(-1, 1)
     u_obs = oscillator(t_obs)
-    ours = oscillator_loss(torch, torch.grad, body, omega, torch.tensor(ts, requires_grad=True),
+    ours = oscillator_loss(torch, torch.autograd.grad, body, omega,
+                           torch.tensor(ts, requires_grad=True),
                            torch.zeros(1, 1, dtype=torch.float64, requires_grad=True),
                            torch.tensor(t_obs), torch.tensor(u_obs))
     theirs = oscillator_loss(real_torch, real_torch.autograd.grad, twin, t_omega,
@@ -257,7 +258,7 @@ def test_the_heat_equation_pinn_learns_its_solution():
     start = torch.cat([x_init, torch.zeros_like(x_init)], dim=1)
     for step in range(400):
         xt = torch.rand(64, 2, requires_grad=True)
-        u, u_x, u_t, u_xx = partials(torch, torch.grad, net, xt)
+        u, u_x, u_t, u_xx = partials(torch, torch.autograd.grad, net, xt)
         residual = ((u_t - ALPHA * u_xx) ** 2).mean()
         loss = (residual + ((net(start) - torch.sin(math.pi * x_init)) ** 2).mean()
                 + (net(sides) ** 2).mean())
@@ -278,7 +279,8 @@ def test_partial_derivatives_and_burgers_gradient_are_the_finite_difference_ones
     torch.manual_seed(3)
     net = mlp(2, 16).double()
     points = np.random.default_rng(0).uniform(0, 1, (10, 2))
-    u, u_x, u_t, u_xx = partials(torch, torch.grad, net, torch.tensor(points, requires_grad=True))
+    u, u_x, u_t, u_xx = partials(torch, torch.autograd.grad, net,
+                                 torch.tensor(points, requires_grad=True))
     h = 1e-4
     with torch.no_grad():
         at = lambda dx, dt: net(torch.tensor(points + [dx, dt])).numpy()     # noqa: E731
@@ -288,7 +290,8 @@ def test_partial_derivatives_and_burgers_gradient_are_the_finite_difference_ones
                                    atol=1e-5)
 
     def loss():
-        return burgers_loss(torch, torch.grad, net, torch.tensor(points, requires_grad=True))
+        return burgers_loss(torch, torch.autograd.grad, net,
+                            torch.tensor(points, requires_grad=True))
 
     loss().backward()
     w, (i, j), eps = net[2].weight.data, (4, 9), 1e-6
@@ -306,12 +309,12 @@ def test_the_burgers_partials_loss_and_gradients_are_pytorchs():
     net = mlp(2, 16).double()
     twin = torch_twin(net)
     points = np.random.default_rng(1).uniform(-1, 1, (10, 2))
-    ours = partials(torch, torch.grad, net, torch.tensor(points, requires_grad=True))
+    ours = partials(torch, torch.autograd.grad, net, torch.tensor(points, requires_grad=True))
     theirs = partials(real_torch, real_torch.autograd.grad, twin,
                       real_torch.tensor(points, requires_grad=True))
     for a, b in zip(ours, theirs):              # u, u_x, u_t, u_xx
         np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-11, atol=1e-13)
-    loss = burgers_loss(torch, torch.grad, net, torch.tensor(points, requires_grad=True))
+    loss = burgers_loss(torch, torch.autograd.grad, net, torch.tensor(points, requires_grad=True))
     twin_loss = burgers_loss(real_torch, real_torch.autograd.grad, twin,
                              real_torch.tensor(points, requires_grad=True))
     np.testing.assert_allclose(loss.item(), twin_loss.item(), rtol=1e-12)
@@ -371,7 +374,7 @@ def test_jacobian_hessian_saliency_and_gradient_penalty_are_pytorchs():
         penalty.backward()
         return x.grad, penalty, [p.grad for p in model.parameters()]
 
-    ours = saliency_and_penalty(torch, torch.grad, net, nn.functional)
+    ours = saliency_and_penalty(torch, torch.autograd.grad, net, nn.functional)
     theirs = saliency_and_penalty(real_torch, real_torch.autograd.grad, twin,
                                   real_torch.nn.functional)
     np.testing.assert_allclose(ours[0], theirs[0].numpy(), rtol=1e-12)
@@ -391,10 +394,10 @@ def test_retain_graph_allow_unused_enable_grad_and_detach_as_in_pytorch():
     np.testing.assert_allclose(net[0].weight.grad, 2 * once)
 
     a, b = torch.tensor(1.5, requires_grad=True), torch.tensor(2.0, requires_grad=True)
-    ga, gb = torch.grad(a * a, [a, b], allow_unused=True)
+    ga, gb = torch.autograd.grad(a * a, [a, b], allow_unused=True)
     assert ga.item() == 3.0 and gb is None
     with pytest.raises(RuntimeError, match="allow_unused=True"):
-        torch.grad(a * a, [a, b])
+        torch.autograd.grad(a * a, [a, b])
 
     with torch.no_grad():
         x = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
@@ -419,13 +422,13 @@ def test_tanh_gradient_graph_is_one_node_per_tanh():
     g * (1 - out * out): three nodes, three arrays, for every tanh and every pass)."""
     x = Tensor([[0.3], [-1.1]], requires_grad=True)
     y = x.tanh()
-    (g,) = torch.grad(y, x, torch.ones_like(y), create_graph=True)
+    (g,) = torch.autograd.grad(y, x, torch.ones_like(y), create_graph=True)
     assert g.op == "tanh_backward" and g.parents[1] is y
     net = mlp(1, 8)
     x = torch.rand(5, 1, requires_grad=True)
     u = net(x)
-    (du,) = torch.grad(u, x, torch.ones_like(u), create_graph=True)
-    (d2u,) = torch.grad(du, x, torch.ones_like(du), create_graph=True)
+    (du,) = torch.autograd.grad(u, x, torch.ones_like(u), create_graph=True)
+    (d2u,) = torch.autograd.grad(du, x, torch.ones_like(du), create_graph=True)
     ops = [node.op for node in walk(d2u) if node._fn not in (None, Leaf)]
     assert ops.count("tanh_backward") == 4 and "sub" not in ops
     assert len(ops) == 28                       # 40 with tanh's backward as three ops
@@ -440,9 +443,9 @@ def test_tanh_backward_op_against_finite_differences(rng):
     x = Tensor(rng.uniform(-2, 2, (4,)), requires_grad=True)
     assert gradgradcheck(lambda t: t.tanh(), x)
     # third derivative of tanh: d³/dx³ tanh = -2 (1 - t²)(1 - 3t²), t = tanh x
-    (d1,) = torch.grad(x.tanh().sum(), x, create_graph=True)
-    (d2,) = torch.grad(d1.sum(), x, create_graph=True)
-    (d3,) = torch.grad(d2.sum(), x)
+    (d1,) = torch.autograd.grad(x.tanh().sum(), x, create_graph=True)
+    (d2,) = torch.autograd.grad(d1.sum(), x, create_graph=True)
+    (d3,) = torch.autograd.grad(d2.sum(), x)
     t = np.tanh(x.numpy())
     np.testing.assert_allclose(d3.numpy(), -2 * (1 - t * t) * (1 - 3 * t * t), rtol=1e-12)
 

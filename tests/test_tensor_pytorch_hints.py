@@ -107,8 +107,8 @@ def test_the_module_gives_the_methods_hint_for_pytorchs_function_of_the_same_nam
 
 
 @pytest.mark.parametrize("name, says", [
-    ("autograd", r"this module here: torch\.autograd\.grad\(y, x\) is autograd\.grad\(y, x\), "
-                 r"which works as PyTorch's does"),
+    ("func", r"not here: torch\.func's jacrev and hessian are autograd\.jacobian and "
+             r"autograd\.hessian"),
     ("utils", r"torch\.utils\.data is nn\.data \(DataLoader, Dataset, TensorDataset"),
     ("save", r"nn\.save\(obj, path\) here \(import nn\): PyTorch's own format for a path "
              r"ending in \.pt or \.pth, an \.npz file otherwise"),
@@ -132,6 +132,22 @@ def test_pytorchs_module_names_glassgrad_spells_otherwise_say_what_to_write(name
     with pytest.raises(AttributeError, match=rf"^module 'autograd' has no attribute '{name}'; "
                                              rf"PyTorch's torch\.{name} is .*{says}"):
         getattr(autograd, name)
+
+
+def test_torch_autograd_is_this_module():
+    """After `import autograd as torch`, a PINN's `torch.autograd.grad(u, x, create_graph=True)`
+    met a hint to write `torch.grad`: torch.autograd is now the module itself, as in PyTorch,
+    so its grad, functional.jacobian and Function are glassgrad's."""
+    import autograd as torch
+    assert torch.autograd is torch
+    x = torch.tensor([0.5, -1.5], dtype=torch.float64, requires_grad=True)
+    slope, = torch.autograd.grad((x ** 3).sum(), x, create_graph=True)
+    curvature, = torch.autograd.grad(slope.sum(), x)
+    np.testing.assert_allclose(slope.data, 3 * x.data ** 2)
+    np.testing.assert_allclose(curvature.data, 6 * x.data)
+    np.testing.assert_allclose(torch.autograd.functional.jacobian(lambda t: t ** 2, x).data,
+                               np.diag(2 * x.data))
+    assert torch.autograd.Function is torch.Function
 
 
 @pytest.mark.parametrize("name", ["jacobian", "hessian", "vjp", "jvp", "hvp", "vhp",
