@@ -463,7 +463,7 @@ def a2c_loss(torch, F, log_probs, entropies, values, rewards, gamma=0.99, beta=0
 
 
 def a2c_episode(torch, F, net, opt, env, gamma=0.99):
-    """Play one episode, then one update; (loss, length, observations, actions)."""
+    """Play one episode, then one update: (loss, length, observations, actions, rewards)."""
     obs, done = env.reset(), False
     observations, actions, trace, rewards = [], [], ([], [], []), []
     while not done:
@@ -512,7 +512,7 @@ def test_a2c_loss_gradients_and_step_are_pytorchs():
                                    err_msg=name)
 
 
-def test_a2c_improves_and_a_resumed_run_continues_identically(tmp_path):
+def test_a2c_saved_and_resumed_continues_identically(tmp_path):
     def fresh():
         autograd.manual_seed(7)
         net = actor_critic(nn)
