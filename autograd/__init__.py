@@ -108,10 +108,18 @@ _SPELT_OTHERWISE = {
     **dict.fromkeys(("seed", "initial_seed"), (
         "not here: seed the shared generator with autograd.manual_seed(seed) and keep the seed "
         "yourself")),
-    "distributions": ("not here: draw samples with autograd.normal, autograd.bernoulli, "
-                      "autograd.poisson or autograd.multinomial(probs, n) (a Categorical's "
-                      "sample), or from autograd.default_rng() (a numpy Generator), and write "
-                      "a log-probability with tensor ops (log_softmax, then pick by index)"),
+    # (the formulas are checked against torch.distributions in tests/test_rl_agents.py)
+    "distributions": (
+        "not here; a distribution is a few tensor ops (import nn.functional as F). "
+        "Categorical(logits=z): log_p = F.log_softmax(z, dim=-1) (Categorical(probs=p): "
+        "log_p = p.log()); .sample() is torch.multinomial(log_p.exp(), 1), then .item() for one "
+        "observation or .squeeze(-1) for a batch; .log_prob(a) is log_p[a] for one action, "
+        "log_p.gather(-1, a.unsqueeze(-1)).squeeze(-1) for a batch; .entropy() is "
+        "-(log_p.exp() * log_p).sum(-1). Normal(mu, sigma): .rsample() is "
+        "mu + sigma * torch.randn_like(mu) (.sample() the same under torch.no_grad()), "
+        ".log_prob(x) is -((x - mu) / sigma) ** 2 / 2 - sigma.log() - math.log(2 * math.pi) / 2. "
+        "Bernoulli(probs=p): .sample() is torch.bernoulli(p). The draws come from glassgrad's "
+        "generator (numpy's), so their numbers differ from PyTorch's"),
     **dict.fromkeys(("sparse", "sparse_coo_tensor", "sparse_csr_tensor", "spmm"), SPARSE),
     "special": ("not here: torch.special's common functions are Tensor methods (and "
                 "autograd functions) here: torch.special.erf(x) is x.erf(), likewise erfc, "

@@ -789,6 +789,13 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
 
 def _check_weights(weights: np.ndarray, num_samples: int, replacement: bool) -> None:
     """multinomial's errors: bad weights (naming the first), empty rows, too few categories."""
+    if weights.size and (replacement or num_samples == 1):
+        # the usual call, one draw from each row (an RL agent's action), is told fine by three
+        # reductions (a NaN fails each comparison): the checks below took 13 of its 35 µs
+        rows = weights.reshape(-1, weights.shape[-1])
+        top = rows.max(axis=1)
+        if rows.min() >= 0 and top.min() > 0 and top.max() < np.inf:
+            return
     categories = weights.shape[-1]
     if categories == 0:
         raise ValueError(f"multinomial: there are no categories to draw from (input of shape "

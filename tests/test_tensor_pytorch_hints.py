@@ -116,7 +116,7 @@ def test_the_module_gives_the_methods_hint_for_pytorchs_function_of_the_same_nam
              r"torch\.save's \.pt files"),
     ("backends", r"not needed: glassgrad computes with numpy on the CPU"),
     ("set_printoptions", r"np\.set_printoptions\(\.\.\.\) here"),
-    ("distributions", r"autograd\.default_rng\(\)"),
+    ("distributions", r"Categorical\(logits=z\): log_p = F\.log_softmax\(z, dim=-1\)"),
     ("get_rng_state", r"autograd\.random\.get_state\(\) and autograd\.random\.set_state"),
     ("set_rng_state", r"autograd\.random\.get_state\(\) and autograd\.random\.set_state"),
     ("seed", r"not here: seed the shared generator with autograd\.manual_seed\(seed\)"),
