@@ -213,7 +213,9 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     if ndarray.dtype.kind not in "biuf":
         raise TypeError(f"from_numpy: a Tensor holds bools, integers or floats, got an array of "
                         f"dtype {ndarray.dtype}")
-    return Tensor(share_with_numpy(ndarray))
+    shared = Tensor(ndarray)
+    share_with_numpy(shared)
+    return shared
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:

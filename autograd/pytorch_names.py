@@ -13,6 +13,7 @@ AttributeError: ... PyTorch's Tensor.add is t + x here (alpha: t + alpha * x)
 
 from __future__ import annotations
 
+import inspect
 import sys
 from typing import Any, Callable
 
@@ -263,13 +264,23 @@ def note_numpy_attribute(error: BaseException) -> None:
                                                               np.ndarray)
             and isinstance(name, str) and hasattr(error, "add_note")):
         return
-    tensor_class = sys.modules[__package__].Tensor
-    if name not in ON_ARRAYS and not (name.endswith("_") or hasattr(tensor_class, name)):
+    # what a Tensor has under that name: a method to call, an attribute to read (t.grad_fn),
+    # PyTorch's name for what is spelt otherwise here (a marker with its hint), or nothing
+    member = inspect.getattr_static(sys.modules[__package__].Tensor, name, None)
+    if name in ON_ARRAYS:
+        instead = ON_ARRAYS[name]
+    elif isinstance(member, NotInGlassgrad):
+        instead = f"a Tensor here has no {name} either (PyTorch's Tensor.{name} {member.hint})"
+    elif callable(member):
+        instead = f"call t.{name}(...) on the Tensor itself, or numpy on the array"
+    elif member is not None:
+        instead = f"read t.{name} on the Tensor itself"
+    elif name.endswith("_"):                # an in-place method of PyTorch's
+        instead = f"a Tensor here has no {name} either; compute with numpy on the array"
+    else:
         return
     if any(note.startswith("glassgrad:") for note in getattr(error, "__notes__", ())):
         return                              # (noted already, by an inner module)
-    instead = ON_ARRAYS.get(name, f"call t.{name}(...) on the Tensor itself, or numpy on the "
-                                  f"array")
     error.add_note(f"glassgrad: a numpy array has no {name}; p.grad and p.data are numpy "
                    f"arrays here, not Tensors as in PyTorch: {instead}")
 

@@ -80,6 +80,7 @@ _default_dtype = np.dtype(np.float32)
 _NUMBERS = frozenset((int, float, np.float64))
 _SCALARS = _NUMBERS | {np.float32, np.float16}
 _ndarray = np.ndarray                 # (a global: read for every gradient in backward)
+_NOT_COPIED = ("_views", "_view_of", "_numpy_shares", "__weakref__")    # (see __getstate__)
 
 
 def set_default_dtype(dtype: Any) -> None:
@@ -345,8 +346,10 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
     # register_hook hooks, set with the first (autograd/hooks.py); _views and _view_of: a
     # constant's views (x[0], x.T), kept to follow x's in-place changes, and a view's base
     # (tensor_in_place.py), set with the first; __weakref__: what is remembered of a tensor
-    # goes with it: a hook's entry (autograd/hooks.py), a view's entry in its base's _views
-    __slots__ = ("_written_at", "_hooks", "_views", "_view_of", "__weakref__")
+    # goes with it: a hook's entry (autograd/hooks.py), a view's entry in its base's _views;
+    # _numpy_shares: the array numpy code was handed (t.numpy(), from_numpy), which in-place
+    # changes write into (tensor_in_place.share_with_numpy), set with the first
+    __slots__ = ("_written_at", "_hooks", "_views", "_view_of", "_numpy_shares", "__weakref__")
     _empty_grad = None
     _notes_writes = True
     #: pandas (2.1 on) steps aside for an operand of higher priority than its own (a DataFrame's
@@ -357,13 +360,14 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
 
     def __getstate__(self) -> tuple:
         """What pickle and copy.deepcopy keep: the slots, but not the record of views
-        (`_views`, weak references pickle cannot write, and `_view_of`): a copy's numbers are
-        its own, so it has no views and is no one's. (A model pickles after state_dict(),
-        whose entries are views of its buffers.)"""
+        (`_views`, weak references pickle cannot write, and `_view_of`) nor the numpy bridge's
+        mark (`_numpy_shares`): a copy's numbers are its own, so it has no views, is no one's,
+        and no numpy code holds them. (A model pickles after state_dict(), whose entries are
+        views of its buffers.)"""
         slots = {}
         for cls in type(self).__mro__:
             for name in cls.__dict__.get("__slots__", ()):
-                if name not in ("_views", "_view_of", "__weakref__") and hasattr(self, name):
+                if name not in _NOT_COPIED and hasattr(self, name):
                     slots[name] = getattr(self, name)
         return getattr(self, "__dict__", None), slots
 
@@ -706,7 +710,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         >>> t = Tensor([1.0, 1.0]); n = t.numpy(); _ = t.add_(1.0); n
         array([2., 2.], dtype=float32)
         """
-        return share_with_numpy(self.data)
+        return share_with_numpy(self)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         """numpy's view of a tensor with no history, for np.asarray(t), np.concatenate, plots...
@@ -933,7 +937,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         # as copy_ and t[...] = ... do): `with no_grad(): w[0].zero_()` zeroes w's first row;
         # so does one whose array numpy code shares (t.numpy(), from_numpy: the numpy bridge)
         own = fn is Leaf or (fn is None and (self._shows_anothers_numbers()
-                                             or _shared_with_numpy(self.data)))
+                                             or _shared_with_numpy(self)))
         try:
             if self.data.dtype.kind in "iu":      # (a float tensor, the usual case, skips it)
                 _refuse_integer_out_of_range(value, self.data.dtype)

@@ -418,24 +418,34 @@ def _note_memory_write(data: Any) -> None:
     _memory_writes[key] = write_clock.count
 
 
-# The arrays shared with numpy code on purpose, by id: handed out by `t.numpy()` or taken in by
-# `from_numpy` / `as_tensor`, PyTorch's numpy bridge, where a change to either shows in the other.
-# A constant's in-place change (t.add_(1), t += 1) takes new numbers, so that an array given
-# to `Tensor(array)` (a data set) does not change; these it writes into, as PyTorch does
-# (`n = t.numpy(); t.add_(1)` changes n). An entry goes when its array is freed.
-_bridged: Any = weakref.WeakValueDictionary()
+# The numpy bridge: a constant whose array numpy code holds on purpose, handed out by `t.numpy()`
+# or taken in by `from_numpy` / `as_tensor`, writes its in-place changes into that array, as
+# PyTorch's does (`n = t.numpy(); t.add_(1)` changes n); any other constant takes new numbers,
+# so that an array given to `Tensor(array)` (a data set) does not change. The mark is the
+# tensor's own (its slot `_numpy_shares`, a weak reference to the array it handed out), not the
+# array's: another Tensor(array) over the same array, made before or after, still takes new
+# numbers, and the mark lapses when the tensor takes other numbers (t.data = ..., t += w).
 
 
-def share_with_numpy(data: np.ndarray) -> np.ndarray:
-    """Note that numpy code holds `data` as the tensor's own numbers (see `_bridged`); returns
-    it."""
-    _bridged[id(data)] = data
+def share_with_numpy(t: Tensor) -> np.ndarray:
+    """Note that numpy code holds `t`'s array (see above), and so the array of each tensor `t`
+    is a view of over the same memory (`t.detach().numpy()`, `t[0].numpy()`: the base's changes
+    show in it too, as in PyTorch); returns t's array."""
+    data = t.data
+    memory = _memory_owner(data)
+    while t is not None:
+        t._numpy_shares = weakref.ref(t.data)
+        link = _view_link(t)
+        t = link[0] if link is not None and _memory_owner(link[0].data) is memory else None
     return data
 
 
-def _shared_with_numpy(data: np.ndarray) -> bool:
-    """True for a writable array that `share_with_numpy` noted: written into in place."""
-    return _bridged.get(id(data)) is data and data.flags.writeable
+def _shared_with_numpy(t: Tensor) -> bool:
+    """True if `t`'s array, writable, is one `share_with_numpy` noted for `t`: written into."""
+    try:
+        return t._numpy_shares() is t.data and t.data.flags.writeable
+    except AttributeError:
+        return False
 
 
 def _last_memory_write(data: np.ndarray) -> int:

@@ -8,6 +8,7 @@ changes, numbers and history); a result in a graph gets a new one."""
 
 from __future__ import annotations
 
+import copy
 import operator
 import re
 import weakref
@@ -141,6 +142,39 @@ def test_the_numpy_bridge_shares_in_place_changes_both_ways_as_in_pytorch():
     t = autograd.from_numpy(frozen)
     t += 1
     assert frozen.tolist() == [1.0, 1.0] and t.tolist() == [2.0, 2.0]
+
+
+def test_sharing_an_array_with_numpy_marks_that_tensor_not_every_tensor_over_the_array():
+    """The bridge was noted on the array: once any tensor over X was bridged (from_numpy(X) in
+    a Dataset, Tensor(X).numpy() for a plot), every other Tensor(X), made before or after, wrote
+    its in-place changes into the data set X."""
+    import autograd
+    X = np.zeros((2, 2), np.float32)
+    before = Tensor(X)
+    autograd.from_numpy(X)
+    Tensor(X).numpy()
+    after = Tensor(X)
+    after -= 1.0
+    before.add_(2.0)
+    assert X.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    assert after.tolist() == [[-1.0, -1.0]] * 2 and before.tolist() == [[2.0, 2.0]] * 2
+    t = autograd.zeros(2)
+    t.numpy()
+    copied = copy.deepcopy(t)                   # a copy's numbers: no numpy code holds them
+    copied += 1.0
+    assert t.tolist() == [0.0, 0.0]
+
+
+def test_the_numpy_bridge_shares_through_detach_and_views_as_in_pytorch():
+    """`n = t.detach().numpy()` (the spelling for a tensor that may be in a graph) and
+    `n = t[0].numpy()` share t's memory, so t's in-place change shows in n, as in PyTorch; it
+    kept the old numbers, since only the view was bridged and t took new ones."""
+    import autograd
+    t = autograd.zeros(3)
+    n = t.detach().numpy()
+    row = t[:2].numpy()
+    t.add_(1.0)
+    assert n.tolist() == [1.0] * 3 and row.tolist() == [1.0] * 2
 
 
 def test_a_momentum_buffer_in_a_list_is_updated_as_in_pytorch():

@@ -5,6 +5,8 @@ broadcast, 0-d and batch-1 shapes where they apply) and against live PyTorch."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -279,6 +281,20 @@ def test_scatter_reduce_add_and_multiply_and_value():
         w.scatter(1, index, src, reduce="multiply")
     with no_grad():
         assert w.scatter(1, index, src, reduce="multiply").tolist() == [[6.0, 2.0, 12.0]]
+
+
+def test_scatter_reduce_amax_passes_a_nan_result_nan_gradients_as_max_does():
+    """A NaN among the elements reduced into a place makes the place NaN; its gradient was 0
+    for every element there (none equals NaN), which hid the NaN; max gives NaN, as PyTorch's
+    scatter_reduce does. And numpy's 'invalid value' warning stays inside."""
+    x, src = t64([0.0, 0.0]), t64([np.nan, 1.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = x.scatter_reduce(0, np.array([0, 0, 1]), src, "amax")
+    out.sum().backward()
+    assert np.isnan(out.data[0]) and out.data[1] == 2.0
+    assert np.isnan(x.grad[0]) and x.grad[1] == 0.0
+    assert np.isnan(src.grad[:2]).all() and src.grad[2] == 1.0
 
 
 def test_scatter_in_place():

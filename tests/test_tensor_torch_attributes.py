@@ -4,6 +4,8 @@ new_* creators (this tensor's dtype, new leaves), type_as, int, bool, half."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -102,3 +104,25 @@ def test_type_takes_torch_s_dtypes_and_tensor_classes():
     x = Tensor([1, 0])
     assert x.type(torch.float64).dtype == np.float64 and x.type(torch.FloatTensor).dtype == np.float32
     assert x.type(torch.float32).tolist() == torch.tensor([1, 0]).type(torch.float32).tolist()
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="notes on exceptions are Python 3.11+")
+def test_the_note_on_numpy_s_attribute_error_says_what_the_tensor_has():
+    """The note on `p.data.requires_grad` or `p.grad.exp_()` said "call t.requires_grad(...)
+    on the Tensor itself" (an attribute, not a method) and "call t.exp_(...)" (which a Tensor
+    has not either): an attribute is read, and a name PyTorch spells otherwise here gets the
+    Tensor's own hint."""
+    from autograd.pytorch_names import note_numpy_attribute
+
+    def note(name):
+        try:
+            getattr(np.zeros(2), name)
+        except AttributeError as error:
+            note_numpy_attribute(error)
+            return error.__notes__[0]
+    assert note("requires_grad").endswith("read t.requires_grad on the Tensor itself")
+    assert note("backward").endswith("call t.backward(...) on the Tensor itself, or numpy on "
+                                     "the array")
+    assert "a Tensor here has no exp_ either (PyTorch's Tensor.exp_ changes the tensor in " \
+           "place" in note("exp_")
+    assert "call t." not in note("sum_to_size")

@@ -120,7 +120,8 @@ class ScatterReduce(Op):
         if reduce == "amin":
             start = np.inf if kind is np.finfo else kind(x.dtype).max
         out = np.where(counted, x, start).astype(x.dtype, copy=False)
-        ufunc.at(out, places, src)
+        with np.errstate(invalid="ignore"):     # (a NaN is the result, as in max: no warning)
+            ufunc.at(out, places, src)
         return out
 
     @staticmethod
@@ -144,7 +145,9 @@ class ScatterReduce(Op):
         src_hit = raw(src) == out_[places]
         ties = x_hit.astype(out_.dtype)
         np.add.at(ties, places, src_hit)
-        share = np.divide(1, ties, out=np.zeros_like(ties), where=ties > 0)
+        # a place whose result is NaN has no element equal to it: all of them get NaN, as in
+        # max and in PyTorch (0 would hide the NaN from the gradients)
+        share = np.divide(1, ties, out=np.full_like(ties, np.nan), where=ties > 0)
         return g * (x_hit * share), (g * share)[places] * src_hit.astype(out_.dtype)
 
 
