@@ -349,11 +349,15 @@ def _evaluate(f: Callable, args: list) -> Node:
     """f(*args) for a finite difference, without recording its graph (it is dropped at once),
     unless f needs one: a cost that differentiates inside (a gradient penalty, `grad(d, x,
     create_graph=True)`) fails without it, so it runs again recording, as PyTorch's gradcheck
-    always does (an error of f's own comes again then)."""
+    always does (an error of f's own comes again then). Only grad()'s refusal is retried: a
+    cost that calls `.backward()` inside stays an error, rather than adding into the
+    parameters' `.grad` at every finite-difference point."""
     try:
         with no_grad():
             return f(*args)
-    except RuntimeError:
+    except RuntimeError as error:
+        if not str(error).startswith("grad: "):
+            raise
         return f(*args)
 
 

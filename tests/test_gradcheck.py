@@ -533,3 +533,17 @@ def test_a_cost_that_differentiates_inside_is_checked_as_pytorch_checks_it():
         gradcheck(lambda W: penalty(W.detach()) + (W * 0).sum(), W)
     with pytest.raises(ValueError, match="log: needs a positive input"):    # f's own error stays
         gradcheck(lambda v: (v - 1.0000001).log(), Value(1.0000005))
+
+
+def test_a_cost_that_calls_backward_inside_is_still_refused_and_leaves_grad_alone():
+    """The retry with recording is for grad()'s refusal only: a cost calling `.backward()`
+    inside ran again recording at every finite-difference point, adding into `.grad`."""
+    W = t64(np.random.default_rng(1).normal(size=(2, 2)))
+    other = t64(np.ones(2))
+
+    def cost():
+        (other * 3.0).sum().backward()          # a side effect the check must not repeat
+        return (W * W).sum()
+    with pytest.raises(RuntimeError, match=r"^backward: this result does not require grad"):
+        gradcheck_parameters(cost, [W])
+    assert np.array_equal(other.grad, [3.0, 3.0])    # the one call of the first evaluation
