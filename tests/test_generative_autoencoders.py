@@ -17,7 +17,7 @@ import autograd
 import nn
 from nn import functional as F
 
-from torch_helpers import needs_torch, torch
+from torch_helpers import assert_stepped_as_torch, needs_torch, torch
 
 
 def _blobs(n: int, rng: np.random.Generator, size: int = 8) -> np.ndarray:
@@ -188,9 +188,4 @@ def test_one_step_matches_pytorch_from_the_same_weights(which, kind, denoise):
     expected = _step(torch, tnn, tF, theirs, torch.optim.Adam(theirs.parameters(), lr=1e-3),
                      torch.tensor(x), kind, None if noise is None else torch.tensor(noise))
     np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-6)
-    torch_params = dict(theirs.named_parameters())
-    for name, p in ours.named_parameters():
-        t = torch_params[name]
-        np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=1e-4,
-                                   atol=1e-6 * float(t.grad.abs().max()), err_msg=name)
-        np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=0, atol=1e-6, err_msg=name)
+    assert_stepped_as_torch(ours, theirs)

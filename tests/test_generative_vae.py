@@ -16,7 +16,7 @@ import nn
 from autograd import gradcheck
 from nn import functional as F
 
-from torch_helpers import needs_torch, torch
+from torch_helpers import assert_stepped_as_torch, needs_torch, torch
 
 LATENT = 2
 
@@ -201,9 +201,4 @@ def test_one_step_matches_pytorch_from_the_same_weights_and_noise(one_head):
         opt.step()
         results.append((loss.item(), bce.item(), kld.item()))
     np.testing.assert_allclose(results[0], results[1], rtol=1e-6)
-    torch_params = dict(theirs.named_parameters())
-    for name, p in ours.named_parameters():
-        t = torch_params[name]
-        np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=1e-4,
-                                   atol=1e-6 * float(t.grad.abs().max()), err_msg=name)
-        np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=0, atol=1e-6, err_msg=name)
+    assert_stepped_as_torch(ours, theirs)

@@ -39,3 +39,15 @@ def same_as_torch(f: Callable, *arrays: np.ndarray, rng: np.random.Generator,
             got = np.zeros(x.shape) if x.grad is None else x.grad
             np.testing.assert_allclose(got, want, rtol=rtol, atol=1e-12)
     return out
+
+
+def assert_stepped_as_torch(ours: Any, theirs: Any) -> None:
+    """After one optimizer step of the same model in both engines from the same weights: each
+    parameter's gradient and new value agree with PyTorch's, matched by name (float32: the
+    gradient to 1e-4 relative, or 1e-6 of its largest entry; the value to 1e-6)."""
+    torch_params = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        t = torch_params[name]
+        np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=1e-4,
+                                   atol=1e-6 * float(t.grad.abs().max()), err_msg=name)
+        np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=0, atol=1e-6, err_msg=name)
