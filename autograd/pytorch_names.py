@@ -166,7 +166,7 @@ def refuse_out(name: str, out: Any) -> None:
 
     >>> refuse_out("torch.matmul", object())     # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    TypeError: torch.matmul: out= is not supported (a Tensor op makes a new Tensor); write y = torch.matmul(...), or y.copy_(torch.matmul(...)) to fill y itself
+    TypeError: torch.matmul: out= is not supported (a Tensor op makes a new Tensor); write ...
     """
     if out is not None:
         raise TypeError(f"{name}: out= is not supported (a Tensor op makes a new Tensor); "
