@@ -81,8 +81,8 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     """Write a Module's weights, a dict of name → array (or Tensor, or anything with `.numpy()`,
     such as PyTorch's state_dict), or a nested training state (a dict of Modules, optimizers,
     schedulers and plain data), or a tensor or a list of them as `torch.save(x, path)` takes
-    (`load` gives them back as numpy arrays), to `path`, atomically: as `.npz` with the format mark, or, when
-    `path` ends in `.pt` or `.pth`, in PyTorch's format (`torch.save`'s), which
+    (`load` gives them back as numpy arrays), to `path`, atomically: as `.npz` with the format
+    mark, or, when `path` ends in `.pt` or `.pth`, in PyTorch's format (`torch.save`'s), which
     `torch.load(path)` reads with its default `weights_only=True`, giving torch tensors. There
     an optimizer's "step" is stored as PyTorch keeps it, a 0-d float32 tensor, and a value
     torch.load could not read is refused, naming where it is.

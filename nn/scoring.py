@@ -410,7 +410,7 @@ def outputs_like(name: str, y: np.ndarray, outputs: np.ndarray) -> np.ndarray:
 
     >>> outputs_like("r2", np.zeros(3), np.zeros((3, 2)))
     Traceback (most recent call last):
-    ValueError: metric 'r2' is a regression metric: it compares the model's outputs with y, but the outputs have shape (3, 2) (one column per class?) and y has shape (3,); for a classifier use 'accuracy', 'precision', 'recall' or 'f1'
+    ValueError: metric 'r2' is a regression metric: it compares the model's outputs with y, ...
     """
     if outputs.size != y.size and name not in METRICS:      # roc_auc_score, your own
         raise ValueError(f"metric {name!r} takes the model's outputs, one score per sample, "
