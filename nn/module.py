@@ -1398,7 +1398,10 @@ class _ChildrenView(MutableMapping):
 
     def __delitem__(self, name: str) -> None:
         self[name]                          # (a KeyError for a name that is not a sub-module)
-        delattr(self._module, name)
+        try:
+            delattr(self._module, name)
+        except AttributeError:              # a ModuleList's "0" is a position, no attribute
+            del self._module[int(name)]
 
     def __iter__(self) -> Iterator[str]:
         return iter([name for name, _ in self._module._child_modules()])

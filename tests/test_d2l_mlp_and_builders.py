@@ -258,6 +258,20 @@ def test_modules_is_a_live_view_of_the_children():
         net._modules["9"]
 
 
+def test_deleting_from_a_module_lists_modules_removes_that_position():
+    """`del ml._modules["0"]` on a ModuleList raised AttributeError (its "0" is a position, not
+    an attribute); Sequential, ModuleDict and a Module's own children already worked."""
+    first, second = nn.Linear(1, 1), nn.Linear(1, 2)
+    ml = nn.ModuleList([first, second])
+    del ml._modules["0"]
+    assert list(ml) == [second] and list(ml._modules) == ["0"]
+    seq = nn.Sequential(nn.Linear(1, 1), second)
+    del seq._modules["0"]
+    assert list(seq) == [second] and list(seq._modules) == ["1"]     # PyTorch's names kept
+    with pytest.raises(KeyError):
+        del ml._modules["5"]
+
+
 def block1():
     return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 4), nn.ReLU())
 
