@@ -567,13 +567,15 @@ class ShapeMethods:
                         include_self: bool = True) -> Tensor:
         """`scatter_reduce` in place (as `scatter_`: a constant or an op's result takes a
         value in a graph, recorded; a parameter only under no_grad()); returns the tensor."""
-        reduced = self.scatter_reduce(dim, index, src, reduce, include_self=include_self)
         if self._fn is graph.Leaf and graph.grad_mode.enabled:
             self._check_writable("scatter_reduce_", "")     # a parameter: refused, named
         try:
-            self[...] = reduced
-        except (ValueError, TypeError) as error:        # (setitem's errors, named as called)
-            raise type(error)(str(error).replace("setitem:", "scatter_reduce_:", 1)) from None
+            self[...] = self.scatter_reduce(dim, index, src, reduce, include_self=include_self)
+        except (ValueError, TypeError, IndexError) as error:    # (named as called)
+            message = str(error)
+            for own in ("scatter_reduce:", "setitem:"):
+                message = message.replace(own, "scatter_reduce_:", 1)
+            raise type(error)(message) from None
         return self
 
     def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None,

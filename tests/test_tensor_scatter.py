@@ -373,3 +373,15 @@ def test_a_0d_index_on_a_1d_tensor_matches_pytorch():
     assert ours.tolist() == theirs.tolist()
     assert t64([1.0, 2.0]).gather(0, np.array(1)).item() == \
         torch.tensor([1.0, 2.0]).gather(0, torch.tensor(1)).item()
+
+
+def test_scatter_reduce_in_place_names_itself_in_its_errors():
+    """The in-place form's errors named `scatter_reduce:`, a call the learner did not make."""
+    t, src = Tensor(np.zeros(3)), Tensor(np.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match=r"^scatter_reduce_: reduce must be 'sum', 'mean'"):
+        t.scatter_reduce_(0, np.array([0, 1]), src, "prod")
+    with pytest.raises(IndexError, match=r"^scatter_reduce_: index 5 is out of range"):
+        t.scatter_reduce_(0, np.array([0, 5]), src, "amax")
+    assert t.data.tolist() == [0.0, 0.0, 0.0]                    # nothing written
+    t.scatter_reduce_(0, np.array([0, 0]), src, "amax", include_self=False)
+    assert t.data.tolist() == [2.0, 0.0, 0.0]
