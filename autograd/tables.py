@@ -30,9 +30,15 @@ import numpy as np
 
 
 def is_table(data: Any) -> bool:
-    """Whether `data` is a pandas or polars DataFrame or Series (or anything shaped like one)."""
+    """Whether `data` is a pandas or polars DataFrame or Series (or anything shaped like one),
+    or a polars LazyFrame (which table_array refuses, saying to collect it)."""
     return (not isinstance(data, np.ndarray) and hasattr(data, "to_numpy")
-            and (hasattr(data, "dtypes") or hasattr(data, "dtype")))
+            and (hasattr(data, "dtypes") or hasattr(data, "dtype"))) or _is_lazy_frame(data)
+
+
+def _is_lazy_frame(data: Any) -> bool:
+    """Whether `data` is a polars LazyFrame: a query whose rows are not computed yet."""
+    return type(data).__name__ == "LazyFrame" and is_polars(data)
 
 
 def is_polars(data: Any) -> bool:
@@ -120,6 +126,9 @@ def table_array(where: str, data: Any, text: bool = False, of: str = "") -> np.n
     anything else is a TypeError that names it (as a column `of` the argument so named, "X")
     and says what to do, starting with `where`. `text=True` lets columns of text (class names,
     for the metrics) through as numpy reads them."""
+    if _is_lazy_frame(data):
+        raise TypeError(f"{where}: {of or 'the data'} is a polars LazyFrame, a query whose "
+                        f"rows are not computed yet: collect it first (lf.collect())")
     if is_polars(data):
         from .tables_polars import polars_array     # (here: it takes _named from this file)
         return polars_array(where, data, text, of)

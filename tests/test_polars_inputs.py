@@ -395,3 +395,22 @@ def test_glassgrad_train_on_a_csv_polars_wrote(df, tmp_path, capsys):
     df[["age", "score", "label"]].write_csv(path)
     code, _, err = run(["train", "--csv", str(path), "--target", "label"], capsys)
     assert code != 0 and "column 'score'" in err and "is empty" in err
+
+
+def test_a_lazy_frame_is_told_to_be_collected_wherever_it_goes():
+    """A LazyFrame (a query, df.lazy() or pl.scan_csv) was read as one object: "got data of
+    dtype object", or a numpy error from deep inside."""
+    lazy = pl.DataFrame({"a": [1.0, 2.0, 3.0], "b": [4, 5, 6]}).lazy()
+    model = MLP(2, [3], 1)
+    collect = r"is a polars LazyFrame, a query whose rows are not computed yet: collect it " \
+              r"first \(lf\.collect\(\)\)"
+    with pytest.raises(TypeError, match=rf"^Tensor: the data {collect}"):
+        Tensor(lazy)
+    with pytest.raises(TypeError, match=rf"^DataLoader: X {collect}"):
+        DataLoader(lazy, np.zeros(3))
+    with pytest.raises(TypeError, match=rf"^fit: train_data: X {collect}"):
+        fit(model, mse_loss, optim.SGD(model.parameters(), lr=0.1), (lazy, np.zeros(3)),
+            progress=False)
+    with pytest.raises(TypeError, match=rf"^StandardScaler\.fit: X {collect}"):
+        StandardScaler().fit(lazy)
+    np.testing.assert_array_equal(Tensor(lazy.collect()).data, [[1, 4], [2, 5], [3, 6]])
