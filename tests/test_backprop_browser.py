@@ -23,6 +23,7 @@ import pytest
 
 from autograd import Value, draw_backprop
 from autograd.viz import page
+from neuron_helpers import neuron
 
 REQUIRE_BROWSER_VAR = "GLASSGRAD_REQUIRE_BROWSER"
 SCREENSHOTS_VAR = "GLASSGRAD_WRITE_SCREENSHOTS"
@@ -74,16 +75,6 @@ def browser(browser_ready):
         yield driver
     finally:
         driver.quit()
-
-
-def neuron() -> Value:
-    """micrograd's neuron, o = tanh(x1 w1 + x2 w2 + b)."""
-    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
-    x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    o = (x1 * w1 + x2 * w2 + b).tanh()
-    o.label = "o"
-    return o
 
 
 def neuron_page(folder: pathlib.Path) -> pathlib.Path:

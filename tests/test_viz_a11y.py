@@ -16,6 +16,7 @@ import pytest
 
 from autograd import Tensor, Value, draw_backprop, draw_graph
 from autograd.viz import labels, page, palette
+from neuron_helpers import neuron
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -29,15 +30,6 @@ def luminance(colour: str) -> float:
 def contrast(a: str, b: str) -> float:
     high, low = sorted((luminance(a), luminance(b)), reverse=True)
     return (high + 0.05) / (low + 0.05)
-
-
-def neuron() -> Value:
-    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
-    x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    o = (x1 * w1 + x2 * w2 + b).tanh()
-    o.label = "o"
-    return o
 
 
 def css_rule(css: str, selector: str) -> str:

@@ -26,18 +26,9 @@ from autograd import functional as F
 from autograd.viz import BackpropDrawing, backprop, labels, page
 from autograd.viz.rules import rule_text, rule_words
 from autograd.viz.steps import record_backprop
+from neuron_helpers import neuron_with_leaves as neuron
 
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def neuron():
-    """micrograd's neuron: o = tanh(x1 w1 + x2 w2 + b), with its five leaves."""
-    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
-    x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    o = (x1 * w1 + x2 * w2 + b).tanh()
-    o.label = "o"
-    return o, {"x1": x1, "w1": w1, "x2": x2, "w2": w2, "b": b}
 
 
 def mazur(values=Value):
