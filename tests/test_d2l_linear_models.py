@@ -140,6 +140,9 @@ def test_dataloader_takes_pytorchs_positional_batch_size_and_shuffle():
     assert sorted(sum(shuffled, [])) == list(range(10)) and len(shuffled) == 2
     with pytest.raises(TypeError, match="batch_size twice"):
         data.DataLoader(dataset, 4, batch_size=8)
+    with pytest.raises(TypeError, match="batch_size twice"):  # 32 written, though the default
+        data.DataLoader(dataset, 64, batch_size=32)
+    assert data.DataLoader(dataset).batch_size == 32
 
 
 # -- softmax regression ----------------------------------------------------------------------

@@ -493,6 +493,13 @@ class TensorDataset(Dataset):
         return f"TensorDataset({len(self)} samples: {shapes})"
 
 
+class _DefaultBatchSize(int):
+    """32, the default batch size, told apart from a batch_size=32 the caller wrote."""
+
+
+_DEFAULT_BATCH_SIZE = _DefaultBatchSize(32)
+
+
 class DataLoader:
     """Iterate over `(X batch as a Tensor, y batch)`, or X batches alone if y is None. The y
     batches are constant Tensors when y was given as a Tensor, else ndarrays.
@@ -559,7 +566,8 @@ class DataLoader:
     never be called, is refused.
     """
 
-    def __init__(self, X: Any, y: Any = None, batch_size: int = 32, shuffle: bool = False,
+    def __init__(self, X: Any, y: Any = None, batch_size: int = _DEFAULT_BATCH_SIZE,
+                 shuffle: bool = False,
                  drop_last: bool = False, seed: int | np.random.Generator | None = None, *,
                  generator: np.random.Generator | None = None, sampler: Any = None,
                  batch_sampler: Any = None, collate_fn: Callable[[list], Any] | None = None,
@@ -573,8 +581,8 @@ class DataLoader:
             # PyTorch's DataLoader(dataset, 64, True): batch_size and shuffle come second and
             # third (a number is never labels)
             if isinstance(batch_size, bool):
-                batch_size, shuffle = 32, batch_size or shuffle
-            if batch_size != 32:
+                batch_size, shuffle = _DEFAULT_BATCH_SIZE, batch_size or shuffle
+            if batch_size is not _DEFAULT_BATCH_SIZE:   # given, even as 32
                 raise TypeError(f"DataLoader: got batch_size twice, {y!r} (the second "
                                 f"argument, PyTorch's place for it) and {batch_size!r}")
             y, batch_size = None, y
