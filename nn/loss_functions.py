@@ -29,7 +29,8 @@ from autograd.functional.arguments import (
     _floating, _is_int, _real, holds_values, integer_array, tensors_among_items_error,
     values_list_error,
 )
-from autograd.functional.loss_arguments import _check_reduction, _constant_numbers, _reduce
+from autograd.functional.loss_arguments import (_check_reduction, _constant_numbers, _reduce,
+                                                refuses_old_reduction_options)
 from autograd.functional.classification import (
     _class_labels, class_options, class_rows, kept_labels, refuse_swapped_labels,
 )
@@ -52,6 +53,7 @@ Loss = Any          # a Tensor, a Value, or (reduction="none" on Values) a list 
 # Regression losses
 # ----------------------------------------------------------------------------------------------
 
+@refuses_old_reduction_options
 def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Loss:
     """Mean squared error: (pred - target)² averaged (or summed, or kept per element); its
     gradient is 2 (pred - target) / n for the mean.
@@ -73,6 +75,7 @@ def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Loss:
     return _reduce((pred - target) ** 2, reduction, "mse_loss")
 
 
+@refuses_old_reduction_options
 def l1_loss(pred: Any, target: Any, reduction: str = "mean") -> Loss:
     """Mean absolute error |pred - target| (its gradient at pred == target is 0).
 
@@ -95,6 +98,7 @@ def l1_loss(pred: Any, target: Any, reduction: str = "mean") -> Loss:
 # Classification losses
 # ----------------------------------------------------------------------------------------------
 
+@refuses_old_reduction_options
 def nll_loss(log_probs: Any, labels: Any, reduction: str = "mean", *, weight: Any = None,
              ignore_index: int = -100) -> Tensor:
     """Negative log-likelihood -log_probs[i, labels[i]], for log-probabilities (N, C) and integer
@@ -157,6 +161,7 @@ def _weighted_nll(log_probs: Tensor, labels: np.ndarray, kept: np.ndarray,
     return losses.sum() / float(divisor)
 
 
+@refuses_old_reduction_options
 def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: Any,
              blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
     """Connectionist temporal classification: -log p(target), p the sum over every alignment
@@ -288,6 +293,7 @@ def _ctc_padded_targets(name: str, targets: np.ndarray, lengths: np.ndarray, n: 
     return targets
 
 
+@refuses_old_reduction_options
 def hinge_loss(scores: Any, labels: Any, reduction: str = "mean") -> Loss:
     """The max-margin loss of micrograd's demo: max(0, 1 - y·score) for labels y = ±1.
 
@@ -412,6 +418,7 @@ def _penalised(name: str, parameters: Iterable[Any], alpha: float) -> list[Any]:
 # More losses: PyTorch's, for Tensors
 # ----------------------------------------------------------------------------------------------
 
+@refuses_old_reduction_options
 def smooth_l1_loss(pred: Any, target: Any, reduction: str = "mean", *, beta: float = 1.0
                    ) -> Tensor:
     """0.5 d² / β where |d| < β, else |d| - 0.5 β, for d = pred - target: quadratic near 0,
@@ -424,6 +431,7 @@ def smooth_l1_loss(pred: Any, target: Any, reduction: str = "mean", *, beta: flo
     return _quadratic_then_linear("smooth_l1_loss", pred, target, reduction, "beta", beta)
 
 
+@refuses_old_reduction_options
 def huber_loss(pred: Any, target: Any, reduction: str = "mean", *, delta: float = 1.0
                ) -> Tensor:
     """0.5 d² where |d| < δ, else δ (|d| - 0.5 δ), for d = pred - target: δ · smooth_l1_loss
@@ -466,6 +474,7 @@ def checked_width(name: str, what: str, value: Any) -> float:
     return value
 
 
+@refuses_old_reduction_options
 def gaussian_nll_loss(pred: Any, target: Any, var: Any, *, full: bool = False,
                       eps: float = 1e-6, reduction: str = "mean") -> Tensor:
     """The negative log-likelihood of `target` under N(pred, var), PyTorch's:
@@ -516,6 +525,7 @@ def _variance(name: str, var: Any, pred: Tensor, eps: float) -> Any:
     return lifted
 
 
+@refuses_old_reduction_options
 def poisson_nll_loss(pred: Any, target: Any, reduction: str = "mean", *,
                      log_input: bool = True, full: bool = False, eps: float = 1e-8) -> Tensor:
     """The negative log-likelihood of counts `target` under Poisson(λ), without the constant
@@ -543,6 +553,7 @@ def poisson_nll_loss(pred: Any, target: Any, reduction: str = "mean", *,
 _KL_REDUCTIONS = ("mean", "batchmean", "sum", "none")
 
 
+@refuses_old_reduction_options
 def kl_div(input: Any, target: Any, reduction: str = "mean", *, log_target: bool = False
            ) -> Tensor:
     """The Kullback-Leibler divergence KL(target ‖ q) of PyTorch, from log-probabilities

@@ -22,7 +22,8 @@ import numpy as np
 from autograd import Tensor, Value
 from autograd.functional.arguments import _is_int, _real, holds_values
 from autograd.functional.classification import class_options
-from autograd.functional.loss_arguments import _check_reduction, _constant_numbers, check_scale
+from autograd.functional.loss_arguments import (_check_reduction, _constant_numbers, check_scale,
+                                                old_reduction_options)
 
 from . import functional as F
 from .module import Module
@@ -130,16 +131,7 @@ def _check_positional(cls: type, args: tuple, kwargs: dict) -> None:
 def _refuse_old_options(cls: type, kwargs: dict) -> None:
     """PyTorch's deprecated size_average= and reduce= (older code's MSELoss(size_average=False)):
     an error naming the module and the reduction they mean (Python's named `_Loss.__init__`)."""
-    name = cls.__name__
-    if "reduction" in kwargs:
-        meant = kwargs["reduction"]
-    elif kwargs.get("reduce", True) in (False, 0):
-        meant = "none"
-    else:
-        meant = "mean" if kwargs.get("size_average", True) not in (False, 0) else "sum"
-    old = ", ".join(f"{key}={kwargs[key]!r}" for key in ("size_average", "reduce") if key in kwargs)
-    raise TypeError(f"{name}({old}): size_average and reduce are PyTorch's old options, "
-                    f"replaced by reduction; here that is {name}(reduction={meant!r})")
+    raise TypeError(old_reduction_options(cls.__name__, kwargs))
 
 
 def _register_weight(loss: Module, name: str, numbers: np.ndarray | None) -> None:

@@ -18,7 +18,7 @@ from autograd.ops.fused import BCEWithLogitsCtx, BinaryCrossEntropyWithLogits
 from autograd.functional.arguments import _floating, _real, _shape_of, integer_array
 from autograd.functional.loss_arguments import (
     _check_reduction, _constant_numbers, _constant_target, _reduce, _warn_if_made_by,
-    broadcast_constant,
+    broadcast_constant, refuses_old_reduction_options,
 )
 from autograd.functional.classification import (
     _class_labels, class_options, class_rows, refuse_swapped_labels,
@@ -34,6 +34,7 @@ __all__ = ["margin_ranking_loss", "soft_margin_loss", "triplet_margin_loss",
            "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss"]
 
 
+@refuses_old_reduction_options
 def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0, *,
                         reduction: str = "mean") -> Tensor:
     """max(0, -y (x1 - x2) + margin) for labels y = ±1: y = 1 asks x1 to rank above x2 by the
@@ -57,6 +58,7 @@ def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0
     return _reduce(_positive_part(v), reduction, name)
 
 
+@refuses_old_reduction_options
 def soft_margin_loss(scores: Any, labels: Any, reduction: str = "mean") -> Tensor:
     """ln(1 + e^(-y · score)) for labels y = ±1: a smooth `hinge_loss`, the logistic loss of
     ±1 labels (`binary_cross_entropy_with_logits` for 0/1 labels), stable at ±1000.
@@ -76,6 +78,7 @@ def soft_margin_loss(scores: Any, labels: Any, reduction: str = "mean") -> Tenso
 # Margin losses of embeddings and of several classes: PyTorch's, for Tensors
 # ----------------------------------------------------------------------------------------------
 
+@refuses_old_reduction_options
 def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float = 1.0,
                         p: float = 2.0, eps: float = 1e-6, swap: bool = False, *,
                         reduction: str = "mean") -> Tensor:
@@ -95,6 +98,7 @@ def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float
                     margin, swap, reduction)
 
 
+@refuses_old_reduction_options
 def triplet_margin_with_distance_loss(anchor: Any, positive: Any, negative: Any, *,
                                       distance_function: Callable | None = None,
                                       margin: float = 1.0, swap: bool = False,
@@ -167,6 +171,7 @@ def checked_distance_function(name: str, distance_function: Any) -> Callable:
     return distance_function
 
 
+@refuses_old_reduction_options
 def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0, *,
                           reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) for a pair labelled y = 1 (alike), max(0, cos(x1, x2) - margin) for
@@ -224,6 +229,7 @@ def checked_cosine_margin(name: str, margin: Any) -> float:
     return margin
 
 
+@refuses_old_reduction_options
 def hinge_embedding_loss(input: Any, target: Any, reduction: str = "mean", *,
                          margin: float = 1.0) -> Tensor:
     """x where y = 1 and max(0, margin - x) where y = -1, elementwise, for x a distance between
@@ -242,6 +248,7 @@ def hinge_embedding_loss(input: Any, target: Any, reduction: str = "mean", *,
     return _reduce(where(y == 1, x, _positive_part(margin - x)), reduction, name)
 
 
+@refuses_old_reduction_options
 def multi_margin_loss(input: Any, target: Any, reduction: str = "mean", *, p: int = 1,
                       margin: float = 1.0, weight: Any = None) -> Tensor:
     """The multiclass hinge loss (p = 1; p = 2 squares each term) of scores x (N, C) and class
@@ -279,6 +286,7 @@ def multi_margin_loss(input: Any, target: Any, reduction: str = "mean", *, p: in
     return _reduce(loss if weight is None else loss * weight[labels], reduction, name)
 
 
+@refuses_old_reduction_options
 def multilabel_margin_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """The multi-label hinge loss of scores x (N, C): Σ_{j ∈ Y} Σ_{i ∉ Y} max(0, 1 - x_j + x_i)
     / C per sample, so that each of its classes Y scores at least 1 above each other class.
@@ -331,6 +339,7 @@ def multilabel_margin_loss(input: Any, target: Any, reduction: str = "mean") -> 
     return _reduce(where(counted, z, 0.0).sum((1, 2)) / c, reduction, name)
 
 
+@refuses_old_reduction_options
 def multilabel_soft_margin_loss(input: Any, target: Any, reduction: str = "mean", *,
                                 weight: Any = None) -> Tensor:
     """The binary cross-entropy of each class's logit against its 0/1 target, averaged over

@@ -719,6 +719,23 @@ def test_pytorchs_old_size_average_and_reduce_name_the_module_and_the_reduction(
         losses.CrossEntropyLoss(None, size_average=False)
 
 
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+                                  "kl_div", "soft_margin_loss", "hinge_embedding_loss"])
+def test_pytorchs_old_size_average_names_the_functions_reduction(name):
+    """F.mse_loss(pred, y, size_average=False), older PyTorch code (VAE examples' binary
+    cross-entropy): Python's error said only "unexpected keyword argument"."""
+    pred, target = Tensor([-0.25, -1.5]), Tensor([1.0, 1.0])
+    loss = getattr(F, name)
+    with pytest.raises(TypeError, match=rf"^{name}\(size_average=False\): size_average and "
+                                        rf"reduce are PyTorch's old options, replaced by "
+                                        rf"reduction; here that is {name}\(reduction='sum'\)$"):
+        loss(pred, target, size_average=False)
+    with pytest.raises(TypeError, match=rf"{name}\(reduction='none'\)$"):
+        loss(pred, target, reduce=False)
+    summed = loss(pred, target, reduction="sum")                # the loss itself unchanged
+    assert np.isclose(summed.item(), loss(pred, target, reduction="none").sum().item())
+
+
 def test_cross_entropy_refuses_targets_that_are_not_probabilities():
     """cross_entropy(one_hot, logits), the arguments swapped, read the logits as probability
     targets and returned a number (negative here: -0.2751) that training went on with."""

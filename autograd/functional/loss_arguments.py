@@ -5,7 +5,8 @@ checked as numbers, and the warning for a loss that takes logits but is given pr
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, Callable
 
 import numpy as np
 
@@ -24,6 +25,31 @@ def _check_reduction(name: str, reduction: str) -> None:
                         f"{_shape_of(reduction)} (a loss's options, such as PyTorch's weight, "
                         f"are keywords here: weight=...)")
     raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def old_reduction_options(call: str, kwargs: dict) -> str:
+    """The error for PyTorch's deprecated size_average= and reduce= (older code's
+    `F.binary_cross_entropy(x, y, size_average=False)`), naming the reduction they mean."""
+    if "reduction" in kwargs:
+        meant = kwargs["reduction"]
+    elif kwargs.get("reduce", True) in (False, 0):
+        meant = "none"
+    else:
+        meant = "mean" if kwargs.get("size_average", True) not in (False, 0) else "sum"
+    old = ", ".join(f"{key}={kwargs[key]!r}" for key in ("size_average", "reduce") if key in kwargs)
+    return (f"{call}({old}): size_average and reduce are PyTorch's old options, replaced by "
+            f"reduction; here that is {call}(reduction={meant!r})")
+
+
+def refuses_old_reduction_options(loss: Callable) -> Callable:
+    """A loss function that names the reduction meant when given PyTorch's old size_average= or
+    reduce= keywords, where Python would only say "unexpected keyword argument"."""
+    @functools.wraps(loss)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if "size_average" in kwargs or "reduce" in kwargs:
+            raise TypeError(old_reduction_options(loss.__name__, kwargs))
+        return loss(*args, **kwargs)
+    return checked
 
 
 def _reduce(losses: Tensor, reduction: str, name: str) -> Tensor:
