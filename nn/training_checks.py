@@ -260,12 +260,13 @@ def _targets_from_samples(loader: DataLoader) -> bool:
     return loader.y is None and not isinstance(dataset, TensorDataset)
 
 
-#: how to give y another shape, for arrays and for pandas' (a Series or DataFrame has no
-#: reshape: y.reshape(-1, 1) on df["price"] is an AttributeError)
-_PANDAS_COLUMN = " (a pandas Series: y.to_frame())"
-_PANDAS_VECTOR = " (a one-column pandas DataFrame: y.iloc[:, 0])"
-_AS_COLUMN = f"give y as a column, y.reshape(-1, 1){_PANDAS_COLUMN}"
-_AS_VECTOR = f"give y as a vector, y.reshape(-1){_PANDAS_VECTOR}"
+#: how to give y another shape, for arrays and for tables' (a pandas Series or DataFrame has
+#: no reshape: y.reshape(-1, 1) on df["price"] is an AttributeError)
+_TABLE_COLUMN = " (a pandas or polars Series: y.to_frame())"
+_TABLE_VECTOR = (" (a one-column DataFrame: y.iloc[:, 0] in pandas, y.to_series() in "
+                  "polars)")
+_AS_COLUMN = f"give y as a column, y.reshape(-1, 1){_TABLE_COLUMN}"
+_AS_VECTOR = f"give y as a vector, y.reshape(-1){_TABLE_VECTOR}"
 
 
 def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str,
@@ -319,7 +320,7 @@ def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str,
             # (N, 1) would fit outputs (N, C, 1)); these outputs say they are one per sample
             raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
                              f"{tuple(np.shape(out))} and targets of shape {np.shape(y)}; give y "
-                             f"flat, one label per sample: y.reshape(-1){_PANDAS_VECTOR}"
+                             f"flat, one label per sample: y.reshape(-1){_TABLE_VECTOR}"
                              ) from error
         if (np.ndim(y) == 1 and len(np.shape(out)) == 2 and np.shape(out)[1] > 1
                 and getattr(S.loss_task(loss_fn), "task", None) == "binary"):
@@ -327,7 +328,7 @@ def _loss_of(loss_fn: Callable, out: Any, y: np.ndarray, where: str,
             raise ValueError(f"{where}: {S.loss_name(loss_fn)} got the model's outputs of shape "
                              f"{tuple(np.shape(out))}, a score per class, and labels of shape "
                              f"{np.shape(y)}; it takes one score per sample (LogisticRegression, "
-                             f"Linear(n, 1), with y.reshape(-1, 1){_PANDAS_COLUMN}), or keep "
+                             f"Linear(n, 1), with y.reshape(-1, 1){_TABLE_COLUMN}), or keep "
                              f"the model and use cross_entropy") from error
         raise
     if first:

@@ -330,7 +330,7 @@ def test_missing_labels_are_dropped_with_their_rows_not_filled(df):
 def test_a_series_target_of_the_wrong_shape_is_told_to_frame(df):
     # y.reshape(-1, 1), the advice for an array, is an AttributeError on a Series
     model = MLP(3, [4], 1)
-    with pytest.raises(ValueError, match=r"y.reshape\(-1, 1\) \(a pandas Series: "
+    with pytest.raises(ValueError, match=r"y.reshape\(-1, 1\) \(a pandas or polars Series: "
                                          r"y.to_frame\(\)\)"):
         fit(model, mse_loss, optim.SGD(model.parameters(), lr=1e-6),
             (df[["age", "income", "f32"]], df["income"]), progress=False)

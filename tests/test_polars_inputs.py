@@ -13,7 +13,7 @@ import pytest
 import autograd
 from autograd import Tensor
 from cli_helpers import run
-from nn import MLP, cross_entropy, evaluate, fit, load_trained, mse_loss, optim
+from nn import MLP, Flatten, Linear, Sequential, cross_entropy, evaluate, fit, load_trained, mse_loss, optim
 from nn import metrics as M
 from nn.data import DataLoader, StandardScaler, TensorDataset, train_test_split
 from nn.selection import GridSearch, cross_validate
@@ -347,6 +347,12 @@ def test_a_series_target_of_the_wrong_shape_is_framed_as_told(df):
             (df[["age", "income", "f32"]], df["income"]), progress=False)
     fit(model, mse_loss, optim.SGD(model.parameters(), lr=1e-6),       # polars has it too
         (df[["age", "income", "f32"]], df["income"].to_frame()), epochs=1, progress=False)
+    flat = Sequential(Linear(3, 1), Flatten(0))     # one output per sample, as (N,)
+    with pytest.raises(ValueError, match=r"y.to_series\(\) in polars"):
+        fit(flat, mse_loss, optim.SGD(flat.parameters(), lr=1e-6),
+            (df[["age", "income", "f32"]], df[["income"]]), progress=False)
+    fit(flat, mse_loss, optim.SGD(flat.parameters(), lr=1e-6),
+        (df[["age", "income", "f32"]], df[["income"]].to_series()), epochs=1, progress=False)
 
 
 def test_missing_labels_are_dropped_with_their_rows_as_told(df):

@@ -117,7 +117,8 @@ def test_class_labels_as_a_column_say_to_give_y_flat():
     with pytest.raises(ValueError, match=r"^fit: cross_entropy got the model's outputs of shape "
                                          r"\(8, 3\) and targets of shape \(8, 1\); give y flat, "
                                          r"one label per sample: y.reshape\(-1\) \(a one-column "
-                                         r"pandas DataFrame: y.iloc\[:, 0\]\)$"):
+                                         r"DataFrame: y.iloc\[:, 0\] in pandas, "
+                                         r"y.to_series\(\) in polars\)$"):
         fit(model, cross_entropy, Adam(model.parameters()), (X, y.reshape(-1, 1)), batch_size=8,
             progress=False)
     fit(model, cross_entropy, Adam(model.parameters()), (X, y), batch_size=8, progress=False)
