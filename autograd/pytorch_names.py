@@ -271,6 +271,10 @@ def note_numpy_attribute(error: BaseException) -> None:
         instead = ON_ARRAYS[name]
     elif isinstance(member, NotInGlassgrad):
         instead = f"a Tensor here has no {name} either (PyTorch's Tensor.{name} {member.hint})"
+    elif callable(member) and callable(getattr(np, name, None)):
+        # a gradient's sign, exp, ... (FGSM's x.grad.sign()): numpy's function of that name
+        instead = (f"np.{name}(a) on the array (x.grad.{name}() is np.{name}(x.grad)), or "
+                   f"t.{name}(...) on a Tensor")
     elif callable(member):
         instead = f"call t.{name}(...) on the Tensor itself, or numpy on the array"
     elif member is not None:

@@ -105,21 +105,58 @@ class InPlaceMethods:
 
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
         """`masked_fill` in place (see `add_`): `value` where the bool `mask`, which broadcasts
-        to this tensor's shape, is True. Returns self.
+        to this tensor's shape, is True. Returns self. Unlike add_, an op's result in a graph
+        is written too, recorded as `t[mask] = value` is (the same object becomes
+        index_put(old numbers, value)), so the gradient skips the filled places: a similarity
+        matrix's `sim.masked_fill_(mask, float('-inf'))` before a softmax, as in PyTorch.
 
         >>> Tensor([1.0, -2.0, 3.0]).masked_fill_(np.array([False, True, False]), 0.0)
         Tensor([1., 0., 3.])
         """
-        instead = "t = t.masked_fill(mask, value)"
-        self._check_writable("masked_fill_", f"write {instead} for a new tensor")
-        self._refuse_graph_operand("masked_fill_", value, instead)
+        return self._masked_fill_("masked_fill_", mask, value, "t = t.masked_fill(mask, value)")
+
+    def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Tensor:
+        """PyTorch's fill_diagonal_: the number `fill_value` on the main diagonal, in place:
+        t[i, i] of a matrix (of any shape), t[i, i, ..., i] of more axes of one length. With
+        wrap=True a tall matrix's diagonal starts again every columns + 1 rows (numpy's
+        `fill_diagonal`, as PyTorch's). An op's result in a graph is recorded, as
+        `masked_fill_` records it: InfoNCE's `sim.fill_diagonal_(float('-inf'))` leaves each
+        sample out of its own softmax, and no gradient reaches the diagonal. Returns self.
+
+        >>> Tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]).fill_diagonal_(0.0).tolist()
+        [[0.0, 2.0], [3.0, 0.0], [5.0, 6.0]]
+        """
+        name = "fill_diagonal_"
+        if self.ndim < 2 or (self.ndim > 2 and len(set(self.shape)) > 1):
+            raise ValueError(f"{name}: needs a matrix, or axes all of one length, got shape "
+                             f"{self.shape}")
+        if isinstance(fill_value, Tensor) and fill_value.data.size == 1:
+            fill_value = fill_value.item()      # (PyTorch takes a number; a 0-d tensor's too)
+        if isinstance(fill_value, bool) or not isinstance(fill_value, numbers.Real):
+            raise TypeError(f"{name}: fill_value must be a number, got "
+                            f"{type(fill_value).__name__}")
+        diagonal = np.zeros(self.shape, dtype=bool)
+        np.fill_diagonal(diagonal, True, wrap=bool(wrap))
+        return self._masked_fill_(name, diagonal, fill_value,
+                                  "t = t.masked_fill(autograd.eye(n, dtype=bool), value)")
+
+    def _masked_fill_(self, name: str, mask: Any, value: Any, instead: str) -> Tensor:
+        self._refuse_graph_operand(name, value, instead)
+        recorded = graph.grad_mode.enabled and not self.is_leaf     # an op's result in a graph
+        if not recorded:
+            self._check_writable(name, f"write {instead} for a new tensor")
         with graph.no_grad():
             filled = self.masked_fill(mask, value)          # (checks the mask and the value)
         if filled.shape != self.shape:
-            raise ValueError(f"masked_fill_: a mask of shape {np.shape(mask)} would grow the "
+            raise ValueError(f"{name}: a mask of shape {np.shape(mask)} would grow the "
                              f"tensor's shape {self.shape} to {filled.shape}; in place, the "
                              f"shape stays ({instead} makes a new tensor)")
-        return self._in_place(_put, "masked_fill_", None, filled.data, instead)
+        if recorded:
+            mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+            number = value.data if isinstance(value, Tensor) else value     # (not in a graph)
+            self[np.broadcast_to(mask, self.shape)] = number
+            return self
+        return self._in_place(_put, name, None, filled.data, instead)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with draws from U(a, b) in place, from the shared generator (see

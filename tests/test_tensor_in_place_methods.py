@@ -3,7 +3,8 @@ masked_fill_, uniform_, normal_) under the rules of `+=`: a parameter is written
 array under no_grad() and refused while recording; a constant takes new numbers (a user's array
 stays as it was), but a view (x[0], x.T, x.detach()) writes through into the numbers it shows,
 as in PyTorch; a result in a graph is refused (a method cannot rebind the name as `h += 1`
-does). Each returns the tensor itself."""
+does), except masked_fill_ and fill_diagonal_, which record the write as `t[mask] = value`
+does. Each returns the tensor itself."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 import autograd
 from autograd import Tensor, no_grad, zeros
 
-METHODS = [  # (call, what it leaves in [1, -2, 3] as float32)
+REFUSED_IN_A_GRAPH = [  # (call, what it leaves in [1, -2, 3] as float32)
     (lambda t: t.zero_(), [0.0, 0.0, 0.0]),
     (lambda t: t.fill_(2.5), [2.5, 2.5, 2.5]),
     (lambda t: t.fill_(Tensor(7.0)), [7.0, 7.0, 7.0]),
@@ -26,9 +27,12 @@ METHODS = [  # (call, what it leaves in [1, -2, 3] as float32)
     (lambda t: t.div_(4), [0.25, -0.5, 0.75]),
     (lambda t: t.clamp_(-1.0, 2.0), [1.0, -1.0, 2.0]),
     (lambda t: t.clamp_(min=0.0), [1.0, 0.0, 3.0]),
+]
+MASKED = [  # recorded on a result in a graph, as t[mask] = value is
     (lambda t: t.masked_fill_(np.array([True, False, True]), 0.5), [0.5, -2.0, 0.5]),
     (lambda t: t.masked_fill_(t.data < 0, Tensor(9.0)), [1.0, 9.0, 3.0]),
 ]
+METHODS = REFUSED_IN_A_GRAPH + MASKED
 
 
 @pytest.mark.parametrize("call, expected", METHODS)
@@ -56,7 +60,7 @@ def test_a_parameter_is_written_in_place_under_no_grad_only(call, expected):
     np.testing.assert_array_equal(w.data, expected)
 
 
-@pytest.mark.parametrize("call, _", METHODS)
+@pytest.mark.parametrize("call, _", REFUSED_IN_A_GRAPH)
 def test_a_result_in_a_graph_is_refused(call, _):
     """The reason given is the one that holds for every op (it said 'whose backward would read
     the new numbers', which mul by a number, a clone or an index never does)."""
@@ -373,3 +377,72 @@ def test_masked_fill_in_place_keeps_the_shape_and_checks_the_mask():
     with pytest.raises(TypeError, match=r"the mask must be bool"):
         t.masked_fill_(np.ones(3), 0.0)
     assert t.tolist() == [[1.0, 0.0, 1.0]] * 2
+
+
+def _infonce(z: Tensor, fill) -> Tensor:
+    """SimCLR's loss on 2n rows (row i's positive is row i ± n), its diagonal filled by `fill`."""
+    n = z.shape[0] // 2
+    norm = z / (z * z).sum(1, keepdims=True).sqrt()
+    sim = norm @ norm.T / 0.5
+    sim = fill(sim)
+    return autograd.functional.cross_entropy(sim, np.r_[np.arange(n, 2 * n), np.arange(n)])
+
+
+@pytest.mark.parametrize("fill", [
+    lambda sim: sim.fill_diagonal_(float("-inf")),
+    lambda sim: sim.masked_fill_(autograd.eye(sim.shape[0], dtype=bool), float("-inf")),
+], ids=["fill_diagonal_", "masked_fill_"])
+def test_a_similarity_matrix_s_diagonal_filled_in_place_is_recorded(fill):
+    """InfoNCE's `sim.fill_diagonal_(float('-inf'))` (there was no fill_diagonal_) and
+    `sim.masked_fill_(mask, -inf)` (refused on an op's result) on a result in a graph: the same
+    object becomes index_put, no gradient reaches the diagonal, and the loss and gradient are
+    those of `sim.masked_fill(mask, -inf)`, checked by finite differences in float64."""
+    z = Tensor(np.random.default_rng(0).normal(size=(6, 3)), requires_grad=True)
+    sim = z @ z.T
+    assert fill(sim) is sim and sim.op == "index_put"
+    assert np.isneginf(np.diag(sim.data)).all()
+    eye = autograd.eye(6, dtype=bool)
+    loss, expected = _infonce(z, fill), _infonce(z, lambda s: s.masked_fill(eye, -np.inf))
+    loss.backward()
+    ours = z.grad.copy()
+    z.grad = None
+    expected.backward()
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-15)
+    np.testing.assert_allclose(ours, z.grad, rtol=1e-13, atol=1e-15)
+    assert autograd.gradcheck(lambda x: _infonce(x, fill), z)
+
+
+def test_fill_diagonal_follows_pytorch_s_shapes_and_refuses_the_rest():
+    tall = autograd.zeros(7, 3)
+    assert tall.fill_diagonal_(1.0) is tall
+    assert np.flatnonzero(tall.data).tolist() == [0, 4, 8]
+    wrapped = autograd.zeros(7, 3).fill_diagonal_(2, wrap=True)     # again from row 4 on
+    assert [tuple(p) for p in np.argwhere(wrapped.data)] == [(0, 0), (1, 1), (2, 2), (4, 0),
+                                                             (5, 1), (6, 2)]
+    cube = autograd.zeros(2, 2, 2).fill_diagonal_(Tensor(5.0))
+    assert cube.data[0, 0, 0] == cube.data[1, 1, 1] == 5 and cube.data.sum() == 10
+    with pytest.raises(ValueError, match=r"fill_diagonal_: needs a matrix, or axes all of one "
+                                         r"length, got shape \(2, 3, 3\)"):
+        autograd.zeros(2, 3, 3).fill_diagonal_(0.0)
+    with pytest.raises(ValueError, match=r"fill_diagonal_: needs a matrix"):
+        autograd.zeros(3).fill_diagonal_(0.0)
+    with pytest.raises(TypeError, match=r"fill_diagonal_: fill_value must be a number"):
+        autograd.zeros(2, 2).fill_diagonal_("0")
+    w = Tensor(np.ones((2, 2)), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"fill_diagonal_ on a tensor that requires grad"):
+        w.fill_diagonal_(0.0)
+    with no_grad():
+        w.fill_diagonal_(0.0)                   # (an update of a parameter: under no_grad)
+    assert w.tolist() == [[0.0, 1.0], [1.0, 0.0]] and w.is_leaf
+    h = w * 1.0
+    with no_grad(), pytest.raises(RuntimeError, match=r"fill_diagonal_: this tensor .* is the "
+                                                      r"result of mul, not a leaf"):
+        h.fill_diagonal_(0.0)
+
+
+def test_fill_diagonal_matches_pytorch_s():
+    torch = pytest.importorskip("torch")
+    for shape, wrap in [((7, 3), False), ((7, 3), True), ((3, 5), True), ((3, 3, 3), False)]:
+        ours = autograd.zeros(*shape).fill_diagonal_(1.5, wrap=wrap)
+        theirs = torch.zeros(*shape).fill_diagonal_(1.5, wrap=wrap)
+        np.testing.assert_array_equal(ours.data, theirs.numpy())

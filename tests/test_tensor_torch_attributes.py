@@ -126,3 +126,7 @@ def test_the_note_on_numpy_s_attribute_error_says_what_the_tensor_has():
     assert "a Tensor here has no exp_ either (PyTorch's Tensor.exp_ changes the tensor in " \
            "place" in note("exp_")
     assert "call t." not in note("sum_to_size")
+    # FGSM's x.grad.sign(): it said "call t.sign(...) on the Tensor itself", which is x, whose
+    # sign is not the gradient's; numpy's function of the name is meant
+    assert note("sign").endswith("np.sign(a) on the array (x.grad.sign() is np.sign(x.grad)), "
+                                 "or t.sign(...) on a Tensor")
