@@ -441,7 +441,7 @@ def test_fill_diagonal_follows_pytorch_s_shapes_and_refuses_the_rest():
 
 
 def test_fill_diagonal_matches_pytorch_s():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="a cross-check with PyTorch (pip install torch)")
     for shape, wrap in [((7, 3), False), ((7, 3), True), ((3, 5), True), ((3, 3, 3), False)]:
         ours = autograd.zeros(*shape).fill_diagonal_(1.5, wrap=wrap)
         theirs = torch.zeros(*shape).fill_diagonal_(1.5, wrap=wrap)
