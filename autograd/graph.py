@@ -607,8 +607,9 @@ def _check_root(root: Node) -> None:
     """Refuse to backpropagate from a constant, or into a graph whose pass is still running."""
     if root._fn is None:
         raise RuntimeError(
-            "backward: this result does not require grad (no input requires grad, or it was "
-            "computed under no_grad()); nothing to differentiate")
+            "backward: this result does not require grad (no input requires grad, it was "
+            "computed under no_grad(), or by a step function such as sign, round, floor, a "
+            "comparison or argmax, whose slope is 0: a constant here); nothing to differentiate")
     if root.grad is VISITING or root.grad is PENDING:
         raise RuntimeError("backward: another backward pass over this graph is still running")
 

@@ -251,8 +251,10 @@ def gradients_of(outputs: Node | Sequence[Node], inputs: Node | Sequence[Node],
     for i, out in enumerate(outputs):
         if not out.requires_grad:
             raise RuntimeError(f"grad: output {i} does not require grad (no input of it "
-                               f"requires grad, or it was computed under no_grad()): it has "
-                               f"no graph to differentiate")
+                               f"requires grad, it was computed under no_grad(), or by a step "
+                               f"function such as sign, round, floor, a comparison or argmax, "
+                               f"whose slope is 0: a constant here): it has no graph to "
+                               f"differentiate")
     seeds = [_seed(out, given, i) for i, (out, given) in enumerate(zip(outputs, grad_outputs))]
     for out in outputs:                     # a tensor of the graph written in place since
         if isinstance(out, Tensor) and out._written_at < graph.write_clock.count:

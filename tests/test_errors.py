@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from autograd import Function, Tensor, Value
+from autograd import Function, Tensor, Value, grad
 from autograd import functional as F
 from nn import functional as NF
 
@@ -185,6 +185,16 @@ def test_backward_without_requires_grad():
         (Tensor([1.0]) * 2.0).sum().backward()
     with pytest.raises(RuntimeError, match="does not require grad"):
         (Value(1.0, requires_grad=False) * 2.0).backward()
+
+
+def test_backward_from_a_step_function_names_it():
+    """x.sign() is a constant here (PyTorch records a zero slope): "no input requires grad"
+    alone misled, as x does require grad (FGSM code differentiating through sign)."""
+    x = Tensor([1.0, -2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"by a step function such as sign, round, floor"):
+        x.sign().sum().backward()
+    with pytest.raises(RuntimeError, match=r"^grad: output 0 .* step function such as sign"):
+        grad(x.round().sum(), x)
 
 
 def test_reduction_axis_out_of_range():
