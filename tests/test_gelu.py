@@ -234,3 +234,34 @@ def test_gelu_matches_pytorch(rng):
 def test_gelu_matches_pytorchs_recorded_numbers():
     theirs = recorded("gelu")
     _close(gelu_glassgrad(theirs["x32"], theirs["x64"]), theirs)
+
+
+# ----------------------------------------------------------------------------------------------
+# The first-order backward's shortcut (s29): Φ kept from the exact forward
+# ----------------------------------------------------------------------------------------------
+
+def test_exact_gelu_op_without_its_saved_cdf_gives_the_same_gradient(rng):
+    """F.gelu keeps Φ(x) from the forward for backward; the op applied on its own (no ctx, as
+    autograd.ops.Gelu can be) computes Φ again: the same numbers, bit for bit."""
+    from autograd.graph import apply
+    from autograd.ops import Gelu
+    xs = rng.normal(0.0, 3.0, (4, 5))
+    for dtype in (np.float32, np.float64):
+        grads = []
+        for make in (lambda t: F.gelu(t), lambda t: apply(Gelu, (t,))):
+            x = Tensor(xs.astype(dtype), requires_grad=True)
+            make(x).backward(np.full((4, 5), 0.7, dtype))
+            grads.append(x.grad)
+        np.testing.assert_array_equal(grads[0], grads[1])
+
+
+@pytest.mark.parametrize("approximate", MODES)
+def test_float32_gradients_are_the_float64_ones_rounded(rng, approximate):
+    """Computed in float64 and rounded once: float32's slope is float64's to an ulp, 0-d too."""
+    for shape in [(), (1,), (6, 7)]:
+        xs = rng.normal(0.0, 3.0, shape).astype(np.float32)
+        got, want = (Tensor(xs.astype(d), requires_grad=True) for d in (np.float32, np.float64))
+        for x in (got, want):
+            F.gelu(x, approximate).sum().backward()
+        assert got.grad.dtype == np.float32 and got.grad.shape == shape
+        np.testing.assert_allclose(got.grad, want.grad.astype(np.float32), rtol=1.2e-7, atol=1e-30)
