@@ -237,8 +237,25 @@ def test_gelu_matches_pytorchs_recorded_numbers():
 
 
 # ----------------------------------------------------------------------------------------------
-# The first-order backward's shortcut (s29): Φ kept from the exact forward
+# The first-order backward's shortcuts (s29): Φ kept from the exact forward, one exp for the
+# tanh form's slope
 # ----------------------------------------------------------------------------------------------
+
+def tanh_slope(x: float) -> float:
+    """σ(2u) + 2x σ(2u) σ(-2u) u', from math's exp (σ(z) = 1 / (1 + e^-z), stable by sign)."""
+    two_u = 2 * math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)
+    e = math.exp(-abs(two_u))
+    s, s_minus = (1 / (1 + e), e / (1 + e)) if two_u >= 0 else (e / (1 + e), 1 / (1 + e))
+    return s + 2 * x * s * s_minus * math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * x * x)
+
+
+def test_tanh_gelu_slope_matches_its_formula_in_float64():
+    """Also next to the slope's zero (x ≈ -0.75, where its two terms cancel) and in both tails."""
+    xs = np.concatenate([np.linspace(-12.0, 12.0, 4801), np.linspace(-0.76, -0.74, 201)])
+    x = t64(xs)
+    F.gelu(x, approximate="tanh").backward(np.ones_like(xs))
+    np.testing.assert_allclose(x.grad, [tanh_slope(v) for v in xs], rtol=1e-13, atol=1e-15)
+
 
 def test_exact_gelu_op_without_its_saved_cdf_gives_the_same_gradient(rng):
     """F.gelu keeps Φ(x) from the forward for backward; the op applied on its own (no ctx, as

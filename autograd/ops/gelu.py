@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import Node, Op, apply
-from .elementwise import _sigmoid_array
+from .elementwise import _sigmoid_array, sigmoid_from_exp
 from .erf import erfc
 from .payload_math import exp
 
@@ -82,7 +82,13 @@ def gelu_tanh_slope(x: Any) -> Any:
     x = x.clip(-SATURATED, SATURATED)
     two_u = _two_u(x)
     du = (1 + 3 * CUBIC * x * x) * SQRT_2_OVER_PI
-    return _sigmoid(two_u) + x * (2 * _sigmoid(two_u) * _sigmoid(-two_u)) * du
+    if isinstance(x, Node):
+        return _sigmoid(two_u) + x * (2 * _sigmoid(two_u) * _sigmoid(-two_u)) * du
+    # for arrays, one exp serves both: with e = e^-|2u|, σ(2u) σ(-2u) = e / (1 + e)², either
+    # sign (three sigmoids took a third of the op's time)
+    e = np.exp(-np.abs(two_u))
+    one_e = 1 + e
+    return sigmoid_from_exp(two_u, e) + x * (2 * e / (one_e * one_e)) * du
 
 
 def _x_times(factor: np.ndarray, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
