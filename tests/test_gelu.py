@@ -234,3 +234,51 @@ def test_gelu_matches_pytorch(rng):
 def test_gelu_matches_pytorchs_recorded_numbers():
     theirs = recorded("gelu")
     _close(gelu_glassgrad(theirs["x32"], theirs["x64"]), theirs)
+
+
+# ----------------------------------------------------------------------------------------------
+# The first-order backward's shortcuts (s29): Φ kept from the exact forward, one exp for the
+# tanh form's slope
+# ----------------------------------------------------------------------------------------------
+
+def tanh_slope(x: float) -> float:
+    """σ(2u) + 2x σ(2u) σ(-2u) u', from math's exp (σ(z) = 1 / (1 + e^-z), stable by sign)."""
+    two_u = 2 * math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)
+    e = math.exp(-abs(two_u))
+    s, s_minus = (1 / (1 + e), e / (1 + e)) if two_u >= 0 else (e / (1 + e), 1 / (1 + e))
+    return s + 2 * x * s * s_minus * math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * x * x)
+
+
+def test_tanh_gelu_slope_matches_its_formula_in_float64():
+    """Also next to the slope's zero (x ≈ -0.75, where its two terms cancel) and in both tails."""
+    xs = np.concatenate([np.linspace(-12.0, 12.0, 4801), np.linspace(-0.76, -0.74, 201)])
+    x = t64(xs)
+    F.gelu(x, approximate="tanh").backward(np.ones_like(xs))
+    np.testing.assert_allclose(x.grad, [tanh_slope(v) for v in xs], rtol=1e-13, atol=1e-15)
+
+
+def test_exact_gelu_op_without_its_saved_cdf_gives_the_same_gradient(rng):
+    """F.gelu keeps Φ(x) from the forward for backward; the op applied on its own (no ctx, as
+    autograd.ops.Gelu can be) computes Φ again: the same numbers, bit for bit."""
+    from autograd.graph import apply
+    from autograd.ops import Gelu
+    xs = rng.normal(0.0, 3.0, (4, 5))
+    for dtype in (np.float32, np.float64):
+        grads = []
+        for make in (lambda t: F.gelu(t), lambda t: apply(Gelu, (t,))):
+            x = Tensor(xs.astype(dtype), requires_grad=True)
+            make(x).backward(np.full((4, 5), 0.7, dtype))
+            grads.append(x.grad)
+        np.testing.assert_array_equal(grads[0], grads[1])
+
+
+@pytest.mark.parametrize("approximate", MODES)
+def test_float32_gradients_are_the_float64_ones_rounded(rng, approximate):
+    """Computed in float64 and rounded once: float32's slope is float64's to an ulp, 0-d too."""
+    for shape in [(), (1,), (6, 7)]:
+        xs = rng.normal(0.0, 3.0, shape).astype(np.float32)
+        got, want = (Tensor(xs.astype(d), requires_grad=True) for d in (np.float32, np.float64))
+        for x in (got, want):
+            F.gelu(x, approximate).sum().backward()
+        assert got.grad.dtype == np.float32 and got.grad.shape == shape
+        np.testing.assert_allclose(got.grad, want.grad.astype(np.float32), rtol=1.2e-7, atol=1e-30)

@@ -959,6 +959,26 @@ def test_softmax_of_an_empty_tensor_is_empty(op, shape, axis):
     assert gradcheck(lambda t: getattr(t, op)(axis), x)
 
 
+@pytest.mark.parametrize("rows", [1, 31, 32, 33])
+def test_softmax_rows_on_both_sides_of_the_sum_by_product(rng, rows):
+    """Below 32 rows softmax sums each row with numpy's sum, from 32 on as a product with ones:
+    both give the float64 softmax (float32 to its rounding), rows that sum to 1, and
+    gradients that match finite differences (0-d, a 1-d row and the first axis too)."""
+    z = rng.normal(0.0, 3.0, (rows, 5))
+    want = np.exp(z - z.max(axis=1, keepdims=True))
+    want /= want.sum(axis=1, keepdims=True)
+    for dtype, rtol in ((np.float64, 1e-14), (np.float32, 2e-6)):
+        y = Tensor(z.astype(dtype)).softmax(-1)
+        assert y.dtype == dtype
+        np.testing.assert_allclose(y.data, want, rtol=rtol)
+        np.testing.assert_allclose(y.data.sum(axis=1), 1.0, rtol=rtol)
+    w = t64(rng.normal(size=5), requires_grad=False)
+    assert gradcheck(lambda t: t.softmax(-1) * w, t64(z))
+    assert gradcheck(lambda t: t.softmax(0), t64(z))
+    assert gradcheck(lambda t: t.softmax(-1), t64(z[0]))
+    assert gradcheck(lambda t: t.softmax(0), t64(z[0, 0]))
+
+
 def test_logsumexp_of_no_terms_is_minus_infinity():
     """log Σ over no terms is log 0 = -inf (PyTorch's value), without a warning; the empty
     input gets an empty gradient."""

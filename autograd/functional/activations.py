@@ -14,7 +14,7 @@ import numpy as np  # (the examples use it)
 
 from ..graph import Node, apply
 from ..ops.elementwise import Elu, LeakyRelu
-from ..ops.gelu import APPROXIMATIONS, Gelu, GeluTanh
+from ..ops.gelu import APPROXIMATIONS, Gelu, GeluTanh, SavedCdf
 from ..tensor import Tensor
 from ..value import Value, _apply_one
 from .arguments import _floating, _real, _tensor
@@ -107,8 +107,10 @@ def gelu(x: Any, approximate: str = "none") -> Tensor:
     >>> gelu(Tensor([2.0]), approximate="tanh").numpy().round(5)
     array([1.9546], dtype=float32)
     """
-    op = Gelu if checked_approximation("gelu", approximate) == "none" else GeluTanh
-    return apply(op, (_floating("gelu", x),))
+    x = _floating("gelu", x)
+    if checked_approximation("gelu", approximate) == "none":
+        return apply(Gelu, (x,), SavedCdf())
+    return apply(GeluTanh, (x,))
 
 
 def checked_approximation(name: str, approximate: Any) -> str:

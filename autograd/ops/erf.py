@@ -64,24 +64,40 @@ Q3 = [1.0, 2.56852019228982242, 1.87295284992346047, 5.27905102951428412e-1,
       6.05183413124413191e-2, 2.33520497626869185e-3]
 
 
-def _erf_near_zero(x: np.ndarray) -> np.ndarray:
-    """erf(x) for |x| <= 0.46875: x times a ratio that is 2/√π at 0 (1e-300 keeps its digits)."""
-    t = x * x
-    return x * (np.polyval(P1, t) / np.polyval(Q1, t))
+def _polyval(coefficients: list, x: np.ndarray) -> np.ndarray:
+    """np.polyval(coefficients, x), bit for bit (the same products and sums in the same order),
+    in place on one new array: twice as fast (np.polyval makes two arrays per coefficient)."""
+    result = x * coefficients[0]
+    result += coefficients[1]
+    for c in coefficients[2:]:
+        result *= x
+        result += c
+    return result
+
+
+def _erf_near_zero(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """erf(x) for |x| <= 0.46875, given y = |x| capped: x times a ratio that is 2/√π at 0
+    (1e-300 keeps its digits). Computed for any x, used near zero only."""
+    t = y * y
+    return x * (_polyval(P1, t) / _polyval(Q1, t))
 
 
 def _erfc_away_from_zero(y: np.ndarray) -> np.ndarray:
-    """erfc(y) for y > 0.46875 (0 from y ≈ 27.23 on, +inf included)."""
-    y = np.minimum(y, CAP)
-    ratio = np.empty_like(y)
-    middle = y <= FAR
-    ratio[middle] = np.polyval(P2, y[middle]) / np.polyval(Q2, y[middle])
-    tail = y[~middle]
-    t = 1 / (tail * tail)
-    ratio[~middle] = (INV_SQRT_PI - t * np.polyval(P3, t) / np.polyval(Q3, t)) / tail
+    """erfc(y) for y > 0.46875, given y capped at 40 (0 from y ≈ 27.23 on). Computed for any
+    y >= 0, used away from zero only."""
+    ratio = _polyval(P2, y) / _polyval(Q2, y)
+    far = y > FAR
+    if far.any():                   # (rare in a network's activations: beyond 4 only)
+        tail = y[far]
+        t = 1 / (tail * tail)
+        ratio[far] = (INV_SQRT_PI - t * _polyval(P3, t) / _polyval(Q3, t)) / tail
     h = np.trunc(y * 16) / 16
     return ratio * np.exp(-h * h) * np.exp(-(y - h) * (y + h))
 
+
+# erf and erfc compute both pieces for every element and pick one with np.where: picking the
+# elements first (x[near], then writing back) made four gathers or scatters by a mask, each as
+# slow as the polynomials (measured on 64 x 256 normal numbers: erfc 551 -> 289 µs, bit for bit).
 
 def erf(x: Any) -> np.ndarray:
     """The error function 2/√π ∫₀ˣ e^(-t²) dt, elementwise, in float64 (see the module's
@@ -90,13 +106,12 @@ def erf(x: Any) -> np.ndarray:
     >>> erf([1e-300, 1.0, np.inf, np.nan])
     array([1.12837917e-300, 8.42700793e-001, 1.00000000e+000,             nan])
     """
-    x = np.array(x, dtype=np.float64)       # a copy: NaN is left as it is
-    y = np.abs(x)
-    near = y <= NEAR_ZERO
-    x[near] = _erf_near_zero(x[near])
-    far = y > NEAR_ZERO
-    x[far] = np.copysign(1 - _erfc_away_from_zero(y[far]), x[far])
-    return x
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 0:                 # (numpy gives 0-d results as scalars, which take no x[mask])
+        return erf(x.reshape(1)).reshape(())
+    y = np.minimum(np.abs(x), CAP)
+    return np.where(y <= NEAR_ZERO, _erf_near_zero(x, y),
+                    np.copysign(1 - _erfc_away_from_zero(y), x))     # (NaN stays NaN)
 
 
 def erfc(x: Any) -> np.ndarray:
@@ -107,14 +122,13 @@ def erfc(x: Any) -> np.ndarray:
     array([2.00000000e+000, 1.00000000e+000, 1.57299207e-001, 5.66319241e-296,
            0.00000000e+000])
     """
-    x = np.array(x, dtype=np.float64)
-    y = np.abs(x)
-    near = y <= NEAR_ZERO
-    x[near] = 1 - _erf_near_zero(x[near])
-    far = y > NEAR_ZERO
-    tail = _erfc_away_from_zero(y[far])
-    x[far] = np.where(x[far] > 0, tail, 2 - tail)
-    return x
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 0:                 # (numpy gives 0-d results as scalars, which take no x[mask])
+        return erfc(x.reshape(1)).reshape(())
+    y = np.minimum(np.abs(x), CAP)
+    away = _erfc_away_from_zero(y)
+    return np.where(y <= NEAR_ZERO, 1 - _erf_near_zero(x, y),
+                    np.where(x > 0, away, 2 - away))                # (NaN stays NaN)
 
 
 TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
