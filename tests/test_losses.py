@@ -720,11 +720,14 @@ def test_pytorchs_old_size_average_and_reduce_name_the_module_and_the_reduction(
 
 
 @pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
-                                  "kl_div", "soft_margin_loss", "hinge_embedding_loss"])
+                                  "kl_div", "soft_margin_loss", "hinge_embedding_loss",
+                                  "binary_cross_entropy", "binary_cross_entropy_with_logits"])
 def test_pytorchs_old_size_average_names_the_functions_reduction(name):
     """F.mse_loss(pred, y, size_average=False), older PyTorch code (VAE examples' binary
     cross-entropy): Python's error said only "unexpected keyword argument"."""
     pred, target = Tensor([-0.25, -1.5]), Tensor([1.0, 1.0])
+    if name == "binary_cross_entropy":
+        pred = pred.sigmoid()
     loss = getattr(F, name)
     with pytest.raises(TypeError, match=rf"^{name}\(size_average=False\): size_average and "
                                         rf"reduce are PyTorch's old options, replaced by "
@@ -734,6 +737,15 @@ def test_pytorchs_old_size_average_names_the_functions_reduction(name):
         loss(pred, target, reduce=False)
     summed = loss(pred, target, reduction="sum")                # the loss itself unchanged
     assert np.isclose(summed.item(), loss(pred, target, reduction="none").sum().item())
+
+
+def test_pytorchs_old_size_average_names_cross_entropy_s_reduction():
+    logits, labels = Tensor([[0.5, -1.0, 2.0]]), np.array([2])
+    for loss in (F.cross_entropy, AF.cross_entropy, F.nll_loss):
+        with pytest.raises(TypeError, match=rf"^{loss.__name__}\(size_average=False, "
+                                            rf"reduce=True\): .*here that is {loss.__name__}"
+                                            rf"\(reduction='sum'\)$"):
+            loss(logits, labels, size_average=False, reduce=True)
 
 
 def test_cross_entropy_refuses_targets_that_are_not_probabilities():

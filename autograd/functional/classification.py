@@ -25,7 +25,7 @@ from ..value import Value
 from .arguments import _floating, _is_int
 from .loss_arguments import (
     _check_reduction, _constant_numbers, _constant_target, _reduce, _warn_if_made_by,
-    broadcast_constant,
+    broadcast_constant, refuses_old_reduction_options,
 )
 from .value_losses import (
     _check_range, _clamped_log, _complement, _is_values, _reduce_values, _softplus,
@@ -107,6 +107,7 @@ def _label_range_hint(low: int, high: int, c: int) -> str:
             f"one output per class?)")
 
 
+@refuses_old_reduction_options
 def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean", *, weight: Any = None,
                   ignore_index: int = -100, label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy from logits (N, C), fused and stable; gradient softmax - target.
@@ -383,6 +384,7 @@ def _probabilities_with_options(logits: Tensor, target: Tensor, reduction: str,
     return apply(CrossEntropy, (logits,), CrossEntropyCtx(reduction, None, t))
 
 
+@refuses_old_reduction_options
 def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean", *,
                          weight: Any = None) -> Any:
     """-[t log p + (1 - t) log(1 - p)] for probabilities p in [0, 1] and targets t in [0, 1].
@@ -439,6 +441,7 @@ def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean", *,
     return _reduce(losses if weight is None else losses * weight, reduction, name)
 
 
+@refuses_old_reduction_options
 def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = "mean", *,
                                      weight: Any = None, pos_weight: Any = None) -> Any:
     """Binary cross-entropy of σ(logits) against t in [0, 1], stable at any logit;
