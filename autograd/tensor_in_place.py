@@ -110,16 +110,36 @@ class InPlaceMethods:
         >>> Tensor([1.0, -2.0, 3.0]).masked_fill_(np.array([False, True, False]), 0.0)
         Tensor([1., 0., 3.])
         """
-        instead = "t = t.masked_fill(mask, value)"
-        self._check_writable("masked_fill_", f"write {instead} for a new tensor")
-        self._refuse_graph_operand("masked_fill_", value, instead)
+        return self._masked_fill_("masked_fill_", mask, value, "t = t.masked_fill(mask, value)")
+
+    def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Tensor:
+        """Write the number `fill_value` on the main diagonal in place (see `masked_fill_`):
+        a 2-d tensor, or one whose axes all have one length. `wrap=True` starts a tall
+        matrix's diagonal again one row below each square, as PyTorch's (and numpy's) does.
+        Returns self. A nearest-neighbour search keeps each word out of its own neighbours:
+
+        >>> similarity = Tensor([[1.0, 0.3, 0.8], [0.3, 1.0, 0.1], [0.8, 0.1, 1.0]])
+        >>> similarity.fill_diagonal_(float("-inf")).argmax(dim=1).tolist()
+        [2, 0, 0]
+        """
+        if self.ndim < 2 or (self.ndim > 2 and len(set(self.shape)) > 1):
+            raise ValueError(f"fill_diagonal_: needs a 2-d tensor, or one whose axes all have "
+                             f"one length, got shape {self.shape}")
+        diagonal = np.zeros(self.shape, bool)
+        np.fill_diagonal(diagonal, True, wrap=bool(wrap))
+        return self._masked_fill_("fill_diagonal_", diagonal, fill_value,
+                                  "t = t.masked_fill(autograd.eye(n, dtype=bool), value)")
+
+    def _masked_fill_(self, name: str, mask: Any, value: Any, instead: str) -> Tensor:
+        self._check_writable(name, f"write {instead} for a new tensor")
+        self._refuse_graph_operand(name, value, instead)
         with graph.no_grad():
             filled = self.masked_fill(mask, value)          # (checks the mask and the value)
         if filled.shape != self.shape:
-            raise ValueError(f"masked_fill_: a mask of shape {np.shape(mask)} would grow the "
+            raise ValueError(f"{name}: a mask of shape {np.shape(mask)} would grow the "
                              f"tensor's shape {self.shape} to {filled.shape}; in place, the "
                              f"shape stays ({instead} makes a new tensor)")
-        return self._in_place(_put, "masked_fill_", None, filled.data, instead)
+        return self._in_place(_put, name, None, filled.data, instead)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with draws from U(a, b) in place, from the shared generator (see

@@ -373,3 +373,38 @@ def test_masked_fill_in_place_keeps_the_shape_and_checks_the_mask():
     with pytest.raises(TypeError, match=r"the mask must be bool"):
         t.masked_fill_(np.ones(3), 0.0)
     assert t.tolist() == [[1.0, 0.0, 1.0]] * 2
+
+
+@pytest.mark.parametrize("shape, wrap", [((3, 3), False), ((7, 3), False), ((7, 3), True),
+                                         ((3, 7), True), ((3, 3, 3), False)])
+def test_fill_diagonal_writes_pytorchs_diagonal(shape, wrap):
+    """fill_diagonal_ was missing (a bare AttributeError), the line a nearest-neighbour search
+    writes to keep each word out of its own neighbours: sim.fill_diagonal_(-inf); the places
+    are PyTorch's, wrap=True restarting a tall matrix's diagonal one row below each square."""
+    t = Tensor(np.zeros(shape, np.float32))
+    assert t.fill_diagonal_(-np.inf, wrap=wrap) is t
+    expected = {((3, 3), False): [(0, 0), (1, 1), (2, 2)],
+                ((7, 3), False): [(0, 0), (1, 1), (2, 2)],
+                ((7, 3), True): [(0, 0), (1, 1), (2, 2), (4, 0), (5, 1), (6, 2)],
+                ((3, 7), True): [(0, 0), (1, 1), (2, 2)],
+                ((3, 3, 3), False): [(0, 0, 0), (1, 1, 1), (2, 2, 2)]}[shape, wrap]
+    assert sorted(map(tuple, np.argwhere(np.isinf(t.data)).tolist())) == expected
+    assert t.dtype == np.float32 and np.count_nonzero(t.data) == len(expected)
+
+
+def test_fill_diagonal_follows_the_in_place_rules_and_checks_the_shape():
+    w = Tensor(np.ones((2, 2)), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"^fill_diagonal_ on a tensor that requires grad"):
+        w.fill_diagonal_(0.0)
+    with no_grad():
+        w.fill_diagonal_(0.0)
+    assert w.tolist() == [[0.0, 1.0], [1.0, 0.0]] and w.is_leaf
+    with pytest.raises(RuntimeError, match=r"^fill_diagonal_: this tensor is the result of mul "
+                                           r"in a graph.*write t = t.masked_fill\(autograd.eye"):
+        (w * 2).fill_diagonal_(0.0)
+    for shape in [(3,), (3, 3, 2)]:
+        with pytest.raises(ValueError, match=r"^fill_diagonal_: needs a 2-d tensor, or one "
+                                             r"whose axes all have one length, got shape"):
+            zeros(*shape).fill_diagonal_(1.0)
+    counts = Tensor(np.zeros((2, 2), np.int64)).fill_diagonal_(7)
+    assert counts.tolist() == [[7, 0], [0, 7]] and counts.dtype == np.int64
