@@ -88,6 +88,11 @@ TORCH_METHODS = {
     "inner": "is (t * x).sum(-1) here", "vdot": "is t.dot(x) here (real numbers)",
     "ger": "is t.outer(x) here",
     "dist": "is (t - x).norm(p) here (p=2 unless given)",
+    **dict.fromkeys(("renorm", "renorm_"), (
+        "has no counterpart here: for the rows of a 2-d t (dim=0), t * (maxnorm / (n + "
+        "1e-7)).clamp(max=1) with n = t.norm(p, dim=1, keepdim=True) (under no_grad() and "
+        "t.copy_(...) for the in-place form); nn.Embedding(..., max_norm=) renormalises the "
+        "rows it looks up")),
     "diag_embed": ("is t.unsqueeze(-1) * autograd.eye(n) here, n = t.shape[-1] (offset 0, "
                    "the last two axes)"),
     "mH": "is t.mT here (real numbers)", "H": "is t.T here (real numbers)",

@@ -324,6 +324,11 @@ _OPERATOR_SYMBOLS = {np.add: "+", np.subtract: "-", np.multiply: "*", np.true_di
                      np.bitwise_and: "&", np.bitwise_or: "|", np.bitwise_xor: "^"}
 
 
+#: what PyTorch's `w.data = t` is here (a Tensor put into .data half works, then baffles)
+DATA_IS_AN_ARRAY = ("a Tensor's .data is its numpy array here, and PyTorch's w.data = t "
+                    "is w.data = t.numpy(), or with no_grad(): w.copy_(t)")
+
+
 class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods, Node):
     """An array node: `.data` is an ndarray, `.grad` an ndarray of the same shape (or None).
     (Its methods beyond the core are in the mixins' modules: see this module's docstring.)
@@ -398,7 +403,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
             raise TypeError(
                 f"numpy's {ufunc.__name__}{'' if method == '__call__' else '.' + method} takes "
                 f"no Tensor: use the Tensor ops (t.exp(), t.maximum(u), autograd.where, ...) to "
-                f"stay in the graph, or t.detach().numpy() for the numbers")
+                f"stay in the graph, or t.detach().numpy() for the numbers (if this Tensor "
+                f"was put into another's .data: {DATA_IS_AN_ARRAY})")
         if out is None:
             first, second = inputs
             if isinstance(first, Tensor):           # np.add(t, array), called by name
@@ -1326,6 +1332,9 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         >>> _ = w.detach().zero_(); w
         Tensor([0., 0.], requires_grad=True)
         """
+        if isinstance(self.data, Node):         # w.data = tensor: state_dict, numpy() come here
+            raise TypeError(f"detach: this tensor's .data holds a Tensor, not numbers "
+                            f"({DATA_IS_AN_ARRAY})")
         detached = Tensor(self.data.view())     # (a view: see _shows_anothers_numbers)
         detached._a = DETACHED
         if self._fn is None or id(self) in graph.written_in_place:   # a constant's (also one

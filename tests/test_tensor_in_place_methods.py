@@ -446,3 +446,20 @@ def test_fill_diagonal_matches_pytorch_s():
         ours = autograd.zeros(*shape).fill_diagonal_(1.5, wrap=wrap)
         theirs = torch.zeros(*shape).fill_diagonal_(1.5, wrap=wrap)
         np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+@pytest.mark.parametrize("shape, wrap", [((3, 3), False), ((7, 3), False), ((7, 3), True),
+                                         ((3, 7), True), ((3, 3, 3), False)])
+def test_fill_diagonal_writes_pytorchs_diagonal(shape, wrap):
+    """fill_diagonal_ was missing (a bare AttributeError), the line a nearest-neighbour search
+    writes to keep each word out of its own neighbours: sim.fill_diagonal_(-inf); the places
+    are PyTorch's, wrap=True restarting a tall matrix's diagonal one row below each square."""
+    t = Tensor(np.zeros(shape, np.float32))
+    assert t.fill_diagonal_(-np.inf, wrap=wrap) is t
+    expected = {((3, 3), False): [(0, 0), (1, 1), (2, 2)],
+                ((7, 3), False): [(0, 0), (1, 1), (2, 2)],
+                ((7, 3), True): [(0, 0), (1, 1), (2, 2), (4, 0), (5, 1), (6, 2)],
+                ((3, 7), True): [(0, 0), (1, 1), (2, 2)],
+                ((3, 3, 3), False): [(0, 0, 0), (1, 1, 1), (2, 2, 2)]}[shape, wrap]
+    assert sorted(map(tuple, np.argwhere(np.isinf(t.data)).tolist())) == expected
+    assert t.dtype == np.float32 and np.count_nonzero(t.data) == len(expected)
