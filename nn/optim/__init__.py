@@ -27,3 +27,16 @@ from .sgd import ASGD, SGD
 
 __all__ = ["Optimizer", "SGD", "ASGD", "Adagrad", "Adadelta", "RMSprop", "Rprop", "Adafactor",
            "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "LBFGS", "lr_scheduler"]
+
+
+def __getattr__(name: str) -> object:
+    # PyTorch's SparseAdam takes the sparse gradients of Embedding(sparse=True); here every
+    # gradient is a dense array, so Adam is the one to use (it also moves the moments of rows
+    # the batch did not look up, which SparseAdam's lazy update leaves alone)
+    if name == "SparseAdam":
+        raise AttributeError("module 'nn.optim' has no attribute 'SparseAdam': it takes the "
+                             "sparse gradients of Embedding(sparse=True), and glassgrad's "
+                             "gradients are dense arrays; use optim.Adam (which also decays the "
+                             "moments of the rows a batch did not look up, where SparseAdam "
+                             "leaves them)")
+    raise AttributeError(f"module 'nn.optim' has no attribute {name!r}")
