@@ -130,3 +130,57 @@ def test_third_derivative_along_a_line_matches_the_composite_formula(rng):
         f = lambda t: (Tensor(r) * norm(x + t * Tensor(v), weight, bias).tanh()).sum()
         return grad(grad(grad(f)))(t64(0.3)).item()
     assert along(fused) == pytest.approx(along(composite_batch_norm), rel=1e-8)
+
+
+# -- the per-channel sums as products (ops.normalize.channel_sums / channel_dots) -------------
+
+def _batch_last(a):
+    """a (N, C, ...) with the memory of a convolution's output, (C, ..., N)."""
+    order = tuple(range(1, a.ndim)) + (0,)
+    return np.ascontiguousarray(a.transpose(order)).transpose(np.argsort(order))
+
+
+LAYOUTS = {"batch-last": _batch_last, "C-contiguous": np.ascontiguousarray,
+           "Fortran (numpy's sums)": np.asfortranarray,
+           "a strided view (numpy's sums)": lambda a: np.repeat(a, 2, axis=-1)[..., ::2]}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("shape", [(5, 3, 4), (4, 3, 5, 6), (1, 2, 3, 5), (3, 2, 3, 2, 4),
+                                   (2, 1, 7, 3)])
+def test_the_per_channel_sums_are_numpys_in_every_layout(rng, layout, shape):
+    from autograd.ops.normalize import by_channel, channel_dots, channel_sums
+    a = LAYOUTS[layout](rng.normal(size=shape))
+    b = LAYOUTS[layout](rng.normal(size=shape))
+    axes = (0,) + tuple(range(2, len(shape)))
+    assert (by_channel(a) is None) == ("numpy" in layout)
+    np.testing.assert_allclose(channel_sums(a, axes), a.sum(axes, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(channel_dots(a, b, axes), (a * b).sum(axes, keepdims=True),
+                               rtol=1e-12, atol=1e-13)
+    c = np.ascontiguousarray(b) if layout == "batch-last" else _batch_last(b)   # layouts mixed
+    np.testing.assert_allclose(channel_dots(a, c, axes), (a * b).sum(axes, keepdims=True),
+                               rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("g_layout", ["batch-last", "C-contiguous"])
+@pytest.mark.parametrize("shape", [(4, 3, 5, 6), (3, 2, 4), (2, 3, 2, 3, 4), (1, 2, 3, 3)])
+def test_batch_norm_of_a_convolutions_output_matches_the_formula_and_finite_differences(
+        rng, shape, g_layout):
+    """x laid out as a convolution leaves it ((C, ..., N) in memory): the sums go through
+    products; the gradient arriving in either layout."""
+    from autograd.ops.normalize import by_channel
+    x = Tensor(_batch_last(rng.normal(2.0, 3.0, size=shape)), requires_grad=True)
+    assert by_channel(x.data).shape[0] == 1
+    weight, bias = t64(rng.normal(size=shape[1])), t64(rng.normal(size=shape[1]))
+    g = LAYOUTS[g_layout](rng.normal(size=shape))
+    y = fused(x, weight, bias)
+    y.backward(g)
+    ours = [t.grad for t in (x, weight, bias)]
+    for t in (x, weight, bias):
+        t.zero_grad()
+    reference = composite_batch_norm(x, weight, bias)
+    reference.backward(g)
+    np.testing.assert_allclose(y.data, reference.data, rtol=1e-12, atol=1e-12)
+    for mine, theirs in zip(ours, (x.grad, weight.grad, bias.grad)):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-11)
+    assert gradcheck(lambda *t: (Tensor(g) * fused(*t).tanh()).sum(), x, weight, bias)

@@ -407,6 +407,13 @@ T_CASES = [
     ((1, 2, 5, 4), (2, 2, 3, 3), 2, 2, 0, (2, 1), 1),            # padding 2, dilated in h
     ((2, 3, 3, 3), (3, 1, 3, 3), 3, 1, 2, 1, 3),                 # depthwise, stride 3
     ((1, 1, 1, 1), (1, 1, 1, 1), 1, 0, 0, 1, 1),                 # one pixel, 1x1 kernel
+    # windows that tile the output (col2im as one copy: ops.conv.tiles_exactly)
+    ((2, 3, 3, 4), (3, 2, 2, 2), 2, 0, 0, 1, 1),                 # a U-Net's 2x2 stride 2
+    ((1, 4, 3, 5), (4, 1, 2, 3), (2, 3), 0, 0, 1, 2),            # per axis, groups 2, batch 1
+    ((3, 2, 1, 1), (2, 3, 3, 3), 1, 0, 0, 1, 1),                 # 1x1 noise to 3x3 (DCGAN)
+    ((2, 1, 1, 1), (1, 2, 4, 2), 3, 0, 0, (1, 2), 1),            # ... stride 3, dilated 1x1
+    ((1, 1, 2, 3), (1, 1, 3, 1), (3, 1), 0, 0, 1, 1),            # one channel, odd sizes
+    ((2, 2, 3, 3), (2, 2, 2, 2), 2, 0, 1, 1, 1),                 # output_padding: no tiling
 ]
 T_IDS = [f"x{x}-w{w}-s{s}-p{p}-op{o}-d{d}-g{g}" for x, w, s, p, o, d, g in T_CASES]
 
@@ -459,6 +466,36 @@ def test_conv_transpose2d_second_derivatives(rng, case):
                                          dilation) ** 2 * r).sum()
     assert gradcheck(lambda x, w: grad(f, argnums=0)(x, w), t64(x), t64(w))
     assert gradcheck(lambda x, w: grad(f, argnums=1)(x, w), t64(x), t64(w))
+
+
+@pytest.mark.parametrize("case", T_CASES[9:14], ids=T_IDS[9:14])
+def test_conv_transpose2d_second_derivatives_where_the_windows_tile_the_output(rng, case):
+    stride, padding, output_padding, dilation, groups = case[2:]
+    x, w, _ = transposed_inputs(rng, case)
+    r = rng.uniform(0.5, 1.5, size=(1, case[1][1] * groups, 1, 1))
+    f = lambda x, w: (F.conv_transpose2d(x, w, None, stride, padding, output_padding, groups,
+                                         dilation) ** 2 * r).sum()
+    assert gradcheck(lambda x, w: grad(f, argnums=0)(x, w), t64(x), t64(w))
+    assert gradcheck(lambda x, w: grad(f, argnums=1)(x, w), t64(x), t64(w))
+
+
+@pytest.mark.parametrize("axes", [1, 3])
+def test_conv_transposes_whose_windows_tile_the_output_match_finite_differences(rng, axes):
+    """1-d and 3-d: stride = kernel (and a 1-pixel input), values against the adjoint of conv."""
+    kernel = (3,) if axes == 1 else (2, 1, 3)
+    cases = [((2, 3) + (4,) * axes, kernel), ((3, 2) + (1,) * axes, kernel)]
+    function = F.conv_transpose1d if axes == 1 else F.conv_transpose3d
+    conv = F.conv1d if axes == 1 else F.conv3d
+    for x_shape, k in cases:
+        x = t64(rng.normal(size=x_shape))
+        w, b = t64(rng.normal(size=(x_shape[1], 2) + k)), t64(rng.normal(size=2))
+        stride = k[0] if axes == 1 else k
+        y = function(x, w, None, stride)
+        assert y.shape[2:] == tuple(n * s for n, s in zip(x_shape[2:], k))
+        probe = t64(rng.normal(size=y.shape))
+        assert (y * probe).sum().item() == pytest.approx(
+            (x * conv(probe, w, None, stride)).sum().item(), rel=1e-12)
+        assert gradcheck(lambda x, w, b: function(x, w, b, stride), x, w, b)
 
 
 def test_conv_transpose2d_is_conv2ds_input_gradient(rng):

@@ -166,3 +166,19 @@ def test_matches_pytorchs_recorded_numbers():
     theirs = recorded("fold")
     inputs = tuple(f"{case}/{name}" for case in CASES for name in ("x", "g"))
     assert_matches(fold_glassgrad(theirs), theirs, rtol=1e-12, atol=1e-13, inputs=inputs)
+
+
+def test_fold_whose_windows_tile_the_image_gives_an_array_of_its_own(rng):
+    """fold with kernel = stride (one copy in col2im) or kernel = image (a view there) must not
+    hand back the caller's columns: writing into the image leaves them as they were."""
+    for kernel, stride, size in (((2, 2), 2, (4, 6)), ((3, 2), 1, (3, 2))):
+        cols = t64(rng.normal(size=(2, 2 * kernel[0] * kernel[1],
+                                    (size[0] // kernel[0]) * (size[1] // kernel[1]))))
+        before = cols.data.copy()
+        image = fold(cols, size, kernel, stride=stride)
+        assert not np.shares_memory(image.data, cols.data)
+        image.data[...] = 0
+        np.testing.assert_array_equal(cols.data, before)
+        np.testing.assert_allclose(unfold(fold(cols, size, kernel, stride=stride), kernel,
+                                          stride=stride).data, before, rtol=1e-15)
+        assert gradcheck(lambda c: fold(c, size, kernel, stride=stride), cols)
