@@ -100,7 +100,6 @@ TORCH_METHODS = {
     "addmm": "is input + m1 @ m2 here", "addmv": "is input + m @ v here",
     "baddbmm": "is input + b1 @ b2 here", "addbmm": "is input + (b1 @ b2).sum(0) here",
     "addcmul": "is t + value * a * b here", "addcdiv": "is t + value * a / b here",
-    "diff": "is t[1:] - t[:-1] here (along another dim: t.narrow)",
     "detach_": ("is t = t.detach() here (a recurrent state of several tensors: state = "
                 "tuple(s.detach() for s in state))"),
     "retains_grad": "would always be True here: backward() fills in every node's .grad",
@@ -321,8 +320,8 @@ METHOD_FUNCTIONS = """
     sigmoid relu sign floor ceil round pow clamp clip clamp_min clamp_max maximum minimum
     isnan isinf isfinite masked_fill
     eq ne lt le gt ge equal isclose allclose logical_and logical_or logical_xor logical_not
-    sum mean amax amin argmax argmin prod cumsum cumprod norm logsumexp softmax log_softmax all
-    any mm mv bmm dot outer diag diagonal trace
+    sum mean amax amin argmax argmin prod cumsum cumprod diff norm logsumexp softmax
+    log_softmax all any mm mv bmm dot outer diag diagonal trace
     reshape transpose swapaxes permute squeeze unsqueeze t flip roll split chunk unbind narrow
     clone gather index_select masked_select sort argsort topk repeat_interleave index_add
     scatter scatter_add scatter_reduce histogram

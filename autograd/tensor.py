@@ -1369,14 +1369,14 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
                                f"PyTorch asks")
 
     def _refuse_read_only(self, what: str) -> None:
-        """A write into numbers numpy keeps read-only: expand's and broadcast_to's, where
-        many elements are one number in memory (PyTorch refuses those writes too), or an
+        """A write into numbers numpy keeps read-only: expand's, broadcast_to's and unfold's,
+        where many elements are one number in memory (PyTorch refuses those writes too), or an
         array made read-only before Tensor(array) shared it."""
         if isinstance(self.data, np.ndarray) and not self.data.flags.writeable:
             raise ValueError(f"{what}: this tensor's numbers (shape {self.shape}) are "
-                             f"read-only: a result of expand or broadcast_to, whose elements "
-                             f"share memory, or a read-only array given to Tensor(); write "
-                             f"into a copy, u = t.clone()")
+                             f"read-only: a result of expand, broadcast_to or unfold, whose "
+                             f"elements share memory, or a read-only array given to Tensor(); "
+                             f"write into a copy, u = t.clone()")
 
     def _not_a_leaf(self, what: str, instead: str) -> RuntimeError:
         """The error for an update under no_grad() of an op's result: the usual cause is

@@ -1,7 +1,8 @@
 """Tensor's shape and indexing methods, mixed into `Tensor` (autograd/tensor.py): reshape and
 view, flatten, transpose and permute, squeeze and unsqueeze, broadcast_to and expand, flip,
-roll and repeat, narrow, split and chunk, gather, index_select, masked_select, scatter and the
-scatter adds, and reading `t[index]` (writing it is in autograd/tensor_in_place.py).
+roll and repeat, narrow, split and chunk, unfold (sliding windows), gather, index_select,
+masked_select, scatter and the scatter adds, and reading `t[index]` (writing it is in
+autograd/tensor_in_place.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from . import graph
 from .broadcast import broadcasts_to
 from .graph import apply
 from .ops import (AsType, BroadcastTo, Gather, GetItem, IndexPut, Reshape, Roll, ScatterAdd,
-                  ScatterReduce, Transpose)
+                  ScatterReduce, Transpose, Windows)
 from .ops.shape import along_axis
 from .tensor_axes import _axes, _ints_or_one, _one_name, _shape_args
 from .tensor_operands import _as_tensor, _check_index_range, _integer_index, _raw_index
@@ -371,6 +372,30 @@ class ShapeMethods:
         axis = self._one_axis("unbind", dim)
         lead = (slice(None),) * axis
         return tuple(self[lead + (i,)] for i in range(self.shape[axis]))
+
+    def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+        """PyTorch's `unfold`: the windows of `size` elements that start every `step` along
+        `dimension` (a time series' sliding windows), as a read-only view. That axis becomes
+        the count of windows, (length - size) // step + 1, and a last axis of length `size`
+        is added; elements that several windows share get the sum of their gradients. (Not
+        `nn.functional.unfold`, which takes an image's patches.)
+
+        >>> Tensor([0, 1, 2, 3, 4, 5]).unfold(0, 3, 2).tolist()
+        [[0, 1, 2], [2, 3, 4]]
+        >>> Tensor(np.zeros((100, 3))).unfold(0, 24, 1).shape       # (time, channels)
+        (77, 3, 24)
+        """
+        axis = self._one_axis("unfold", dimension)
+        for name, value in (("size", size), ("step", step)):
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+                raise TypeError(f"unfold: {name} must be an int, got {value!r}")
+        n = self.shape[axis]
+        if not 0 <= size <= n:
+            raise ValueError(f"unfold: size {size} does not fit in dim {dimension} of length {n} "
+                             f"(shape {self.shape}): windows of 0 to {n} elements")
+        if step < 1:
+            raise ValueError(f"unfold: step must be an int >= 1, got {step}")
+        return apply(Windows, (self,), (axis, int(size), int(step)))
 
     def _one_axis(self, name: str, dim: Any) -> int:
         if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):

@@ -312,6 +312,15 @@ OPS = [
     unary("logcumsumexp_axis-1", lambda a: a.logcumsumexp(-1),
           lambda a: np.log(np.cumsum(np.exp(a), axis=-1)).reshape(a.shape),
           shapes=[(), (1, 3), (2, 3, 4)]),
+    unary("diff_n2_prepend", lambda a: a.diff(n=2, dim=0, prepend=a[:1] * 2),
+          lambda a: np.diff(a, n=2, axis=0, prepend=a[:1] * 2), shapes=[(1,), (5,), (3, 2)]),
+    # sliding windows (Tensor.unfold): overlapping ones add their gradients up
+    unary("unfold_overlapping", lambda a: a.unfold(0, 3, 2),
+          lambda a: np.lib.stride_tricks.sliding_window_view(a, 3, axis=0)[::2],
+          shapes=[(3,), (7,), (5, 2)]),
+    unary("unfold_dim-1", lambda a: a.unfold(-1, 2, 1),
+          lambda a: np.lib.stride_tricks.sliding_window_view(a, 2, axis=-1),
+          shapes=[(2, 3), (2, 3, 4)]),
     # -- order statistics (autograd/statistics.py): the gradient goes to the element picked ----
     unary("median", lambda a: a.median(), lambda a: np.sort(a, axis=None)[(a.size - 1) // 2],
           "distinct", shapes=[(), (1,), (4,), (2, 3)]),

@@ -20,7 +20,9 @@
                     scatter_reduce (sum, mean, amax, amin into the places an index names)
     softmax.py      logsumexp softmax log_softmax, logaddexp
     shape.py        reshape transpose broadcast_to getitem scatter_add index_put (t[i] = v)
-                    embedding gather roll concatenate stack astype
+                    embedding gather roll concatenate stack astype; windows (Tensor.unfold's
+                    sliding windows) and window_sum (their overlap-add), each the other's
+                    gradient
     linalg.py       matmul einsum matrix_exp solve (A⁻¹ B) solve_triangular inv det slogdet
                     cholesky eigh svd pinv
     qr.py           the QR decomposition (reduced, complete, R alone) and its gradient
@@ -69,7 +71,7 @@ from .resample import Resample, ResampleAdjoint
 from .reduce import (Cumprod, Cumsum, LogCumSumExp, Max, Mean, Median, Min, Prod,
                      ScatterReduce, Sum, VectorNorm)
 from .shape import (AsType, BroadcastTo, Concatenate, Embedding, Gather, GetItem, IndexPut,
-                    Reshape, Roll, ScatterAdd, Stack, Transpose)
+                    Reshape, Roll, ScatterAdd, Stack, Transpose, Windows, WindowSum)
 from .special import Copysign, Erfinv, Lgamma, Polygamma, Sinc
 from .softmax import LogAddExp, LogSoftmax, LogSumExp, Softmax
 from .trig import Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh, Hypot, Sinh, Tan
@@ -89,7 +91,7 @@ __all__ = [
     "LogCumSumExp", "LogSumExp", "Softmax",
     "LogSoftmax",
     "Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "IndexPut", "Embedding",
-    "Gather", "Roll",
+    "Gather", "Roll", "Windows", "WindowSum",
     "Concatenate", "Stack", "AsType", "MatMul", "Einsum", "MatrixExp", "Solve", "Inv", "Det",
     "Slogdet", "Cholesky", "Eigh", "Svd", "SolveTriangular", "Pinv", "Qr", "Linear",
     "CrossEntropy",

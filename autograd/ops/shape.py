@@ -1,8 +1,9 @@
 """Ops that move elements around without changing them: reshape, transpose, broadcast_to,
 indexing (and its adjoint, scatter-add), writing at an index (index_put), an embedding's row
-lookup, gather along an axis, roll, concatenate and stack. Their gradients move back (and where
-an element was copied to several places, its copies' gradients add up). And astype, which
-changes only the dtype: its gradient is cast back.
+lookup, gather along an axis, roll, concatenate and stack, sliding windows along an axis
+(`Tensor.unfold`) and their overlap-add. Their gradients move back (and where an element was
+copied to several places, its copies' gradients add up). And astype, which changes only the
+dtype: its gradient is cast back.
 """
 
 from __future__ import annotations
@@ -219,6 +220,66 @@ def scatter_rows(g: Any, index: Any, shape: tuple) -> Any:
     out = np.zeros(math.prod(shape), g.dtype)
     np.add.at(out, flat.reshape(-1), g.reshape(-1))
     return out.reshape(shape)
+
+
+class Windows(Op):
+    """The windows of `size` elements that start every `step` along `axis` (ctx: axis, size,
+    step), PyTorch's x.unfold(axis, size, step): `axis` becomes the windows' count and a last
+    axis of length `size` is added. A read-only view: windows that overlap share elements.
+    The gradient is the windows' gradients added back where each element sits (`WindowSum`).
+
+    >>> Windows.forward((0, 3, 2), np.arange(7))
+    array([[0, 1, 2],
+           [2, 3, 4],
+           [4, 5, 6]])
+    """
+    name = "windows"
+    reads_inputs = False        # the rule needs x's shape only
+
+    @staticmethod
+    def forward(ctx, x):
+        axis, size, step = ctx
+        every = np.lib.stride_tricks.sliding_window_view(x, size, axis=axis)
+        return every[(slice(None),) * axis + (slice(None, None, step),)]
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        if isinstance(g, Node):
+            return (apply(WindowSum, (g,), ctx + (x.shape,)),)
+        return (window_sum(g, *ctx, x.shape),)
+
+
+class WindowSum(Op):
+    """Windows laid back along `axis` and added where they overlap (ctx: axis, size, step, and
+    the shape before windowing), the adjoint of `Windows`, which is its gradient: each window
+    reads back the gradient of the elements it was added to."""
+    name = "window_sum"
+    reads_inputs = False
+
+    @staticmethod
+    def forward(ctx, g):
+        return window_sum(g, *ctx)
+
+    @staticmethod
+    def backward(ctx, gout, out, g):
+        return (apply(Windows, (gout,), ctx[:3]) if isinstance(gout, Node)
+                else Windows.forward(ctx[:3], gout),)
+
+
+def window_sum(windows: np.ndarray, axis: int, size: int, step: int, shape: tuple) -> np.ndarray:
+    """The windows (count along `axis`, `size` on the last axis) added into zeros of `shape`,
+    window i from element i * step on: one strided add per offset in the window (a loop of
+    `size` numpy calls, each over every window), so overlaps add up without np.add.at.
+
+    >>> window_sum(np.ones((3, 3)), 0, 3, 2, (7,))
+    array([1., 1., 2., 1., 2., 1., 1.])
+    """
+    out = np.zeros(shape, windows.dtype)
+    count = windows.shape[axis]
+    lead = (slice(None),) * axis
+    for j in range(size):
+        out[lead + (slice(j, j + (count - 1) * step + 1, step),)] += windows[..., j]
+    return out
 
 
 class Concatenate(Op):
