@@ -7,7 +7,8 @@ make them and backpropagate through the same graph core (`autograd.graph`). The 
 
 import sys
 
-from . import functional
+from . import amp, functional
+from .amp import autocast
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .compiler import CompiledGraph, compile
 from .cpu import accelerator, cuda, device, set_default_device
@@ -98,6 +99,9 @@ _SPELT_OTHERWISE = {
              "files of tensors (nothing in them runs)"),
     "backends": ("not needed: glassgrad computes with numpy on the CPU (no cudnn, cuda or mps "
                  "settings), so leave out the torch.backends lines"),
+    **dict.fromkeys(("set_float32_matmul_precision", "get_float32_matmul_precision"), (
+        "not needed: a float32 matmul here is numpy's, at full float32 precision (PyTorch's "
+        "'highest'), with no TF32 or bfloat16 shortcut to allow, so leave the line out")),
     "set_printoptions": "np.set_printoptions(...) here (a Tensor prints its numpy array)",
     **dict.fromkeys(("get_rng_state", "set_rng_state"), (
         "autograd.random.get_state() and autograd.random.set_state(state) here: the shared "

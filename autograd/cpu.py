@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
+from . import amp as _amp
 from .devices import NO_GPU, _check_cpu, _is_device
 
 
@@ -72,6 +73,10 @@ class _NoGpu:
 
     manual_seed_all = manual_seed
 
+    # PyTorch's older spelling torch.cuda.amp.GradScaler (nanoGPT's train.py), which works
+    # without a GPU there too: the scaler is disabled and passes everything through
+    amp = _amp
+
     def __getattr__(self, name: str) -> NoReturn:
         raise AttributeError(f"module 'autograd.{self._name}' has no attribute {name!r}: "
                              f"{NO_GPU}")
@@ -84,6 +89,7 @@ class _NoAccelerator(_NoGpu):
     """`torch.accelerator` without one: `current_accelerator()` is None, as PyTorch's is."""
 
     _name = "accelerator"
+    amp = property(lambda self: self.__getattr__("amp"))    # torch.accelerator has none
 
     def current_accelerator(self) -> None:
         return None

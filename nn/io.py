@@ -196,7 +196,7 @@ def _encode(value: Any, where: str, arrays: dict[str, np.ndarray], depth: int = 
         return {"__dict__": [[k, _encode(v, here(k), arrays, inner)] for k, v in value.items()]}
     raise TypeError(f"save: {where or 'the state'!r} is a {type(value).__name__}; a checkpoint "
                     f"holds Modules, optimizers, schedulers, arrays, numbers, strings, None, "
-                    f"lists, tuples and dicts")
+                    f"lists, tuples and dicts{torch_format.dataclass_hint(value)}")
 
 
 def load(path: str | os.PathLike, *, weights_only: bool = True,

@@ -41,6 +41,7 @@ encoder here writes, and these globals.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 import os
@@ -153,6 +154,16 @@ def dumps(state: Any) -> tuple[bytes, list[np.ndarray]]:
     return bytes(encoder.out), [data for _, data, _ in encoder.storages.values()]
 
 
+def dataclass_hint(value: Any) -> str:
+    """What to write for a dataclass in a checkpoint (nanoGPT's GPTConfig), which save refuses
+    as any class of the program: nothing unpickled can run code, so load reads no classes."""
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return ""
+    name = type(value).__name__
+    return (f"; store a dataclass's fields instead, dataclasses.asdict(...), and rebuild it "
+            f"after load with {name}(**fields)")
+
+
 class _Encoder:
     """Writes the opcodes of one value after another into `out`."""
 
@@ -193,7 +204,7 @@ class _Encoder:
             raise TypeError(f"save: {where or 'the state'!r} is a {type(value).__name__}; a "
                             f"PyTorch checkpoint written by glassgrad holds Modules, optimizers, "
                             f"schedulers, Tensors and arrays, numbers, strings, None, lists, "
-                            f"tuples and dicts")
+                            f"tuples and dicts{dataclass_hint(value)}")
 
     def integer(self, n: int, where: str) -> None:
         if 0 <= n < 0x100:

@@ -237,3 +237,24 @@ def test_nan_data_propagates_as_in_eager_mode():
     value = graph.forward()
     b = Value(math.nan)
     assert math.isnan(value) and math.isnan((b.relu() + b * 2).data)
+
+
+def test_pytorch_s_compile_of_a_model_returns_it_as_it_is_saying_so():
+    """nanoGPT's `model = torch.compile(model)` after `import autograd as torch`: nothing to
+    compile (Tensor ops are vectorised already); the model comes back unchanged, with a warning,
+    and so do functions under `@torch.compile` and `@torch.compile(mode=...)`."""
+    import nn
+    model = nn.Linear(2, 2)
+    with pytest.warns(UserWarning, match=r"^compile: glassgrad has no compiler for Tensor "
+                                         r"models; Linear is returned as it is"):
+        assert compile(model) is model
+    assert list(model.state_dict()) == ["weight", "bias"]      # no _orig_mod. prefix
+
+    def step(x):
+        return x * 2
+
+    with pytest.warns(UserWarning, match="function is returned as it is"):
+        assert compile(step) is step
+        assert compile(mode="max-autotune", fullgraph=True)(step) is step
+    with pytest.raises(TypeError, match="a Value's graph takes no options"):
+        compile(Value(2.0) * 3, mode="reduce-overhead")

@@ -11,8 +11,11 @@ A training step's graph has the same structure every time; only the numbers chan
 from __future__ import annotations
 
 import warnings
+from typing import Any, Callable
 
+from ..graph import Node
 from ..value import Value
+from ..warn import warn
 from .plan import Plan, narrow_warning
 from .record import record
 from .replay import CompiledGraph
@@ -20,7 +23,7 @@ from .replay import CompiledGraph
 __all__ = ["compile", "CompiledGraph"]
 
 
-def compile(output: Value) -> CompiledGraph:
+def compile(output: Value | Callable | None = None, **options: Any) -> CompiledGraph | Any:
     """Record the graph behind the scalar `output` once; return a `CompiledGraph` replaying it.
 
     `forward()` recomputes it from the leaves' current `.data` (parameters and inputs: assign
@@ -117,6 +120,12 @@ def compile(output: Value) -> CompiledGraph:
     `with autograd.relaxed_gc(): graph = compile(loss)` about halves that time (the garbage
     collector would otherwise walk the eager graph again and again while the recording grows).
 
+    PyTorch's `torch.compile(model)` (a module, or a function of Tensors, with any of its
+    options: `mode=`, `fullgraph=`, ...) compiles nothing here: Tensor ops already run numpy's
+    vectorised code. The model is returned as it is, with a warning saying so, so nanoGPT's
+    `model = torch.compile(model)` runs eagerly and its state dict has no `_orig_mod.`
+    prefix; `@torch.compile` and `@torch.compile(mode=...)` leave the function as it is.
+
     Only the ops of `Value` have vectorised rules, with those that `F.leaky_relu` and the binary
     cross-entropies make of Values (each picks its branch per element, at every replay); a graph
     holding anything else (a custom `Function`, a `Tensor`) is refused with an error naming it.
@@ -125,8 +134,23 @@ def compile(output: Value) -> CompiledGraph:
     for the cross-entropies) when they are built, not at replays. A probability outside
     [0, 1], or NaN, is refused at replays too (`clamped_log` names it).
     """
+    if output is None or (callable(output) and not isinstance(output, Node)):
+        return _as_it_is(output, options)
+    if options:
+        raise TypeError(f"compile: a Value's graph takes no options, got {sorted(options)}")
     plan = Plan(record(output))
     message = narrow_warning(plan)
     if message:
         warnings.warn(message, stacklevel=2)
     return CompiledGraph(plan)
+
+
+def _as_it_is(model: Any, options: dict[str, Any]) -> Any:
+    """PyTorch's torch.compile of a module or function: `model` unchanged (with no `model`, the
+    decorator `@torch.compile(mode=...)`, which leaves its function unchanged)."""
+    if model is None:
+        return lambda function: _as_it_is(function, options)
+    warn(f"compile: glassgrad has no compiler for Tensor models; {type(model).__name__} is "
+         f"returned as it is and runs eagerly (its Tensor ops already run numpy's vectorised "
+         f"code). autograd.compile(loss) compiles the graph of a scalar Value")
+    return model
