@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np  # (the examples use it)
 
-from ..graph import Node, apply
+from ..graph import Node, apply, grad_mode
 from ..ops.elementwise import Elu, LeakyRelu
 from ..ops.gelu import APPROXIMATIONS, Gelu, GeluTanh, SavedCdf
 from ..tensor import Tensor
@@ -109,7 +109,9 @@ def gelu(x: Any, approximate: str = "none") -> Tensor:
     """
     x = _floating("gelu", x)
     if checked_approximation("gelu", approximate) == "none":
-        return apply(Gelu, (x,), SavedCdf())
+        # the slope is kept for a backward only: inference (no_grad, a constant x) skips it
+        trained = x.requires_grad and grad_mode.enabled
+        return apply(Gelu, (x,), SavedCdf() if trained else None)
     return apply(GeluTanh, (x,))
 
 
