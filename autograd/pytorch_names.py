@@ -14,6 +14,7 @@ AttributeError: ... PyTorch's Tensor.add is t + x here (alpha: t + alpha * x)
 from __future__ import annotations
 
 import inspect
+import math
 import sys
 from typing import Any, Callable
 
@@ -100,7 +101,6 @@ TORCH_METHODS = {
     "addmm": "is input + m1 @ m2 here", "addmv": "is input + m @ v here",
     "baddbmm": "is input + b1 @ b2 here", "addbmm": "is input + (b1 @ b2).sum(0) here",
     "addcmul": "is t + value * a * b here", "addcdiv": "is t + value * a / b here",
-    "diff": "is t[1:] - t[:-1] here (along another dim: t.narrow)",
     "detach_": ("is t = t.detach() here (a recurrent state of several tensors: state = "
                 "tuple(s.detach() for s in state))"),
     "retains_grad": "would always be True here: backward() fills in every node's .grad",
@@ -338,6 +338,9 @@ DTYPES = {name: np.dtype(dtype) for name, dtype in (
     ("int64", np.int64), ("long", np.int64), ("int32", np.int32), ("int", np.int32),
     ("int16", np.int16), ("short", np.int16), ("int8", np.int8), ("uint8", np.uint8),
     ("bool", np.bool_))}
+
+#: PyTorch's numerical constants: Python floats, as PyTorch's are (torch.pi * r ** 2)
+CONSTANTS = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan}
 
 #: PyTorch's old tensor class names, which t.type(name) takes: the dtype each stands for
 TENSOR_TYPE_NAMES = {f"torch.{kind}Tensor": dtype for kind, dtype in (

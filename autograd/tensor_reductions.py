@@ -388,6 +388,17 @@ class ReductionMethods:
         """
         return self._running("cumprod", "multiply", Cumprod, np.cumprod, dim, dtype, out, axis)
 
+    def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None
+             ) -> Tensor:
+        """PyTorch's `t.diff(n, dim, prepend, append)`, the inverse of cumsum: the differences
+        of neighbours along `dim`, taken n times (`autograd.diff`, in autograd/sampled.py).
+
+        >>> Tensor([1.0, 3.0, 6.0]).diff().tolist()
+        [2.0, 3.0]
+        """
+        from .sampled import diff           # (sampled.py imports the Tensor)
+        return diff(self, n, dim, prepend, append)
+
     def _running(self, name: str, verb: str, op: type, numpy_function: Any, dim: Any,
                  dtype: Any, out: Any, axis: Any) -> Tensor:
         """cumsum's and cumprod's shared steps: the axis from `dim` (or numpy's `axis`), the
