@@ -33,12 +33,13 @@ from .tensor import (
     Tensor, concatenate, einsum, flatten, get_default_dtype, matmul, set_default_dtype, stack,
     tril, triu, where,
 )
-from .pytorch_names import DTYPES, SPARSE, NotInGlassgrad, module_functions
+from .pytorch_names import CONSTANTS, DTYPES, SPARSE, NotInGlassgrad, module_functions
 from .value import Value
 from . import linalg
 from .linalg import matrix_exp
 from .covariance import corrcoef, cov
 from .linalg_products import kron
+from .sampled import cumulative_trapezoid, diff, trapezoid, trapz
 from .viz import draw_backprop, draw_graph
 from .creation import tensor    # the function, PyTorch's torch.tensor; it takes the name
 #                                 `autograd.tensor` from the module autograd/tensor.py, which is
@@ -55,7 +56,7 @@ __all__ = [
     "meshgrid", "tensordot", "cdist", "tril_indices", "triu_indices", "searchsorted", "bucketize",
     "isin",
     "set_default_dtype", "get_default_dtype", "functional", "linalg", "matrix_exp", "cov",
-    "corrcoef", "kron",
+    "corrcoef", "kron", "diff", "trapezoid", "trapz", "cumulative_trapezoid",
     "no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
     "grad", "jacobian", "hessian", "vjp", "jvp", "hvp", "vhp", "gradgradcheck",
     "Function", "gradcheck", "gradcheck_parameters", "GradcheckError", "detect_anomaly",
@@ -68,10 +69,10 @@ __all__ = [
 
 # PyTorch's module functions that are Tensor methods here (torch.exp(t) is t.exp(),
 # torch.sum(t, dim=1) is t.sum(dim=1)) and its dtypes as numpy's (torch.long is int64), read
-# by __getattr__ below: as module globals, sum, max, min, abs, round, pow, all, any, int, float
+# by __getattr__ below, with its constants (torch.pi, torch.inf): as module globals, sum, max, min, abs, round, pow, all, any, int, float
 # and bool would hide Python's own in this file, and `from autograd import *` would hide them
 # in the user's (they are not in __all__ for that reason; `from autograd import exp` works)
-_PYTORCH_NAMES = {**module_functions(Tensor), **DTYPES}
+_PYTORCH_NAMES = {**module_functions(Tensor), **DTYPES, **CONSTANTS}
 
 # PyTorch names that glassgrad spells otherwise: a ported script's `torch.LongTensor` is told the way
 _SPELT_OTHERWISE = {
@@ -103,6 +104,9 @@ _SPELT_OTHERWISE = {
         "not needed: a float32 matmul here is numpy's, at full float32 precision (PyTorch's "
         "'highest'), with no TF32 or bfloat16 shortcut to allow, so leave the line out")),
     "set_printoptions": "np.set_printoptions(...) here (a Tensor prints its numpy array)",
+    "gradient": ("not here: for samples y a spacing h apart, the central differences inside "
+                 "are (y[2:] - y[:-2]) / (2 * h) and the one-sided ones autograd.diff(y) / h "
+                 "(differentiable; PyTorch's edges are the one-sided differences)"),
     **dict.fromkeys(("get_rng_state", "set_rng_state"), (
         "autograd.random.get_state() and autograd.random.set_state(state) here: the shared "
         "generator's state as plain data (a dict, not a tensor; nn.save stores it)")),

@@ -14,6 +14,7 @@ AttributeError: ... PyTorch's Tensor.add is t + x here (alpha: t + alpha * x)
 from __future__ import annotations
 
 import inspect
+import math
 import sys
 from typing import Any, Callable
 
@@ -320,8 +321,8 @@ METHOD_FUNCTIONS = """
     sigmoid relu sign floor ceil round pow clamp clip clamp_min clamp_max maximum minimum
     isnan isinf isfinite masked_fill
     eq ne lt le gt ge equal isclose allclose logical_and logical_or logical_xor logical_not
-    sum mean amax amin argmax argmin prod cumsum cumprod diff norm logsumexp softmax
-    log_softmax all any mm mv bmm dot outer diag diagonal trace
+    sum mean amax amin argmax argmin prod cumsum cumprod norm logsumexp softmax log_softmax all
+    any mm mv bmm dot outer diag diagonal trace
     reshape transpose swapaxes permute squeeze unsqueeze t flip roll split chunk unbind narrow
     clone gather index_select masked_select sort argsort topk repeat_interleave index_add
     scatter scatter_add scatter_reduce histogram
@@ -337,6 +338,9 @@ DTYPES = {name: np.dtype(dtype) for name, dtype in (
     ("int64", np.int64), ("long", np.int64), ("int32", np.int32), ("int", np.int32),
     ("int16", np.int16), ("short", np.int16), ("int8", np.int8), ("uint8", np.uint8),
     ("bool", np.bool_))}
+
+#: PyTorch's numerical constants: Python floats, as PyTorch's are (torch.pi * r ** 2)
+CONSTANTS = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan}
 
 #: PyTorch's old tensor class names, which t.type(name) takes: the dtype each stands for
 TENSOR_TYPE_NAMES = {f"torch.{kind}Tensor": dtype for kind, dtype in (

@@ -389,36 +389,16 @@ class ReductionMethods:
         """
         return self._running("cumprod", "multiply", Cumprod, np.cumprod, dim, dtype, out, axis)
 
-    def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
-        """PyTorch's `diff`: each element minus the one before it along `dim` (a series'
-        changes, one element shorter), taken `n` times; `prepend` and `append`, tensors of as
-        many dims, are put before and after it first (`prepend=x[:1]` keeps the length).
-        Slices and a subtraction, so the gradient reaches them all; bools give `!=`, as in
-        PyTorch.
+    def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None
+             ) -> Tensor:
+        """PyTorch's `t.diff(n, dim, prepend, append)`, the inverse of cumsum: the differences
+        of neighbours along `dim`, taken n times (`autograd.diff`, in autograd/sampled.py).
 
-        >>> x = Tensor([1.0, 4.0, 9.0, 16.0])
-        >>> x.diff().tolist(), x.diff(n=2).tolist(), x.diff(prepend=Tensor([0.0])).tolist()
-        ([3.0, 5.0, 7.0], [2.0, 2.0], [1.0, 3.0, 5.0, 7.0])
+        >>> Tensor([1.0, 3.0, 6.0]).diff().tolist()
+        [2.0, 3.0]
         """
-        if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 0:
-            raise ValueError(f"diff: n, how many times to take the differences, must be an int "
-                             f">= 0, got {n!r}")
-        if self.data.ndim == 0:
-            raise ValueError("diff: a 0-d tensor has no neighbours: give it a dim, "
-                             "t.reshape(1)")
-        (axis,) = _axes(dim, self.data.ndim, "diff", self.shape)
-        parts = [self._operand(p) for p in (prepend, self, append) if p is not None]
-        for name, part in (("prepend", prepend), ("append", append)):
-            if part is not None and self._operand(part).ndim != self.ndim:
-                raise ValueError(f"diff: {name} must have the input's {self.ndim} dims (the "
-                                 f"same sizes but along dim {dim}), got shape "
-                                 f"{self._operand(part).shape}")
-        x = concatenate(parts, axis) if len(parts) > 1 else self
-        lead = (slice(None),) * axis
-        for _ in range(n):
-            later, earlier = x[lead + (slice(1, None),)], x[lead + (slice(None, -1),)]
-            x = later != earlier if x.dtype == np.bool_ else later - earlier
-        return x
+        from .sampled import diff           # (sampled.py imports the Tensor)
+        return diff(self, n, dim, prepend, append)
 
     def _running(self, name: str, verb: str, op: type, numpy_function: Any, dim: Any,
                  dtype: Any, out: Any, axis: Any) -> Tensor:
