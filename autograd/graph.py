@@ -228,6 +228,8 @@ class Node:
     def requires_grad(self, wanted: bool) -> None:
         wanted = checked_requires_grad(type(self).__name__, wanted)
         if not self.is_leaf:
+            if wanted:                  # a computed result requires grad already (PyTorch's too)
+                return
             raise RuntimeError("requires_grad: only leaves can change it; use .detach() on a "
                                "computed result")
         dtype = getattr(self.data, "dtype", None)           # (a Value's float has none)

@@ -368,6 +368,16 @@ def test_requires_grad_underscore_on_a_value_returns_it():
         (Value(1.0) * 2).requires_grad_(False)
 
 
+def test_requires_grad_underscore_on_a_computed_result_is_a_no_op():
+    """(x * 2).requires_grad_() was refused as a change of a non-leaf; it requires grad already,
+    and PyTorch leaves it so (a physics notebook's y = f(x).requires_grad_())."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (x * 2).requires_grad_()
+    assert y.requires_grad and not y.is_leaf
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(x.grad, [8.0, 16.0])
+
+
 @pytest.mark.parametrize("make", [
     lambda flag: Tensor([1.0], requires_grad=flag),
     lambda flag: Value(1.0, requires_grad=flag),
