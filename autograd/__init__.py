@@ -69,9 +69,11 @@ __all__ = [
 
 # PyTorch's module functions that are Tensor methods here (torch.exp(t) is t.exp(),
 # torch.sum(t, dim=1) is t.sum(dim=1)) and its dtypes as numpy's (torch.long is int64), read
-# by __getattr__ below, with its constants (torch.pi, torch.inf): as module globals, sum, max, min, abs, round, pow, all, any, int, float
+# by __getattr__ below: as module globals, sum, max, min, abs, round, pow, all, any, int, float
 # and bool would hide Python's own in this file, and `from autograd import *` would hide them
-# in the user's (they are not in __all__ for that reason; `from autograd import exp` works)
+# in the user's (they are not in __all__ for that reason; `from autograd import exp` works);
+# likewise PyTorch's constants (torch.pi, torch.inf) and torch.finfo, whose `e` and `pi` would
+# hide a user's own names
 _PYTORCH_NAMES = {**module_functions(Tensor), **DTYPES, **CONSTANTS}
 
 # PyTorch names that glassgrad spells otherwise: a ported script's `torch.LongTensor` is told the way
@@ -116,7 +118,8 @@ _SPELT_OTHERWISE = {
     **dict.fromkeys(("seed", "initial_seed"), (
         "not here: seed the shared generator with autograd.manual_seed(seed) and keep the seed "
         "yourself")),
-    # (the formulas are checked against torch.distributions in tests/test_rl_agents.py)
+    # (the formulas are checked against torch.distributions in tests/test_rl_agents.py and,
+    # Normal's entropy and KL, tests/test_uncertainty.py)
     "distributions": (
         "not here; a distribution is a few tensor ops (import nn.functional as F). "
         "Categorical(logits=z): log_p = F.log_softmax(z, dim=-1) (Categorical(probs=p): "
@@ -125,7 +128,11 @@ _SPELT_OTHERWISE = {
         "log_p.gather(-1, a.unsqueeze(-1)).squeeze(-1) for a batch; .entropy() is "
         "-(log_p.exp() * log_p).sum(-1). Normal(mu, sigma): .rsample() is "
         "mu + sigma * torch.randn_like(mu) (.sample() the same under torch.no_grad()), "
-        ".log_prob(x) is -((x - mu) / sigma) ** 2 / 2 - sigma.log() - math.log(2 * math.pi) / 2. "
+        ".log_prob(x) is -((x - mu) / sigma) ** 2 / 2 - sigma.log() - math.log(2 * math.pi) / 2 "
+        "(for a number sigma, math.log(sigma)), .entropy() is 0.5 + math.log(2 * math.pi) / 2 "
+        "+ sigma.log(); kl_divergence(Normal(m1, s1), Normal(m2, s2)) is (s2 / s1).log() + "
+        "(s1 ** 2 + (m1 - m2) ** 2) / (2 * s2 ** 2) - 0.5, elementwise (Bayes by backprop's KL "
+        "to a N(0, s2) prior: m2 = 0, then .sum()). "
         "Bernoulli(probs=p): .sample() is torch.bernoulli(p). The draws come from glassgrad's "
         "generator (numpy's), so their numbers differ from PyTorch's"),
     **dict.fromkeys(("sparse", "sparse_coo_tensor", "sparse_csr_tensor", "spmm"), SPARSE),

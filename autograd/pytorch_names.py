@@ -339,8 +339,11 @@ DTYPES = {name: np.dtype(dtype) for name, dtype in (
     ("int16", np.int16), ("short", np.int16), ("int8", np.int8), ("uint8", np.uint8),
     ("bool", np.bool_))}
 
-#: PyTorch's numerical constants: Python floats, as PyTorch's are (torch.pi * r ** 2)
-CONSTANTS = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan}
+#: torch.pi, torch.inf, torch.finfo(dtype).eps, ...: PyTorch's module constants, here Python's
+#: floats, and its dtype facts, numpy's finfo and iinfo (the dtypes being numpy's), as a
+#: Gaussian's 0.5 * torch.log(2 * torch.pi * var) and a floor at torch.finfo(x.dtype).eps use
+CONSTANTS = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan,
+             "finfo": np.finfo, "iinfo": np.iinfo}
 
 #: PyTorch's old tensor class names, which t.type(name) takes: the dtype each stands for
 TENSOR_TYPE_NAMES = {f"torch.{kind}Tensor": dtype for kind, dtype in (

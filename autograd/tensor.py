@@ -437,9 +437,10 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  label: str = "") -> None:
-        self.data = _to_array(data, dtype)
         if requires_grad is not False and requires_grad is not None:   # (False: the usual case)
+            _refuse_sizes(data, requires_grad, dtype, label)
             requires_grad = graph.checked_requires_grad("Tensor", requires_grad)
+        self.data = _to_array(data, dtype)
         if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(
                 f"Tensor: only floating-point tensors can require grad, got dtype "
@@ -1567,6 +1568,22 @@ def _computed_from(t: Tensor, array: np.ndarray, limit: int = 64) -> bool:
             return True
         waiting.extend(q for q in node.parents if isinstance(q, Tensor))
     return False
+
+
+def _refuse_sizes(data: Any, *rest: Any) -> None:
+    """`Tensor(64, 1)`: PyTorch's `torch.Tensor(*sizes)` (an uninitialised tensor of that shape,
+    Bayes-by-backprop code's `torch.Tensor(out, in).uniform_(-0.2, 0.2)`) would otherwise be
+    read as the number 64 with requires_grad=1, and fail on something else."""
+    def size(n: Any) -> bool:
+        return isinstance(n, int) and not isinstance(n, bool)
+    sizes = [data, *(x for x in rest if size(x))]         # (dtype None and label "" unused)
+    if size(data) and all(size(x) or x is None or isinstance(x, str) and not x for x in rest):
+        shape = ", ".join(map(str, sizes))
+        raise TypeError(f"Tensor({shape}): Tensor(data) takes numbers here, not a shape as "
+                        f"PyTorch's torch.Tensor(*sizes) does: write autograd.empty({shape}) "
+                        f"(zeros here) or autograd.zeros({shape}), then .uniform_(a, b) or "
+                        f"nn.init's fills, as for nn.Parameter(autograd.empty({shape})"
+                        f".uniform_(-0.2, 0.2))")
 
 
 def _python_scalar(number: np.generic, dtype: np.dtype) -> Any:
