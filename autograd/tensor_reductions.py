@@ -391,8 +391,9 @@ class ReductionMethods:
 
     def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
         """PyTorch's `diff`: each element minus the one before it along `dim` (a series'
-        changes, one element shorter), taken `n` times; `prepend` and `append`, tensors of as
-        many dims, are put before and after it first (`prepend=x[:1]` keeps the length).
+        changes, one element shorter), taken `n` times; `prepend` and `append`, tensors of the
+        input's shape but along `dim`, are put before and after it first (`prepend=x[:1]`
+        keeps the length).
         Slices and a subtraction, so the gradient reaches them all; bools give `!=`, as in
         PyTorch.
 
@@ -407,12 +408,18 @@ class ReductionMethods:
             raise ValueError("diff: a 0-d tensor has no neighbours: give it a dim, "
                              "t.reshape(1)")
         (axis,) = _axes(dim, self.data.ndim, "diff", self.shape)
-        parts = [self._operand(p) for p in (prepend, self, append) if p is not None]
-        for name, part in (("prepend", prepend), ("append", append)):
-            if part is not None and self._operand(part).ndim != self.ndim:
-                raise ValueError(f"diff: {name} must have the input's {self.ndim} dims (the "
-                                 f"same sizes but along dim {dim}), got shape "
-                                 f"{self._operand(part).shape}")
+        parts = [self]
+        for name, given in (("prepend", prepend), ("append", append)):
+            if given is None:
+                continue
+            part = self._operand(given)
+            if part.ndim != self.ndim or any(a != b for i, (a, b) in
+                                             enumerate(zip(part.shape, self.shape)) if i != axis):
+                raise ValueError(f"diff: {name} must have the input's shape {self.shape} "
+                                 f"except along dim {dim}, got shape {part.shape}")
+            parts.insert(0 if name == "prepend" else len(parts), part)
+        if n == 0 and len(parts) == 1:
+            return self.clone()         # a new tensor, as PyTorch's: a write leaves self alone
         x = concatenate(parts, axis) if len(parts) > 1 else self
         lead = (slice(None),) * axis
         for _ in range(n):

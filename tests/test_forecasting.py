@@ -336,10 +336,30 @@ def test_diff_differences_of_neighbours_with_their_gradient():
     head = torch.tensor(rng.normal(size=(4, 2)), requires_grad=True)
     assert gradcheck(lambda x, head: (x.diff(n=2, prepend=head) ** 2),
                      torch.tensor(a, requires_grad=True), head)
-    with pytest.raises(ValueError, match="prepend must have the input's 2 dims"):
+    with pytest.raises(ValueError, match=r"prepend must have the input's shape \(4, 7\) "
+                                         r"except along dim -1, got shape \(\)"):
         x.diff(prepend=torch.tensor(0.0))
     with pytest.raises(ValueError, match="n, how many times"):
         x.diff(n=-1)
+
+
+def test_diff_names_a_prepend_of_the_wrong_shape_and_n_0_is_a_new_tensor():
+    """A prepend that differs off the differencing dim is diff's mistake, said in diff's
+    terms (it was concatenate's error, naming axis 1 for dim=-1); n=0 gives a new tensor,
+    as PyTorch's, so that writing into it leaves x alone (it was x itself)."""
+    x = torch.tensor(np.arange(12.0).reshape(3, 4))
+    with pytest.raises(ValueError, match=r"^diff: prepend must have the input's shape \(3, 4\) "
+                                         r"except along dim -1, got shape \(2, 1\)"):
+        x.diff(prepend=torch.zeros(2, 1))
+    with pytest.raises(ValueError, match=r"^diff: append must have the input's shape \(3, 4\) "
+                                         r"except along dim 0, got shape \(1, 3\)"):
+        x.diff(dim=0, append=torch.zeros(1, 3))
+    same = x.diff(n=0)
+    same += 1.0
+    assert same is not x and x.tolist() == np.arange(12.0).reshape(3, 4).tolist()
+    w = torch.tensor(np.ones(3), requires_grad=True)
+    (w.diff(n=0) * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert w.grad.tolist() == [1.0, 2.0, 3.0]
 
 
 def test_dataset_split_and_scaling_fitted_on_the_training_part_only():
