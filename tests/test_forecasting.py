@@ -323,6 +323,26 @@ def test_unfold_gradient_with_overlapping_windows_against_central_differences(si
                                   [rng.normal(size=(13, 2))], rng)
 
 
+def test_unfold_at_its_edges_one_window_none_wide_a_transposed_input_and_float32():
+    """size == length (one window), size 0 (length + 1 empty windows, as PyTorch's), a negative
+    dim of a transposed (non-contiguous) input, and a float32 gradient's dtype."""
+    rng = np.random.default_rng(5)
+    x = torch.tensor(rng.normal(size=(6, 2)), requires_grad=True)
+    assert x.unfold(0, 6, 4).shape == (1, 2, 6) and x.unfold(0, 0, 1).shape == (7, 2, 0)
+    assert gradcheck(lambda x: (x.unfold(0, 6, 4) ** 2).sin(), x)
+    (x.unfold(0, 0, 2) * 1.0).sum().backward()
+    assert x.grad.tolist() == np.zeros((6, 2)).tolist()
+    t = torch.tensor(rng.normal(size=(3, 7)), requires_grad=True)
+    assert gradcheck(lambda t: (t.T.unfold(-2, 3, 2) ** 3).sin(), t)
+    check_hessian_vector_products(lambda t: (t.T.unfold(-2, 2, 3) ** 3).sin(),
+                                  [rng.normal(size=(3, 7))], rng)
+    f = torch.tensor(np.arange(7, dtype=np.float32), requires_grad=True)
+    w = f.unfold(0, 3, 2)
+    assert w.dtype == np.float32
+    w.sum().backward()
+    assert f.grad.dtype == np.float32 and f.grad.tolist() == [1, 1, 2, 1, 2, 1, 1]
+
+
 def test_diff_differences_of_neighbours_with_their_gradient():
     rng = np.random.default_rng(3)
     a = rng.normal(size=(4, 7))
