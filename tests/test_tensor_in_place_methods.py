@@ -412,6 +412,23 @@ def test_a_similarity_matrix_s_diagonal_filled_in_place_is_recorded(fill):
     assert autograd.gradcheck(lambda x: _infonce(x, fill), z)
 
 
+@pytest.mark.parametrize("write, name", [
+    (lambda t: t.masked_fill_(t.detach() > 2.0, 0.0), "masked_fill_"),
+    (lambda t: t.fill_diagonal_(0.0), "fill_diagonal_")])
+def test_an_op_that_used_a_result_before_a_recorded_fill_names_the_fill(write, name):
+    """A view (or any op) of `sim` taken before `sim.masked_fill_(...)` cannot backpropagate
+    through the fill it never saw: the error said 'written by t[index] = value', a line the
+    user never wrote; it names the fills that are recorded as one."""
+    x = Tensor(np.arange(4.0).reshape(2, 2), requires_grad=True)
+    sim = x * 2.0
+    row = sim[0]
+    write(sim)
+    with pytest.raises(RuntimeError, match=rf"backward of getitem: its input 0 \(shape "
+                                           rf"\(2, 2\)\) was written by t\[index\] = value "
+                                           rf"\(or .*{name}.* recorded as one\) after this op"):
+        row.sum().backward()
+
+
 def test_fill_diagonal_follows_pytorch_s_shapes_and_refuses_the_rest():
     tall = autograd.zeros(7, 3)
     assert tall.fill_diagonal_(1.0) is tall
