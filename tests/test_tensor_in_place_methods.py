@@ -445,6 +445,12 @@ def test_fill_diagonal_follows_pytorch_s_shapes_and_refuses_the_rest():
         autograd.zeros(3).fill_diagonal_(0.0)
     with pytest.raises(TypeError, match=r"fill_diagonal_: fill_value must be a number"):
         autograd.zeros(2, 2).fill_diagonal_("0")
+    # a bool matrix takes a bool, as PyTorch's (a mask's `fill_diagonal_(False)` was refused
+    # as "not a number")
+    for false in (False, np.False_):
+        mask = autograd.ones(3, 3, dtype=bool).fill_diagonal_(false)
+        assert mask.dtype == np.bool_ and mask.tolist() == (~np.eye(3, dtype=bool)).tolist()
+    assert autograd.zeros(2, 2).fill_diagonal_(True).tolist() == [[1.0, 0.0], [0.0, 1.0]]
     w = Tensor(np.ones((2, 2)), requires_grad=True)
     with pytest.raises(RuntimeError, match=r"fill_diagonal_ on a tensor that requires grad"):
         w.fill_diagonal_(0.0)
