@@ -152,6 +152,7 @@ class InPlaceMethods:
                              f"tensor's shape {self.shape} to {filled.shape}; in place, the "
                              f"shape stays ({instead} makes a new tensor)")
         if recorded:
+            self._refuse_read_only(name)        # (expand's: in the fill's name, not t[...]'s)
             mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
             number = value.data if isinstance(value, Tensor) else value     # (not in a graph)
             self[np.broadcast_to(mask, self.shape)] = number

@@ -429,6 +429,19 @@ def test_an_op_that_used_a_result_before_a_recorded_fill_names_the_fill(write, n
         row.sum().backward()
 
 
+def test_a_recorded_fill_of_read_only_numbers_is_refused_naming_the_fill():
+    """expand's and unfold's results in a graph share memory: the fills refuse them, as
+    PyTorch does, in their own name (it was "t[...] = value", a line the user never wrote)."""
+    x = Tensor(np.arange(3.0), requires_grad=True)
+    with pytest.raises(ValueError, match=r"^masked_fill_: this tensor's numbers \(shape "
+                                         r"\(2, 3\)\) are read-only: a result of expand"):
+        x.expand(2, 3).masked_fill_(np.array([True, False, True]), 0.0)
+    with pytest.raises(ValueError, match=r"^fill_diagonal_: this tensor's numbers \(shape "
+                                         r"\(2, 2\)\) are read-only"):
+        x.unfold(0, 2, 1).fill_diagonal_(0.0)
+    assert x.tolist() == [0.0, 1.0, 2.0]
+
+
 def test_fill_diagonal_follows_pytorch_s_shapes_and_refuses_the_rest():
     tall = autograd.zeros(7, 3)
     assert tall.fill_diagonal_(1.0) is tall
