@@ -276,8 +276,10 @@ def note_numpy_attribute(error: BaseException) -> None:
         instead = ON_ARRAYS[name]
     elif isinstance(member, NotInGlassgrad):
         instead = f"a Tensor here has no {name} either (PyTorch's Tensor.{name} {member.hint})"
-    elif callable(member) and callable(getattr(np, name, None)):
-        # a gradient's sign, exp, ... (FGSM's x.grad.sign()): numpy's function of that name
+    elif callable(member) and isinstance(getattr(np, name, None), np.ufunc) \
+            and getattr(np, name).nin == 1:
+        # a gradient's sign, exp, ... (FGSM's x.grad.sign()): numpy's ufunc of that name, of
+        # one array (np.where(x.grad), np.split(x.grad, 2) and the like mean other things)
         instead = (f"np.{name}(a) on the array (x.grad.{name}() is np.{name}(x.grad)), or "
                    f"t.{name}(...) on a Tensor")
     elif callable(member):

@@ -47,13 +47,18 @@ def diff(input: Any, n: int = 1, dim: int = -1, prepend: Any = None,
     if t.ndim == 0:
         raise ValueError("diff: a 0-d tensor has no neighbours to subtract; give a 1-d one")
     (axis,) = _axes(dim, t.ndim, "diff", t.shape)
-    ends = [_as_tensor(e, "diff") for e in (prepend, append) if e is not None]
-    for end in ends:
-        if end.ndim != t.ndim:
-            raise ValueError(f"diff: prepend and append need as many dims as the input "
-                             f"({t.ndim}, shape {t.shape}), got shape {end.shape}")
+    ends = {name: _as_tensor(end, "diff") for name, end in (("prepend", prepend),
+                                                           ("append", append)) if end is not None}
+    for name, end in ends.items():          # (said here: concatenate would name its own axis)
+        if end.ndim != t.ndim or any(a != b for i, (a, b) in enumerate(zip(end.shape, t.shape))
+                                     if i != axis):
+            raise ValueError(f"diff: {name} must have the input's shape {t.shape} except "
+                             f"along dim {dim}, got shape {end.shape}")
     if ends:
-        t = concatenate(([ends.pop(0)] if prepend is not None else []) + [t] + ends, dim=axis)
+        parts = [ends.get("prepend"), t, ends.get("append")]
+        t = concatenate([part for part in parts if part is not None], dim=axis)
+    if n == 0:
+        return t.clone() if not ends else t     # a new tensor, as PyTorch's: never x itself
     for _ in range(n):
         right, left = _steps(t, axis)
         t = right != left if t.data.dtype.kind == "b" else right - left

@@ -1511,7 +1511,8 @@ def _refuse_changed_inputs(node: Tensor) -> None:
             # numbers, value) by t[index] = value, or a constant joined the graph by a write
             # into it or into its base (x += w, x[0] = w for a view x[:2]); its gradient would
             # go through a write this op never saw, whatever its rule reads
-            how = ("by t[index] = value" if x._fn is IndexPut else
+            how = ("by t[index] = value (or masked_fill_, fill_diagonal_, fill_ or copy_, "
+                   "each recorded as one)" if x._fn is IndexPut else
                    "in place (t += w, or through a tensor it shares numbers with)")
             raise RuntimeError(
                 f"backward of {node._fn.name}: its input {i} (shape {x.shape}) was written "

@@ -132,7 +132,7 @@ class InPlaceMethods:
                              f"{self.shape}")
         if isinstance(fill_value, Tensor) and fill_value.data.size == 1:
             fill_value = fill_value.item()      # (PyTorch takes a number; a 0-d tensor's too)
-        if isinstance(fill_value, bool) or not isinstance(fill_value, numbers.Real):
+        if not isinstance(fill_value, (numbers.Real, np.bool_)):     # (a bool mask's False too)
             raise TypeError(f"{name}: fill_value must be a number, got "
                             f"{type(fill_value).__name__}")
         diagonal = np.zeros(self.shape, dtype=bool)
@@ -152,6 +152,7 @@ class InPlaceMethods:
                              f"tensor's shape {self.shape} to {filled.shape}; in place, the "
                              f"shape stays ({instead} makes a new tensor)")
         if recorded:
+            self._refuse_read_only(name)        # (expand's: in the fill's name, not t[...]'s)
             mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
             number = value.data if isinstance(value, Tensor) else value     # (not in a graph)
             self[np.broadcast_to(mask, self.shape)] = number

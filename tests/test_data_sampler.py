@@ -144,7 +144,8 @@ def test_a_weighted_sampler_balances_the_classes_a_loader_gives():
 
 
 @pytest.mark.parametrize("kwargs", [{"batch_size": 4}, {"shuffle": True},
-                                    {"sampler": [0]}, {"drop_last": True}])
+                                    {"sampler": [0]}, {"drop_last": True},
+                                    {"batch_size": 32}])    # written, though the default's
 def test_a_batch_sampler_refuses_the_options_it_replaces(kwargs):
     with pytest.raises(ValueError, match=r"DataLoader: batch_sampler gives the batches; it "
                                          r"cannot be combined with batch_size, shuffle, "

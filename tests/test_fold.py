@@ -169,8 +169,9 @@ def test_matches_pytorchs_recorded_numbers():
 
 
 def test_fold_whose_windows_tile_the_image_gives_an_array_of_its_own(rng):
-    """fold with kernel = stride (one copy in col2im) or kernel = image (a view there) must not
-    hand back the caller's columns: writing into the image leaves them as they were."""
+    """fold with kernel = stride, or kernel = image (where the columns are the image already),
+    takes col2im's one copy and must not hand back the caller's columns: writing into the
+    image leaves them as they were."""
     for kernel, stride, size in (((2, 2), 2, (4, 6)), ((3, 2), 1, (3, 2))):
         cols = t64(rng.normal(size=(2, 2 * kernel[0] * kernel[1],
                                     (size[0] // kernel[0]) * (size[1] // kernel[1]))))

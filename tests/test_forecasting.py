@@ -323,6 +323,26 @@ def test_unfold_gradient_with_overlapping_windows_against_central_differences(si
                                   [rng.normal(size=(13, 2))], rng)
 
 
+def test_unfold_at_its_edges_one_window_none_wide_a_transposed_input_and_float32():
+    """size == length (one window), size 0 (length + 1 empty windows, as PyTorch's), a negative
+    dim of a transposed (non-contiguous) input, and a float32 gradient's dtype."""
+    rng = np.random.default_rng(5)
+    x = torch.tensor(rng.normal(size=(6, 2)), requires_grad=True)
+    assert x.unfold(0, 6, 4).shape == (1, 2, 6) and x.unfold(0, 0, 1).shape == (7, 2, 0)
+    assert gradcheck(lambda x: (x.unfold(0, 6, 4) ** 2).sin(), x)
+    (x.unfold(0, 0, 2) * 1.0).sum().backward()
+    assert x.grad.tolist() == np.zeros((6, 2)).tolist()
+    t = torch.tensor(rng.normal(size=(3, 7)), requires_grad=True)
+    assert gradcheck(lambda t: (t.T.unfold(-2, 3, 2) ** 3).sin(), t)
+    check_hessian_vector_products(lambda t: (t.T.unfold(-2, 2, 3) ** 3).sin(),
+                                  [rng.normal(size=(3, 7))], rng)
+    f = torch.tensor(np.arange(7, dtype=np.float32), requires_grad=True)
+    w = f.unfold(0, 3, 2)
+    assert w.dtype == np.float32
+    w.sum().backward()
+    assert f.grad.dtype == np.float32 and f.grad.tolist() == [1, 1, 2, 1, 2, 1, 1]
+
+
 def test_diff_differences_of_neighbours_with_their_gradient():
     rng = np.random.default_rng(3)
     a = rng.normal(size=(4, 7))
@@ -336,11 +356,30 @@ def test_diff_differences_of_neighbours_with_their_gradient():
     head = torch.tensor(rng.normal(size=(4, 2)), requires_grad=True)
     assert gradcheck(lambda x, head: (x.diff(n=2, prepend=head) ** 2),
                      torch.tensor(a, requires_grad=True), head)
-    with pytest.raises(ValueError, match=r"prepend and append need as many dims as the input "
-                                         r"\(2, shape \(4, 7\)\), got shape \(\)"):
+    with pytest.raises(ValueError, match=r"prepend must have the input's shape \(4, 7\) "
+                                         r"except along dim -1, got shape \(\)"):
         x.diff(prepend=torch.tensor(0.0))
     with pytest.raises(ValueError, match="n must be 0 or more, got -1"):
         x.diff(n=-1)
+
+
+def test_diff_names_a_prepend_of_the_wrong_shape_and_n_0_is_a_new_tensor():
+    """A prepend that differs off the differencing dim is diff's mistake, said in diff's
+    terms (it was concatenate's error, naming axis 1 for dim=-1); n=0 gives a new tensor,
+    as PyTorch's, so that writing into it leaves x alone (it was x itself)."""
+    x = torch.tensor(np.arange(12.0).reshape(3, 4))
+    with pytest.raises(ValueError, match=r"^diff: prepend must have the input's shape \(3, 4\) "
+                                         r"except along dim -1, got shape \(2, 1\)"):
+        x.diff(prepend=torch.zeros(2, 1))
+    with pytest.raises(ValueError, match=r"^diff: append must have the input's shape \(3, 4\) "
+                                         r"except along dim 0, got shape \(1, 3\)"):
+        x.diff(dim=0, append=torch.zeros(1, 3))
+    same = x.diff(n=0)
+    same += 1.0
+    assert same is not x and x.tolist() == np.arange(12.0).reshape(3, 4).tolist()
+    w = torch.tensor(np.ones(3), requires_grad=True)
+    (w.diff(n=0) * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert w.grad.tolist() == [1.0, 2.0, 3.0]
 
 
 def test_dataset_split_and_scaling_fitted_on_the_training_part_only():

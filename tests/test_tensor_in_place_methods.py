@@ -412,6 +412,36 @@ def test_a_similarity_matrix_s_diagonal_filled_in_place_is_recorded(fill):
     assert autograd.gradcheck(lambda x: _infonce(x, fill), z)
 
 
+@pytest.mark.parametrize("write, name", [
+    (lambda t: t.masked_fill_(t.detach() > 2.0, 0.0), "masked_fill_"),
+    (lambda t: t.fill_diagonal_(0.0), "fill_diagonal_")])
+def test_an_op_that_used_a_result_before_a_recorded_fill_names_the_fill(write, name):
+    """A view (or any op) of `sim` taken before `sim.masked_fill_(...)` cannot backpropagate
+    through the fill it never saw: the error said 'written by t[index] = value', a line the
+    user never wrote; it names the fills that are recorded as one."""
+    x = Tensor(np.arange(4.0).reshape(2, 2), requires_grad=True)
+    sim = x * 2.0
+    row = sim[0]
+    write(sim)
+    with pytest.raises(RuntimeError, match=rf"backward of getitem: its input 0 \(shape "
+                                           rf"\(2, 2\)\) was written by t\[index\] = value "
+                                           rf"\(or .*{name}.* recorded as one\) after this op"):
+        row.sum().backward()
+
+
+def test_a_recorded_fill_of_read_only_numbers_is_refused_naming_the_fill():
+    """expand's and unfold's results in a graph share memory: the fills refuse them, as
+    PyTorch does, in their own name (it was "t[...] = value", a line the user never wrote)."""
+    x = Tensor(np.arange(3.0), requires_grad=True)
+    with pytest.raises(ValueError, match=r"^masked_fill_: this tensor's numbers \(shape "
+                                         r"\(2, 3\)\) are read-only: a result of expand"):
+        x.expand(2, 3).masked_fill_(np.array([True, False, True]), 0.0)
+    with pytest.raises(ValueError, match=r"^fill_diagonal_: this tensor's numbers \(shape "
+                                         r"\(2, 2\)\) are read-only"):
+        x.unfold(0, 2, 1).fill_diagonal_(0.0)
+    assert x.tolist() == [0.0, 1.0, 2.0]
+
+
 def test_fill_diagonal_follows_pytorch_s_shapes_and_refuses_the_rest():
     tall = autograd.zeros(7, 3)
     assert tall.fill_diagonal_(1.0) is tall
@@ -428,6 +458,12 @@ def test_fill_diagonal_follows_pytorch_s_shapes_and_refuses_the_rest():
         autograd.zeros(3).fill_diagonal_(0.0)
     with pytest.raises(TypeError, match=r"fill_diagonal_: fill_value must be a number"):
         autograd.zeros(2, 2).fill_diagonal_("0")
+    # a bool matrix takes a bool, as PyTorch's (a mask's `fill_diagonal_(False)` was refused
+    # as "not a number")
+    for false in (False, np.False_):
+        mask = autograd.ones(3, 3, dtype=bool).fill_diagonal_(false)
+        assert mask.dtype == np.bool_ and mask.tolist() == (~np.eye(3, dtype=bool)).tolist()
+    assert autograd.zeros(2, 2).fill_diagonal_(True).tolist() == [[1.0, 0.0], [0.0, 1.0]]
     w = Tensor(np.ones((2, 2)), requires_grad=True)
     with pytest.raises(RuntimeError, match=r"fill_diagonal_ on a tensor that requires grad"):
         w.fill_diagonal_(0.0)

@@ -203,7 +203,7 @@ def test_an_op_that_used_the_tensor_before_the_write_is_refused_at_backward():
         t[1] = 0.0
         with pytest.raises(RuntimeError, match=rf"backward of {op}: its input 0 \(shape "
                                                rf"\(3,\)\) was written by t\[index\] = value "
-                                               rf"after this op used it"):
+                                               rf"\(.*\) after this op used it"):
             used.sum().backward()
         x.grad = None
         (t * t).sum().backward()                        # recorded after the write

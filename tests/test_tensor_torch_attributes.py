@@ -130,3 +130,8 @@ def test_the_note_on_numpy_s_attribute_error_says_what_the_tensor_has():
     # sign is not the gradient's; numpy's function of the name is meant
     assert note("sign").endswith("np.sign(a) on the array (x.grad.sign() is np.sign(x.grad)), "
                                  "or t.sign(...) on a Tensor")
+    # only where numpy's function of one array is the method: np.where(x.grad) gives indices,
+    # np.split(x.grad, 2) two halves (PyTorch's split(2) pieces of 2), np.maximum two arrays
+    for name in ("where", "split", "maximum", "roll"):
+        assert note(name).endswith(f"call t.{name}(...) on the Tensor itself, or numpy on the "
+                                   f"array"), name

@@ -611,8 +611,8 @@ class DataLoader:
                               batch_sampler, collate_fn)
             return
         n_samples = self._hold(X, y, collate_fn)
-        if batch_sampler is not None and (batch_size != 32 or shuffle or sampler is not None
-                                          or drop_last):
+        if batch_sampler is not None and (batch_size is not _DEFAULT_BATCH_SIZE or shuffle
+                                          or sampler is not None or drop_last):
             raise ValueError("DataLoader: batch_sampler gives the batches; it cannot be "
                              "combined with batch_size, shuffle, sampler or drop_last")
         if sampler is not None and shuffle:
