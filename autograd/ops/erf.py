@@ -107,7 +107,7 @@ def erf(x: Any) -> np.ndarray:
     array([1.12837917e-300, 8.42700793e-001, 1.00000000e+000,             nan])
     """
     x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 0:                 # (numpy gives 0-d results as scalars, which take no x[mask])
+    if x.ndim == 0:                 # (0-d results come as numpy scalars: no ratio[far] = ...)
         return erf(x.reshape(1)).reshape(())
     y = np.minimum(np.abs(x), CAP)
     return np.where(y <= NEAR_ZERO, _erf_near_zero(x, y),
@@ -123,7 +123,7 @@ def erfc(x: Any) -> np.ndarray:
            0.00000000e+000])
     """
     x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 0:                 # (numpy gives 0-d results as scalars, which take no x[mask])
+    if x.ndim == 0:                 # (0-d results come as numpy scalars: no ratio[far] = ...)
         return erfc(x.reshape(1)).reshape(())
     y = np.minimum(np.abs(x), CAP)
     away = _erfc_away_from_zero(y)
