@@ -677,7 +677,7 @@ def test_a_frozen_parameter_in_a_chain_written_after_use_is_refused():
     p = Parameter(np.zeros(2, np.float32), requires_grad=False)
     y = w * 3.0 + p
     p[0] = w[1] * 2.0
-    with pytest.raises(RuntimeError, match="written by t\\[index\\] = value after this op"):
+    with pytest.raises(RuntimeError, match=r"written by t\[index\] = value .* after this op"):
         (y * 1.0).sum().backward()
     assert _unmarked(y) and w.grad is None
 
