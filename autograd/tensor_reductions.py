@@ -1,8 +1,8 @@
 """Tensor's reductions, mixed into `Tensor` (autograd/tensor.py): sum, mean, max and min, var
-and std, logsumexp and the softmaxes, argmax, prod, the running sums and products, diagonals,
-norm, sort and topk, all and any, histogram; the differences of neighbours (diff, the running
-sum's inverse); and the order statistics and counts (median,
-quantile, mode, unique, ...), whose work is done in autograd/statistics.py.
+and std, logsumexp and the softmaxes, argmax, prod, the running sums and products and their
+inverse, diff (autograd/sampled.py), diagonals, norm, sort and topk, all and any, histogram;
+and the order statistics and counts (median, quantile, mode, unique, ...), whose work is done
+in autograd/statistics.py.
 """
 
 from __future__ import annotations
