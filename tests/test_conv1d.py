@@ -88,6 +88,59 @@ def test_conv1d_gradients_match_finite_differences(rng, xs, ws, stride, padding,
                          x, w)
 
 
+# A TCN's chain: conv1d, a smooth activation, F.pad (causal: on the left), conv1d, a residual
+# add, the last step read by a head. The convolutions' kernels keep (N, C, L) arrays batch-last
+# in memory; F.pad and the gradient of the step read keep whatever layout their input has, so
+# the chain is never relaid out. These check the numbers along those paths (each setting, a
+# batch of 1, 1 channel, odd lengths) and that the layout is kept.
+# (x shape, out channels, kernel, stride, padding, dilation, groups)
+CHAINS = [
+    ((2, 4, 11), 4, 3, 1, 0, 2, 1),                     # a TCN block's dilated convolution
+    ((1, 3, 9), 6, 2, 2, 1, 1, 3),                      # batch 1, stride, padding, groups
+    ((3, 1, 7), 1, 3, 1, 2, 3, 1),                      # 1 channel, dilated, padded
+    ((2, 2, 5), 4, 1, 3, 0, 1, 2),                      # 1-wide kernel, stride 3, groups
+]
+
+
+def causal_chain(x, w1, w2, stride, padding, dilation, groups):
+    """conv1d -> tanh -> F.pad on the left -> conv1d (length kept) -> + residual -> the last
+    step, times the first (so the gradient of both reads meets in one tensor)."""
+    h = F.conv1d(x, w1, None, stride, padding, dilation, groups).tanh()
+    k = w2.shape[2]
+    z = F.conv1d(F.pad(h, ((k - 1) * dilation, 0)), w2, None, 1, 0, dilation, groups) + h
+    return z[:, :, -1] * z[:, :, 0].tanh()
+
+
+@pytest.mark.parametrize("xs, o, k, stride, padding, dilation, groups", CHAINS)
+def test_a_causal_chain_of_conv1d_against_central_differences(rng, xs, o, k, stride, padding,
+                                                               dilation, groups):
+    x = t64(rng.normal(size=xs))
+    w1 = t64(rng.normal(size=(o, xs[1] // groups, k)))
+    w2 = t64(rng.normal(size=(o, o // groups, k)))
+    assert gradcheck(lambda x, w1, w2: causal_chain(x, w1, w2, stride, padding, dilation,
+                                                    groups), x, w1, w2)
+
+
+@pytest.mark.parametrize("xs, o, k, stride, padding, dilation, groups", CHAINS[:3])
+def test_a_causal_chain_of_conv1d_second_order(rng, xs, o, k, stride, padding, dilation,
+                                               groups):
+    from second_order_helpers import check_hessian_vector_products
+    check_hessian_vector_products(
+        lambda x, w1, w2: causal_chain(x, w1, w2, stride, padding, dilation, groups),
+        [rng.normal(size=xs), rng.normal(size=(o, xs[1] // groups, k)),
+         rng.normal(size=(o, o // groups, k))], rng)
+
+
+def test_pad_keeps_a_convolutions_layout(rng):
+    x = Tensor(rng.normal(size=(4, 3, 10)).astype(np.float32))
+    h = F.conv1d(x, Tensor(rng.normal(size=(5, 3, 3)).astype(np.float32)), dilation=2)
+    assert h.data.strides[0] == h.data.itemsize         # (4, 5, 6), batch innermost
+    padded = F.pad(h, (4, 0), value=0.5)
+    assert padded.data.strides[0] == padded.data.itemsize and padded.shape == (4, 5, 10)
+    np.testing.assert_array_equal(padded.data, np.pad(h.data, ((0, 0), (0, 0), (4, 0)),
+                                                      constant_values=0.5))
+
+
 @pytest.mark.parametrize("k, dilation", [(3, 1), (4, 1), (4, 2), (2, 3)])
 def test_conv1d_padding_same_and_valid(rng, k, dilation):
     """"same" pads d·(k - 1) // 2 before and the rest after (as PyTorch): Lo = L."""
