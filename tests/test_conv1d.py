@@ -141,6 +141,18 @@ def test_pad_keeps_a_convolutions_layout(rng):
                                                       constant_values=0.5))
 
 
+def test_the_gradient_of_a_step_keeps_the_tensors_layout(rng):
+    x = Tensor(rng.normal(size=(4, 3, 10)).astype(np.float32))
+    w = Tensor(rng.normal(size=(5, 3, 3)).astype(np.float32), requires_grad=True)
+    h = F.conv1d(x, w, dilation=2)
+    h.retain_grad()
+    (h[:, :, -1] * 2).sum().backward()
+    assert h.grad.strides == h.data.strides             # laid out as h: no relayout before w's
+    expected = np.zeros(h.shape, np.float32)
+    expected[:, :, -1] = 2
+    np.testing.assert_array_equal(h.grad, expected)
+
+
 @pytest.mark.parametrize("k, dilation", [(3, 1), (4, 1), (4, 2), (2, 3)])
 def test_conv1d_padding_same_and_valid(rng, k, dilation):
     """"same" pads d·(k - 1) // 2 before and the rest after (as PyTorch): Lo = L."""
