@@ -356,6 +356,8 @@ class Conv2d(Op):
     @staticmethod
     def backward(ctx, g, out, x, w, b=None):
         need_x, need_w = ctx.needs[:2]
+        if g.__class__ is np.ndarray:       # relaid out once for both products, if at all
+            g = as_batch_last(g)
         gx = conv_input_grad(g, w, ctx.geo, x.shape) if need_x else None
         gw = conv_weight_grad(x, g, ctx.geo, w.shape) if need_w else None
         gb = g.sum(axis=(0, *range(2, g.ndim))) if b is not None and ctx.needs[2] else None
@@ -415,6 +417,8 @@ class ConvTranspose2d(Op):
     @staticmethod
     def backward(ctx, g, out, x, w, b=None):
         need_x, need_w = ctx.needs[:2]
+        if g.__class__ is np.ndarray:       # relaid out once for both products, if at all
+            g = as_batch_last(g)
         gx = conv(g, w, ctx.geo) if need_x else None
         gw = conv_weight_grad(g, x, ctx.geo, w.shape) if need_w else None
         gb = g.sum(axis=(0, *range(2, g.ndim))) if b is not None and ctx.needs[2] else None
