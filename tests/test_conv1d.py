@@ -207,7 +207,9 @@ def test_length_major_conv_transpose1d_against_conv1ds_adjoint(rng, xs, ws, stri
     back = F.conv_transpose1d(t64(out), t64(w), None, stride, padding, extra, 1, dilation)
     np.testing.assert_allclose((y.data * out).sum(), (x * back.data).sum(), rtol=1e-12)
     f = lambda o, w: F.conv_transpose1d(o, w, None, stride, padding, extra, 1, dilation)
-    assert gradcheck(lambda o, w: f(o, w).tanh(), t64(out), t64(w))
+    assert gradcheck(lambda o, w, b: F.conv_transpose1d(o, w, b, stride, padding, extra, 1,
+                                                        dilation).tanh(),
+                     t64(out), t64(w), t64(rng.normal(size=ws[1])))
     g = lambda o, w: (f(o, w) ** 2).sum()
     assert gradcheck(lambda o, w: grad(g, argnums=0)(o, w), t64(out), t64(w))
     assert gradcheck(lambda o, w: grad(g, argnums=1)(o, w), t64(out), t64(w))
