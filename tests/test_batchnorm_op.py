@@ -140,7 +140,14 @@ def _batch_last(a):
     return np.ascontiguousarray(a.transpose(order)).transpose(np.argsort(order))
 
 
+def _channels_innermost(a):
+    """a (N, C, ...) with the memory of a conv1d's output, (..., N, C)."""
+    order = tuple(range(2, a.ndim)) + (0, 1)
+    return np.ascontiguousarray(a.transpose(order)).transpose(np.argsort(order))
+
+
 LAYOUTS = {"batch-last": _batch_last, "C-contiguous": np.ascontiguousarray,
+           "channels innermost (ones @ columns)": _channels_innermost,
            "Fortran (numpy's sums)": np.asfortranarray,
            "a strided view (numpy's sums)": lambda a: np.repeat(a, 2, axis=-1)[..., ::2]}
 
@@ -149,17 +156,41 @@ LAYOUTS = {"batch-last": _batch_last, "C-contiguous": np.ascontiguousarray,
 @pytest.mark.parametrize("shape", [(5, 3, 4), (4, 3, 5, 6), (1, 2, 3, 5), (3, 2, 3, 2, 4),
                                    (2, 1, 7, 3)])
 def test_the_per_channel_sums_are_numpys_in_every_layout(rng, layout, shape):
-    from autograd.ops.normalize import by_channel, channel_dots, channel_sums
+    from autograd.ops.normalize import by_channel, channel_dots, channel_sums, channels_last
     a = LAYOUTS[layout](rng.normal(size=shape))
     b = LAYOUTS[layout](rng.normal(size=shape))
     axes = (0,) + tuple(range(2, len(shape)))
-    assert (by_channel(a) is None) == ("numpy" in layout)
+    if shape[0] > 1 and shape[1] > 1:       # (a batch or a channel of 1 fits several layouts)
+        assert (by_channel(a) is None) == ("numpy" in layout or "innermost" in layout)
+        assert (channels_last(a) is not None) == ("innermost" in layout)
     np.testing.assert_allclose(channel_sums(a, axes), a.sum(axes, keepdims=True), rtol=1e-12)
     np.testing.assert_allclose(channel_dots(a, b, axes), (a * b).sum(axes, keepdims=True),
                                rtol=1e-12, atol=1e-13)
     c = np.ascontiguousarray(b) if layout == "batch-last" else _batch_last(b)   # layouts mixed
     np.testing.assert_allclose(channel_dots(a, c, axes), (a * b).sum(axes, keepdims=True),
                                rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("g_layout", ["channels innermost (ones @ columns)", "C-contiguous"])
+@pytest.mark.parametrize("shape", [(4, 3, 5), (1, 2, 6), (3, 2, 1), (2, 3, 2, 4)])
+def test_batch_norm_with_the_channels_innermost_matches_the_formula(rng, shape, g_layout):
+    """x laid out as a conv1d leaves it ((L, N, C) in memory): the sums are ones @ columns."""
+    from autograd.ops.normalize import channels_last
+    x = Tensor(_channels_innermost(rng.normal(2.0, 3.0, size=shape)), requires_grad=True)
+    assert channels_last(x.data) is not None
+    weight, bias = t64(rng.normal(size=shape[1])), t64(rng.normal(size=shape[1]))
+    g = LAYOUTS[g_layout](rng.normal(size=shape))
+    y = fused(x, weight, bias)
+    y.backward(g)
+    ours = [t.grad for t in (x, weight, bias)]
+    for t in (x, weight, bias):
+        t.zero_grad()
+    reference = composite_batch_norm(x, weight, bias)
+    reference.backward(g)
+    np.testing.assert_allclose(y.data, reference.data, rtol=1e-12, atol=1e-12)
+    for mine, theirs in zip(ours, (x.grad, weight.grad, bias.grad)):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-11)
+    assert gradcheck(lambda x: fused(x, weight, bias).tanh(), x)
 
 
 @pytest.mark.parametrize("g_layout", ["batch-last", "C-contiguous"])

@@ -226,6 +226,21 @@ def test_pad_forward_gradient_and_second_derivative(rng):
     assert gradcheck(lambda x: grad(lambda x: (F.pad(x, (2, 1)) ** 3).sum())(x), x)
 
 
+@pytest.mark.parametrize("conv, xs, ws", [
+    (lambda x, w: F.conv2d(x, w, stride=2, padding=1, groups=2), (3, 4, 7, 5), (4, 2, 3, 3)),
+    (lambda x, w: F.conv1d(x, w, dilation=2), (2, 3, 9), (4, 3, 3)),
+    (lambda x, w: F.conv1d(x, w), (1, 1, 5), (2, 1, 2)),                # batch 1, 1 channel
+    (lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1), (2, 3, 4, 3), (3, 2, 3, 3)),
+], ids=["conv2d", "conv1d", "conv1d-batch-1", "conv_transpose2d"])
+def test_gradients_through_a_flattening_head(rng, conv, xs, ws):
+    # the head's gradient reaches the convolution C-ordered (the kernels' outputs are batch-last
+    # in memory), which its backward lays out once for both of its products
+    x, w = t64(rng.normal(size=xs)), t64(rng.normal(size=ws))
+    features = conv(x, w).reshape(xs[0], -1).shape[1]
+    head = t64(rng.normal(size=(features, 3)), requires_grad=False)
+    assert gradcheck(lambda x, w: conv(x, w).reshape(xs[0], -1).tanh() @ head, x, w)
+
+
 # ----------------------------------------------------------------------------------------------
 # Errors
 # ----------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pytest
 
-from autograd import Tensor, gradcheck, manual_seed
+from autograd import Tensor, grad, gradcheck, manual_seed
 from autograd import functional as F
 from nn import (
     AdaptiveAvgPool1d, AvgPool1d, Conv1d, Flatten, Linear, MaxPool1d, ReLU, Sequential,
@@ -86,6 +86,153 @@ def test_conv1d_gradients_match_finite_differences(rng, xs, ws, stride, padding,
     else:
         assert gradcheck(lambda x, w: F.conv1d(x, w, None, stride, padding, dilation, groups),
                          x, w)
+
+
+# A TCN's chain: conv1d, a smooth activation, F.pad (causal: on the left), conv1d, a residual
+# add, the last step read by a head. The convolutions' kernels keep (N, C, L) arrays batch-last
+# in memory; F.pad and the gradient of the step read keep whatever layout their input has, so
+# the chain is never relaid out. These check the numbers along those paths (each setting, a
+# batch of 1, 1 channel, odd lengths) and that the layout is kept.
+# (x shape, out channels, kernel, stride, padding, dilation, groups)
+CHAINS = [
+    ((2, 4, 11), 4, 3, 1, 0, 2, 1),                     # a TCN block's dilated convolution
+    ((1, 3, 9), 6, 2, 2, 1, 1, 3),                      # batch 1, stride, padding, groups
+    ((3, 1, 7), 1, 3, 1, 2, 3, 1),                      # 1 channel, dilated, padded
+    ((2, 2, 5), 4, 1, 3, 0, 1, 2),                      # 1-wide kernel, stride 3, groups
+]
+
+
+def causal_chain(x, w1, w2, stride, padding, dilation, groups):
+    """conv1d -> tanh -> F.pad on the left -> conv1d (length kept) -> + residual -> the last
+    step, times the first (so the gradient of both reads meets in one tensor)."""
+    h = F.conv1d(x, w1, None, stride, padding, dilation, groups).tanh()
+    k = w2.shape[2]
+    z = F.conv1d(F.pad(h, ((k - 1) * dilation, 0)), w2, None, 1, 0, dilation, groups) + h
+    return z[:, :, -1] * z[:, :, 0].tanh()
+
+
+@pytest.mark.parametrize("xs, o, k, stride, padding, dilation, groups", CHAINS)
+def test_a_causal_chain_of_conv1d_against_central_differences(rng, xs, o, k, stride, padding,
+                                                               dilation, groups):
+    x = t64(rng.normal(size=xs))
+    w1 = t64(rng.normal(size=(o, xs[1] // groups, k)))
+    w2 = t64(rng.normal(size=(o, o // groups, k)))
+    assert gradcheck(lambda x, w1, w2: causal_chain(x, w1, w2, stride, padding, dilation,
+                                                    groups), x, w1, w2)
+
+
+@pytest.mark.parametrize("xs, o, k, stride, padding, dilation, groups", CHAINS[:3])
+def test_a_causal_chain_of_conv1d_second_order(rng, xs, o, k, stride, padding, dilation,
+                                               groups):
+    from second_order_helpers import check_hessian_vector_products
+    check_hessian_vector_products(
+        lambda x, w1, w2: causal_chain(x, w1, w2, stride, padding, dilation, groups),
+        [rng.normal(size=xs), rng.normal(size=(o, xs[1] // groups, k)),
+         rng.normal(size=(o, o // groups, k))], rng)
+
+
+def same_memory_order(a, b):
+    """Whether the axes of a and b (same ndim) lie in memory in the same order."""
+    return list(np.argsort(a.strides, kind="stable")) == list(np.argsort(b.strides, kind="stable"))
+
+
+def test_pad_keeps_a_convolutions_layout(rng):
+    x = Tensor(rng.normal(size=(4, 3, 10)).astype(np.float32))
+    h = F.conv1d(x, Tensor(rng.normal(size=(5, 3, 3)).astype(np.float32)), dilation=2)
+    assert h.data.transpose(2, 0, 1).flags.c_contiguous    # (4, 5, 6) stored as (6, 4, 5)
+    padded = F.pad(h, (4, 0), value=0.5)
+    assert same_memory_order(padded.data, h.data) and padded.shape == (4, 5, 10)
+    np.testing.assert_array_equal(padded.data, np.pad(h.data, ((0, 0), (0, 0), (4, 0)),
+                                                      constant_values=0.5))
+    images = F.conv2d(Tensor(rng.normal(size=(4, 3, 6, 6)).astype(np.float32)),
+                      Tensor(rng.normal(size=(5, 3, 3, 3)).astype(np.float32)))
+    assert images.data.strides[0] == images.data.itemsize          # batch-last
+    assert same_memory_order(F.pad(images, (1, 1, 2, 0)).data, images.data)
+
+
+def test_the_gradient_of_a_step_keeps_the_tensors_layout(rng):
+    x = Tensor(rng.normal(size=(4, 3, 10)).astype(np.float32))
+    w = Tensor(rng.normal(size=(5, 3, 3)).astype(np.float32), requires_grad=True)
+    h = F.conv1d(x, w, dilation=2)
+    h.retain_grad()
+    (h[:, :, -1] * 2).sum().backward()
+    assert h.grad.strides == h.data.strides             # laid out as h: no relayout before w's
+    expected = np.zeros(h.shape, np.float32)
+    expected[:, :, -1] = 2
+    np.testing.assert_array_equal(h.grad, expected)
+
+
+# One group runs length-major ((N, C, L) stored as (L, N, C), a product per kernel tap: see
+# autograd/ops/conv.py): its forward, both gradients and their own gradients, for each setting.
+# (x shape, weight shape, stride, padding, dilation)
+LENGTH_MAJOR = [
+    ((2, 3, 11), (4, 3, 3), 1, 0, 2),                   # dilated, odd length
+    ((1, 1, 7), (1, 1, 2), 2, 1, 1),                    # batch 1, one channel, stride, padding
+    ((3, 2, 9), (5, 2, 4), 3, 2, 2),                    # stride 3 with padding and dilation
+    ((2, 4, 5), (3, 4, 5), 1, 0, 1),                    # the kernel covers the input
+    ((2, 3, 6), (2, 3, 1), 1, 0, 1),                    # 1-wide kernel
+    # from 16 channels in (out) on, the forward (input gradient) takes one product per tap
+    ((2, 16, 7), (16, 16, 3), 2, 1, 2),
+    ((1, 16, 6), (3, 16, 2), 1, 0, 1),
+    ((2, 3, 8), (16, 3, 3), 1, 1, 1),
+]
+
+
+@pytest.mark.parametrize("xs, ws, stride, padding, dilation", LENGTH_MAJOR)
+def test_length_major_conv1d_forward_gradients_and_second_derivatives(rng, xs, ws, stride,
+                                                                       padding, dilation):
+    x, w, b = rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=ws[0])
+    y = F.conv1d(t64(x), t64(w), t64(b), stride, padding, dilation)
+    np.testing.assert_allclose(y.data, conv1d_loops(x, w, b, stride, padding, dilation),
+                               rtol=1e-12, atol=1e-12)
+    assert y.data.transpose(2, 0, 1).flags.c_contiguous            # (L, N, C) in memory
+    conv = lambda x, w: F.conv1d(x, w, None, stride, padding, dilation)
+    assert gradcheck(lambda x, w, b: F.conv1d(x, w, b, stride, padding, dilation),
+                     t64(x), t64(w), t64(b))
+    r = rng.uniform(0.5, 1.5, size=(1, ws[0], 1))
+    f = lambda x, w: (conv(x, w) ** 2 * r).sum()
+    assert gradcheck(lambda x, w: grad(f, argnums=0)(x, w), t64(x), t64(w))
+    assert gradcheck(lambda x, w: grad(f, argnums=1)(x, w), t64(x), t64(w))
+
+
+@pytest.mark.parametrize("xs, ws, stride, padding, dilation", LENGTH_MAJOR)
+def test_length_major_conv_transpose1d_against_conv1ds_adjoint(rng, xs, ws, stride, padding,
+                                                               dilation):
+    # conv_transpose1d is conv1d's input gradient: <conv(x, w), y> = <x, conv_transpose(y, w)>
+    x, w = rng.normal(size=xs), rng.normal(size=ws)
+    y = F.conv1d(t64(x), t64(w), None, stride, padding, dilation)
+    out = rng.normal(size=y.shape)
+    extra = xs[2] - F.conv_transpose1d(t64(out), t64(w), None, stride, padding, 0, 1,
+                                       dilation).shape[2]
+    back = F.conv_transpose1d(t64(out), t64(w), None, stride, padding, extra, 1, dilation)
+    np.testing.assert_allclose((y.data * out).sum(), (x * back.data).sum(), rtol=1e-12)
+    f = lambda o, w: F.conv_transpose1d(o, w, None, stride, padding, extra, 1, dilation)
+    assert gradcheck(lambda o, w, b: F.conv_transpose1d(o, w, b, stride, padding, extra, 1,
+                                                        dilation).tanh(),
+                     t64(out), t64(w), t64(rng.normal(size=ws[1])))
+    g = lambda o, w: (f(o, w) ** 2).sum()
+    assert gradcheck(lambda o, w: grad(g, argnums=0)(o, w), t64(out), t64(w))
+    assert gradcheck(lambda o, w: grad(g, argnums=1)(o, w), t64(out), t64(w))
+
+
+def test_length_major_conv1d_takes_every_layout_and_an_empty_batch(rng):
+    x, w = rng.normal(size=(3, 4, 8)), t64(rng.normal(size=(2, 4, 3)))
+    expected = conv1d_loops(x, w.data, None, 1, 1, 2)
+    for laid_out in (x, x.transpose(1, 2, 0).copy().transpose(2, 0, 1),       # batch-last
+                     x.transpose(2, 0, 1).copy().transpose(1, 2, 0)):         # length-major
+        np.testing.assert_allclose(F.conv1d(t64(laid_out), w, padding=1, dilation=2).data,
+                                   expected, rtol=1e-12, atol=1e-12)
+    empty = t64(np.zeros((0, 4, 8)))
+    y = F.conv1d(empty, w, padding=1)
+    assert y.shape == (0, 2, 8)
+    y.sum().backward()
+    assert empty.grad.shape == (0, 4, 8) and np.all(w.grad == 0)
+
+
+def test_max_pool1d_of_a_length_major_conv1d_against_central_differences(rng):
+    x, w = t64(rng.normal(size=(2, 3, 12))), t64(rng.normal(size=(4, 3, 3)))
+    assert gradcheck(lambda x, w: F.max_pool1d(F.conv1d(x, w, padding=1).tanh(), 2), x, w)
+    assert gradcheck(lambda x, w: F.max_pool1d(F.conv1d(x, w), 3, 2, padding=1), x, w)
 
 
 @pytest.mark.parametrize("k, dilation", [(3, 1), (4, 1), (4, 2), (2, 3)])

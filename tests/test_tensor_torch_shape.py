@@ -284,3 +284,22 @@ def test_index_select_refuses_indices_out_of_range_and_of_two_dims():
 def test_out_of_range_dims_and_indices_name_the_op_the_index_and_the_shape(call, error, message):
     with pytest.raises(error, match=message):
         call(Tensor(X))
+
+
+# The gradient of x[index] (basic indexing) is made in x's memory order when x is not
+# C-contiguous (a convolution's batch-last output, a transposed view), so that the ops before x
+# multiply and add arrays of one layout: the numbers along that path, first and second order.
+@pytest.mark.parametrize("index", [(slice(None), slice(None), -1), (1, Ellipsis, None),
+                                   (slice(None, None, -2), slice(1, 3), 0), (Ellipsis, 2)])
+def test_indexing_a_transposed_tensor_against_central_differences(rng, index):
+    from second_order_helpers import check_hessian_vector_products
+    base = rng.normal(size=(5, 4, 3))
+    x = t64(base)
+    assert gradcheck(lambda x: x.permute(2, 0, 1)[index].sin(), x)
+    check_hessian_vector_products(lambda x: x.permute(2, 0, 1)[index].sin(), [base], rng)
+    y = Tensor(np.ascontiguousarray(base).transpose(2, 0, 1), requires_grad=True)
+    (y[index] * 3).sum().backward()
+    expected = np.zeros(y.shape)
+    expected[index] = 3
+    np.testing.assert_array_equal(y.grad, expected)
+    assert y.grad.strides == y.data.strides             # laid out as y

@@ -61,6 +61,7 @@ class Geometry(NamedTuple):
 # for free. The columns are (C·kh·kw, Ho·Wo·N), so every product is one plain 2-D matmul.
 # Every kernel takes any number of spatial axes: (H, W) for conv2d (conv1d is conv2d on a height
 # of 1), (D, H, W) for conv3d, with the columns (C·kd·kh·kw, Do·Ho·Wo·N).
+# conv1d's own case (one group) is laid out otherwise: see "1-d convolutions" below.
 # ----------------------------------------------------------------------------------------------
 
 # the two transposes between (N, C, *sizes) and (C, *sizes, N), by number of axes (worked out
@@ -91,6 +92,16 @@ def as_batch_last(x: np.ndarray) -> np.ndarray:
     if x.strides[0] == x.itemsize or x.shape[0] == 1:
         return x
     return batch_first(np.ascontiguousarray(batch_to_end(x)))
+
+
+def laid_out_as(a: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """a itself if its axes lie in memory as those of `like` (an array of its shape) do, else a
+    copy of a that is laid out so."""
+    if a.strides == tuple(s // like.itemsize * a.itemsize for s in like.strides):
+        return a
+    out = np.empty_like(like, a.dtype)
+    np.copyto(out, a)
+    return out
 
 
 def pad_spatial(x: np.ndarray, padding: tuple, fill: float = 0.0) -> np.ndarray:
@@ -265,6 +276,8 @@ def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def conv_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
     """conv(x, w) on arrays: (N, O, Ho, Wo), each tile of columns multiplied into its place."""
+    if runs_length_major(x.shape[2:], w.shape[2:], geo):
+        return conv1d_forward(x, w, geo)
     (n, o), groups = (x.shape[0], w.shape[0]), geo.groups
     out_size = geo.output_size(x.shape[2:], w.shape[2:])
     y = np.empty((o, *out_size, n), np.result_type(x, w))     # batch last, every cell written
@@ -281,6 +294,8 @@ def conv_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
 def conv_input_grad_forward(g: np.ndarray, w: np.ndarray, geo: Geometry,
                             x_shape: tuple) -> np.ndarray:
     """dL/dx of y = conv(x, w) for dL/dy = g: each column gets Wᵀ g, then col2im."""
+    if runs_length_major(x_shape[2:], w.shape[2:], geo):
+        return conv1d_input_grad(g, w, geo, x_shape)
     wg = _grouped(w, geo.groups)                              # (G, O/G, K)
     dcols = _products(wg.transpose(0, 2, 1), _rows_by_group(g, geo.groups))   # (G, K, Ho·Wo·N)
     return col2im(dcols, x_shape, w.shape[2:], geo)
@@ -290,6 +305,8 @@ def conv_weight_grad_forward(x: np.ndarray, g: np.ndarray, geo: Geometry,
                              w_shape: tuple) -> np.ndarray:
     """dL/dw of y = conv(x, w) for dL/dy = g: g colsᵀ, summed tile by tile (and over the batch
     inside each product)."""
+    if runs_length_major(x.shape[2:], w_shape[2:], geo):
+        return conv1d_weight_grad(x, g, geo, w_shape)
     (n, o), groups = (x.shape[0], w_shape[0]), geo.groups
     out_size = geo.output_size(x.shape[2:], w_shape[2:])
     g = batch_to_end(as_batch_last(g)).reshape(groups, o // groups, *out_size, n)
@@ -299,6 +316,123 @@ def conv_weight_grad_forward(x: np.ndarray, g: np.ndarray, geo: Geometry,
             # cols gᵀ, not g colsᵀ: BLAS is ~20 % faster with the long axis as the rows
             dw_t[k] += cols[k] @ g[(k, slice(None)) + region].reshape(o // groups, -1).T
     return dw_t.transpose(0, 2, 1).reshape(w_shape)
+
+
+# ----------------------------------------------------------------------------------------------
+# 1-d convolutions, length-major
+#
+# conv1d (a height of 1, no padding along it) with one group stores (N, C, L) as (L, N, C), the
+# channels innermost. Then the numbers that kernel tap i reads at every output position are the
+# rows (Lo·N, C) of one slice of the input shifted by d·i (every s-th row block for a stride s),
+# a plain matrix: the layer is k products, tap by tap, with no columns copied and no col2im,
+#
+#     y = Σ_i x_i W_iᵀ     dx_i += g W_i     dW_i = gᵀ x_i     (rows (Lo·N, ·), W_i (O, C))
+#
+# and BLAS gets its products the way round it runs them fastest here: a TCN's Conv1d(32, 32, 3)
+# on (64, 32, 48), float32, its three products 641 µs this way against 923 batch-last (1.07-1.5x
+# for 8 to 128 channels; docs/measurements.md#conv). ReLU, residual adds and F.pad keep the
+# layout, so a chain of them is never relaid out. Grouped 1-d convolutions stay batch-last.
+# ----------------------------------------------------------------------------------------------
+
+def runs_length_major(sizes: tuple, kernel: tuple, geo: Geometry) -> bool:
+    """Whether a convolution over spatial `sizes` is conv1d's case that runs length-major: a
+    height of 1 with a kernel height of 1, no padding along it, one group."""
+    return (len(sizes) == 2 and sizes[0] == 1 and kernel[0] == 1 and geo.padding[0] == 0
+            and geo.groups == 1)
+
+
+def length_major(x: np.ndarray) -> np.ndarray:
+    """x (N, C, 1, L) as (L, N, C) C-contiguous: a view where x is laid out so, else a copy."""
+    a = x[:, :, 0].transpose(2, 0, 1)
+    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
+
+
+def from_length_major(a: np.ndarray) -> np.ndarray:
+    """(L, N, C) viewed as (N, C, 1, L): how the 1-d kernels hand their results out."""
+    return a.transpose(1, 2, 0)[:, :, None]
+
+
+def _padded_length_major(x: np.ndarray, padding: int) -> np.ndarray:
+    """x (N, C, 1, L) as (L + 2·padding, N, C), zeros at both ends."""
+    if not padding:
+        return length_major(x)
+    n, c, _, length = x.shape
+    xl = np.zeros((length + 2 * padding, n, c), x.dtype)
+    xl[padding:padding + length] = x[:, :, 0].transpose(2, 0, 1)
+    return xl
+
+
+def _tap_rows(xl: np.ndarray, taps: int, out_len: int, geo: Geometry) -> list:
+    """For each kernel tap, the rows (Lo·N, C) of xl (Lp, N, C) that it reads at the output
+    positions: a view for stride 1, a copy of every s-th block of N rows for a stride s."""
+    (s, d), (_, n, c) = (geo.stride[1], geo.dilation[1]), xl.shape
+    return [xl[d * i:d * i + s * (out_len - 1) + 1:s].reshape(out_len * n, c) for i in range(taps)]
+
+
+# A product per tap leaves BLAS little to do when its inner size is small: with under
+# FEW_CHANNELS input channels the forward puts the taps' rows side by side, (Lo·N, k·C), and
+# multiplies once (Conv1d(1, 32, 5) on (64, 1, 128): 2336 µs by tap, 71 stacked; at 16 channels
+# 154 against 166, at 32 251 against 276); likewise the input gradient with under FEW_CHANNELS
+# output channels, g (Lo·N, O) times all the taps at once, each tap's columns then added back.
+FEW_CHANNELS = 16
+
+
+def conv1d_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
+    """conv(x, w) for x (N, C, 1, L), w (O, C, 1, k): Σ_i x_i W_iᵀ, as (N, O, 1, Lo) stored
+    length-major."""
+    n, o, taps = x.shape[0], w.shape[0], w.shape[3]
+    out_len = geo.output_size(x.shape[2:], w.shape[2:])[1]
+    w_t = np.ascontiguousarray(w[:, :, 0].transpose(2, 1, 0))           # (k, C, O)
+    y = np.empty((out_len * n, o), np.result_type(x, w))
+    rows = _tap_rows(_padded_length_major(x, geo.padding[1]), taps, out_len, geo)
+    if x.shape[1] < FEW_CHANNELS:
+        np.matmul(np.concatenate(rows, axis=1), w_t.reshape(-1, o), out=y)
+        return from_length_major(y.reshape(out_len, n, o))
+    np.matmul(rows[0], w_t[0], out=y)
+    for x_i, w_i in zip(rows[1:], w_t[1:]):
+        y += x_i @ w_i
+    return from_length_major(y.reshape(out_len, n, o))
+
+
+def conv1d_input_grad(g: np.ndarray, w: np.ndarray, geo: Geometry,
+                      x_shape: tuple) -> np.ndarray:
+    """dL/dx of conv1d_forward for dL/dy = g (N, O, 1, Lo): g W_i added onto the rows that
+    tap i read, (N, C, 1, L) length-major."""
+    n, c, _, length = x_shape
+    (o, taps), out_len = (w.shape[0], w.shape[3]), g.shape[3]
+    p, s, d = geo.padding[1], geo.stride[1], geo.dilation[1]
+    g_rows = length_major(g).reshape(out_len * n, o)
+    w_i = np.ascontiguousarray(w[:, :, 0].transpose(2, 0, 1))           # (k, O, C)
+    dxl = np.zeros((length + 2 * p, n, c), np.result_type(g, w))
+    if o < FEW_CHANNELS:
+        by_tap = (g_rows @ w_i.transpose(1, 0, 2).reshape(o, -1)).reshape(out_len, n, taps, c)
+        for i in range(taps):
+            dxl[d * i:d * i + s * (out_len - 1) + 1:s] += by_tap[:, :, i]
+        return from_length_major(dxl[p:p + length])
+    for i in range(taps):
+        dxl[d * i:d * i + s * (out_len - 1) + 1:s] += (g_rows @ w_i[i]).reshape(out_len, n, c)
+    return from_length_major(dxl[p:p + length])
+
+
+def conv1d_weight_grad(x: np.ndarray, g: np.ndarray, geo: Geometry,
+                       w_shape: tuple) -> np.ndarray:
+    """dL/dw of conv1d_forward for dL/dy = g: dW_i = gᵀ x_i (the batch summed in the product)."""
+    o, c, _, taps = w_shape
+    out_len = g.shape[3]
+    g_rows = length_major(g).reshape(out_len * g.shape[0], o)           # (Lo·N, O)
+    dw = np.empty((taps, o, c), np.result_type(x, g))
+    rows = _tap_rows(_padded_length_major(x, geo.padding[1]), taps, out_len, geo)
+    for i, x_i in enumerate(rows):
+        np.matmul(g_rows.T, x_i, out=dw[i])
+    return dw.transpose(1, 2, 0).reshape(w_shape)
+
+
+def in_kernel_layout(g: np.ndarray, sizes: tuple, kernel: tuple, geo: Geometry) -> np.ndarray:
+    """An upstream gradient laid out as the kernels of a convolution over `sizes` read it
+    (length-major or batch-last), so that its two products share one relayout, if any."""
+    if runs_length_major(sizes, kernel, geo):
+        return from_length_major(length_major(g))
+    return as_batch_last(g)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -356,6 +490,8 @@ class Conv2d(Op):
     @staticmethod
     def backward(ctx, g, out, x, w, b=None):
         need_x, need_w = ctx.needs[:2]
+        if g.__class__ is np.ndarray:       # relaid out once for both products, if at all
+            g = in_kernel_layout(g, x.shape[2:], w.shape[2:], ctx.geo)
         gx = conv_input_grad(g, w, ctx.geo, x.shape) if need_x else None
         gw = conv_weight_grad(x, g, ctx.geo, w.shape) if need_w else None
         gb = g.sum(axis=(0, *range(2, g.ndim))) if b is not None and ctx.needs[2] else None
@@ -415,6 +551,8 @@ class ConvTranspose2d(Op):
     @staticmethod
     def backward(ctx, g, out, x, w, b=None):
         need_x, need_w = ctx.needs[:2]
+        if g.__class__ is np.ndarray:       # relaid out once for both products, if at all
+            g = in_kernel_layout(g, g.shape[2:], w.shape[2:], ctx.geo)
         gx = conv(g, w, ctx.geo) if need_x else None
         gw = conv_weight_grad(g, x, ctx.geo, w.shape) if need_w else None
         gb = g.sum(axis=(0, *range(2, g.ndim))) if b is not None and ctx.needs[2] else None
@@ -434,7 +572,13 @@ class Pad(Op):
     @staticmethod
     def forward(ctx, x):
         widths, value = ctx
-        return np.pad(x, widths, constant_values=value)
+        # in x's memory order (np.pad's result is C-ordered): a convolution's output, padded for
+        # the next one (a causal conv1d's F.pad), keeps the layout that convolution reads, and
+        # it need not relay it out (measured on (64, 32, 48): 204 µs saved per relayout, the
+        # pad itself 45 -> 20 µs)
+        out = np.full_like(x, value, shape=tuple(a + n + b for (a, b), n in zip(widths, x.shape)))
+        out[tuple(slice(a, a + n) for (a, _), n in zip(widths, x.shape))] = x
+        return out
 
     @staticmethod
     def backward(ctx, g, out, x):

@@ -194,6 +194,18 @@ def by_channel(a: Any) -> np.ndarray | None:
     return None
 
 
+def channels_last(a: Any) -> np.ndarray | None:
+    """a (N, C, *sizes) as a view (M, C) where its channels are innermost in memory and the
+    rest one block (a conv1d's output, stored (L, N, C): see ops/conv.py), so that the
+    per-channel sums are ones @ (M, C); None otherwise (and where `by_channel` is None)."""
+    if isinstance(a, Node) or a.ndim < 3 or a.dtype not in _BLAS_FLOATS or a.size == 0 or \
+            a.strides[1] != a.itemsize:
+        return None
+    others = sorted((i for i in range(a.ndim) if i != 1), key=lambda i: -a.strides[i])
+    block = a.transpose(others + [1])
+    return block.reshape(-1, a.shape[1]) if block.flags.c_contiguous else None
+
+
 def channel_sums(a: Any, axes: tuple) -> Any:
     """Σ a over `axes` (every axis but 1), kept as size-1 axes. Where `by_channel` gives rows,
     one product with ones: numpy's sum over axes (0, 2, 3) took 33 and 65 µs for (64, 64, 7, 7)
@@ -201,6 +213,9 @@ def channel_sums(a: Any, axes: tuple) -> Any:
     (docs/measurements.md#conv). The same sum, added in another order."""
     rows = by_channel(a)
     if rows is None:
+        columns = channels_last(a)          # (numpy's sum: 51 µs for (64, 32, 48), this 5.5)
+        if columns is not None:
+            return (ones_vector(len(columns), columns.dtype) @ columns).reshape(_kept(a))
         return a.sum(axis=axes, keepdims=True)
     sums = rows @ ones_vector(rows.shape[2], rows.dtype)                # (B, C)
     return (sums[0] if len(sums) == 1 else sums.sum(axis=0)).reshape(_kept(a))
@@ -213,6 +228,12 @@ def channel_dots(a: Any, b: Any, axes: tuple) -> Any:
     rows, other = by_channel(a), by_channel(b)
     if rows is None or other is None or rows.shape != other.shape or \
             a.strides != b.strides or rows.dtype != other.dtype:
+        columns, others = channels_last(a), channels_last(b)
+        if columns is not None and others is not None and a.strides == b.strides and \
+                columns.dtype == others.dtype:
+            # ones @ (a · b): 19 µs for (64, 32, 48), numpy's sum of a · b 62
+            return (ones_vector(len(columns), columns.dtype) @ (columns * others)).reshape(
+                _kept(a))
         return (a * b).sum(axis=axes, keepdims=True)
     dots = (rows[:, :, None, :] @ other[:, :, :, None]).reshape(rows.shape[:2])     # (B, C)
     return (dots[0] if len(dots) == 1 else dots.sum(axis=0)).reshape(_kept(a))

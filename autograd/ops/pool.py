@@ -29,8 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import Node, Op, apply
-from .conv import (Geometry, as_batch_last, batch_last, pad_spatial, tap_slices,
-                   unpad_spatial)
+from .conv import Geometry, laid_out_as, pad_spatial, tap_slices, unpad_spatial
 
 
 def _tap(xp, tap: int, ctx: PoolCtx):
@@ -57,9 +56,13 @@ def scatter_forward(ctx: PoolCtx, g: np.ndarray) -> np.ndarray:
     """g (N, C, Ho, Wo) sent back to the input's shape, each value onto its window's maximum."""
     n, c, *sizes = ctx.shape
     padding, kernel = ctx.geo.padding, ctx.kernel
-    dxp = batch_last(c, tuple(s + 2 * p for s, p in zip(sizes, padding)), n, g.dtype)
+    # dxp and g laid out as arg (as the input was: batch-last, or a conv1d's length-major), so
+    # that each tap's multiply runs over one layout (mixed, numpy's loops are short and ~14x
+    # slower)
+    dxp = np.zeros_like(ctx.arg, g.dtype, shape=(n, c, *(s + 2 * p for s, p in
+                                                          zip(sizes, padding))))
     tiled = ctx.geo.stride == kernel and all(d == 1 for d in ctx.geo.dilation)
-    g = as_batch_last(g)                             # the layout of arg and dxp
+    g = laid_out_as(g, ctx.arg)
     for tap in range(math.prod(kernel)):
         hit = ctx.arg == tap
         view = _tap(dxp, tap, ctx)

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..broadcast import unbroadcast
 from ..graph import Node, Op, apply
-from .payload_math import scatter_add
+from .payload_math import _is_basic, scatter_add
 
 
 class Reshape(Op):
@@ -73,6 +73,14 @@ class GetItem(Op):
 
     @staticmethod
     def backward(index, g, out, x):
+        if (x.__class__ is np.ndarray and not x.flags.c_contiguous
+                and g.__class__ is np.ndarray and _is_basic(index)):
+            # the gradient laid out as x is (a convolution's output, say, whose last step a
+            # TCN's head reads): the ops before x then multiply and add arrays of one layout; a
+            # C-ordered one among them made each such numpy call up to 14x slower
+            dx = np.zeros_like(x, dtype=g.dtype)
+            dx[index] = g
+            return (dx,)
         return (scatter_rows(g, index, x.shape),)
 
 
