@@ -91,8 +91,9 @@ _SPELT_OTHERWISE = {
              "jacobian, hessian, vjp, jvp, hvp and vhp are here under their names)"),
     "func": ("not here: torch.func's jacrev and hessian are autograd.jacobian and "
              "autograd.hessian (grad(f)(x) takes a function too); for vmap, Tensor ops take a "
-             "batch axis already; for functional_call(model, params, x), load the parameters "
-             "into the model (model.load_state_dict(params)) and call it"),
+             "batch axis already; functional_call(model, params, (x,)) is "
+             "nn.utils.stateless.functional_call(model, params, (x,)) (import nn: the model "
+             "run on the tensors given, their graph kept, as MAML's fast weights need)"),
     "utils": ("not here: torch.utils.data is nn.data (DataLoader, Dataset, "
               "TensorDataset, random_split, the samplers: from nn.data import DataLoader), "
               "torch.nn.utils is nn.utils"),

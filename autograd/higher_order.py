@@ -20,7 +20,7 @@ Value(data=3.0, grad=0.0)
 from __future__ import annotations
 
 import numbers
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -171,8 +171,12 @@ def _are_nodes(x: Any) -> bool:
 
 
 def _as_nodes(name: str, x: Any) -> list:
-    """`x` (one node, or a sequence of them) as a list of nodes; anything else refused."""
-    items = list(x) if isinstance(x, (list, tuple)) else [x]
+    """`x` (one node, or any iterable of them: a list, `params.values()`, a generator, as
+    PyTorch takes) as a list of nodes; anything else refused."""
+    if isinstance(x, Mapping):              # (its keys would be read: name the values)
+        raise TypeError(f"grad: {name} is a dict, whose keys would be read; pass its tensors: "
+                        f"params.values() (in the dict's order)")
+    items = [x] if isinstance(x, Node) or not isinstance(x, Iterable) else list(x)
     for i, item in enumerate(items):
         if not isinstance(item, Node):
             raise TypeError(f"grad: {name} must be Values or Tensors (one, or a list of them), "

@@ -422,7 +422,9 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
                         f"array {symbol}= Tensor: the Tensor of shape {x.shape} is computed "
                         f"from the parameter whose numbers this updates (p.data {symbol}= "
                         f"lr * p): was .grad forgotten? The step is p.data {symbol}= "
-                        f"lr * p.grad")
+                        f"lr * p.grad; if the numbers are meant (Reptile's p.data += "
+                        f"eps * (fast - p.data), the fast weights computed from p), write "
+                        f"fast.detach() (or compute them under no_grad())")
                 if x._fn is not None:
                     raise RuntimeError(
                         f"array {_OPERATOR_SYMBOLS.get(ufunc, ufunc.__name__)}= Tensor: the "

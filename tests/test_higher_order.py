@@ -564,6 +564,25 @@ def test_pytorch_form_returns_a_tuple_and_differentiates_again_with_create_graph
         grad(x ** 3)
 
 
+def test_pytorch_form_takes_any_iterable_of_inputs():
+    """MAML's `grad(loss, params.values(), create_graph=True)` over a dict of named
+    parameters, or a generator of inputs, as PyTorch takes them; a dict itself (whose keys iteration
+    would give) is refused with what to pass."""
+    a, b = t64([1.0, 2.0]), t64([3.0])
+    params = {"a": a, "b": b}
+    loss = (a * a).sum() * b.sum()
+    by_values = grad(loss, params.values())
+    by_generator = grad(loss, (p for p in params.values()))
+    by_list = grad(loss, [a, b])
+    for got in (by_values, by_generator):
+        assert len(got) == 2
+        for g, want in zip(got, by_list):
+            np.testing.assert_array_equal(g.data, want.data)
+    with pytest.raises(TypeError, match=r"inputs is a dict, whose keys would be read; pass its "
+                                        r"tensors: params\.values\(\)"):
+        grad(loss, params)
+
+
 def test_pytorch_form_changes_no_grad_a_models_parameters_keep_theirs():
     """A gradient penalty mid-step: the parameters' .grad from an earlier backward, the input's
     None, and an intermediate's .grad (read by a learner, drawn by draw_graph) all stay."""
