@@ -678,11 +678,11 @@ def test_a_dataset_with_y_or_without_samples_is_refused():
         DataLoader(NoLength())
 
 
-def test_num_workers_and_pin_memory_are_accepted_and_change_nothing():
-    """Batches are made in the calling process: a ported script's num_workers=4 gives the
-    same batches (PyTorch's workers only make them sooner)."""
+def test_num_workers_and_pin_memory_give_the_same_batches():
+    """A ported script's num_workers=2 makes the batches in worker processes: the same
+    batches, in the same order (tests/test_data_workers.py tests the workers)."""
     plain = [yb.tolist() for _, yb in DataLoader(_Pairs(), batch_size=4)]
-    ported = DataLoader(_Pairs(), batch_size=4, num_workers=4, pin_memory=True)
+    ported = DataLoader(_Pairs(), batch_size=4, num_workers=2, pin_memory=True)
     assert [yb.tolist() for _, yb in ported] == plain
     for bad in (-1, 1.5, True):
         with pytest.raises(ValueError, match=r"DataLoader: num_workers must be an int >= 0"):
@@ -888,10 +888,10 @@ def test_a_stream_refuses_the_options_that_pick_samples_by_index(option):
         DataLoader(_Stream(4), **option)
 
 
-def test_a_stream_takes_pytorchs_generator_and_workers_and_changes_nothing():
-    loader = DataLoader(_Stream(4), batch_size=2, generator=autograd.Generator().manual_seed(0),
-                        num_workers=2)
+def test_a_stream_takes_pytorchs_generator_which_seeds_its_workers_only():
+    loader = DataLoader(_Stream(4), batch_size=2, generator=autograd.Generator().manual_seed(0))
     assert [xb.data[:, 0].tolist() for xb, _ in loader] == [[0, 1], [2, 3]]
+    assert loader.state_dict() == {}        # (it orders nothing)
 
 
 def test_a_generator_is_refused_saying_how_to_make_a_stream():
@@ -922,11 +922,12 @@ def test_a_stream_is_batched_as_pytorch_batches_it():
         assert ours == theirs
 
 
-def test_pytorchs_worker_settings_are_taken_and_worker_init_fn_is_refused_saying_why():
+def test_pytorchs_worker_settings_are_taken_and_worker_init_fn_without_workers_is_refused():
     """DataLoader(..., num_workers=4, persistent_workers=True, prefetch_factor=2) stopped at
-    Python's "unexpected keyword argument"; they change nothing here, as num_workers."""
-    loader = DataLoader(_rows(4), batch_size=2, num_workers=4, persistent_workers=True,
-                        prefetch_factor=2, timeout=0)
+    Python's "unexpected keyword argument"; worker_init_fn with num_workers=0 is never
+    called, and is refused saying so."""
+    loader = DataLoader(_rows(4), batch_size=2, persistent_workers=True, prefetch_factor=2,
+                        timeout=0)
     assert [xb.shape for xb in loader] == [(2, 3), (2, 3)]
     with pytest.raises(TypeError, match="worker_init_fn is called in each worker process"):
         DataLoader(_rows(4), worker_init_fn=lambda worker_id: None)

@@ -14,10 +14,11 @@ from .datasets import (
     make_spirals, make_xor,
 )
 from .dataset import (
-    ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, get_worker_info, random_split,
+    ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, random_split,
 )
 from .collate import default_collate
 from .loader import DataLoader, TensorDataset
+from .workers import WorkerInfo, get_worker_info
 from .mnist import MNIST, DownloadError, load_mnist, read_idx, write_idx
 from .sampler import (
     BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
@@ -28,7 +29,7 @@ from .splits import train_test_split, train_val_test_split
 
 __all__ = [
     "DataLoader", "TensorDataset", "Dataset", "Subset", "ConcatDataset", "random_split",
-    "IterableDataset", "ChainDataset", "get_worker_info",
+    "IterableDataset", "ChainDataset", "get_worker_info", "WorkerInfo",
     "default_collate", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
     "WeightedRandomSampler", "BatchSampler",
     "train_test_split", "train_val_test_split", "StandardScaler",

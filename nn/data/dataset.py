@@ -137,17 +137,6 @@ class ChainDataset(IterableDataset):
                             "one") from None
 
 
-def get_worker_info() -> None:
-    """PyTorch's `get_worker_info()`: None, as in PyTorch's main process. A DataLoader here
-    makes every batch in the calling process (`num_workers` changes nothing), so a stream that
-    splits its samples among workers reads them all, once.
-
-    >>> get_worker_info() is None
-    True
-    """
-    return None
-
-
 class Subset(Dataset):
     """The samples of `dataset` at `indices`, in that order: `subset[i]` is
     `dataset[indices[i]]`.

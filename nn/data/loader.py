@@ -39,6 +39,7 @@ from autograd.tables import is_polars, is_table, table_array
 from .collate import _collated, _converted
 from .dataset import Dataset, IterableDataset, Subset, _length, _position
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
+from .workers import check_worker_options, worker_batches
 
 
 def _unwrapped(data: Any) -> Any:
@@ -553,17 +554,28 @@ class DataLoader:
     A stream, an `IterableDataset`, is read in its own order, `batch_size` samples at a time,
     each batch made by `collate_fn` (or `default_collate`); `drop_last` and `batch_size=None`
     work as for a dataset of samples, and `shuffle`, `sampler` and `batch_sampler`, which
-    need indices, are refused, as in PyTorch (and `seed`, which shuffles; `generator`, which
-    PyTorch gives its worker processes, changes nothing). `len(loader)` needs the stream's
-    own `len()`.
+    need indices, are refused, as in PyTorch (and `seed`, which shuffles; `generator=` seeds
+    the worker processes only). `len(loader)` needs the stream's own `len()`.
 
     `sampler=` gives the order of the indices (any iterable of them, such as
     `WeightedRandomSampler`; not with shuffle), `batch_sampler=` the batches of indices (then
-    none of batch_size, shuffle, sampler, drop_last). `num_workers` and `pin_memory` are
-    accepted and change nothing: batches are made here, in the calling process, which gives
-    the same batches PyTorch's worker processes would; so do the workers' other settings
-    (`persistent_workers`, `prefetch_factor`, `timeout`), while `worker_init_fn`, which would
-    never be called, is refused.
+    none of batch_size, shuffle, sampler, drop_last). `pin_memory` is accepted and changes
+    nothing (there is no GPU to copy to).
+
+    `num_workers=N` makes the batches in N worker processes while this one trains, as
+    PyTorch's does: worth it when reading a sample takes time (files read, decoded,
+    augmented). The batches are the same, in the same order, shuffled alike: this process
+    keeps the sampler and its generator. Also `prefetch_factor` (batches asked of each worker
+    ahead, default 2), `persistent_workers` (keep them from epoch to epoch), `timeout`
+    (seconds to wait for a batch), `worker_init_fn(worker_id)` and `multiprocessing_context`
+    ('fork', the default on Linux; 'spawn' and 'forkserver' need the dataset importable);
+    `get_worker_info()` in a worker, what is seeded there, streams, errors: see
+    nn/data/workers.py. For arrays in memory (`DataLoader(X, y)`, a TensorDataset) workers
+    only cost: gathering a batch of rows takes microseconds here, and a worker must also be
+    started (milliseconds, every epoch unless persistent) and send each batch through a pipe
+    (about 3-6 ms per MB measured on a 2-core machine, benchmarks/data_workers.py), so
+    leave num_workers at 0 for them. A batch from a worker holds constant Tensors: samples
+    that require grad are stacked into the graph only with num_workers=0.
     """
 
     def __init__(self, X: Any, y: Any = None, batch_size: int = _DEFAULT_BATCH_SIZE,
@@ -573,7 +585,8 @@ class DataLoader:
                  batch_sampler: Any = None, collate_fn: Callable[[list], Any] | None = None,
                  num_workers: int = 0, pin_memory: bool = False,
                  persistent_workers: bool = False, prefetch_factor: int | None = None,
-                 timeout: float = 0, worker_init_fn: Callable[[int], Any] | None = None) -> None:
+                 timeout: float = 0, worker_init_fn: Callable[[int], Any] | None = None,
+                 multiprocessing_context: Any = None) -> None:
         # PyTorch's DataLoader takes one dataset of samples; this one takes X and y too.
         # Batches of a TensorDataset are tuples, whatever its number of arrays, as in PyTorch;
         # DataLoader(X) gives bare X batches and DataLoader(X, y) (xb, yb) pairs.
@@ -591,24 +604,19 @@ class DataLoader:
                             f"{type(batch_size).__name__}; DataLoader takes X and y: for "
                             f"more arrays per sample (a model's several inputs and y) pass "
                             f"DataLoader(TensorDataset(X_a, X_b, y), batch_size=...)")
-        if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral) \
-                or num_workers < 0:
-            raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
-        _flag("DataLoader", "pin_memory", pin_memory)  # both change nothing here (see above)
-        _flag("DataLoader", "persistent_workers", persistent_workers)  # nor do these two
-        if prefetch_factor is not None and (isinstance(prefetch_factor, bool) or not isinstance(
-                prefetch_factor, numbers.Integral) or prefetch_factor < 1):
-            raise ValueError(f"DataLoader: prefetch_factor must be None or an int >= 1, got "
-                             f"{prefetch_factor!r}")
-        if worker_init_fn is not None:
-            raise TypeError("DataLoader: worker_init_fn is called in each worker process, and "
-                            "there are none here: every batch is made in the calling process "
-                            "(as PyTorch's num_workers=0, which does not call it either); seed "
-                            "or set up the dataset before making the loader")
-        self.num_workers, self.pin_memory = num_workers, pin_memory
+        check_worker_options(num_workers, persistent_workers, prefetch_factor, timeout,
+                             worker_init_fn, multiprocessing_context)
+        _flag("DataLoader", "pin_memory", pin_memory)   # (no pinned memory: there is no GPU)
+        self.num_workers, self.pin_memory = int(num_workers), pin_memory
+        self.persistent_workers = bool(persistent_workers)
+        self.prefetch_factor, self.timeout = prefetch_factor, timeout
+        self.worker_init_fn, self.multiprocessing_context = worker_init_fn, multiprocessing_context
+        self._seed_source = None    # a stream's generator=, which seeds its workers (see there)
         if isinstance(X, IterableDataset):
             self._hold_stream(X, y, batch_size, shuffle, drop_last, seed, sampler,
                               batch_sampler, collate_fn)
+            if generator is not None:   # no order to draw: it seeds the workers only
+                self._seed_source = chosen_generator("DataLoader", generator)
             return
         n_samples = self._hold(X, y, collate_fn)
         if batch_sampler is not None and (batch_size is not _DEFAULT_BATCH_SIZE or shuffle
@@ -830,6 +838,14 @@ class DataLoader:
         return full + (1 if rest and not self.drop_last else 0)
 
     def __iter__(self) -> Iterator[Any]:
+        """One epoch's batches: made here, or, with num_workers >= 1, by worker processes
+        (nn/data/workers.py), while this process keeps the sampler and the order."""
+        if self.num_workers:
+            return worker_batches(self)
+        return self._batches()
+
+    def _batches(self) -> Iterator[Any]:
+        """One epoch's batches, made in this process (num_workers=0)."""
         if self._stream:
             yield from self._stream_batches()
             return
@@ -841,6 +857,12 @@ class DataLoader:
             for indices in self.batch_sampler:
                 yield self._batch_of(list(indices))
             return
+        for rows in self._direct_rows():
+            yield self._direct_batch(rows)
+
+    def _direct_rows(self) -> Iterator[slice | np.ndarray]:
+        """The rows of each batch of arrays without a sampler (the fast path): slices, or
+        the rows of one permutation drawn at the start of the epoch."""
         n, size = len(self.X), self.batch_size
         stop = n - n % size if self.drop_last else n
         order = None
@@ -849,9 +871,12 @@ class DataLoader:
         for start in range(0, stop, size):
             # shuffled rows are gathered one batch at a time, so there is never a shuffled copy
             # of the whole dataset in memory
-            rows = slice(start, start + size) if order is None else order[start:start + size]
-            batch = self._batch(rows)
-            yield batch if self._tuples or len(batch) > 1 else batch[0]
+            yield slice(start, start + size) if order is None else order[start:start + size]
+
+    def _direct_batch(self, rows: slice | np.ndarray) -> Any:
+        """The batch of arrays at `rows`: a tuple, or X's batch alone for DataLoader(X)."""
+        batch = self._batch(rows)
+        return batch if self._tuples or len(batch) > 1 else batch[0]
 
     def _batch(self, rows: slice | np.ndarray) -> tuple[Tensor | np.ndarray, ...]:
         """The rows of every array: the first (X) as a Tensor, the others as they were given."""
@@ -887,7 +912,7 @@ class DataLoader:
             rows = _rows_of_subset(self.dataset, indices)
             if rows is not None:                # random_split's parts of a TensorDataset
                 return [Tensor(array[rows]) for array in _rows_source(self.dataset).arrays]
-        samples = [self.dataset[i] for i in indices]
+        samples = self._samples_at(indices)
         if not self._tuples and len(self.dataset.arrays) == 1:
             samples = [sample[0] for sample in samples]       # DataLoader(X): x, not (x,)
         if self.collate_fn is not None:
@@ -897,6 +922,14 @@ class DataLoader:
         except (TypeError, ValueError) as error:    # which samples: the dataset's indices
             raise type(error)(f"{error} (the batch of dataset indices "
                               f"{_shown(indices)})") from None
+
+    def _samples_at(self, indices: list) -> list:
+        """The samples at `indices`: `dataset.__getitems__(indices)` when the dataset has one
+        (a batch read at once, as PyTorch's loader reads it), else dataset[i] one by one."""
+        read_all = getattr(self.dataset, "__getitems__", None)
+        if read_all is not None:
+            return list(read_all(indices))
+        return [self.dataset[i] for i in indices]
 
     def __repr__(self) -> str:
         if self._stream:
