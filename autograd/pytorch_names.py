@@ -240,6 +240,11 @@ ON_ARRAYS = {
                "under no_grad()",
     "uniform_": "nn.init.uniform_(p, a, b), or p.uniform_(a, b) on the parameter under no_grad()",
     "copy_": "a[...] = numbers, or p.copy_(numbers) on the parameter under no_grad()",
+    # style transfer's and feature visualisation's img.data.clamp_(0, 1) after each step: the
+    # Tensor's own clamp_ is refused there for an image that requires grad, outside no_grad()
+    "clamp_": "np.clip(a, lo, hi, out=a) (img.data.clamp_(0, 1) is np.clip(img.data, 0, 1, "
+              "out=img.data)), or img.clamp_(0, 1) on the tensor under no_grad()",
+    "clamp": "np.clip(a, lo, hi) (a new array), or t.clamp(lo, hi) on a Tensor",
     "norm": "np.linalg.norm(a) (a number), or autograd.tensor(a).norm()",
     "abs": "np.abs(a) (w.data *= np.abs(w.data) >= 5 keeps the large weights)",
     "to": "p.detach() where PyTorch's code reads p.data as a tensor without history",

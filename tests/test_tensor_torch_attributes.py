@@ -130,6 +130,10 @@ def test_the_note_on_numpy_s_attribute_error_says_what_the_tensor_has():
     # sign is not the gradient's; numpy's function of the name is meant
     assert note("sign").endswith("np.sign(a) on the array (x.grad.sign() is np.sign(x.grad)), "
                                  "or t.sign(...) on a Tensor")
+    # style transfer's img.data.clamp_(0, 1): t.clamp_ on the image is refused outside no_grad()
+    assert "np.clip(img.data, 0, 1, out=img.data)" in note("clamp_")
+    assert note("clamp").endswith("np.clip(a, lo, hi) (a new array), or t.clamp(lo, hi) on a "
+                                  "Tensor")
     # only where numpy's function of one array is the method: np.where(x.grad) gives indices,
     # np.split(x.grad, 2) two halves (PyTorch's split(2) pieces of 2), np.maximum two arrays
     for name in ("where", "split", "maximum", "roll"):

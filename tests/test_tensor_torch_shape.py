@@ -128,6 +128,7 @@ MOVES = [
     ((2, 3, 4), lambda t: t.mT), ((1, 3), lambda t: t.mT), ((3, 4), lambda t: t.mT),
     ((3, 4), lambda t: t.flip(0)), ((3, 4), lambda t: t.flip((0, 1))),
     ((2, 3, 4), lambda t: t.flip(-1, 0)), ((5,), lambda t: t.flip([0])),
+    ((2, 3, 4), lambda t: t.flip(dims=[2, 0])),
     ((3, 4), lambda t: t.roll(1, 0)), ((3, 4), lambda t: t.roll(-5, 1)),
     ((3, 4), lambda t: t.roll((1, 2), (0, 1))), ((3, 4), lambda t: t.roll(5)),
     ((2, 3, 4), lambda t: t.roll((1, 1), (-1, -1))), ((1, 4), lambda t: t.roll(2, -1)),
