@@ -676,3 +676,33 @@ def test_adaptive_avg_pool1d_of_a_conv1d_hands_back_a_length_major_gradient(rng,
     assert gradcheck(lambda x, w: F.adaptive_avg_pool1d(F.conv1d(x, w).tanh(), size)
                      .reshape(2, -1).tanh(), xs, ws)
 
+
+@pytest.mark.parametrize("g_layout", ARRAY_LAYOUTS)
+@pytest.mark.parametrize("shape", [(4, 3, 7), (1, 5, 6), (3, 1, 5)])
+def test_relu_of_a_length_major_array_takes_every_gradient_layout(rng, g_layout, shape):
+    """A C-ordered (or batch-last) g meeting a length-major ReLU output is relaid out as that
+    output (one copy, then one multiply in a single layout); the same numbers either way."""
+    x = Tensor(_length_major(rng.normal(size=shape)), requires_grad=True)
+    y = F.relu(x)
+    g = ARRAY_LAYOUTS[g_layout](rng.normal(size=shape))
+    y.backward(g)
+    np.testing.assert_array_equal(x.grad, g * (x.data > 0))
+    if shape[0] > 1 and shape[1] > 1:       # (an axis of 1 has no place in the memory order)
+        from autograd.ops.elementwise import Relu
+        dx, = Relu.backward(None, g, y.data, x.data)
+        assert same_memory_order(dx, x.data)
+    flat = lambda x, w, v: F.relu(F.conv1d(x, w, padding=1)).reshape(shape[0], -1) @ v
+    w = t64(rng.normal(size=(4, shape[1], 3)))
+    v = t64(rng.normal(size=(4 * shape[2], 2)))
+    assert gradcheck(flat, t64(rng.normal(size=shape)), w, v)
+
+
+def test_a_pooling_or_batch_norm_head_on_conv1d_against_central_differences(rng):
+    """The losses of the isolated measurements (docs/measurements.md#conv, s30): a conv1d, then
+    ReLU, max pooling or batch norm, and the loss right after (a C-ordered gradient)."""
+    x, w = t64(rng.normal(size=(3, 2, 11))), t64(rng.normal(size=(4, 2, 3)))
+    gamma, beta = t64(rng.normal(size=4)), t64(rng.normal(size=4))
+    assert gradcheck(lambda x, w: (F.relu(F.max_pool1d(F.conv1d(x, w), 2)) ** 2).sum(), x, w)
+    assert gradcheck(lambda x, w, gamma, beta: (F.relu(NF.batch_norm(
+        F.conv1d(x, w), None, None, gamma, beta, training=True)) ** 2).sum(),
+        x, w, gamma, beta)
