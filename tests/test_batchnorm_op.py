@@ -186,16 +186,34 @@ def assert_fused_matches_composite(x, weight, bias, g):
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-11)
 
 
-@pytest.mark.parametrize("g_layout", ["channels innermost (ones @ columns)", "C-contiguous"])
-@pytest.mark.parametrize("shape", [(4, 3, 5), (1, 2, 6), (3, 2, 1), (2, 3, 2, 4)])
+@pytest.mark.parametrize("g_layout", ["channels innermost (ones @ columns)", "C-contiguous",
+                                      "batch-last", "a strided view (numpy's sums)"])
+@pytest.mark.parametrize("shape", [(4, 3, 5), (1, 2, 6), (3, 2, 1), (2, 3, 2, 4), (3, 1, 7)])
 def test_batch_norm_with_the_channels_innermost_matches_the_formula(rng, shape, g_layout):
-    """x laid out as a conv1d leaves it ((L, N, C) in memory): the sums are ones @ columns."""
-    from autograd.ops.normalize import channels_last
+    """x laid out as a conv1d leaves it ((L, N, C) in memory): the sums are ones @ columns, and
+    a gradient in another layout is copied into x's first (its dx then comes out laid out as x)."""
+    from autograd.ops.normalize import BatchNorm, BatchNormCtx, channels_last
     x = Tensor(_channels_innermost(rng.normal(2.0, 3.0, size=shape)), requires_grad=True)
     assert channels_last(x.data) is not None
     weight, bias = t64(rng.normal(size=shape[1])), t64(rng.normal(size=shape[1]))
-    assert_fused_matches_composite(x, weight, bias, LAYOUTS[g_layout](rng.normal(size=shape)))
+    g = LAYOUTS[g_layout](rng.normal(size=shape))
+    assert_fused_matches_composite(x, weight, bias, g)
     assert gradcheck(lambda x: fused(x, weight, bias).tanh(), x)
+    assert gradcheck(lambda *t: (Tensor(g) * fused(*t)).sum(), x, weight, bias)
+    for present in ((weight, None), (None, bias), (None, None)):
+        x.grad = None
+        y = fused(x, *present)
+        y.backward(g)
+        ours, x.grad = x.grad, None
+        composite_batch_norm(x, *present).backward(g)
+        np.testing.assert_allclose(ours, x.grad, rtol=1e-10, atol=1e-11)
+    axes = (0,) + tuple(range(2, len(shape)))
+    ctx = BatchNormCtx(axes, (1, shape[1]) + (1,) * (len(shape) - 2), 1e-5, True, True,
+                       (True, True, True))
+    y = BatchNorm.forward(ctx, x.data, weight.data, bias.data)
+    dx = BatchNorm.backward(ctx, g, y, x.data, weight.data, bias.data)[0]
+    if shape[0] > 1 and shape[1] > 1 and shape[-1] > 1:   # (an axis of 1 has no place in it)
+        assert list(np.argsort(dx.strides)) == list(np.argsort(x.data.strides))
 
 
 @pytest.mark.parametrize("g_layout", ["batch-last", "C-contiguous"])

@@ -623,3 +623,86 @@ def test_pytorch_initialisation_has_the_same_range():
     for name in ("weight", "bias"):
         a, b = np.abs(getattr(ours, name).data).max(), getattr(theirs, name).abs().max().item()
         assert a == pytest.approx(b, rel=0.1)
+
+
+# -- a length-major conv1d's output meeting the ops after it (s30) ----------------------------
+
+def _length_major(a):
+    """a (N, C, L) with the memory of a length-major conv1d's output, (L, N, C)."""
+    return np.ascontiguousarray(a.transpose(2, 0, 1)).transpose(1, 2, 0)
+
+
+def _batch_last(a):
+    """a (N, C, L) with the memory of a batch-last convolution's output, (C, L, N)."""
+    return np.ascontiguousarray(a.transpose(1, 2, 0)).transpose(2, 0, 1)
+
+
+ARRAY_LAYOUTS = {"C-contiguous": np.ascontiguousarray, "length-major": _length_major,
+                 "batch-last": _batch_last}
+
+
+@pytest.mark.parametrize("x_layout", ARRAY_LAYOUTS)
+@pytest.mark.parametrize("g_layout", ARRAY_LAYOUTS)
+@pytest.mark.parametrize("shape, size", [((3, 4, 9), 1), ((2, 3, 7), 3), ((1, 2, 5), 2),
+                                         ((3, 1, 6), 4), ((2, 3, 4), 4)])
+def test_adaptive_avg_pool1d_in_every_layout_against_central_differences(rng, x_layout,
+                                                                         g_layout, shape, size):
+    """Where x is length-major its means are one product over its (L, N·C) rows, the result and
+    the gradient in that layout; every input and upstream layout gives the same numbers."""
+    x = ARRAY_LAYOUTS[x_layout](rng.normal(size=shape))
+    expected = F.adaptive_avg_pool1d(t64(np.ascontiguousarray(x)), size).data
+    y = F.adaptive_avg_pool1d(t64(x), size)
+    np.testing.assert_allclose(y.data, expected, rtol=1e-13, atol=1e-13)
+    if x_layout == "length-major" and size > 1 and shape[0] * shape[1] > 1:
+        assert same_memory_order(y.data, x)                       # stays (Lo, N, C) in memory
+    g = ARRAY_LAYOUTS[g_layout](rng.normal(size=y.shape))
+    assert gradcheck(lambda x: F.adaptive_avg_pool1d(x, size) * Tensor(g), t64(x))
+    r = t64(rng.uniform(0.5, 1.5, size=y.shape), requires_grad=False)
+    f = lambda x: (F.adaptive_avg_pool1d(x, size) ** 3 * r).sum()
+    assert gradcheck(lambda x: grad(f)(x), t64(x))               # second order
+
+
+@pytest.mark.parametrize("size", [1, 5])
+def test_adaptive_avg_pool1d_of_a_conv1d_hands_back_a_length_major_gradient(rng, size):
+    x = Tensor(rng.normal(size=(4, 3, 12)).astype(np.float32))
+    w = Tensor(rng.normal(size=(5, 3, 3)).astype(np.float32), requires_grad=True)
+    h = F.conv1d(x, w)
+    h.retain_grad()
+    pooled = F.adaptive_avg_pool1d(h, size)
+    (pooled.reshape(4, -1) @ Tensor(rng.normal(size=(5 * size, 2)).astype(np.float32))).sum() \
+        .backward()
+    assert same_memory_order(h.grad, h.data)            # no relayout before the conv's products
+    xs, ws = t64(rng.normal(size=(2, 3, 10))), t64(rng.normal(size=(4, 3, 3)))
+    assert gradcheck(lambda x, w: F.adaptive_avg_pool1d(F.conv1d(x, w).tanh(), size)
+                     .reshape(2, -1).tanh(), xs, ws)
+
+
+@pytest.mark.parametrize("g_layout", ARRAY_LAYOUTS)
+@pytest.mark.parametrize("shape", [(4, 3, 7), (1, 5, 6), (3, 1, 5)])
+def test_relu_of_a_length_major_array_takes_every_gradient_layout(rng, g_layout, shape):
+    """A C-ordered (or batch-last) g meeting a length-major ReLU output is relaid out as that
+    output (one copy, then one multiply in a single layout); the same numbers either way."""
+    x = Tensor(_length_major(rng.normal(size=shape)), requires_grad=True)
+    y = F.relu(x)
+    g = ARRAY_LAYOUTS[g_layout](rng.normal(size=shape))
+    y.backward(g)
+    np.testing.assert_array_equal(x.grad, g * (x.data > 0))
+    if shape[0] > 1 and shape[1] > 1:       # (an axis of 1 has no place in the memory order)
+        from autograd.ops.elementwise import Relu
+        dx, = Relu.backward(None, g, y.data, x.data)
+        assert same_memory_order(dx, x.data)
+    flat = lambda x, w, v: F.relu(F.conv1d(x, w, padding=1)).reshape(shape[0], -1) @ v
+    w = t64(rng.normal(size=(4, shape[1], 3)))
+    v = t64(rng.normal(size=(4 * shape[2], 2)))
+    assert gradcheck(flat, t64(rng.normal(size=shape)), w, v)
+
+
+def test_a_pooling_or_batch_norm_head_on_conv1d_against_central_differences(rng):
+    """The losses of the isolated measurements (docs/measurements.md#conv, s30): a conv1d, then
+    ReLU, max pooling or batch norm, and the loss right after (a C-ordered gradient)."""
+    x, w = t64(rng.normal(size=(3, 2, 11))), t64(rng.normal(size=(4, 2, 3)))
+    gamma, beta = t64(rng.normal(size=4)), t64(rng.normal(size=4))
+    assert gradcheck(lambda x, w: (F.relu(F.max_pool1d(F.conv1d(x, w), 2)) ** 2).sum(), x, w)
+    assert gradcheck(lambda x, w, gamma, beta: (F.relu(NF.batch_norm(
+        F.conv1d(x, w), None, None, gamma, beta, training=True)) ** 2).sum(),
+        x, w, gamma, beta)

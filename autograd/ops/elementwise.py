@@ -35,6 +35,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..graph import CLOSED, Node, Op, apply, raw
+from .conv import as_length_major_like
 from .numpy1 import in_input_dtype
 
 
@@ -401,7 +402,9 @@ class Relu(Op):
         if out.__class__ is float:          # a scalar ReLU that is off passes no gradient at
             # all (Value.relu marks it CLOSED when made: backward does not visit its input)
             return (g if out > 0 and ctx is not CLOSED else None,)
-        return (g * step_of(out),)
+        # (a C-ordered g meeting a length-major conv1d's output is relaid out first: cheaper
+        # than the mixed multiply, and the gradient goes on in the layout the convolution reads)
+        return (as_length_major_like(g, out) * step_of(out),)
 
 
 @in_input_dtype

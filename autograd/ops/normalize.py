@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import Node, Op, raw
-from .conv import batch_to_end
+from .conv import as_length_major_like, batch_to_end
 from .payload_math import _BLAS_FLOATS, ones_vector, sum_last, sum_rows
 from .reduce import largest_magnitude
 
@@ -311,7 +311,10 @@ class BatchNorm(Op):
             # first order: the same formula, with the sums taken of g (w is one number per
             # channel, so Σ ĝ = w Σ g and Σ ĝ x̂ = w Σ g x̂, the sums that dw and db are) and
             # the per-channel factors gathered: four passes over the batch instead of eight
+            # (a C-ordered g against a length-major x̂ is copied into x̂'s layout first: mixed,
+            # each of the four passes ran 4x slower than that copy)
             xhat, rstd = ctx.xhat, ctx.rstd
+            g = as_length_major_like(g, xhat)
             gsum, gxsum = channel_sums(g, axes), channel_dots(g, xhat, axes)
             dx = None
             if ctx.needs[0]:
