@@ -244,15 +244,23 @@ class ShapeMethods:
                              f"write t.transpose(d0, d1) or t.mT (the last two swapped)")
         return self.T if self.data.ndim == 2 else self.reshape(self.shape)
 
-    def flip(self, *dims: Any) -> Tensor:
+    def flip(self, *axes: Any, dims: Any = None) -> Tensor:
         """The elements in reverse order along `dims` (an int or a tuple): `x.flip(0)`,
-        `x.flip((0, 1))`, `x.flip(0, 1)` alike. The gradient is flipped back. A copy, as in
-        PyTorch: writing into it leaves this tensor alone.
+        `x.flip((0, 1))`, `x.flip(0, 1)` and PyTorch's keyword, `x.flip(dims=[1])` (a coupling
+        flow's swap of halves; `torch.flip(x, dims=...)`), alike. The gradient is flipped back.
+        A copy, as in PyTorch: writing into it leaves this tensor alone.
 
-        >>> Tensor([[1, 2], [3, 4]]).flip(1).tolist()
-        [[2, 1], [4, 3]]
+        >>> Tensor([[1, 2], [3, 4]]).flip(1).tolist(), Tensor([[1, 2]]).flip(dims=[1]).tolist()
+        ([[2, 1], [4, 3]], [[2, 1]])
         """
-        axes = _axes(dims[0] if len(dims) == 1 else dims, self.data.ndim, "flip", self.shape)
+        if dims is not None:
+            if axes:
+                raise TypeError(f"flip: the axes given twice, {axes} and dims={dims!r}: give "
+                                f"one of them")
+            axes = (dims,)
+        elif not axes:
+            raise TypeError("flip: which axes? x.flip(dims=[1]) or x.flip(1)")
+        axes = _axes(axes[0] if len(axes) == 1 else axes, self.data.ndim, "flip", self.shape)
         reverse = slice(None, None, -1)
         # (the slicing alone gives a view, through which a write would change this tensor)
         return self[tuple(reverse if a in axes else slice(None) for a in range(self.ndim))].clone()
