@@ -721,7 +721,7 @@ def _put(data: np.ndarray, numbers: np.ndarray, out: Any = None, casting: str = 
     if out is None:
         # (0-d integer numbers reach here as a Python int, `_in_place`'s rule for operands:
         # back to data's dtype, or a 0-d uint8 buffer's `fill_(1)` would be int64, refused)
-        return np.asarray(numbers, data.dtype)
+        return np.asarray(numbers, data.dtype) if isinstance(numbers, int) else numbers
     np.copyto(out, numbers, casting=casting)
     return out
 
