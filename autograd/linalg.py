@@ -4,10 +4,10 @@ autograd/ops/linalg.py): `solve` (the solution of A X = B), `matrix_exp`, `inv`,
 `svdvals`, `pinv` and `lstsq`, of any matrix (..., m, n); `solve_triangular` and `cholesky_solve`;
 all float32 or float64; `qr` (autograd/linalg_qr.py); the norms `vector_norm` (Tensor.norm),
 `matrix_norm` and `norm`, `cond` and `matrix_rank` (autograd/linalg_norms.py); `matrix_power`,
-`multi_dot` and `cross` (autograd/linalg_products.py). PyTorch's Tensor methods t.inverse(),
-t.det(), t.logdet(), t.slogdet(), t.cholesky(), t.pinverse(), B.cholesky_solve(L), t.qr() and
-t.matrix_power(n) call them. For the rest (eig, lu, ...) there is np.linalg on t.data: numbers
-without a gradient.
+`multi_dot` and `cross` (autograd/linalg_products.py); `lu` (autograd/linalg_lu.py). PyTorch's
+Tensor methods t.inverse(), t.det(), t.logdet(), t.slogdet(), t.cholesky(), t.pinverse(),
+B.cholesky_solve(L), t.qr() and t.matrix_power(n) call them. For the rest (eig, eigvals, ...)
+there is np.linalg on t.data: numbers without a gradient.
 
 >>> from autograd import Tensor, linalg
 >>> A = Tensor([[2.0, 0.0], [1.0, 4.0]], requires_grad=True)
@@ -48,7 +48,7 @@ from .tensor import Tensor, _as_tensor, _promote
 __all__ = ["solve", "matrix_exp", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh",
            "svd", "svdvals", "solve_triangular", "cholesky_solve", "pinv", "lstsq",
            "vector_norm", "qr", "norm", "matrix_norm", "cond", "matrix_rank", "matrix_power",
-           "multi_dot", "cross"]
+           "multi_dot", "cross", "lu"]
 
 
 def _square(name: str, what: str, a: Tensor) -> None:
@@ -542,14 +542,24 @@ def vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,
     return _as_tensor(x, "vector_norm").norm(ord, dim, keepdim, dtype=dtype)
 
 
+#: torch.linalg's functions of the LU factors, which np.linalg has no counterpart of either
+_LU_FORMS = {"lu_factor": "lu(A) gives P, L, U instead of the packed factors and pivots",
+             "lu_factor_ex": "lu(A) gives P, L, U instead of the packed factors and pivots",
+             "lu_solve": "solve(A, B) solves A X = B (differentiable), without the factors"}
+
+
 def __getattr__(name: str) -> Any:
+    if name in _LU_FORMS:
+        raise AttributeError(f"module 'autograd.linalg' has no attribute {name!r}: "
+                             f"{_LU_FORMS[name]}")
     raise AttributeError(
         f"module 'autograd.linalg' has no attribute {name!r}; glassgrad has "
-        f"{', '.join(__all__)}; for the others (eig, lu, ...) use np.linalg on "
+        f"{', '.join(__all__)}; for the others (eig, eigvals, ...) use np.linalg on "
         f"t.data (numbers, no gradient)")
 
 
 # (last: these modules build on the functions above, imported from here)
 from .linalg_norms import cond, matrix_norm, matrix_rank, norm  # noqa: E402
 from .linalg_products import cross, matrix_power, multi_dot  # noqa: E402
+from .linalg_lu import lu  # noqa: E402
 from .linalg_qr import qr  # noqa: E402

@@ -30,17 +30,14 @@ _NO_SCATTER = ("has no counterpart here: to add, t.index_add(dim, index, source)
 _INDEX_PUT = ("has no counterpart here: with accumulate=True and one index tensor, "
               "t.index_add(0, index, values) (index_add_ in place; a repeated index adds up); "
               "without, t[index] = values (differentiable, as PyTorch's)")
-_NO_LINALG = ("has no counterpart here (autograd.linalg has solve, solve_triangular, "
-              "cholesky_solve, matrix_exp, inv, det, slogdet, cholesky, eigh, eigvalsh, svd, "
-              "svdvals, pinv, lstsq, qr, matrix_power, norm, matrix_norm, cond, matrix_rank, "
-              "multi_dot and cross, differentiable); for the numbers alone, np.linalg on "
-              "t.data (no gradient)")
 _OLD_SVD = ("is the old API (V, not Vh; reduced by default) and has no counterpart "
             "here: autograd.linalg.svd(t, full_matrices=False) gives (U, S, Vh), as "
             "torch.linalg.svd, differentiable")
 _OLD_TRIANGULAR = ("is the old API (B.triangular_solve(A) gives (X, A)) and has no "
                    "counterpart here: autograd.linalg.solve_triangular(A, B, upper=...) gives "
                    "X, as torch.linalg.solve_triangular, differentiable")
+_OLD_LU = ("is the old API (the packed factors and the pivots) and has no counterpart here: "
+           "autograd.linalg.lu(A) gives (P, L, U), as torch.linalg.lu, differentiable")
 _NO_LAYOUT = ("has no counterpart here: the layout is numpy's (t.data.strides, "
               "t.data.flags['C_CONTIGUOUS']), and no op needs contiguous data")
 _ON_CPU_ONLY = "has no counterpart here: glassgrad computes with numpy on the CPU"
@@ -121,7 +118,7 @@ TORCH_METHODS = {
     "masked_scatter_": _NO_SCATTER,
     "svd": _OLD_SVD,
     "triangular_solve": _OLD_TRIANGULAR,
-    "lu": _NO_LINALG,
+    "lu": _OLD_LU,
     "geometric_": _DRAW, "cauchy_": _DRAW, "log_normal_": _DRAW,
 }
 

@@ -719,7 +719,9 @@ def _put(data: np.ndarray, numbers: np.ndarray, out: Any = None, casting: str = 
     """`numbers` in place of `data` (fill_, uniform_, normal_: numbers of data's shape and
     dtype, made for the purpose, so they are used as they are)."""
     if out is None:
-        return numbers
+        # (0-d integer numbers reach here as a Python int, `_in_place`'s rule for operands:
+        # back to data's dtype, or a 0-d uint8 buffer's `fill_(1)` would be int64, refused)
+        return np.asarray(numbers, data.dtype) if isinstance(numbers, int) else numbers
     np.copyto(out, numbers, casting=casting)
     return out
 

@@ -374,7 +374,8 @@ def test_the_remaining_decompositions_are_pointed_at_numpy():
     with pytest.raises(AttributeError, match=r"'autograd.linalg' has no attribute 'eig'; "
                                              r"glassgrad has solve, .*eigh.*qr.*np.linalg"):
         linalg.eig
-    with pytest.raises(AttributeError, match="PyTorch's Tensor.lu has no counterpart"):
+    with pytest.raises(AttributeError, match=r"PyTorch's Tensor.lu is the old API .* "
+                                             r"autograd.linalg.lu\(A\) gives \(P, L, U\)"):
         Tensor(np.eye(2)).lu()
 
 

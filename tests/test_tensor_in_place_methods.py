@@ -198,6 +198,20 @@ def test_bernoulli_fills_with_1_at_the_probability_p_in_any_dtype():
     assert w.tolist() == [[1.0, 1.0], [0.0, 0.0]]
 
 
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "uint32", "uint64", "int8", "bool"])
+def test_a_0d_integer_buffer_is_filled_and_zeroed_in_its_own_dtype(dtype):
+    # ActNorm's `initialized` flag, torch.tensor(0, dtype=torch.uint8), set by fill_(1): the
+    # 0-d unsigned ones were refused ("cannot update ... uint8 in place with int64 data")
+    flag = autograd.tensor(0, dtype=dtype)
+    assert flag.fill_(1) is flag and flag.item() == 1 and flag.dtype == np.dtype(dtype)
+    assert flag.zero_().item() == 0 and flag.dtype == np.dtype(dtype)
+    if dtype != "bool":
+        assert flag.random_(3, 4).item() == 3 and flag.dtype == np.dtype(dtype)
+    if dtype.startswith("uint"):                # what does not fit is still refused
+        with pytest.raises(ValueError, match=rf"fill_: fill_value -1 does not fit in {dtype}"):
+            flag.fill_(-1)
+
+
 def test_exponential_fills_with_mean_one_over_the_rate():
     autograd.manual_seed(0)
     waits = zeros(100_000).exponential_(4.0)                    # rate 4: mean and std 1/4

@@ -20,7 +20,8 @@ from torch_helpers import needs_torch, torch
     ("add", "is t + x here (alpha: t + alpha * x)"),
     ("matmul", "is t @ x here"),
     ("take", "is t.reshape(-1)[index] here"),
-    ("lu", "has no counterpart here (autograd.linalg has solve, solve_triangular"),
+    ("lu", "is the old API (the packed factors and the pivots) and has no counterpart here: "
+           "autograd.linalg.lu(A) gives (P, L, U)"),
     ("index_copy_", "has no counterpart here: to add, t.index_add(dim, index, source) or "
                  "t.scatter_add(dim, index, src) (a repeated index adds up"),
     ("index_put_", "with accumulate=True and one index tensor, t.index_add(0, index, values)"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import autograd
 from autograd import Tensor, concatenate, gradcheck
 from conftest import t64
 from torch_helpers import needs_torch, same_as_torch, torch
@@ -129,6 +130,8 @@ MOVES = [
     ((3, 4), lambda t: t.flip(0)), ((3, 4), lambda t: t.flip((0, 1))),
     ((2, 3, 4), lambda t: t.flip(-1, 0)), ((5,), lambda t: t.flip([0])),
     ((2, 3, 4), lambda t: t.flip(dims=[2, 0])),
+    ((3, 4), lambda t: t.flip(dims=[1])), ((2, 3, 4), lambda t: t.flip(dims=(0, 2))),
+    ((3, 2), lambda t: autograd.flip(t, dims=[1])),
     ((3, 4), lambda t: t.roll(1, 0)), ((3, 4), lambda t: t.roll(-5, 1)),
     ((3, 4), lambda t: t.roll((1, 2), (0, 1))), ((3, 4), lambda t: t.roll(5)),
     ((2, 3, 4), lambda t: t.roll((1, 1), (-1, -1))), ((1, 4), lambda t: t.roll(2, -1)),
@@ -269,6 +272,8 @@ def test_index_select_refuses_indices_out_of_range_and_of_two_dims():
 @pytest.mark.parametrize("call, error, message", [
     (lambda t: t.narrow(3, 0, 1), ValueError, r"narrow: axis 3 .* \(shape \(3, 4\)\)"),
     (lambda t: t.flip(-3), ValueError, r"flip: axis -3 .* \(shape \(3, 4\)\)"),
+    (lambda t: t.flip(0, dims=1), TypeError, r"flip: the axes given twice, as \(0,\) and as dims=1"),
+    (lambda t: t.flip(), TypeError, r"flip: which axes\? x.flip\(dims=\[3\]\) \(or x.flip\(3\)\)"),
     (lambda t: t.roll(1, 2), ValueError, r"roll: axis 2 .* \(shape \(3, 4\)\)"),
     (lambda t: t.split(2, 2), ValueError, r"split: axis 2 .* \(shape \(3, 4\)\)"),
     (lambda t: t.squeeze(2), ValueError, r"squeeze: axis 2 .* \(shape \(3, 4\)\)"),
