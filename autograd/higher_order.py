@@ -20,7 +20,8 @@ Value(data=3.0, grad=0.0)
 from __future__ import annotations
 
 import numbers
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -271,6 +272,33 @@ def gradients_of(outputs: Node | Sequence[Node], inputs: Node | Sequence[Node],
     # after. Values and Tensor hooks take the pass on nodes.
     on_arrays = (not create_graph and not graph.tensor_hooks
                  and all(isinstance(node, Tensor) for node in (*outputs, *inputs)))
+    with _as_leaves(_cut_inputs(outputs, inputs)):
+        found, reached = _gradients_found(outputs, inputs, seeds, create_graph, on_arrays)
+    results = []
+    for i, x in enumerate(inputs):
+        g = found.get(x)
+        if g is None:
+            if id(x) in reached:
+                # used, but only through flat ops (the slope masks of relu, leaky_relu and abs
+                # in a gradient graph, sign, step): the gradient is zero, as PyTorch gives it
+                results.append(_zero_like(x))
+                continue
+            if not (allow_unused or materialize_grads):
+                raise RuntimeError(
+                    f"grad: input {i} was not used to compute the outputs (no gradient reaches "
+                    f"it); pass allow_unused=True to get None for it (materialize_grads=True: "
+                    f"zeros)")
+            g = _zero_like(x) if materialize_grads else None
+        elif not create_graph and g.requires_grad:
+            g = g.detach()                  # (a grad_output that requires grad, passed through)
+        results.append(g)
+    return tuple(results)
+
+
+def _gradients_found(outputs: list, inputs: list, seeds: list, create_graph: bool,
+                     on_arrays: bool) -> tuple[dict, set]:
+    """({input or other node: its gradient}, the ids of the nodes the outputs were computed
+    from, if some input got no gradient): the passes of `gradients_of`, one per output."""
     # the pass uses the intermediates' .grad as scratch space: what a backward left there
     # (read by a learner, drawn by draw_graph) is put back, since torch.autograd.grad sets none
     kept = {node: node.grad for out in outputs for node in graph.walk(out)
@@ -297,25 +325,41 @@ def gradients_of(outputs: Node | Sequence[Node], inputs: Node | Sequence[Node],
     finally:
         for node, g in kept.items():
             node.grad = g
-    results = []
-    reached = None                          # ids of the nodes the outputs were computed from
-    for i, x in enumerate(inputs):
-        g = found.get(x)
-        if g is None:
-            if reached is None:
-                reached = {id(node) for out in outputs for node in graph.walk(out)}
-            if id(x) in reached:
-                # used, but only through flat ops (the slope masks of relu, leaky_relu and abs
-                # in a gradient graph, sign, step): the gradient is zero, as PyTorch gives it
-                results.append(_zero_like(x))
-                continue
-            if not (allow_unused or materialize_grads):
-                raise RuntimeError(
-                    f"grad: input {i} was not used to compute the outputs (no gradient reaches "
-                    f"it); pass allow_unused=True to get None for it (materialize_grads=True: "
-                    f"zeros)")
-            g = _zero_like(x) if materialize_grads else None
-        elif not create_graph and g.requires_grad:
-            g = g.detach()                  # (a grad_output that requires grad, passed through)
-        results.append(g)
-    return tuple(results)
+    reached = set()
+    if any(x not in found for x in inputs):
+        reached = {id(node) for out in outputs for node in graph.walk(out)}
+    return found, reached
+
+
+def _cut_inputs(outputs: list, inputs: list) -> list:
+    """The inputs computed from other nodes at which the passes of `gradients_of` may stop:
+    what they were computed from needs no gradient (PyTorch's grad runs the graph between the
+    outputs and the inputs only). A neural ODE's grad(f(z), z) at step k of its solver would
+    otherwise run the rules of all k steps behind z, at every step: 0.65 / 4.8 / 61.5 ms after
+    10 / 100 / 1,000 earlier ops, against 0.1-0.4 ms in PyTorch. Not an input that is an
+    output too, nor one with another input behind it (whose gradient comes through it: that
+    is looked for by a walk, cheaper than running the rules), nor any while Tensor hooks are
+    set (an input's hook runs as the pass goes through its node)."""
+    if graph.tensor_hooks:
+        return []
+    cut = [x for x in inputs if not x.is_leaf and not any(x is out for out in outputs)]
+    if len(inputs) == 1:
+        return cut
+    others = {id(x) for x in inputs}
+    return [x for x in cut if not any(id(node) in others for node in graph.walk(x)
+                                      if node is not x)]
+
+
+@contextmanager
+def _as_leaves(nodes: list) -> Iterator[None]:
+    """Within the block, each node is a leaf: the sort, both passes and `graph.walk` stop at
+    leaves, so what a node was computed from is left alone. Its op is set aside, and put back
+    after (the inputs it was computed from stay in its slots meanwhile)."""
+    ops = [node._fn for node in nodes]
+    for node in nodes:
+        node._fn = Leaf
+    try:
+        yield
+    finally:
+        for node, op in zip(nodes, ops):
+            node._fn = op
