@@ -17,7 +17,8 @@ from ..graph import no_grad
 from ..random import default_rng
 from ..tensor import Tensor, where
 from . import constraints
-from .base import Distribution, check, lazy, one_of, parameters, validating
+from .base import (Distribution, check, lazy, one_of, parameters, sample_size,
+                   validating)
 
 
 def draw_categories(probs: np.ndarray, sample_shape: tuple) -> np.ndarray:
@@ -111,10 +112,9 @@ class Categorical(Distribution):
         return self.probs.argmax(-1)
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
-        shape = self._extended_shape(sample_shape)
+        sample_shape = sample_size("Categorical", sample_shape)
         with no_grad():
-            return Tensor(draw_categories(self.probs.data, shape[:len(shape)
-                                                                 - len(self._batch_shape)]))
+            return Tensor(draw_categories(self.probs.data, sample_shape))
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._value("log_prob", value, dtype=np.int64)
