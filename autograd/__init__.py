@@ -36,6 +36,7 @@ from .tensor import (
 from .pytorch_names import CONSTANTS, DTYPES, SPARSE, NotInGlassgrad, module_functions
 from .value import Value
 from . import linalg
+from . import distributions
 from .linalg import matrix_exp
 from .covariance import corrcoef, cov
 from .linalg_products import kron
@@ -55,7 +56,8 @@ __all__ = [
     "matmul", "einsum", "concatenate", "cat", "stack", "where", "flatten", "tril", "triu",
     "meshgrid", "tensordot", "cdist", "tril_indices", "triu_indices", "searchsorted", "bucketize",
     "isin",
-    "set_default_dtype", "get_default_dtype", "functional", "linalg", "matrix_exp", "cov",
+    "set_default_dtype", "get_default_dtype", "functional", "linalg", "distributions",
+    "matrix_exp", "cov",
     "corrcoef", "kron", "diff", "trapezoid", "trapz", "cumulative_trapezoid",
     "no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
     "grad", "jacobian", "hessian", "vjp", "jvp", "hvp", "vhp", "gradgradcheck",
@@ -119,23 +121,6 @@ _SPELT_OTHERWISE = {
     **dict.fromkeys(("seed", "initial_seed"), (
         "not here: seed the shared generator with autograd.manual_seed(seed) and keep the seed "
         "yourself")),
-    # (the formulas are checked against torch.distributions in tests/test_rl_agents.py and,
-    # Normal's entropy and KL, tests/test_uncertainty.py)
-    "distributions": (
-        "not here; a distribution is a few tensor ops (import nn.functional as F). "
-        "Categorical(logits=z): log_p = F.log_softmax(z, dim=-1) (Categorical(probs=p): "
-        "log_p = p.log()); .sample() is torch.multinomial(log_p.exp(), 1), then .item() for one "
-        "observation or .squeeze(-1) for a batch; .log_prob(a) is log_p[a] for one action, "
-        "log_p.gather(-1, a.unsqueeze(-1)).squeeze(-1) for a batch; .entropy() is "
-        "-(log_p.exp() * log_p).sum(-1). Normal(mu, sigma): .rsample() is "
-        "mu + sigma * torch.randn_like(mu) (.sample() the same under torch.no_grad()), "
-        ".log_prob(x) is -((x - mu) / sigma) ** 2 / 2 - sigma.log() - math.log(2 * math.pi) / 2 "
-        "(for a number sigma, math.log(sigma)), .entropy() is 0.5 + math.log(2 * math.pi) / 2 "
-        "+ sigma.log(); kl_divergence(Normal(m1, s1), Normal(m2, s2)) is (s2 / s1).log() + "
-        "(s1 ** 2 + (m1 - m2) ** 2) / (2 * s2 ** 2) - 0.5, elementwise (Bayes by backprop's KL "
-        "to a N(0, s2) prior: m2 = 0, then .sum()). "
-        "Bernoulli(probs=p): .sample() is torch.bernoulli(p). The draws come from glassgrad's "
-        "generator (numpy's), so their numbers differ from PyTorch's"),
     **dict.fromkeys(("sparse", "sparse_coo_tensor", "sparse_csr_tensor", "spmm"), SPARSE),
     "special": ("not here: torch.special's common functions are Tensor methods (and "
                 "autograd functions) here: torch.special.erf(x) is x.erf(), likewise erfc, "

@@ -14,8 +14,9 @@ What the trial needed to change from the PyTorch versions, and why:
   says so); `torch.get_rng_state()` is `autograd.random.get_state()`, saved in the checkpoint;
 - `returns.std()` is numpy's std here, which divides by n where PyTorch's divides by n - 1
   (documented): `returns.std(unbiased=True)` gives PyTorch's numbers in both engines;
-- `torch.distributions.Categorical` is not here: its error spells out the log_softmax, multinomial,
-  gather and entropy lines to write instead (checked below against torch.distributions);
+- `torch.distributions.Categorical` (autograd.distributions) is the actor-critic's policy, as
+  written for PyTorch; REINFORCE keeps the hand-written softmax, multinomial and log (checked
+  below against the module and against torch.distributions);
 - `target(s2).max(1)[0]` is refused (numpy's positional max gives the values only):
   `.max(dim=1).values`, as the error says;
 - a soft update through `tp.data.copy_(...)` fails (`.data` is a numpy array):
@@ -448,10 +449,10 @@ def actor_critic(nn, n_obs=4, n_actions=2):
 def a2c_act(torch, F, net, obs, action=None):
     """Sample an action (or take `action`): its log-probability, the entropy, the value."""
     logits, value = net(torch.from_numpy(obs).float())
-    log_p = F.log_softmax(logits, dim=-1)
+    policy = torch.distributions.Categorical(logits=logits)
     if action is None:
-        action = torch.multinomial(log_p.exp(), 1).item()
-    return action, log_p[action], -(log_p.exp() * log_p).sum(-1), value.squeeze(-1)
+        action = policy.sample().item()
+    return action, policy.log_prob(torch.tensor(action)), policy.entropy(), value.squeeze(-1)
 
 
 def a2c_loss(torch, F, log_probs, entropies, values, rewards, gamma=0.99, beta=0.01):
@@ -560,36 +561,35 @@ def test_a2c_on_the_corridor_learns_to_walk_right():
     assert np.mean(lengths[-20:]) < 4       # three steps right
 
 
-# -- torch.distributions, written out ----------------------------------------------------------
+# -- torch.distributions ------------------------------------------------------------------------
 
-def test_torch_distributions_says_what_to_write_and_that_recipe_is_right():
-    with pytest.raises(AttributeError, match=r"Categorical\(logits=z\): log_p = "
-                                             r"F\.log_softmax\(z, dim=-1\)") as raised:
-        torch.distributions.Categorical
-    assert ".log_prob(a) is log_p[a]" in str(raised.value)
-    assert ".entropy() is -(log_p.exp() * log_p).sum(-1)" in str(raised.value)
+def test_torch_distributions_categorical_is_the_hand_written_recipe_and_pytorchs():
     z = torch.tensor([[0.5, -1.0, 2.0], [0.0, 0.0, 0.0]], requires_grad=True)
     a = torch.tensor([2, 1])
-    # the recipe, as the message spells it
+    policy = torch.distributions.Categorical(logits=z)
+    drawn = policy.sample()
+    assert drawn.shape == (2,) and drawn.dtype == np.int64 and not drawn.requires_grad
+    assert policy.sample((5,)).shape == (5, 2)
+    # the lines the policy stands for: log_softmax, gather, -Σ p log p
     log_p = F.log_softmax(z, dim=-1)
-    drawn = torch.multinomial(log_p.exp(), 1).squeeze(-1)
-    log_prob = log_p.gather(-1, a.unsqueeze(-1)).squeeze(-1)
-    entropy = -(log_p.exp() * log_p).sum(-1)
-    assert drawn.shape == (2,) and drawn.dtype == np.int64
+    np.testing.assert_allclose(policy.log_prob(a).numpy(),
+                               log_p.gather(-1, a.unsqueeze(-1)).squeeze(-1).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(policy.entropy().numpy(),
+                               (-(log_p.exp() * log_p).sum(-1)).numpy(), rtol=1e-6)
+    assert policy.entropy()[1].item() == pytest.approx(math.log(3))
+    # the score function: d log pi(a) / dz = onehot(a) - softmax(z)
+    policy.log_prob(a).sum().backward()
     p = np.exp(z.numpy()) / np.exp(z.numpy()).sum(1, keepdims=True)
-    np.testing.assert_allclose(log_prob.numpy(), np.log(p[[0, 1], [2, 1]]), rtol=1e-6)
-    np.testing.assert_allclose(entropy.numpy(), -(p * np.log(p)).sum(1), rtol=1e-6)
-    assert entropy[1].item() == pytest.approx(math.log(3))
-    x, mu, sigma = torch.tensor([0.3]), torch.tensor([0.0]), torch.tensor([2.0])
-    normal_log_prob = -((x - mu) / sigma) ** 2 / 2 - sigma.log() - math.log(2 * math.pi) / 2
-    assert normal_log_prob.item() == pytest.approx(
+    np.testing.assert_allclose(z.grad, np.eye(3)[[2, 1]] - p, rtol=1e-6, atol=1e-7)
+    normal = torch.distributions.Normal(torch.tensor([0.0]), torch.tensor([2.0]))
+    assert normal.log_prob(torch.tensor([0.3])).item() == pytest.approx(
         -0.5 * (0.3 / 2) ** 2 - math.log(2 * math.sqrt(2 * math.pi)))
     if real_torch is not None:
-        dist = real_torch.distributions.Categorical(logits=real_torch.tensor(z.numpy()))
-        np.testing.assert_allclose(log_prob.numpy(), dist.log_prob(real_torch.tensor([2, 1])),
-                                   rtol=1e-6)
-        np.testing.assert_allclose(entropy.numpy(), dist.entropy(), rtol=1e-6)
-        normal = real_torch.distributions.Normal(real_torch.tensor([0.0]),
-                                                 real_torch.tensor([2.0]))
-        assert normal_log_prob.item() == pytest.approx(
-            normal.log_prob(real_torch.tensor([0.3])).item())
+        theirs = real_torch.distributions.Categorical(logits=real_torch.tensor(z.numpy()))
+        np.testing.assert_allclose(policy.log_prob(a).numpy(),
+                                   theirs.log_prob(real_torch.tensor([2, 1])), rtol=1e-6)
+        np.testing.assert_allclose(policy.entropy().numpy(), theirs.entropy(), rtol=1e-6)
+        their_normal = real_torch.distributions.Normal(real_torch.tensor([0.0]),
+                                                       real_torch.tensor([2.0]))
+        assert normal.log_prob(torch.tensor([0.3])).item() == pytest.approx(
+            their_normal.log_prob(real_torch.tensor([0.3])).item())

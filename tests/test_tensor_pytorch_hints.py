@@ -5,6 +5,7 @@ nothing changes for the attributes a Tensor has."""
 from __future__ import annotations
 
 import copy
+import math
 import pickle
 import re
 
@@ -117,7 +118,6 @@ def test_the_module_gives_the_methods_hint_for_pytorchs_function_of_the_same_nam
              r"torch\.save's \.pt files"),
     ("backends", r"not needed: glassgrad computes with numpy on the CPU"),
     ("set_printoptions", r"np\.set_printoptions\(\.\.\.\) here"),
-    ("distributions", r"Categorical\(logits=z\): log_p = F\.log_softmax\(z, dim=-1\)"),
     ("get_rng_state", r"autograd\.random\.get_state\(\) and autograd\.random\.set_state"),
     ("set_rng_state", r"autograd\.random\.get_state\(\) and autograd\.random\.set_state"),
     ("seed", r"not here: seed the shared generator with autograd\.manual_seed\(seed\)"),
@@ -133,6 +133,19 @@ def test_pytorchs_module_names_glassgrad_spells_otherwise_say_what_to_write(name
     with pytest.raises(AttributeError, match=rf"^module 'autograd' has no attribute '{name}'; "
                                              rf"PyTorch's torch\.{name} is .*{says}"):
         getattr(autograd, name)
+
+
+def test_torch_distributions_is_a_module_not_a_hint():
+    """Once a hint spelling out log_softmax, gather and the Normal's formulas; now the module
+    (autograd/distributions/, tests/test_distributions_*.py)."""
+    import autograd
+    from autograd import distributions
+    assert autograd.distributions is distributions
+    assert autograd.distributions.Normal(0.0, 1.0).log_prob(0.0).item() == pytest.approx(
+        -0.5 * math.log(2 * math.pi))
+    with pytest.raises(AttributeError, match=r"torch\.distributions\.Gamma is not built in "
+                                             r"glassgrad; it has Distribution, Normal"):
+        autograd.distributions.Gamma
 
 
 def test_torch_autograd_is_this_module():

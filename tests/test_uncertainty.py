@@ -6,7 +6,8 @@ Data made here with fixed seeds: 1-d heteroscedastic regression, y = sin(3x) + n
 scale grows with |x|, with no training inputs in (-0.4, 0.4); a 2-d three-class spiral; and
 logits that are over-confident by construction. Covered: Bayes by backprop (a `BayesLinear`
 of `mu` and `rho` parameters, weights drawn by the reparameterisation trick, the closed-form
-KL to a Gaussian prior, the ELBO scaled by the number of batches, the predictive mean and
+KL to a Gaussian prior and the Gaussian NLL by `torch.distributions` (`Normal`,
+`kl_divergence`), the ELBO scaled by the number of batches, the predictive mean and
 spread of 50 draws); MC dropout (only the dropout modules switched back to training); a deep
 ensemble of heteroscedastic MLPs (a mean and a softplus variance, `nn.GaussianNLLLoss`, the
 mixture's moments and its held-out NLL); calibration (a 15-bin ECE by masks and by
@@ -69,9 +70,11 @@ def overconfident_logits(n: int, seed: int, k: int = 5, scale: float = 3.0):
 # -- Bayes by backprop ---------------------------------------------------------------------------
 
 def gaussian_kl(mu, sigma, prior_sigma: float = 1.0):
-    """KL(N(mu, sigma²) || N(0, prior_sigma²)), summed: log(s2/s1) + (s1² + mu²)/(2 s2²) - 1/2."""
-    return ((prior_sigma / sigma).log() + (sigma ** 2 + mu ** 2) / (2 * prior_sigma ** 2)
-            - 0.5).sum()
+    """KL(N(mu, sigma²) || N(0, prior_sigma²)), summed: torch.distributions' closed form,
+    log(s2/s1) + (s1² + mu²)/(2 s2²) - 1/2 (the prior in mu's dtype: a float32 0.3 would
+    leave a float64 KL of q to itself 1e-15 above 0)."""
+    prior = torch.distributions.Normal(torch.zeros_like(mu), torch.full_like(mu, prior_sigma))
+    return torch.distributions.kl_divergence(torch.distributions.Normal(mu, sigma), prior).sum()
 
 
 class BayesLinear(nn.Module):
@@ -123,8 +126,7 @@ class BayesNet(nn.Module):
 def elbo_loss(model, xb, yb, num_batches: int, noise_sigma: float, noise=None):
     """The negative ELBO of one mini-batch: its Gaussian NLL plus KL / num_batches."""
     pred = model(xb, noise)
-    nll = (((pred - yb) / noise_sigma) ** 2 / 2 + math.log(noise_sigma)
-           + math.log(2 * math.pi) / 2).sum()
+    nll = -torch.distributions.Normal(pred, noise_sigma).log_prob(yb).sum()
     return nll + model.kl() / num_batches
 
 
@@ -551,16 +553,13 @@ def test_spiral_classifier_entropy_is_higher_where_it_errs():
 
 # -- PyTorch's names in this course --------------------------------------------------------------
 
-def test_distributions_says_how_to_write_normals_kl_and_entropy():
-    with pytest.raises(AttributeError, match="kl_divergence") as raised:
-        torch.distributions.kl_divergence
-    message = str(raised.value)
-    assert ("(s2 / s1).log() + (s1 ** 2 + (m1 - m2) ** 2) / (2 * s2 ** 2) - 0.5" in message
-            and "0.5 + math.log(2 * math.pi) / 2 + sigma.log()" in message)
+def test_distributions_normals_kl_and_entropy_by_quadrature():
+    d = torch.distributions
     m1, s1 = torch.tensor([0.3, -1.0]), torch.tensor([0.5, 2.0])
     m2, s2 = torch.tensor([0.0, 0.5]), torch.tensor([1.0, 1.5])
-    kl = (s2 / s1).log() + (s1 ** 2 + (m1 - m2) ** 2) / (2 * s2 ** 2) - 0.5
-    entropy = 0.5 + math.log(2 * math.pi) / 2 + s1.log()
+    q, p = d.Normal(m1, s1), d.Normal(m2, s2)
+    kl, entropy = d.kl_divergence(q, p), q.entropy()
+    assert kl.shape == entropy.shape == (2,) and kl.dtype == np.float32
     # by the definitions: KL = E_q[log q - log p], H = -E_q[log q], by quadrature
     grid = np.linspace(-30, 30, 200001)[:, None]
     log_q = (-((grid - m1.numpy()) / s1.numpy()) ** 2 / 2 - np.log(s1.numpy())
@@ -571,12 +570,16 @@ def test_distributions_says_how_to_write_normals_kl_and_entropy():
     np.testing.assert_allclose(kl.numpy(), (np.exp(log_q) * (log_q - log_p)).sum(0) * dx,
                                rtol=1e-5)
     np.testing.assert_allclose(entropy.numpy(), -(np.exp(log_q) * log_q).sum(0) * dx, rtol=1e-5)
+    # log_prob is log q itself, at points of the grid
+    x = torch.tensor(grid[[90000, 100000, 110000], 0].astype(np.float32))
+    np.testing.assert_allclose(q.log_prob(x.unsqueeze(1)).numpy(),
+                               log_q[[90000, 100000, 110000]], rtol=1e-5)
     if real_torch is not None:
-        d = real_torch.distributions
-        q = d.Normal(real_torch.tensor(m1.numpy()), real_torch.tensor(s1.numpy()))
-        p = d.Normal(real_torch.tensor(m2.numpy()), real_torch.tensor(s2.numpy()))
-        np.testing.assert_allclose(kl.numpy(), d.kl_divergence(q, p).numpy(), rtol=1e-6)
-        np.testing.assert_allclose(entropy.numpy(), q.entropy().numpy(), rtol=1e-6)
+        rd = real_torch.distributions
+        rq = rd.Normal(real_torch.tensor(m1.numpy()), real_torch.tensor(s1.numpy()))
+        rp = rd.Normal(real_torch.tensor(m2.numpy()), real_torch.tensor(s2.numpy()))
+        np.testing.assert_allclose(kl.numpy(), rd.kl_divergence(rq, rp).numpy(), rtol=1e-6)
+        np.testing.assert_allclose(entropy.numpy(), rq.entropy().numpy(), rtol=1e-6)
 
 
 def test_pytorchs_constants_and_finfo():

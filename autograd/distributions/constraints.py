@@ -1,0 +1,95 @@
+"""What a parameter or a value must be: PyTorch's `torch.distributions.constraints`, as plain
+checks on numbers. Each constraint says in words what it wants (for the error a distribution
+raises with `validate_args`) and, given an array, which places meet it.
+
+>>> positive.check(np.array([1.0, 0.0, -2.0])).tolist()
+[True, False, False]
+>>> positive.expected
+'positive (> 0)'
+>>> simplex.check(np.array([[0.2, 0.8], [0.5, 0.6]])).tolist()      # one answer per row
+[True, False]
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+
+class Constraint:
+    """A set of allowed values: `check(array)` gives a bool array, one entry per element, or
+    per row (`event_dim` 1) or per matrix (`event_dim` 2); `expected` says it in words."""
+
+    def __init__(self, expected: str, test: Callable[[np.ndarray], Any], event_dim: int = 0,
+                 is_discrete: bool = False) -> None:
+        self.expected, self._test = expected, test
+        self.event_dim, self.is_discrete = event_dim, is_discrete
+
+    def check(self, value: Any) -> np.ndarray:
+        """Where `value` (an array, or a Tensor's numbers) meets the constraint."""
+        return np.asarray(self._test(np.asarray(getattr(value, "data", value))), dtype=bool)
+
+    def __repr__(self) -> str:
+        return f"Constraint({self.expected})"
+
+
+def _lower_cholesky(m: np.ndarray) -> np.ndarray:
+    lower = (np.triu(m, 1) == 0).all(axis=(-2, -1))
+    return lower & (np.diagonal(m, 0, -2, -1) > 0).all(-1)
+
+
+def _positive_definite(m: np.ndarray) -> np.ndarray:
+    """Symmetric, and numpy's Cholesky factorisation succeeds (one answer per matrix)."""
+    symmetric = np.isclose(m, np.swapaxes(m, -2, -1), rtol=1e-5, atol=1e-8).all(axis=(-2, -1))
+    flat = m.reshape((-1,) + m.shape[-2:])
+    factored = np.empty(len(flat), dtype=bool)
+    for i, one in enumerate(flat):
+        try:
+            np.linalg.cholesky(one)
+            factored[i] = True
+        except np.linalg.LinAlgError:
+            factored[i] = False
+    return symmetric & factored.reshape(m.shape[:-2])
+
+
+def _is_integer(x: np.ndarray) -> np.ndarray:
+    return x == np.floor(x) if x.dtype.kind == "f" else np.ones(x.shape, dtype=bool)
+
+
+real = Constraint("a real number (not NaN)", lambda x: x == x)
+positive = Constraint("positive (> 0)", lambda x: x > 0)
+nonnegative = Constraint("non-negative (>= 0)", lambda x: x >= 0)
+unit_interval = Constraint("in [0, 1]", lambda x: (x >= 0) & (x <= 1))
+boolean = Constraint("0 or 1", lambda x: (x == 0) | (x == 1), is_discrete=True)
+real_vector = Constraint("a vector of real numbers (no NaN)", lambda x: (x == x).all(-1), 1)
+simplex = Constraint("probabilities: non-negative and summing to 1 along the last axis",
+                     lambda x: (x >= 0).all(-1) & (np.abs(x.sum(-1) - 1) < 1e-6), 1)
+one_hot = Constraint("one-hot vectors: 0s and a single 1 along the last axis",
+                     lambda x: ((x == 0) | (x == 1)).all(-1) & (x.sum(-1) == 1), 1,
+                     is_discrete=True)
+lower_cholesky = Constraint("lower triangular with a positive diagonal (a Cholesky factor)",
+                            _lower_cholesky, 2)
+positive_definite = Constraint("symmetric positive definite", _positive_definite, 2)
+
+
+def integer_interval(low: int, high: int) -> Constraint:
+    """The integers low, ..., high (both included).
+
+    >>> integer_interval(0, 2).check(np.array([0, 2, 3, 1.5])).tolist()
+    [True, True, False, False]
+    """
+    return Constraint(f"an integer in [{low}, {high}]",
+                      lambda x: _is_integer(x) & (x >= low) & (x <= high), is_discrete=True)
+
+
+def interval(low: Any, high: Any) -> Constraint:
+    """low <= x <= high, the bounds numbers or arrays (broadcast against x).
+
+    >>> interval(0.0, np.array([1.0, 2.0])).check(np.array([1.5, 1.5])).tolist()
+    [False, True]
+    """
+    low, high = np.asarray(low), np.asarray(high)
+    said = (f"[{low.item()}, {high.item()}]" if low.size == high.size == 1
+            else "between low and high")
+    return Constraint(f"in {said}", lambda x: (x >= low) & (x <= high))
