@@ -97,8 +97,8 @@ def power(x: Any, c: Any) -> Any:
             cube *= x
             return cube
         elif c == -2:
-            square = x * x
-            return np.divide(1, square, out=square)
+            square = x * x          # (a number for a 0-d x: no array to write into)
+            return np.divide(1, square, out=square) if square.ndim else 1 / square
         elif not -1 <= c <= 2:
             magnitude = np.abs(x) ** c
             return np.copysign(magnitude, x) if int(c) % 2 else magnitude
