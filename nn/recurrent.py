@@ -111,8 +111,14 @@ def _draw_weights(module: Module, rng: np.random.Generator | None) -> None:
         init.uniform_(parameter, -bound, bound, rng=rng)
 
 
-def _as_tensor(owner: str, x: Any, name: str) -> Tensor:
-    """`x` (an input or a state) as a Tensor, or an error that names `owner` and `x`."""
+def _as_tensor(owner: Any, x: Any, name: str) -> Tensor:
+    """`x` (an input or a state) as a Tensor, or an error that names `owner` (the layer or
+    cell, or its name) and `x`. The helpers here take the module itself and print it only in
+    an error: its repr costs ~5 µs, which a cell paid up to four times a step (an LSTMCell's
+    step at batch 64 took 67 µs; docs/measurements.md#recurrent)."""
+    if isinstance(x, Tensor):               # the usual case: no message to build
+        return x
+    owner = str(owner)
     try:
         return AF._tensor(x, f"{owner}: {name}")
     except TypeError as error:              # the Tensor's own error names only "Tensor"
@@ -121,7 +127,7 @@ def _as_tensor(owner: str, x: Any, name: str) -> Tensor:
         raise TypeError(f"{owner}: {name}: {str(error).removeprefix('Tensor: ')}") from None
 
 
-def _features(owner: str, x: Any) -> tuple[Tensor, bool]:
+def _features(owner: Any, x: Any) -> tuple[Tensor, bool]:
     """The input `x` as a float Tensor, and whether it came as integers (for a shape error's
     hint); token indices refused."""
     x = _as_tensor(owner, x, "input")
@@ -130,21 +136,21 @@ def _features(owner: str, x: Any) -> tuple[Tensor, bool]:
     return _floating(owner, x), tokens
 
 
-def _state_tensor(owner: str, name: str, part: Any) -> Tensor:
+def _state_tensor(owner: Any, name: str, part: Any) -> Tensor:
     """One part of a given state (h or c) as a float Tensor."""
     if part is None:
         raise TypeError(f"{owner}: {name} is None; give the whole initial state, or none of it "
                         f"for zeros")
-    return _floating(f"{owner}: {name}", _as_tensor(owner, part, name))
+    return _floating(name, _as_tensor(owner, part, name))     # (a Tensor: cast, never refused)
 
 
-def _one_state(owner: str, state: Any, expected: str) -> tuple:
+def _one_state(owner: Any, state: Any, expected: str) -> tuple:
     if isinstance(state, tuple):
         raise TypeError(f"{owner}: {expected}, got a tuple of {len(state)}")
     return (state,)
 
 
-def _state_pair(owner: str, state: Any, expected: str) -> tuple:
+def _state_pair(owner: Any, state: Any, expected: str) -> tuple:
     if not isinstance(state, (tuple, list)) or len(state) != 2:
         got = (f"a {type(state).__name__} of {len(state)}" if isinstance(state, (tuple, list))
                else f"a {type(state).__name__} of shape {np.shape(state)}")
@@ -309,7 +315,7 @@ class RNNBase(Module):
     def _checked_input(self, x: Any, time_major: bool = False) -> tuple[Tensor, bool]:
         """x as a float Tensor (T, N, input_size), and whether it came with a batch axis;
         `time_major`: x is (T, N, ...) whatever batch_first says (a PackedSequence's)."""
-        x, tokens = _features(repr(self), x)
+        x, tokens = _features(self, x)
         size = self.input_size
         batch_first = self.batch_first and not time_major
         layouts = (f"(N, T, {size}) (batch_first: batch, time, features)" if batch_first
@@ -345,7 +351,7 @@ class RNNBase(Module):
         axes += ", batch, hidden_size" if batched else ", hidden_size"
         checked = []
         for name, part in zip(self.state_names, parts):
-            part = _state_tensor(repr(self), name, part)
+            part = _state_tensor(self, name, part)
             if part.shape != expected:
                 raise ValueError(f"{self!r}: {name} must have shape {expected} ({axes}) for "
                                  f"{input_text}, got {part.shape}"
@@ -376,7 +382,7 @@ class RNNBase(Module):
                 "(num_layers, N, hidden_size) either way)")
 
     def _state_parts(self, h0: Any) -> tuple:
-        return _one_state(repr(self), h0, "the initial state is one tensor h0 (an LSTM's is the "
+        return _one_state(self, h0, "the initial state is one tensor h0 (an LSTM's is the "
                                           "pair (h0, c0))")
 
     def extra_repr(self) -> str:
@@ -474,7 +480,7 @@ class LSTM(RNNBase):
         return AF.lstm_sequence(from_input, h0, c0, W_hh, b_hh, reverse, lengths)
 
     def _state_parts(self, h0: Any) -> tuple:
-        return _state_pair(repr(self), h0, "the initial state is the pair (h0, c0)")
+        return _state_pair(self, h0, "the initial state is the pair (h0, c0)")
 
     def _returned_state(self, last: State) -> Any:
         return last
@@ -520,7 +526,7 @@ class RNNCellBase(Module):
 
     def _checked_input(self, input: Any) -> tuple[Tensor, bool]:
         """The input as a float Tensor (N, input_size), and whether it came with a batch axis."""
-        x, tokens = _features(repr(self), input)
+        x, tokens = _features(self, input)
         size = self.input_size
         if x.ndim not in (1, 2):
             raise ValueError(f"{self!r}: input must be (N, {size}) (batch, features) or one "
@@ -541,7 +547,7 @@ class RNNCellBase(Module):
         input_shape = x.shape if batched else (self.input_size,)
         checked = []
         for name, part in zip(self.state_names, self._state_parts(hx)):
-            part = _state_tensor(repr(self), name, part)
+            part = _state_tensor(self, name, part)
             if part.shape != expected:
                 raise ValueError(f"{self!r}: {name} must have shape {expected} ({axes}) for an "
                                  f"input of shape {input_shape}, got {part.shape}")
@@ -549,7 +555,7 @@ class RNNCellBase(Module):
         return tuple(checked)
 
     def _state_parts(self, hx: Any) -> tuple:
-        return _one_state(repr(self), hx, "hx is one tensor (an LSTMCell's is the pair (h, c))")
+        return _one_state(self, hx, "hx is one tensor (an LSTMCell's is the pair (h, c))")
 
     def _returned_state(self, state: State) -> Any:
         return state[0]
@@ -637,7 +643,7 @@ class LSTMCell(RNNCellBase):
         return AF.lstm_step(from_input, from_hidden, c)
 
     def _state_parts(self, hx: Any) -> tuple:
-        return _state_pair(repr(self), hx, "hx is the pair (h, c)")
+        return _state_pair(self, hx, "hx is the pair (h, c)")
 
     def _returned_state(self, state: State) -> Any:
         return state

@@ -995,3 +995,26 @@ def test_an_rnn_cell_refuses_an_unknown_nonlinearity_and_shows_relu_in_its_repr(
                                          "'sigmoid'"):
         RNNCell(4, 5, nonlinearity="sigmoid")
     assert repr(RNNCell(4, 5, nonlinearity="relu")) == "RNNCell(4, 5, nonlinearity='relu')"
+
+
+
+@pytest.mark.parametrize("cls", [LSTM, GRU, LSTMCell, GRUCell])
+def test_a_step_prints_the_module_only_for_an_error(cls):
+    # the checks formatted repr(self) on every call (~5 µs, up to four times a cell's step):
+    # a module whose repr cannot be made now runs on Tensors; integer 0/1 states are cast
+    class Unprintable(cls):
+        def extra_repr(self) -> str:
+            raise AssertionError("the repr was made on the hot path")
+    manual_seed(4)
+    m = Unprintable(3, 4, batch_first=True) if cls in (LSTM, GRU) else Unprintable(3, 4)
+    x = Tensor(np.random.default_rng(4).normal(size=(2, 3)).astype(np.float32))
+    h = Tensor(np.arange(8).reshape(2, 4) % 2)
+    if cls is LSTM:
+        out, (h_n, c_n) = m(x[:, None], (h[None], h[None]))
+    elif cls is GRU:
+        out, h_n = m(x[:, None], h[None])
+    elif cls is LSTMCell:
+        h_n, c_n = m(x, (h, h))
+    else:
+        h_n = m(x, h)
+    assert h_n.shape[-2:] == (2, 4) and h_n.dtype == np.float32
