@@ -426,3 +426,19 @@ def test_non_finite_grids_match_pytorch():
         theirs = real_torch.nn.functional.grid_sample(real_torch.tensor(x), real_torch.tensor(grid),
                                                       mode, padding, align_corners).numpy()
         np.testing.assert_array_equal(mine, theirs, err_msg=f"{mode} {padding} {align_corners}")
+
+
+@needs_torch
+def test_points_outside_do_not_read_an_infinite_edge():
+    """With zeros padding a point outside reads 0, not 0 · (the edge pixel): inf and NaN on the
+    image's edge stay out of it, as in PyTorch."""
+    x = np.zeros((1, 1, 2, 3), np.float32)
+    x[0, 0, :, 0], x[0, 0, 1, 2] = np.inf, np.nan
+    grid = np.array([[[[-1.8, 0.0], [1.9, 1.5], [0.0, 0.0]]]], np.float32)
+    for mode in MODES_2D:
+        with np.errstate(invalid="ignore"):
+            mine = F.grid_sample(Tensor(x), Tensor(grid), mode).data
+        theirs = real_torch.nn.functional.grid_sample(real_torch.tensor(x), real_torch.tensor(grid),
+                                                      mode, align_corners=False).numpy()
+        np.testing.assert_array_equal(mine, theirs, err_msg=mode)
+    assert F.grid_sample(Tensor(x), Tensor(grid[:, :, :2])).data.tolist() == [[[[0.0, 0.0]]]]

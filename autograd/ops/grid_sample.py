@@ -38,7 +38,8 @@ KERNELS = {"bilinear": 2, "nearest": 1, "bicubic": 4}       # taps per grid comp
 
 class Plan(NamedTuple):
     """Where a grid's points read: for each of the K neighbours its flat row in the input seen
-    as (N·S, C) rows (`index`, (K, M) for M = N·P points) and whether it lies inside the image
+    as (N·S, C) rows and a row of zeros after them (`index`, (K, M) for M = N·P points; the
+    zero row for a neighbour outside the image) and whether it lies inside the image
     (`inside`, (K, M) floats 1/0); each point's fractional positions `t` and slopes `slope`
     (one (M,) array per grid component, x first), the taps each neighbour takes per component
     (`corners`), and the shapes. `need` says which of x and grid want a gradient."""
@@ -154,8 +155,12 @@ def plan(grid: np.ndarray, x_shape: tuple, mode: str, padding: str, align_corner
     index = np.empty((len(corners), m), np.int64)
     inside = np.empty((len(corners), m), grid.dtype)
     for k, corner in enumerate(corners):
-        index[k] = base + sum(cols[d][j] for d, j in enumerate(corner))
-        inside[k] = np.logical_and.reduce([oks[d][j] for d, j in enumerate(corner)])
+        ok = np.logical_and.reduce([oks[d][j] for d, j in enumerate(corner)])
+        # a neighbour outside reads the zero row after the last (so an inf or NaN on the
+        # image's edge does not leak into the points outside as 0 · inf)
+        index[k] = np.where(ok, base + sum(cols[d][j] for d, j in enumerate(corner)),
+                            n * math.prod(sizes))
+        inside[k] = ok
     out_shape = (n, x_shape[1]) + grid.shape[1:-1]
     return Plan(mode, index, inside, tuple(ts), tuple(slopes), corners, tuple(x_shape),
                 out_shape, grid.shape, need)
@@ -217,6 +222,19 @@ def to_rows(x: Any, count: int) -> Any:
     return rows.reshape(count, c)
 
 
+def input_rows(p: Plan, x: Any) -> Any:
+    """x as (N·S + 1, C) rows, the last of zeros: what the neighbours outside read."""
+    n, c = p.x_shape[:2]
+    pixels = math.prod(p.x_shape[2:])
+    if isinstance(x, Node):
+        from ..tensor import Tensor, concatenate
+        return concatenate([to_rows(x, n * pixels), Tensor(np.zeros((1, c), dtype=x.dtype))], 0)
+    rows = np.empty((n * pixels + 1, c), dtype=x.dtype)
+    rows[:-1].reshape(n, pixels, c)[...] = x.reshape(n, c, pixels).transpose(0, 2, 1)
+    rows[-1] = 0
+    return rows
+
+
 def from_rows(rows: Any, shape: tuple) -> Any:
     """(N·P, C) -> (N, C, *S_out)."""
     n, c = shape[:2]
@@ -228,7 +246,7 @@ def from_rows(rows: Any, shape: tuple) -> Any:
 
 def gather(p: Plan, x: Any) -> Any:
     """x at every neighbour: (K, M, C)."""
-    rows = to_rows(x, p.x_shape[0] * math.prod(p.x_shape[2:]))
+    rows = input_rows(p, x)
     if isinstance(rows, Node):
         return rows[p.index.reshape(-1)].reshape(len(p.index), -1, p.x_shape[1])
     return rows.take(p.index.reshape(-1), axis=0).reshape(len(p.index), -1, p.x_shape[1])
@@ -238,7 +256,7 @@ def sample_forward(p: Plan, x: np.ndarray) -> np.ndarray:
     """Σ_k w_k · x[i_k], as (N, C, *S_out): each neighbour's rows taken into one reused
     buffer (measured: 2-3x faster than taking all K at once, whose (K, M, C) array is K times
     the memory to write and read back)."""
-    rows = to_rows(x, p.x_shape[0] * math.prod(p.x_shape[2:]))
+    rows = input_rows(p, x)
     w = weights(p, p.t)
     out = rows.take(p.index[0], axis=0)
     out *= w[0][:, None]
@@ -259,8 +277,8 @@ def input_gradient(p: Plan, g: Any, w: list) -> Any:
         g_rows = to_rows(g, len(p.index[0]))
         scaled = [g_rows * wk.reshape(-1, 1) for wk in w]
         spread = concatenate(scaled, 0) if len(scaled) > 1 else scaled[0]
-        zero = Tensor(np.zeros((count, c), dtype=g.dtype))
-        return from_rows(zero.index_add(0, p.index.reshape(-1), spread), p.x_shape)
+        zero = Tensor(np.zeros((count + 1, c), dtype=g.dtype))
+        return from_rows(zero.index_add(0, p.index.reshape(-1), spread)[:count], p.x_shape)
     # one bincount per channel over all K neighbours at once (measured on (32, 16, 28, 28):
     # 4.5 ms, np.add.at 8-19 ms on flat indices, 48 ms on (N·S, C) rows)
     points = len(p.index[0]) // n if n else 0
@@ -270,7 +288,8 @@ def input_gradient(p: Plan, g: Any, w: list) -> Any:
     dx = np.empty((n, c, count // n if n else 0), dtype=g.dtype)
     for channel in range(c):
         spread = (w * g[:, channel]).reshape(-1)
-        dx[:, channel] = np.bincount(index, spread, minlength=count).reshape(dx.shape[::2])
+        dx[:, channel] = np.bincount(index, spread, minlength=count + 1)[:count].reshape(
+            dx.shape[::2])
     return dx.reshape(p.x_shape)
 
 
@@ -288,7 +307,7 @@ def grid_gradient(p: Plan, g: Any, x: Any, t: tuple) -> Any:
             parts.append(sum(products[k] * slopes[k] for k in range(len(slopes))) * p.slope[d])
         from ..tensor import stack
         return stack(parts, 1).reshape(p.grid_shape)
-    rows = to_rows(x, p.x_shape[0] * math.prod(p.x_shape[2:]))
+    rows = input_rows(p, x)
     products = np.empty((len(p.index), len(g_rows)), dtype=g_rows.dtype)
     values = np.empty_like(g_rows)
     for k in range(len(p.index)):                   # Σ_c g · x[i_k], one neighbour at a time
