@@ -37,7 +37,7 @@ def to_grid(pixels: np.ndarray, sizes: tuple, align_corners: bool) -> np.ndarray
     out = np.empty_like(pixels)
     for d, size in enumerate(reversed(sizes)):
         if align_corners:
-            out[..., d] = pixels[..., d] / (size - 1) * 2 - 1
+            out[..., d] = pixels[..., d] / max(size - 1, 1) * 2 - 1     # (one pixel: all at 0)
         else:
             out[..., d] = (2 * pixels[..., d] + 1) / size - 1
     return out
@@ -368,7 +368,7 @@ def ours(x, grid, up, mode, padding, align_corners):
 def test_images_match_pytorch(mode, padding, align_corners, dtype):
     rng = np.random.default_rng(6)
     tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
-    for shape, out in [((1, 1, 3, 5), (4, 6)), ((2, 3, 4, 4), (3, 2))]:
+    for shape, out in [((1, 1, 3, 5), (4, 6)), ((2, 3, 4, 4), (3, 2)), ((1, 2, 1, 4), (2, 3))]:
         grid = edge_and_random_points(rng, (shape[0],) + out, shape[2:], align_corners)
         x = rng.standard_normal(shape).astype(dtype)
         up = rng.standard_normal(shape[:2] + grid.shape[1:3]).astype(dtype)
