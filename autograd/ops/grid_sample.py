@@ -6,7 +6,8 @@ reads a few input pixels around its grid point and weighs them,
 with one neighbour ("nearest"), the 2^D corners of the cell around the point ("bilinear",
 trilinear for volumes) or its 4 x 4 block ("bicubic"). Each weight is a product of one factor
 per grid component, a polynomial in the point's fractional position t_d (1 - t and t for
-linear; Keys' cubic kernel for bicubic); a neighbour outside the image has weight 0.
+linear; Keys' cubic kernel for bicubic); a neighbour outside the image has weight 0 and
+reads a row of zeros ("zeros" padding; "border" and "reflection" move the point inside).
 
 Where the points fall (`plan`) is worked out once from the grid's numbers; then
 
