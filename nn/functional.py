@@ -7,7 +7,8 @@ and the convolution and pooling functions (`conv2d`, `conv1d`, `conv_transpose2d
 `conv_transpose1d`, `max_pool2d`, `avg_pool2d`, `adaptive_avg_pool2d`, `max_pool1d`,
 `avg_pool1d`, `adaptive_avg_pool1d`, `adaptive_max_pool2d`, `adaptive_max_pool1d`, `pad`, and
 the 3-d `conv3d`, `conv_transpose3d`, `max_pool3d`, `avg_pool3d`, `adaptive_avg_pool3d`,
-`adaptive_max_pool3d`; `max_unpool1d/2d/3d`) come from `autograd.functional`, `batch_norm`,
+`adaptive_max_pool3d`; `max_unpool1d/2d/3d`) and a spatial transformer's `affine_grid` and
+`grid_sample` come from `autograd.functional`, `batch_norm`,
 `layer_norm`, `rms_norm`, `group_norm` and `instance_norm` from `nn.normalization`,
 `scaled_dot_product_attention` from `nn.attention`, `interpolate`, `pixel_shuffle` and
 `pixel_unshuffle` from `nn.resampling`, `unfold` and `fold` from `nn.fold`: each is one
@@ -66,7 +67,8 @@ from autograd.functional import (  # noqa: F401  (re-exported: one function, two
     conv2d, conv_transpose1d, conv_transpose2d, cross_entropy, elu, embedding, embedding_bag,
     gelu, leaky_relu, linear, log_softmax, max_pool1d, max_pool2d, pad, relu, selu, sigmoid,
     softmax, tanh, adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, conv3d,
-    conv_transpose3d, max_pool3d, max_unpool1d, max_unpool2d, max_unpool3d,
+    conv_transpose3d, max_pool3d, max_unpool1d, max_unpool2d, max_unpool3d, affine_grid,
+    grid_sample,
 )
 from autograd.random import default_rng
 
@@ -112,7 +114,8 @@ __all__ = [
     "adaptive_max_pool1d", "conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d",
     "adaptive_avg_pool3d", "adaptive_max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d",
     "layer_norm", "rms_norm", "group_norm", "instance_norm", "scaled_dot_product_attention",
-    "interpolate", "pixel_shuffle", "pixel_unshuffle", "unfold", "fold",
+    "interpolate", "pixel_shuffle", "pixel_unshuffle", "unfold", "fold", "affine_grid",
+    "grid_sample",
 ]
 
 # ----------------------------------------------------------------------------------------------

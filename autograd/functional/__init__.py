@@ -23,6 +23,7 @@ reachable here as `autograd.functional.<name>`:
   loss shares (the reduction, constant targets and weights)
 - convolution.py: conv1d/2d/3d, conv_transpose1d/2d/3d;  pooling.py: max, average and adaptive
   pooling;  padding.py: pad;  spatial.py: what convolution and pooling share
+- grid_sampling.py: affine_grid, grid_sample (a spatial transformer's warp)
 - arguments.py: what every function shares (its arguments made Tensors, and their errors)
 
 PyTorch's torch.autograd.functional (jacobian, hessian, vjp, jvp, hvp, vhp) is reachable here
@@ -61,6 +62,7 @@ from .embeddings import (  # noqa: F401
     BAG_MODES, check_embedding_options, embedding, embedding_bag, embedding_indices,
     embedding_renorm_, padding_index,
 )
+from .grid_sampling import affine_grid, grid_sample
 from .linear_layer import linear
 from .loss_arguments import (  # noqa: F401
     _check_reduction, _constant_numbers, _constant_target, _reduce, _warn_if_made_by,
@@ -101,6 +103,7 @@ __all__ = [
     "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
     "max_unpool1d", "max_unpool2d", "max_unpool3d",
     "gru_step", "lstm_step", "rnn_sequence", "gru_sequence", "lstm_sequence",
+    "affine_grid", "grid_sample",
 ]
 
 

@@ -36,6 +36,9 @@
                     (a gather); max_unpool (a scatter to the indices) and its backward
     resample.py     resizing along one axis (interpolate's nearest, linear and cubic taps), with
                     its adjoint as its backward
+    grid_sample.py  grid_sample: images and volumes read at arbitrary points (nearest,
+                    bilinear/trilinear, bicubic; zeros, border, reflection padding), its
+                    gradients for the input and the grid
     normalize.py    layer_norm and batch_norm (x̂ · w + b, x̂ each sample normalised over its
                     last axes, or each channel over the batch)
     recurrent.py    gru_step, and the LSTM's two: lstm_cell_state (c') and lstm_hidden_state
@@ -60,6 +63,7 @@ from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, Hardswish
 from .erf import Erf, Erfc
 from .fused import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, Linear
 from .gelu import Gelu, GeluTanh, NormalCdf
+from .grid_sample import GridSample
 from .linalg import (Cholesky, Det, Eigh, Einsum, Inv, MatMul, MatrixExp, Pinv, Slogdet,
                      Solve, SolveTriangular, Svd)
 from .normalize import BatchNorm, LayerNorm
@@ -98,7 +102,7 @@ __all__ = [
     "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits",
     "Conv2d", "ConvInputGrad", "ConvWeightGrad", "ConvTranspose2d", "Pad", "Unfold", "Fold",
     "Conv3d", "ConvTranspose3d", "MaxPool3d",
-    "Resample", "ResampleAdjoint", "MaxPool2d",
+    "Resample", "ResampleAdjoint", "GridSample", "MaxPool2d",
     "PoolScatter", "PoolGather", "MaxUnpool", "UnpoolGather", "CTCLoss", "CTCOccupancy",
     "BatchNorm", "LayerNorm", "GRUStep", "LSTMCellState", "LSTMHiddenState", "RNNSequence",
     "GRUSequence", "LSTMSequence",
