@@ -88,6 +88,18 @@ def test_clamp_matches_pytorch(shape, kwargs, rng):
     same_as_torch(lambda t: t.clamp(**kwargs), sample("clip", shape, rng), rng=rng)
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_clamp_at_a_number_near_the_dtype_s_limits_keeps_the_dtype(dtype):
+    """numpy 1.x's value-based casting took a float32 tensor clamped at a Python float such as
+    float(np.finfo(np.float32).min) to float64 (numpy 2 and PyTorch keep float32)."""
+    x = Tensor(np.array([1.0, -5.0], dtype))
+    lowest, highest = float(np.finfo(dtype).min), float(np.finfo(dtype).max)
+    for y in (x.clamp(min=lowest), x.clamp(max=highest), x.clamp(lowest, highest),
+              x.clamp_min(lowest), x.clamp_max(highest)):
+        assert y.dtype == dtype
+        np.testing.assert_array_equal(y.data, x.data)
+
+
 def test_clamp_gradient_passes_at_the_bounds():
     """min <= x <= max, both ends included: x equal to a bound gets the gradient."""
     x = t64([-1.0, -0.5, 0.0, 0.8, 2.0])

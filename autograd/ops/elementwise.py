@@ -718,7 +718,13 @@ class Clip(Op):
 
     @staticmethod
     def forward(bounds, x):
-        return np.clip(x, *bounds)
+        y = np.clip(x, *bounds)
+        if y.dtype != x.dtype and not any(isinstance(b, np.ndarray) for b in bounds):
+            # numpy 1.x's value-based casting makes a float32 x clipped at a Python number
+            # near float32's limits (np.finfo(np.float32).min) float64; numpy 2 and PyTorch
+            # keep x's dtype for a number (an array bound still promotes)
+            y = y.astype(x.dtype)
+        return y
 
     @staticmethod
     def backward(bounds, g, out, x):
