@@ -312,7 +312,7 @@ def _gradients_found(outputs: list, inputs: list, seeds: list, create_graph: boo
                 for node in kept:
                     node.grad = None
                 graph.backward(out, seed.data)
-                for x in inputs:
+                for x in dict.fromkeys(inputs):    # (an input given twice: its .grad once)
                     if x.grad is not None:
                         have = found.get(x)
                         found[x] = Tensor(x.grad) if have is None else have + Tensor(x.grad)

@@ -220,6 +220,29 @@ def test_persistent_workers_stay_for_the_next_epoch_and_go_with_the_loader():
     del loader
 
 
+def test_two_loops_at_once_over_persistent_workers_each_get_their_batches():
+    """Two loops over a loader with persistent workers at once (a batch looked at with
+    next(iter(loader)) inside the training loop): each gets its whole epoch, as with
+    num_workers=0. The later loop used to drop what the workers made for the earlier one,
+    which then waited for it forever (here: until its timeout, with a wrong story about slow
+    samples). A stream's workers read one pass at a time: that is refused, saying so."""
+    expected = _numbers(DataLoader(Rows(12), batch_size=4))
+    loader = DataLoader(Rows(12), batch_size=4, num_workers=2, persistent_workers=True,
+                        timeout=3)
+    older, later = iter(loader), iter(loader)
+    assert _numbers([next(later)]) == expected[:1]
+    assert _numbers(older) == expected
+    assert _numbers(later) == expected[1:]
+    assert _numbers(loader) == expected                 # the workers were kept
+    stream = DataLoader(_Range(8, True), batch_size=2, num_workers=2, persistent_workers=True)
+    running = iter(stream)
+    with pytest.raises(RuntimeError, match="while an earlier loop over it is not over"):
+        iter(stream)
+    del running
+    assert sorted(sum((b.tolist() for b in stream), [])) == list(range(8))
+    del older, later, loader, stream
+
+
 def test_tensors_come_back_as_constants_with_their_dtype():
     class Trainable(Rows):
         def __getitem__(self, i):

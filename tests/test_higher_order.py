@@ -622,6 +622,19 @@ def test_several_outputs_add_up_weighted_by_their_grad_outputs():
         grad([y, z], x, grad_outputs=[gy])
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_an_input_given_twice_gets_its_gradient_twice_not_doubled(create_graph):
+    """grad(y, [x, x]) is (dy/dx, dy/dx), as in PyTorch; the first-order pass on arrays read
+    x.grad once per entry and added it up: 2 dy/dx in both (a leaf or a computed input)."""
+    x = t64([0.5, -1.5])
+    h = x * 3.0
+    for given in (x, h):
+        y = (h * h).sum()
+        expected = 18 * x.data if given is x else 2 * h.data
+        for g in grad(y, [given, given], create_graph=create_graph):
+            np.testing.assert_allclose(g.data, expected, rtol=1e-15)
+
+
 def test_grad_outputs_are_needed_for_a_non_scalar_output_and_must_match_its_shape():
     x = t64([1.0, 2.0, 3.0])
     y = x * 2.0

@@ -27,7 +27,7 @@ from autograd import functional as F
 from autograd.graph import apply
 from autograd.ops import ClampedLog, Hardswish, Huber, SmoothL1, Softplus
 from autograd.ops.elementwise import sign_of, step_of
-from autograd.ops.payload_math import log_or_zero
+from autograd.ops.payload_math import log_or_zero, power
 
 from conftest import sample, strict, t64
 
@@ -926,6 +926,16 @@ def test_cube_and_inverse_square_are_products_as_in_pytorch(dtype, rng):
         for c in (3, -2):
             assert np.array_equal((Tensor(x) ** c).data, (torch.from_numpy(x) ** c).numpy(),
                                   equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("exponent", [3, -2])
+def test_cube_and_inverse_square_of_a_0d_payload_keep_its_dtype(exponent, dtype):
+    """power() on a 0-d array (a number in the rules run on arrays): its x·x is a number, and
+    numpy 1.x took 1 / float32 number to float64."""
+    result = power(np.array(1.5, dtype), exponent)
+    assert np.asarray(result).dtype == dtype
+    assert float(result) == pytest.approx(1.5 ** exponent, rel=1e-3)
 
 
 @pytest.mark.parametrize("shape, axis", [((0, 4), 1), ((3, 0), 0)])

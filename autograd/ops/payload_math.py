@@ -97,8 +97,9 @@ def power(x: Any, c: Any) -> Any:
             cube *= x
             return cube
         elif c == -2:
-            square = x * x          # (a number for a 0-d x: no array to write into)
-            return np.divide(1, square, out=square) if square.ndim else 1 / square
+            square = x * x          # (a number for a 0-d x: no array to write into; its 1
+            # is of x's dtype, as numpy 1.x takes 1 / float32 number to float64)
+            return np.divide(1, square, out=square) if square.ndim else x.dtype.type(1) / square
         elif not -1 <= c <= 2:
             magnitude = np.abs(x) ** c
             return np.copysign(magnitude, x) if int(c) % 2 else magnitude

@@ -406,6 +406,9 @@ class _Pool:
         n, fetcher = loader.num_workers, _fetcher(loader)
         self.processes, self.tasks, self.results = [], [], []
         self.epoch, self.closed = 0, False
+        #: epoch -> its iterator, while it runs: with persistent workers a later iter(loader)
+        #: may start before an earlier loop is over, and each takes in the other's batches
+        self.epochs: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
         try:
             for worker in range(n):
                 tasks = context.Queue()
@@ -520,9 +523,18 @@ class _Epoch:
     def __init__(self, loader: Any, pool: _Pool) -> None:
         self.pool, self.persistent = pool, loader.persistent_workers
         self.timeout = loader.timeout
+        if loader._stream and any(not epoch.done for epoch in pool.epochs.values()):
+            # (each worker reads its copy of the stream from the start for a new epoch: two
+            # at once would restart each other's)
+            raise RuntimeError(
+                "DataLoader: iter(loader) of a stream (an IterableDataset) with "
+                "persistent_workers=True while an earlier loop over it is not over: its "
+                "workers read one pass of the stream at a time; finish (or drop) the earlier "
+                "loop first, or make the loader with persistent_workers=False")
         pool.epoch += 1
         self.epoch = pool.epoch
         self.stream = loader._stream
+        pool.epochs[self.epoch] = self
         self.jobs = None if self.stream else _jobs(loader)
         n = len(pool.processes)
         self.active = list(range(n))        # a stream's workers that still have samples
@@ -621,8 +633,9 @@ class _Epoch:
         return self.arrived.pop(number)
 
     def _read(self, worker: int) -> None:
-        """Take in all that `worker` has sent (this epoch's: an older epoch's, asked of a
-        persistent worker by a loop left early, is dropped)."""
+        """Take in all that `worker` has sent: this epoch's, and another's that is still
+        running (persistent workers serving two loops at once); a finished epoch's, asked of a
+        persistent worker by a loop left early, is dropped."""
         reader = self.pool.results[worker]
         while True:
             try:
@@ -633,8 +646,9 @@ class _Epoch:
                 return
             if epoch is None:                   # worker_init_fn failed
                 raise payload.error()
-            if epoch == self.epoch:
-                self.arrived[number] = payload
+            owner = self if epoch == self.epoch else self.pool.epochs.get(epoch)
+            if owner is not None and not owner.done:
+                owner.arrived[number] = payload
 
     def _close(self, stop: bool = False) -> None:
         """The epoch is over: stop its workers, unless they persist (and `stop` is False:
