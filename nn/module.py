@@ -34,6 +34,7 @@ like micrograd's (no `super().__init__()` needed) and still get `named_parameter
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib
 import inspect
 from collections import OrderedDict
@@ -243,6 +244,11 @@ class Module:
                     "model(X).argmax(1) the classes, for one output per class; "
                     "nn.train.predict_labels(model(X).numpy(), None, loss_fn) the labels by "
                     "fit's rule for that loss")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:      # PyTorch's tutorials set weights up in there
+            cls.__init__ = _noting_numpy_attributes(cls.__dict__["__init__"])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Nothing to set up (a subclass need not call it); arguments passed up are a mistake
@@ -1241,6 +1247,21 @@ def _not_a_module(item: Any) -> str:
                 f"not a layer: use its module (nn.ReLU() for relu), or a Module whose forward "
                 f"calls it")
     return type(item).__name__
+
+
+def _noting_numpy_attributes(init: Callable) -> Callable:
+    """A subclass's `__init__` that adds glassgrad's note to numpy's AttributeError, as a
+    module's forward does: PyTorch's text-classification tutorial calls `self.init_weights()`
+    from its constructor, whose `self.fc.weight.data.uniform_(-0.5, 0.5)` meets a numpy array
+    here (the note says `nn.init.uniform_(p, a, b)`)."""
+    @functools.wraps(init)
+    def __init__(self: Module, *args: Any, **kwargs: Any) -> None:
+        try:
+            init(self, *args, **kwargs)
+        except AttributeError as err:
+            note_numpy_attribute(err)       # once, by the innermost constructor it leaves
+            raise
+    return __init__
 
 
 def _what_called(fn: Any) -> str:
