@@ -383,7 +383,7 @@ def test_conv1d_layer_errors_name_the_layer_and_suggest_the_fix():
                                          r"x.reshape\(-1, 1, 100\)$"):
         conv(Tensor(np.zeros((4, 100))))
     with pytest.raises(ValueError, match=r"for one sequence of 4 channels add a batch "
-                                         r"dimension: x.reshape\(1, 4, 100\)$"):
+                                         r"dimension: x.reshape\(1, 4, 100\), then \[0\] of the result for PyTorch\'s unbatched shape$"):
         Conv1d(4, 8, 5)(Tensor(np.zeros((4, 100))))
     with pytest.raises(ValueError, match=r"^Conv1d\(1, 8.*input has 3 channels \(shape "
                                          r"\(2, 3, 100\)\), expected 1$"):

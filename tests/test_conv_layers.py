@@ -152,13 +152,13 @@ def test_channels_last_images_get_the_transpose_to_pytorchs_layout(layer):
 @pytest.mark.parametrize("layer, hint", [
     (Conv2d(1, 8, 5), r"for a batch of 4 one-channel images: x\.reshape\(-1, 1, 28, 28\)$"),
     (Conv2d(4, 8, 5), r"for one image of 4 channels add a batch dimension: "
-                      r"x\.reshape\(1, 4, 28, 28\)$"),
+                      r"x\.reshape\(1, 4, 28, 28\), then \[0\] of the result for PyTorch\'s unbatched shape$"),
     (Conv2d(3, 8, 5), r"got shape \(4, 28, 28\); the layer takes images of 3 channels, "
                       r"\(N, 3, H, W\)$"),
     (BatchNorm2d(1), r"for a batch of 4 one-channel images: x\.reshape\(-1, 1, 28, 28\)$"),
     (MaxPool2d(2), r"x\.reshape\(-1, 1, 28, 28\); for one image of 4 channels add "
-                   r"a batch dimension: x\.reshape\(1, 4, 28, 28\)$"),
-    (AvgPool2d(2), r"x\.reshape\(-1, 1, 28, 28\); .*x\.reshape\(1, 4, 28, 28\)$"),
+                   r"a batch dimension: x\.reshape\(1, 4, 28, 28\), then \[0\] of the result for PyTorch\'s unbatched shape$"),
+    (AvgPool2d(2), r"x\.reshape\(-1, 1, 28, 28\); .*x\.reshape\(1, 4, 28, 28\), then \[0\] of the result for PyTorch\'s unbatched shape$"),
 ])
 def test_a_batch_without_its_channel_axis_gets_the_reshape_that_fits_the_layer(layer, hint):
     # four grayscale digits (4, 28, 28): the hint must not be the one-image reshape

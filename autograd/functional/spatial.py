@@ -103,7 +103,8 @@ def _missing_axis_hint(shape: tuple, channels: int | None, kind: str, sizes: tup
     n, rest = shape[0], ", ".join(map(str, shape[1:]))
     batch = f"; for a batch of {n} one-channel {kind}s: x.reshape(-1, 1, {rest})"
     one = (f"; for one {kind} of {n} channel{'' if n == 1 else 's'} add a batch dimension: "
-           f"x.reshape(1, {n}, {rest})")
+           f"x.reshape(1, {n}, {rest}), then [0] of the result for PyTorch's unbatched "
+           f"shape")
     if channels is None and n == 1:             # both readings are the same reshape
         return (f"; for one one-channel {kind} add its batch and channel axes: "
                 f"x.reshape(1, 1, {rest})")
