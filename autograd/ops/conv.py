@@ -13,7 +13,8 @@ im2col copies every receptive field of x into a column, so the whole layer is on
 A convolution is linear in x and in w, so its two gradients are the other two "faces" of the
 same sum, and each of them is linear again:
 
-    dx = conv_input_grad(g, w)     the adjoint of x ↦ conv(x, w): Wᵀ @ g, then col2im
+    dx = conv_input_grad(g, w)     the adjoint of x ↦ conv(x, w): Wᵀ @ g, then col2im (at
+                                   stride 1, a convolution of g: `flipped_kernel`)
     dw = conv_weight_grad(x, g)    g @ colsᵀ (the batch is summed inside the product)
 
 Because of this, the backward of each of the three ops is made of the other two, so gradients of
@@ -335,6 +336,10 @@ def flipped_kernel(w: np.ndarray, groups: int) -> np.ndarray:
         dx[c, h] = Σ_o Σ_i w[o, c, i] · g[o, h + p - d·i]
     which is a convolution of g padded by d·(k - 1) - p, dilation d, with the taps reversed
     (i' = k - 1 - i) and each group's input and output channels swapped.
+
+    >>> flipped_kernel(np.arange(4.0).reshape(1, 1, 2, 2), 1)[0, 0]
+    array([[3., 2.],
+           [1., 0.]])
     """
     o, per_group, *kernel = w.shape
     swapped = w.reshape(groups, o // groups, per_group, *kernel).swapaxes(1, 2)
