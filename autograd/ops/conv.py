@@ -13,7 +13,8 @@ im2col copies every receptive field of x into a column, so the whole layer is on
 A convolution is linear in x and in w, so its two gradients are the other two "faces" of the
 same sum, and each of them is linear again:
 
-    dx = conv_input_grad(g, w)     the adjoint of x ↦ conv(x, w): Wᵀ @ g, then col2im
+    dx = conv_input_grad(g, w)     the adjoint of x ↦ conv(x, w): Wᵀ @ g, then col2im (at
+                                   stride 1, a convolution of g: `flipped_kernel`)
     dw = conv_weight_grad(x, g)    g @ colsᵀ (the batch is summed inside the product)
 
 Because of this, the backward of each of the three ops is made of the other two, so gradients of
@@ -308,12 +309,42 @@ def conv_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
 
 def conv_input_grad_forward(g: np.ndarray, w: np.ndarray, geo: Geometry,
                             x_shape: tuple) -> np.ndarray:
-    """dL/dx of y = conv(x, w) for dL/dy = g: each column gets Wᵀ g, then col2im."""
+    """dL/dx of y = conv(x, w) for dL/dy = g: each column gets Wᵀ g, then col2im (or, for
+    stride 1 and no more output than input channels, a convolution of g: `flipped_kernel`)."""
     if runs_length_major(x_shape[2:], w.shape[2:], geo):
         return conv1d_input_grad(g, w, geo, x_shape)
+    kernel = w.shape[2:]
+    if (w.shape[0] <= x_shape[1] and all(s == 1 for s in geo.stride) and
+            all(p <= d * (k - 1) for k, p, d in zip(kernel, geo.padding, geo.dilation))):
+        # see `flipped_kernel`: the columns it copies have O·kh·kw rows where col2im's have
+        # C·kh·kw, and they are copied one cache-sized tile at a time; measured on a U-Net's 3x3
+        # layers, batch 16 (µs): 32 -> 16 channels on 32x32 6362 -> 2731, 64 -> 32 on 16x16
+        # 4399 -> 2127, 16 -> 16 on 32x32 3532 -> 1830, 64 -> 64 on 8x8 1407 -> 1151; with twice
+        # as many output channels it was 16 % faster or 13 % slower, with 8x 1.7x slower
+        full = tuple(d * (k - 1) - p for k, p, d in zip(kernel, geo.padding, geo.dilation))
+        return conv_forward(g, flipped_kernel(w, geo.groups),
+                            Geometry(geo.stride, full, geo.dilation, geo.groups))
     wg = _grouped(w, geo.groups)                              # (G, O/G, K)
     dcols = _products(wg.transpose(0, 2, 1), _rows_by_group(g, geo.groups))   # (G, K, Ho·Wo·N)
     return col2im(dcols, x_shape, w.shape[2:], geo)
+
+
+def flipped_kernel(w: np.ndarray, groups: int) -> np.ndarray:
+    """The kernel (C, O/G, kh, kw) of the convolution that is conv_input_grad at stride 1.
+
+    With stride 1, x's pixel h is seen by output h + p - d·i through tap i, so
+        dx[c, h] = Σ_o Σ_i w[o, c, i] · g[o, h + p - d·i]
+    which is a convolution of g padded by d·(k - 1) - p, dilation d, with the taps reversed
+    (i' = k - 1 - i) and each group's input and output channels swapped.
+
+    >>> flipped_kernel(np.arange(4.0).reshape(1, 1, 2, 2), 1)[0, 0]
+    array([[3., 2.],
+           [1., 0.]])
+    """
+    o, per_group, *kernel = w.shape
+    swapped = w.reshape(groups, o // groups, per_group, *kernel).swapaxes(1, 2)
+    return swapped.reshape(groups * per_group, o // groups, *kernel)[
+        (Ellipsis,) + (slice(None, None, -1),) * len(kernel)]
 
 
 def conv_weight_grad_forward(x: np.ndarray, g: np.ndarray, geo: Geometry,

@@ -171,7 +171,9 @@ def adjoint_forward(ctx: ResampleCtx, g: np.ndarray) -> np.ndarray:
         return dx
     shape = list(g.shape)
     shape[ctx.axis] = ctx.taps.size
-    dx = np.zeros(shape, dtype=g.dtype)
+    # in g's memory order (a batch-last convolution's gradient stays so: mixing it with a
+    # C-ordered dx ran numpy's inner loops across the batch)
+    dx = np.zeros_like(g, shape=shape)
     before = (slice(None),) * ctx.axis
     for index, w in zip(ctx.taps.index, _along(ctx, g.ndim, g.dtype)):
         # index never decreases along the output, so the outputs that read one input form a
@@ -181,8 +183,35 @@ def adjoint_forward(ctx: ResampleCtx, g: np.ndarray) -> np.ndarray:
         lengths = np.diff(np.r_[starts, len(index)])
         for j in range(lengths.max()):
             outputs = starts[lengths > j] + j
-            dx[before + (index[outputs],)] += g.take(outputs, ctx.axis) * w.take(outputs, 0)
+            # as views where the positions step evenly (measured, bilinear 2x on a U-Net's
+            # batch-last gradients (16, 32, 32, 32) along H / W: 2854 / 5086 -> 522 / 867 µs;
+            # C-ordered 1459 / 3843 -> 964 / 1884, but along the last axis of (16, 64, 8, 16)
+            # 1167-1230 -> 1551-1588: strided runs of 8 there)
+            for out, into in evenly_spaced(outputs, index[outputs]):
+                dx[before + (into,)] += g[before + (out,)] * w[out]
     return dx
+
+
+def evenly_spaced(outputs: np.ndarray, inputs: np.ndarray, most: int = 4) -> list:
+    """outputs and inputs (increasing positions, one pair each) as pairs of slices, one per
+    piece over which both step evenly (a whole-factor resize: a middle piece and its clamped
+    edges), so that the adds above index views instead of copying by fancy indexing; as one
+    pair of the arrays themselves where that takes over `most` pieces (an uneven factor).
+
+    >>> evenly_spaced(np.array([0, 3, 5, 7]), np.array([0, 1, 2, 3]))
+    [(slice(0, 4, 3), slice(0, 2, 1)), (slice(5, 8, 2), slice(2, 4, 1))]
+    """
+    d_out, d_in = np.diff(outputs), np.diff(inputs)
+    # a piece ends where the steps change; the element there closes the earlier piece
+    ends = np.flatnonzero((d_out[1:] != d_out[:-1]) | (d_in[1:] != d_in[:-1])) + 1
+    if len(ends) >= most:
+        return [(outputs, inputs)]
+    pairs = []
+    for a, e in zip([0, *(ends + 1)], [*ends, len(outputs) - 1]):
+        step_out, step_in = (d_out[a], d_in[a]) if e > a else (1, 1)
+        pairs.append((slice(int(outputs[a]), int(outputs[e]) + 1, int(step_out)),
+                      slice(int(inputs[a]), int(inputs[e]) + 1, int(step_in))))
+    return pairs
 
 
 def resample(ctx: ResampleCtx, x: Any) -> Any:
