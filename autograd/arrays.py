@@ -1,4 +1,4 @@
-"""Building and combining tensors, as PyTorch's functions: meshgrid, tensordot, cdist,
+"""Building and combining tensors, as PyTorch's functions: meshgrid, tensordot, cdist, pdist,
 take_along_dim, rot90, tril_indices and triu_indices. Each is made of existing differentiable
 ops (reshape, expand, permute, matmul, norm, gather, flip), so each has its gradient already.
 
@@ -120,6 +120,28 @@ def cdist(x1: Any, x2: Any, p: float = 2.0,
         return where(apart, where(apart, squared, 1.0).sqrt(), 0.0)
     differences = x1.unsqueeze(-2) - x2.unsqueeze(-3)          # (..., P, R, M)
     return differences.norm(p, dim=-1)
+
+
+def pdist(input: Any, p: float = 2.0) -> Tensor:
+    """PyTorch's `torch.pdist` (and `nn.functional.pdist`): the p-norm distance between each
+    pair of rows i < j of input (N, M), as a vector of N (N - 1) / 2 in the order of
+    `triu_indices(N, N, 1)`, the upper triangle of `cdist(input, input)` read row by row (a
+    kernel's median heuristic: `pdist(X).median()`). From the differences, as PyTorch's;
+    slope 0 where two rows are equal.
+
+    >>> import autograd
+    >>> x = autograd.tensor([[0.0, 0.0], [3.0, 4.0], [0.0, 1.0]], dtype=autograd.float64)
+    >>> pdist(x).tolist()
+    [5.0, 1.0, 4.242640687119285]
+    """
+    x = _as_tensor(input, "pdist")
+    if x.ndim != 2:
+        raise ValueError(f"pdist: expects input of shape (N, M), got {x.shape} (for batches, "
+                         f"cdist(x, x) and its upper triangle)")
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not p >= 0:
+        raise ValueError(f"pdist: p must be a number >= 0, got {p!r}")
+    rows, columns = np.triu_indices(x.shape[0], 1)
+    return (x[rows] - x[columns]).norm(p, dim=-1)
 
 
 def take_along_dim(input: Any, indices: Any, dim: int | None = None) -> Tensor:

@@ -41,11 +41,13 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from .graph import apply
+from .linalg_errors import LinAlgError
 from .ops import (Cholesky, Det, Eigh, Inv, MatrixExp, Pinv, Slogdet, Solve, SolveTriangular,
                   Svd)
 from .tensor import Tensor, _as_tensor, _promote
 
-__all__ = ["solve", "matrix_exp", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh",
+__all__ = ["solve", "matrix_exp", "inv", "det", "slogdet", "cholesky", "cholesky_ex", "eigh",
+           "eigvalsh",
            "svd", "svdvals", "solve_triangular", "cholesky_solve", "pinv", "lstsq",
            "vector_norm", "qr", "norm", "matrix_norm", "cond", "matrix_rank", "matrix_power",
            "multi_dot", "cross", "lu"]
@@ -126,7 +128,7 @@ def inv(A: Any) -> Tensor:
         return apply(Inv, (A,))
     except np.linalg.LinAlgError:
         _, where = _first_failure(A.data, _raises(np.linalg.inv))
-        raise np.linalg.LinAlgError(f"inv: A (shape {A.shape}) is singular{where}: it has no "
+        raise LinAlgError(f"inv: A (shape {A.shape}) is singular{where}: it has no "
                                     f"inverse") from None
 
 
@@ -200,13 +202,65 @@ def cholesky(A: Any, *, upper: bool = False) -> Tensor:
     except np.linalg.LinAlgError:
         read = A.data.swapaxes(-1, -2) if upper else A.data
         index, where = _first_failure(read, _raises(np.linalg.cholesky))
-        m = read[index]
-        order = next((k for k in range(1, m.shape[-1] + 1)
-                      if not _raises(np.linalg.cholesky)(m[:k, :k])), m.shape[-1])
-        raise np.linalg.LinAlgError(
+        order = _failing_order(read[index])
+        raise LinAlgError(
             f"cholesky: A (shape {A.shape}) is not positive definite{where}: its leading "
             f"{order} × {order} minor is not (A must be symmetric positive definite; only its "
             f"{'upper' if upper else 'lower'} triangle is read)") from None
+
+
+class CholeskyExResult(NamedTuple):
+    """What `cholesky_ex` gives, as PyTorch's: `L, info = cholesky_ex(A)`."""
+    L: Tensor
+    info: Tensor
+
+
+def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False) -> CholeskyExResult:
+    """PyTorch's `torch.linalg.cholesky_ex`: `cholesky`'s factor L and, instead of an error, an
+    int32 `info` per matrix (shape A.shape[:-2]): 0 where A is positive definite, else the
+    order k of its first leading k × k minor that is not (check_errors=True raises as
+    `cholesky` does). Where info > 0, L is NaN (PyTorch's holds a partial factor: read
+    neither) and passes no gradient; elsewhere it is `cholesky`'s, differentiable. The loop
+    that adds jitter until the factor exists:
+
+    >>> K = Tensor([[1.0, 1.0], [1.0, 1.0]], dtype="float64")       # singular
+    >>> L, info = cholesky_ex(K)
+    >>> info.item()
+    2
+    >>> L, info = cholesky_ex(K + 1e-6 * Tensor(np.eye(2)))
+    >>> info.item(), round(L[1, 1].item(), 6)
+    (0, 0.001414)
+    """
+    A = _factorable("cholesky_ex", A)
+    if check_errors:
+        info = Tensor(np.zeros(A.shape[:-2], np.int32))
+        return CholeskyExResult(cholesky(A, upper=upper), info)
+    read = A.data.swapaxes(-1, -2) if upper else A.data
+    info = np.zeros(A.shape[:-2], np.int32)
+    try:
+        np.linalg.cholesky(read)
+    except np.linalg.LinAlgError:           # which matrices, and the order of their first minor
+        for index in np.ndindex(info.shape):
+            info[index] = _failing_order(read[index])
+    if not info.any():
+        return CholeskyExResult(cholesky(A, upper=upper), Tensor(info))
+    failed = (info > 0)[..., None, None]    # the identity in their place, NaN in the result
+    eye = np.eye(A.shape[-1], dtype=A.data.dtype)
+    L = cholesky(A.where(~failed, Tensor(eye)), upper=upper)
+    return CholeskyExResult(L.where(~failed, float("nan")), Tensor(info))
+
+
+def _failing_order(m: np.ndarray) -> int:
+    """0 if the matrix m (its lower triangle) is positive definite, else the order k of its
+    first leading k × k minor that is not (bisection: a minor of a positive definite one is)."""
+    works = _raises(np.linalg.cholesky)
+    if works(m):
+        return 0
+    low, high = 0, m.shape[-1]              # the minor of order low works, of order high not
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if works(m[:middle, :middle]) else (low, middle)
+    return high
 
 
 class EighResult(NamedTuple):
@@ -365,7 +419,7 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
         X = apply(Solve, (A, B))
     except np.linalg.LinAlgError:
         _, where = _first_failure(A.data, _raises(np.linalg.inv))
-        raise np.linalg.LinAlgError(f"solve: A (shape {A.shape}) is singular{where}: A X = B "
+        raise LinAlgError(f"solve: A (shape {A.shape}) is singular{where}: A X = B "
                                     f"has no unique solution") from None
     return X.squeeze(-1) if vectors else X
 
@@ -408,7 +462,7 @@ def _solve_triangular(name: str, A: Any, B: Any, upper: bool, left: bool,
             index, row = np.argwhere(zero.reshape((-1, n)))[0]
             where = (f" at batch index {[int(i) for i in np.unravel_index(index, A.shape[:-2])]}"
                      if A.ndim > 2 else "")
-            raise np.linalg.LinAlgError(
+            raise LinAlgError(
                 f"{name}: A (shape {A.shape}) is singular{where}: its diagonal holds 0 in row "
                 f"{row}, so the triangular system has no unique solution")
     if not left:                            # X A = B  <=>  Aᵀ Xᵀ = Bᵀ, Aᵀ the other triangle
@@ -519,7 +573,7 @@ def lstsq(A: Any, B: Any, rcond: Any = None, *, driver: Any = None) -> LstsqResu
         if deficient.any():
             index = tuple(np.argwhere(deficient.reshape(A.shape[:-2]))[0]) if A.ndim > 2 else ()
             where = f" at batch index {[int(i) for i in index]}" if index else ""
-            raise np.linalg.LinAlgError(
+            raise LinAlgError(
                 f"lstsq: A (shape {A.shape}) is rank-deficient{where}: its smallest singular "
                 f"value {s[index][-1]:g} is at or below max(m, n) · eps · s_max = "
                 f"{tolerance[index]:g}; the minimum-norm solution is pinv(A) @ B")

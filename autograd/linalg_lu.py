@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .linalg import _factorable
+from .linalg_errors import LinAlgError
 from .tensor import Tensor
 from .tensor_functions import stack
 
@@ -49,7 +50,7 @@ def _row_order(a: np.ndarray) -> np.ndarray:
             flat = int(np.flatnonzero(pivots == 0)[0])
             where = (f" at batch index {[int(i) for i in np.unravel_index(flat, a.shape[:-2])]}"
                      if a.ndim > 2 else "")
-            raise np.linalg.LinAlgError(
+            raise LinAlgError(
                 f"lu: A{where} is singular (column {k} has no nonzero pivot); glassgrad's lu "
                 f"takes invertible matrices, where U⁻¹ and so the gradient exist")
         s[:, k + 1:, k:] -= (s[:, k + 1:, k] / pivots[:, None])[:, :, None] * s[:, None, k, k:]

@@ -95,6 +95,8 @@ TORCH_METHODS = {
                    "the last two axes)"),
     "mH": "is t.mT here (real numbers)", "H": "is t.T here (real numbers)",
     "adjoint": "is t.mT here (real numbers)", "conj": "is t itself here (real numbers)",
+    "cholesky_inverse": ("is autograd.cholesky_solve(autograd.eye(n, dtype=L.dtype), L) here "
+                         "(A⁻¹ from A's Cholesky factor L; differentiable)"),
     "addmm": "is input + m1 @ m2 here", "addmv": "is input + m @ v here",
     "baddbmm": "is input + b1 @ b2 here", "addbmm": "is input + (b1 @ b2).sum(0) here",
     "addcmul": "is t + value * a * b here", "addcdiv": "is t + value * a / b here",
@@ -347,7 +349,9 @@ DTYPES = {name: np.dtype(dtype) for name, dtype in (
 #: floats, and its dtype facts, numpy's finfo and iinfo (the dtypes being numpy's), as a
 #: Gaussian's 0.5 * torch.log(2 * torch.pi * var) and a floor at torch.finfo(x.dtype).eps use
 CONSTANTS = {"pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan,
-             "finfo": np.finfo, "iinfo": np.iinfo}
+             "finfo": np.finfo, "iinfo": np.iinfo,
+             # a shape is numpy's tuple: dist.sample(torch.Size([100])) draws 100
+             "Size": tuple}
 
 #: PyTorch's old tensor class names, which t.type(name) takes: the dtype each stands for
 TENSOR_TYPE_NAMES = {f"torch.{kind}Tensor": dtype for kind, dtype in (
@@ -470,6 +474,8 @@ def module_functions(tensor_class: type) -> dict[str, Callable]:
         return function
 
     functions = {name: forward(name) for name in METHOD_FUNCTIONS}
+    from .arrays import pdist               # (a function, not a method; arrays imports tensor)
+    functions["pdist"] = pdist
     functions.update(max=extreme("max", "maximum"), min=extreme("min", "minimum"),
                      var=spread("var"), std=spread("std"),
                      var_mean=spread("var", with_mean=True), std_mean=spread("std", with_mean=True),

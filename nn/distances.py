@@ -1,5 +1,6 @@
 """Similarities, distances and normalisation along an axis, PyTorch's: `cosine_similarity`,
-`pairwise_distance` and `normalize` (their modules, `CosineSimilarity` and `PairwiseDistance`,
+`pairwise_distance`, `pdist` (the engine's, `autograd.arrays.pdist`) and `normalize` (their
+modules, `CosineSimilarity` and `PairwiseDistance`,
 are in `nn.layers`; the margin losses of embeddings measure with them). `nn.functional`
 re-exports them.
 """
@@ -11,12 +12,13 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor
+from autograd.arrays import pdist  # noqa: F401  (re-exported: torch.nn.functional.pdist)
 from autograd.ops.normalize import overflowed
 from autograd.ops.reduce import largest_magnitude
 from autograd.tensor import _axes
 from autograd.functional import _floating, _real
 
-__all__ = ["cosine_similarity", "pairwise_distance", "normalize"]
+__all__ = ["cosine_similarity", "pairwise_distance", "pdist", "normalize"]
 
 
 def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:

@@ -17,10 +17,10 @@ function, reachable from both modules.
 This module adds PyTorch's other activations (`relu6`, `hardtanh`, `hardsigmoid`, `hardswish`,
 `silu`, `mish`, `softplus`, `softsign`, `logsigmoid`, `tanhshrink`, `threshold`, `hardshrink`,
 `softshrink`, `softmin`, `glu`, `prelu`), built from the engine's ops, dropout and `one_hot`; it
-re-exports `cosine_similarity`, `pairwise_distance` and `normalize` (from `nn.distances`) and
-the losses, from `nn.loss_functions` (regression, classification, CTC) and `nn.margin_losses`
-(ranking, embeddings, the margins of several classes): the other losses of the lectures, and
-PyTorch's `smooth_l1_loss`, `huber_loss`,
+re-exports `cosine_similarity`, `pairwise_distance`, `pdist` and `normalize` (from
+`nn.distances`) and the losses, from `nn.loss_functions` (regression, classification, CTC) and
+`nn.margin_losses` (ranking, embeddings, the margins of several classes): the other losses of
+the lectures, and PyTorch's `smooth_l1_loss`, `huber_loss`,
 `gaussian_nll_loss`, `poisson_nll_loss`, `kl_div`, `margin_ranking_loss`, `soft_margin_loss`,
 and the margin losses of embeddings and of several classes, `triplet_margin_loss` (and
 `triplet_margin_with_distance_loss`), `cosine_embedding_loss`, `hinge_embedding_loss`,
@@ -75,7 +75,7 @@ from autograd.random import default_rng
 # the similarities and the losses live in modules of their own; here they are re-exported, with
 # the checks of arguments that the loss and layer modules (nn.losses, nn.layers) read here
 from .distances import (  # noqa: F401  (re-exported)
-    checked_norm_order, cosine_similarity, normalize, pairwise_distance,
+    checked_norm_order, cosine_similarity, normalize, pairwise_distance, pdist,
 )
 from .fold import fold, unfold  # noqa: F401  (re-exported)
 from .loss_functions import (  # noqa: F401  (re-exported; _tensor is dropout's too)

@@ -126,6 +126,49 @@ def test_second_derivatives_match_finite_differences(name, shapes, rng):
     assert_recorded_gradient_is_the_first_order_one(in_a, A)
 
 
+# the blocked substitution (ops/linalg.py's solve_triangle) cuts a triangle above
+# TRIANGLE_BLOCK rows in two; with the block at 2, small matrices go through every level
+@pytest.fixture
+def small_blocks(monkeypatch):
+    from autograd.ops import linalg as ops_linalg
+    monkeypatch.setattr(ops_linalg, "TRIANGLE_BLOCK", 2)
+
+
+@pytest.mark.parametrize("shapes", [((7, 7), (7, 3)), ((2, 9, 9), (9, 1)), ((1, 5, 5), (3, 5, 2))],
+                         ids=str)
+@pytest.mark.parametrize("name", NAMES)
+def test_the_blocked_substitution_matches_finite_differences(name, shapes, rng, small_blocks):
+    cost, A, B = _cost_and_inputs(name, shapes, rng)
+    assert gradcheck(cost, t64(A), t64(B), **TIGHT)
+    in_a = lambda A: cost(A, Tensor(B))                 # noqa: E731
+    assert gradcheck(lambda A: grad(in_a)(A), t64(A), **TIGHT)
+
+
+@pytest.mark.parametrize("upper", [False, True])
+@pytest.mark.parametrize("unit", [False, True])
+def test_a_large_triangle_is_solved_by_blocks_to_lapack_s_accuracy(upper, unit, rng):
+    """n = 300 (five levels of blocks) and n = 65 (one cut), one column and many: the residual
+    of the triangle read is at rounding level, as LAPACK's LU of the whole triangle gives."""
+    from autograd.ops.linalg import solve_triangle, triangle
+    for n, k in ((300, 1), (300, 40), (65, 65)):
+        A = rng.standard_normal((n, n)) * 0.3 / np.sqrt(n) + np.eye(n)
+        B = rng.standard_normal((2, n, k))
+        X = solve_triangle(A, B, upper, unit)
+        T = triangle(A, upper, unit)
+        assert X.shape == (2, n, k)
+        np.testing.assert_allclose(T @ X, B, atol=1e-12)
+        np.testing.assert_allclose(X, np.linalg.solve(T, B), rtol=0, atol=1e-12)
+
+
+def test_cholesky_s_gradient_through_the_blocked_substitution(rng, small_blocks):
+    M = rng.standard_normal((9, 9))
+    A = t64(M @ M.T + 9 * np.eye(9))
+    w = Tensor(rng.standard_normal((9, 9)))
+    # (the factor reads one triangle and its gradient is symmetric: perturb A and Aᵀ together)
+    factor = lambda A: linalg.cholesky(0.5 * (A + A.mT))        # noqa: E731
+    assert gradcheck(lambda A: (factor(A) * w).sum().tanh(), A, **TIGHT)
+
+
 def test_the_gradient_in_a_is_on_the_triangle_read(rng):
     A, B = t64(_triangular(rng, (4, 4))), Tensor(rng.standard_normal((4, 2)))
     linalg.solve_triangular(A, B, upper=True, unitriangular=True).sum().backward()

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import Node, Op, apply, raw
+from ..linalg_errors import LinAlgError
 from .linalg import SolveTriangular, _at
 from .shape import Concatenate
 
@@ -94,7 +95,7 @@ def _refuse_the_completed_basis(g_extra: np.ndarray, n: int, shape: tuple) -> No
     used = np.any(g_extra, axis=(-2, -1))
     if used.any():
         where = np.flatnonzero(used)[0]
-        raise np.linalg.LinAlgError(
+        raise LinAlgError(
             f"qr: the loss{' of A' + _at(shape[:-2], where) if shape[:-2] else ''} (shape "
             f"{tuple(shape)}) uses the columns of Q past n = {n} that mode='complete' adds: "
             f"they are any orthonormal basis of the rest of the space (LAPACK's choice), so "
@@ -116,7 +117,7 @@ def _refuse_a_rank_deficient_block(r1: np.ndarray, g: np.ndarray, shape: tuple) 
         where = np.flatnonzero(bad)[0]
         i = int(np.argmax(low.reshape((-1, k))[where]))
         columns = "columns" if shape[-2] >= shape[-1] else f"first {k} columns"
-        raise np.linalg.LinAlgError(
+        raise LinAlgError(
             f"qr: A{_at(shape[:-2], where)} (shape {tuple(shape)}) does not have {columns} of "
             f"full rank (R's diagonal entry {i} is {diagonal.reshape((-1, k))[where, i]:g}, 0 "
             f"to rounding): Q's column {i} is then any unit vector orthogonal to the others, "
