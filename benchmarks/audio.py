@@ -254,6 +254,50 @@ def train_denoiser(engine: str = "glassgrad", clips: int = 32, steps: int = 60,
     return losses[0], losses[-1]
 
 
+# -- against PyTorch, from the same weights ---------------------------------------------------
+
+def compare(dtype: str = "float64") -> dict:
+    """The log-mel CNN's and the STFT-loss denoiser's losses and parameter gradients on both
+    engines, from PyTorch's initial weights copied into glassgrad's models (no SpecAugment:
+    its masks are random). Returns the largest relative differences."""
+    import torch
+    import autograd
+    import nn
+    torch_dtype = getattr(torch, dtype)
+    x_np, y_np = dataset(16, 7)
+    x_np = x_np.astype(dtype)
+    rng = np.random.default_rng(0)
+    noisy = (x_np + rng.normal(scale=0.15, size=x_np.shape)).astype(dtype)
+    bank = mel_filterbank(256, 40).astype(dtype)
+    report = {}
+    for name in ("log-mel CNN", "STFT-loss denoiser"):
+        torch.manual_seed(0)
+        theirs = (mel_cnn(torch.nn) if name == "log-mel CNN" else denoiser(torch.nn)).to(
+            torch_dtype)
+        ours = mel_cnn(nn) if name == "log-mel CNN" else denoiser(nn)
+        ours.to(dtype)
+        ours.load_state_dict(theirs.state_dict())
+        losses, grads = [], []
+        for lib, model, fn in ((torch, theirs, torch.nn.functional),
+                               (autograd, ours, nn.functional)):
+            if name == "log-mel CNN":
+                images = log_mel(lib, lib.from_numpy(x_np), lib.from_numpy(bank))
+                loss = fn.cross_entropy(model(images), lib.from_numpy(y_np))
+            else:
+                x = lib.from_numpy(noisy[:, None])
+                loss = stft_loss(lib, (x + model(x))[:, 0], lib.from_numpy(x_np))
+            loss.backward()
+            losses.append(loss.item())
+            grads.append([np.asarray(p.grad) if lib is autograd else p.grad.numpy()
+                          for p in model.parameters()])
+        report[name] = (abs(losses[0] - losses[1]) / abs(losses[0]),
+                        max(np.abs(a - b).max() / (np.abs(a).max() + 1e-30)
+                            for a, b in zip(*grads)))
+    for name, (loss, grad) in report.items():
+        print(f"{dtype} {name}: loss rel diff {loss:.1e}, gradient max rel diff {grad:.1e}")
+    return report
+
+
 # -- timing ---------------------------------------------------------------------------------------
 
 def time_steps(engine: str, which: str, steps: int, seed: int = 0) -> list[float]:
@@ -318,6 +362,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--train", action="store_true")
     parser.add_argument("--engine", default="glassgrad")
+    parser.add_argument("--compare", action="store_true")
     parser.add_argument("--time", action="store_true")
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=2)
@@ -327,6 +372,9 @@ def main() -> None:
         train_classifiers(args.engine)
         train_denoiser(args.engine)
         print(f"({time.perf_counter() - start:.1f} s)")
+    if args.compare:
+        compare("float64")
+        compare("float32")
     if args.time:
         timing_table(args.steps, args.rounds)
 

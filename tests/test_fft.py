@@ -3,7 +3,6 @@ central finite differences in float64 (n= padding and cropping, each norm, odd a
 lengths, batch dims, dim=), the real properties (Parseval, irfft(rfft(x)) == x, a tone's
 peak), the ComplexTensor pair and its errors."""
 
-
 import numpy as np
 import pytest
 

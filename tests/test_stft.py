@@ -9,6 +9,7 @@ import autograd
 from autograd import Tensor, blackman_window, gradcheck, gradgradcheck, hamming_window, \
     hann_window, istft, stft
 from autograd.fft.frames import FramesCtx, frames_forward, overlap_add_forward
+from autograd.fft.spectral import _reflected
 
 try:
     import torch
@@ -69,6 +70,18 @@ def test_overlap_add_is_the_adjoint_of_framing(size, hop, length):
     assert frames.shape == (2, ctx.count, size)
     np.testing.assert_allclose(frames[:, 1], x[:, hop:hop + size])
     np.testing.assert_allclose((frames * g).sum(), (x * overlap_add_forward(ctx, g)).sum())
+
+
+@pytest.mark.parametrize("length", [2, 3, 8])
+def test_centre_padding_is_numpys_reflect_up_to_the_longest(length):
+    """stft's own reflect padding (two reversed slices), for every width it takes: up to
+    length - 1, where the right-hand slice must stop before sample 0, not at "-1"."""
+    x = signal((2, length))
+    for half in range(length):
+        np.testing.assert_array_equal(_reflected(Tensor(x), half).data,
+                                      np.pad(x, ((0, 0), (half, half)), mode="reflect"))
+    t = Tensor(x, requires_grad=True)
+    assert gradcheck(lambda t: (_reflected(t, length - 1) * signal(3 * length - 2, 1)).sum(), t)
 
 
 # -- values and round trips ---------------------------------------------------------------------

