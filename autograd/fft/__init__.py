@@ -14,7 +14,7 @@ complex_pair.py): .abs(), .real, .imag, .angle(), arithmetic with numbers, array
 complex tensors, and these transforms; anything else is refused by name. Gradients reach real
 inputs as real arrays, with PyTorch's convention for complex intermediates. Measured
 (the transforms' adjoints are needed either way): the pair costs complex_pair.py
-(~370 lines with its docstrings, all of it real Tensor ops) and 2 lines in Tensor._binary;
+(~440 lines with its docstrings, all of it real Tensor ops) and 2 lines in Tensor._binary;
 complex dtypes through the engine would touch the 12 places in autograd/*.py that accept or
 refuse a dtype kind, the gradient driver (a complex gradient is refused today), the 50 of
 the 135 ops in autograd/ops whose derivative multiplies by an input or output (each needs a
