@@ -37,6 +37,10 @@ from .pytorch_names import CONSTANTS, DTYPES, SPARSE, NotInGlassgrad, module_fun
 from .value import Value
 from . import linalg
 from . import distributions
+from . import fft
+from .fft.complex_pair import ComplexTensor, polar, view_as_complex, view_as_real
+from .fft.spectral import istft, stft
+from .fft.windows import blackman_window, hamming_window, hann_window
 from .linalg import matrix_exp
 from .covariance import corrcoef, cov
 from .linalg_products import kron
@@ -56,7 +60,9 @@ __all__ = [
     "matmul", "einsum", "concatenate", "cat", "stack", "where", "flatten", "tril", "triu",
     "meshgrid", "tensordot", "cdist", "tril_indices", "triu_indices", "searchsorted", "bucketize",
     "isin",
-    "set_default_dtype", "get_default_dtype", "functional", "linalg", "distributions",
+    "set_default_dtype", "get_default_dtype", "functional", "linalg", "distributions", "fft",
+    "stft", "istft", "hann_window", "hamming_window", "blackman_window", "ComplexTensor",
+    "view_as_real", "view_as_complex", "polar",
     "matrix_exp", "cov",
     "corrcoef", "kron", "diff", "trapezoid", "trapz", "cumulative_trapezoid",
     "no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
@@ -77,6 +83,12 @@ __all__ = [
 # likewise PyTorch's constants (torch.pi, torch.inf) and torch.finfo, whose `e` and `pi` would
 # hide a user's own names
 _PYTORCH_NAMES = {**module_functions(Tensor), **DTYPES, **CONSTANTS}
+# torch.complex(real, imag), here too only through __getattr__: as a global it would hide
+# Python's complex in this file and, by `import *`, in the user's
+_PYTORCH_NAMES["complex"] = fft.complex_
+_PYTORCH_NAMES.update(real=fft.complex_pair.real, imag=fft.complex_pair.imag,
+                      angle=fft.complex_pair.angle, is_complex=fft.complex_pair.is_complex,
+                      conj=fft.complex_pair.conj)
 
 # PyTorch names that glassgrad spells otherwise: a ported script's `torch.LongTensor` is told the way
 _SPELT_OTHERWISE = {
@@ -108,6 +120,10 @@ _SPELT_OTHERWISE = {
     **dict.fromkeys(("set_float32_matmul_precision", "get_float32_matmul_precision"), (
         "not needed: a float32 matmul here is numpy's, at full float32 precision (PyTorch's "
         "'highest'), with no TF32 or bfloat16 shortcut to allow, so leave the line out")),
+    **dict.fromkeys(("complex64", "complex128", "cfloat", "cdouble", "chalf"), (
+        "not a dtype here: Tensors are real; complex results are ComplexTensors (a pair of "
+        "real tensors), made by autograd.fft's transforms, autograd.stft, "
+        "autograd.complex(real, imag) and autograd.polar(abs, angle)")),
     "set_printoptions": "np.set_printoptions(...) here (a Tensor prints its numpy array)",
     "gradient": ("not here: for samples y a spacing h apart, the central differences inside "
                  "are (y[2:] - y[:-2]) / (2 * h) and the one-sided ones autograd.diff(y) / h "

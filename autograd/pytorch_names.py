@@ -418,8 +418,8 @@ def module_functions(tensor_class: type) -> dict[str, Callable]:
     [1.0, 2.0]
     """
     def tensor(x: Any, beside: tuple) -> Any:
-        if isinstance(x, tensor_class):
-            return x
+        if isinstance(x, tensor_class) or getattr(x, "_complex_pair", False):
+            return x                        # (torch.abs(z) of a ComplexTensor: z.abs())
         other = beside[0] if beside else None
         return other._operand(x) if isinstance(other, tensor_class) else tensor_class(x)
 

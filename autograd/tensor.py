@@ -139,6 +139,13 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
             raise TypeError("Tensor: got Values among the data; a Tensor holds numbers: "
                             "Tensor([v.data for v in values]) takes their numbers (no gradient "
                             "flows back to the Values), or keep to the Values' own ops")
+        if arr.dtype.kind == "c":
+            raise TypeError(
+                f"Tensor: complex data (dtype {arr.dtype}) is not a Tensor here: Tensors are "
+                f"real; a complex one is autograd.complex(real, imag) or autograd.fft's "
+                f"results (a ComplexTensor: a pair of real tensors; to join, stack or "
+                f"otherwise reshape several, do it on autograd.view_as_real(z) and take "
+                f"autograd.view_as_complex of the result)")
         raise TypeError(
             f"Tensor: expected numbers (a number, a nested list or an ndarray), got data of "
             f"dtype {arr.dtype}")
@@ -498,6 +505,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
             if not isinstance(b, Tensor):
                 b = self._operand(b)
         except TypeError as error:
+            if getattr(a, "_complex_pair", False) or getattr(b, "_complex_pair", False):
+                return NotImplemented       # t * z for a ComplexTensor z: its __rmul__ does it
             _refuse_value(op.name, error, a, b)
             if a is None or b is None:      # (== None stays False: that is _compare's)
                 raise TypeError(f"{op.name}: {NONE_GIVEN}") from None
