@@ -429,7 +429,7 @@ def not_a_volume_batch(layer: Module, shape: tuple, channels: int | None = None)
     `channels` (None: any). A 4-d input gets the reshape that fits the layer.
 
     >>> print(not_a_volume_batch(Conv3d(3, 8, 3), (3, 16, 32, 32), channels=3))
-    Conv3d(3, 8, kernel_size=(3, 3, 3), stride=(1, 1, 1)): expected a 5-d input (N, C, D, H, W), got shape (3, 16, 32, 32); for one volume of 3 channels add a batch dimension: x.reshape(1, 3, 16, 32, 32)
+    Conv3d(3, 8, kernel_size=(3, 3, 3), stride=(1, 1, 1)): expected a 5-d input (N, C, D, H, W), got shape (3, 16, 32, 32); for one volume of 3 channels add a batch dimension: x.reshape(1, 3, 16, 32, 32), then [0] of the result for PyTorch's unbatched shape
     """
     if len(shape) == 5:
         return ValueError(f"{layer!r}: input has {_channels(shape[1])} (shape {shape}), expected "
