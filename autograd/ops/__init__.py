@@ -13,6 +13,8 @@
     gelu.py         gelu (exact, or PyTorch's tanh approximation) and the normal CDF Φ, made from
     erf.py          erf and erfc of float64 accuracy for arrays (Cody's rational approximations),
                     and as ops
+    log_ndtr.py     log Φ (PyTorch's log_ndtr) over the whole line, from the scaled erfc left
+                    of -1, and its slope φ/Φ (the inverse Mills ratio) as an op
     special.py      lgamma digamma polygamma erfinv (float64 accuracy for arrays, and as ops),
                     sinc, copysign
     trig.py         tan asin acos atan sinh cosh asinh acosh atanh, atan2 and hypot
@@ -64,6 +66,7 @@ from .erf import Erf, Erfc
 from .fused import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, Linear
 from .gelu import Gelu, GeluTanh, NormalCdf
 from .grid_sample import GridSample
+from .log_ndtr import InverseMills, LogNdtr
 from .linalg import (Cholesky, Det, Eigh, Einsum, Inv, MatMul, MatrixExp, Pinv, Slogdet,
                      Solve, SolveTriangular, Svd)
 from .normalize import BatchNorm, LayerNorm
@@ -88,7 +91,7 @@ __all__ = [
     "TanhGrad", "Sigmoid", "Relu",
     "Sin", "Cos", "Step", "Sign", "Maximum", "Minimum", "Clip", "Where", "LogOrZero", "ClampedLog",
     "LeakyRelu", "Softplus", "Elu", "Hardswish", "SmoothL1", "Huber", "Gelu", "GeluTanh",
-    "NormalCdf", "Erf", "Erfc", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Asinh",
+    "NormalCdf", "LogNdtr", "InverseMills", "Erf", "Erfc", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Asinh",
     "Acosh", "Atanh", "Hypot", "LogAddExp", "Lgamma", "Polygamma", "Erfinv", "Sinc", "Copysign",
     "Sum", "Mean", "Max", "Min", "Median", "Prod", "VectorNorm", "Cumsum", "Cumprod",
     "ScatterReduce",
