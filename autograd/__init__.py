@@ -146,8 +146,8 @@ _SPELT_OTHERWISE = {
     **dict.fromkeys(("sparse", "sparse_coo_tensor", "sparse_csr_tensor", "spmm"), SPARSE),
     "special": ("not here: torch.special's common functions are Tensor methods (and "
                 "autograd functions) here: torch.special.erf(x) is x.erf(), likewise erfc, "
-                "erfinv, ndtr, log_ndtr, digamma, sinc, expm1, log1p, exp2, xlogy, logit, logsumexp, softmax, "
-                "log_softmax; expit is x.sigmoid(), gammaln x.lgamma(), psi x.digamma(), "
+                "erfinv, ndtr, log_ndtr, digamma, sinc, expm1, log1p, exp2, xlogy, logit, "
+                "logsumexp, softmax, log_softmax; expit is x.sigmoid(), gammaln x.lgamma(), psi x.digamma(), "
                 "polygamma(n, x) x.polygamma(n), multigammaln(x, p) x.mvlgamma(p)"),
 }
 

@@ -18,8 +18,8 @@ from .graph import Node, apply
 from .ops import (
     Abs, Acos, Acosh, Asin, Asinh, AsType, Atan, Atan2, Atanh, Clip, ConstDiv, Copysign, Cos, Cosh,
     Erf, Erfc, Erfinv, Exp, Expm1, Fmod, Hypot, Lgamma, Log, Log1p, Log2, Log10, LogAddExp, Logit,
-    LogNdtr, Maximum, Minimum, NormalCdf, Polygamma, PowConst, Relu, Sigmoid, Sin, Sinc, Sinh, Sqrt, Tan, Tanh, Where,
-    XLogY,
+    LogNdtr, Maximum, Minimum, NormalCdf, Polygamma, PowConst, Relu, Sigmoid, Sin, Sinc, Sinh,
+    Sqrt, Tan, Tanh, Where, XLogY,
 )
 from .ops.elementwise import Condition
 from .pytorch_names import TENSOR_TYPE_NAMES, numpy_dtype

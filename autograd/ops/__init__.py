@@ -34,6 +34,8 @@
                     two gradients as ops, conv_transpose2d/3d
                     (conv2d's input gradient, plus a bias), pad; unfold (im2col) and fold
                     (col2im), each the other's gradient
+    pad_modes.py    pad's reflect, replicate and circular modes (copies by slices) and their
+                    adjoint (the border strips added back), each the other's gradient
     pool.py         max_pool2d and max_pool3d, with their backward (a scatter) and that one's
                     (a gather); max_unpool (a scatter to the indices) and its backward
     resample.py     resizing along one axis (interpolate's nearest, linear and cubic taps), with
@@ -70,6 +72,7 @@ from .log_ndtr import InverseMills, LogNdtr
 from .linalg import (Cholesky, Det, Eigh, Einsum, Inv, MatMul, MatrixExp, Pinv, Slogdet,
                      Solve, SolveTriangular, Svd)
 from .normalize import BatchNorm, LayerNorm
+from .pad_modes import PadCopy, PadFold
 from .qr import Qr
 from .pool import MaxPool2d, MaxPool3d, MaxUnpool, PoolGather, PoolScatter, UnpoolGather
 from .recurrent import (GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState, LSTMSequence,
@@ -104,6 +107,7 @@ __all__ = [
     "CrossEntropy",
     "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits",
     "Conv2d", "ConvInputGrad", "ConvWeightGrad", "ConvTranspose2d", "Pad", "Unfold", "Fold",
+    "PadCopy", "PadFold",
     "Conv3d", "ConvTranspose3d", "MaxPool3d",
     "Resample", "ResampleAdjoint", "GridSample", "MaxPool2d",
     "PoolScatter", "PoolGather", "MaxUnpool", "UnpoolGather", "CTCLoss", "CTCOccupancy",
