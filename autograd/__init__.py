@@ -137,11 +137,17 @@ _SPELT_OTHERWISE = {
     **dict.fromkeys(("seed", "initial_seed"), (
         "not here: seed the shared generator with autograd.manual_seed(seed) and keep the seed "
         "yourself")),
+    "quasirandom": (
+        "not here: glassgrad has no quasi-random engine (no SobolEngine); for SobolEngine(d)"
+        ".draw(n)'s n points in [0, 1)^d write a seeded uniform draw, autograd.manual_seed(seed)"
+        " then autograd.rand(n, d), or, with scipy installed, autograd.tensor(scipy.stats.qmc."
+        "Sobol(d, scramble=True, seed=seed).random(n), dtype=autograd.float32) (scipy's "
+        "array, which autograd.tensor takes)"),
     **dict.fromkeys(("sparse", "sparse_coo_tensor", "sparse_csr_tensor", "spmm"), SPARSE),
     "special": ("not here: torch.special's common functions are Tensor methods (and "
                 "autograd functions) here: torch.special.erf(x) is x.erf(), likewise erfc, "
-                "erfinv, digamma, sinc, expm1, log1p, exp2, xlogy, logit, logsumexp, softmax, "
-                "log_softmax; expit is x.sigmoid(), gammaln x.lgamma(), psi x.digamma(), "
+                "erfinv, ndtr, log_ndtr, digamma, sinc, expm1, log1p, exp2, xlogy, logit, "
+                "logsumexp, softmax, log_softmax; expit is x.sigmoid(), gammaln x.lgamma(), psi x.digamma(), "
                 "polygamma(n, x) x.polygamma(n), multigammaln(x, p) x.mvlgamma(p)"),
 }
 

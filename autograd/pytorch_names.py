@@ -406,7 +406,8 @@ def module_functions(tensor_class: type) -> dict[str, Callable]:
     first (a number or an array is made one, a number in the dtype of a tensor beside it) and
     calls its method. max, min, var and std read PyTorch's arguments, where the methods are
     numpy's: `torch.max(x, 1)` gives (values, indices), `torch.max(x, y)` the larger elements,
-    `torch.var(x)` divides by n - 1, and var_mean and std_mean give the pair.
+    `torch.var(x)` divides by n - 1, and var_mean and std_mean give the pair. atleast_1d,
+    atleast_2d and atleast_3d reshape (PyTorch's functions, not methods).
 
     >>> import autograd as torch
     >>> x = torch.tensor([[1.0, -2.0], [3.0, 4.0]])
@@ -468,6 +469,27 @@ def module_functions(tensor_class: type) -> dict[str, Callable]:
     def polygamma(n: int, input: Any) -> Any:
         return tensor(input, ()).polygamma(n)
 
+    # where a tensor of fewer axes goes in the wider shape: numpy's (and PyTorch's) choice,
+    # a 1-d (n,) becoming (1, n) and (1, n, 1), a 2-d (m, n) becoming (m, n, 1)
+    wider = {1: {0: lambda s: (1,)},
+             2: {0: lambda s: (1, 1), 1: lambda s: (1, *s)},
+             3: {0: lambda s: (1, 1, 1), 1: lambda s: (1, *s, 1), 2: lambda s: (*s, 1)}}
+
+    def at_least(ndim: int) -> Callable:
+        def function(*tensors: Any) -> Any:
+            single = len(tensors) == 1 and not isinstance(tensors[0], (list, tuple))
+            if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+                tensors = tuple(tensors[0])             # torch.atleast_2d([x, y]): a tuple
+            out = []
+            for t in tensors:
+                t = tensor(t, ())
+                out.append(t if t.ndim >= ndim else t.reshape(wider[ndim][t.ndim](t.shape)))
+            return out[0] if single else tuple(out)
+        return named(function, f"atleast_{ndim}d", (
+            f"PyTorch's torch.atleast_{ndim}d(*tensors): each tensor with at least {ndim} "
+            f"axes (a reshape, differentiable; one with as many is returned as it is), one "
+            f"tensor for one, a tuple for several or for a list."))
+
     def named(function: Callable, name: str, doc: str) -> Callable:
         function.__name__ = function.__qualname__ = name
         function.__doc__ = doc
@@ -479,6 +501,7 @@ def module_functions(tensor_class: type) -> dict[str, Callable]:
     functions.update(max=extreme("max", "maximum"), min=extreme("min", "minimum"),
                      var=spread("var"), std=spread("std"),
                      var_mean=spread("var", with_mean=True), std_mean=spread("std", with_mean=True),
+                     atleast_1d=at_least(1), atleast_2d=at_least(2), atleast_3d=at_least(3),
                      polygamma=named(polygamma, "polygamma", (
                          "PyTorch's torch.polygamma(n, t), n first: t.polygamma(n) here.")))
     return functions

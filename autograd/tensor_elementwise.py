@@ -18,8 +18,8 @@ from .graph import Node, apply
 from .ops import (
     Abs, Acos, Acosh, Asin, Asinh, AsType, Atan, Atan2, Atanh, Clip, ConstDiv, Copysign, Cos, Cosh,
     Erf, Erfc, Erfinv, Exp, Expm1, Fmod, Hypot, Lgamma, Log, Log1p, Log2, Log10, LogAddExp, Logit,
-    Maximum, Minimum, Polygamma, PowConst, Relu, Sigmoid, Sin, Sinc, Sinh, Sqrt, Tan, Tanh, Where,
-    XLogY,
+    LogNdtr, Maximum, Minimum, NormalCdf, Polygamma, PowConst, Relu, Sigmoid, Sin, Sinc, Sinh,
+    Sqrt, Tan, Tanh, Where, XLogY,
 )
 from .ops.elementwise import Condition
 from .pytorch_names import TENSOR_TYPE_NAMES, numpy_dtype
@@ -219,6 +219,25 @@ class ElementwiseMethods:
         0.476936276204469...
         """
         return apply(Erfinv, (self._floating(),))
+
+    def ndtr(self) -> Tensor:
+        """Φ(x), the standard normal CDF (PyTorch's torch.special.ndtr), from erfc(-x/√2) / 2:
+        it keeps its digits in the left tail (Φ(-30) ≈ 4.9e-198); slope φ(x), the density.
+
+        >>> Tensor([-30.0, 0.0], dtype=np.float64).ndtr().tolist()
+        [4.906713927148...e-198, 0.5]
+        """
+        return apply(NormalCdf, (self._floating(),))
+
+    def log_ndtr(self) -> Tensor:
+        """log Φ(x) (PyTorch's torch.special.log_ndtr), finite where Φ(x) underflows (from
+        x ≈ -38.5: a log expected improvement's tail); slope φ(x)/Φ(x), ≈ -x far left.
+
+        >>> x = Tensor([-40.0], dtype=np.float64)
+        >>> x.ndtr().item(), round(x.log_ndtr().item(), 10)        # Φ(-40) is 0.0 in float64
+        (0.0, -804.6084420138)
+        """
+        return apply(LogNdtr, (self._floating(),))
 
     def lgamma(self) -> Tensor:
         """ln |Γ(x)|, inf at the poles 0, -1, -2, ...; slope digamma(x).

@@ -1,6 +1,7 @@
 """`pad`: a tensor widened at the ends of its last axes, with PyTorch's four modes. "constant" is
-one op, `Pad` (in autograd/ops/conv.py, its gradient the middle of g); the other modes are one
-indexing per padded axis (their gradients add up the copies' gradients).
+one op, `Pad` (in autograd/ops/conv.py, its gradient the middle of g); the other modes are one op
+too, `PadCopy` (autograd/ops/pad_modes.py: copies by slices, its gradient the border strips
+added back by slices).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import apply
-from ..ops import Pad
+from ..ops import Pad, PadCopy
 from ..tensor import Tensor
 from .arguments import _node
 
@@ -33,9 +34,9 @@ def pad(x: Any, pad: Any, mode: str = "constant", value: float | None = None) ->
     >>> pad(Tensor([1.0, 2.0, 3.0]), (2, 1), "reflect").data
     array([3., 2., 1., 2., 3., 2.], dtype=float32)
 
-    "constant" is one op whose gradient is g's middle. The other modes copy elements of x, so
-    each is one indexing per padded axis, x[..., i] with the source index i of every output
-    position; its gradient adds up, for each element of x, the gradients of all its copies.
+    "constant" is one op whose gradient is g's middle. The other modes copy elements of x: one
+    op that fills the borders by slices, whose gradient adds the border strips of g back onto
+    the elements they copied, by slices too (no np.add.at).
     """
     x = _node(x, "pad")
     widths = tuple(pad)
@@ -65,9 +66,10 @@ def pad(x: Any, pad: Any, mode: str = "constant", value: float | None = None) ->
                          f"numbers), got value={value!r}")
     for axis, (before, after) in enumerate(pairs):
         if before or after:
-            source = _pad_sources(mode, before, after, x.shape[axis], x.shape)
-            x = x[(slice(None),) * axis + (source,)]
-    return x
+            _check_widths(mode, before, after, x.shape[axis], x.shape)
+    if not any(a or b for a, b in pairs):
+        return x
+    return apply(PadCopy, (x,), (mode, tuple(pairs)))
 
 
 def _pad_value(value: Any, dtype: np.dtype) -> Any:
@@ -96,10 +98,9 @@ def _crop_negative_widths(x: Tensor, pairs: list, pad: Any) -> Tensor:
     return x[tuple(slice(max(-a, 0), n - max(-b, 0)) for (a, b), n in zip(pairs, x.shape))]
 
 
-def _pad_sources(mode: str, before: int, after: int, n: int, shape: tuple) -> np.ndarray:
-    """For each of the before + n + after positions of a padded axis, the index in [0, n) of
-    the element of x it copies: positions -before ... n + after - 1 reflected, clipped or
-    wrapped into the axis."""
+def _check_widths(mode: str, before: int, after: int, n: int, shape: tuple) -> None:
+    """An error unless mode's copies can fill widths (before, after) of an axis of n: reflect's
+    below n, circular's at most n, and none from an empty axis."""
     given = f"got {(before, after)} for an axis of {n} in shape {shape}"
     if mode == "reflect" and max(before, after) >= n:
         raise ValueError(f"pad: mode='reflect' needs each width below the size of its axis, "
@@ -109,9 +110,3 @@ def _pad_sources(mode: str, before: int, after: int, n: int, shape: tuple) -> np
                          f"axis, {given}")
     if n == 0:
         raise ValueError(f"pad: mode={mode!r} needs a non-empty axis to copy, {given}")
-    position = np.arange(-before, n + after)
-    if mode == "reflect":                   # -1 -> 1, n -> n - 2: the edge is not repeated
-        return (n - 1) - np.abs((n - 1) - np.abs(position))
-    if mode == "replicate":
-        return np.clip(position, 0, n - 1)
-    return position % n

@@ -13,6 +13,8 @@
     gelu.py         gelu (exact, or PyTorch's tanh approximation) and the normal CDF Φ, made from
     erf.py          erf and erfc of float64 accuracy for arrays (Cody's rational approximations),
                     and as ops
+    log_ndtr.py     log Φ (PyTorch's log_ndtr) over the whole line, from the scaled erfc left
+                    of -1, and its slope φ/Φ (the inverse Mills ratio) as an op
     special.py      lgamma digamma polygamma erfinv (float64 accuracy for arrays, and as ops),
                     sinc, copysign
     trig.py         tan asin acos atan sinh cosh asinh acosh atanh, atan2 and hypot
@@ -32,6 +34,8 @@
                     two gradients as ops, conv_transpose2d/3d
                     (conv2d's input gradient, plus a bias), pad; unfold (im2col) and fold
                     (col2im), each the other's gradient
+    pad_modes.py    pad's reflect, replicate and circular modes (copies by slices) and their
+                    adjoint (the border strips added back), each the other's gradient
     pool.py         max_pool2d and max_pool3d, with their backward (a scatter) and that one's
                     (a gather); max_unpool (a scatter to the indices) and its backward
     resample.py     resizing along one axis (interpolate's nearest, linear and cubic taps), with
@@ -64,9 +68,11 @@ from .erf import Erf, Erfc
 from .fused import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, Linear
 from .gelu import Gelu, GeluTanh, NormalCdf
 from .grid_sample import GridSample
+from .log_ndtr import InverseMills, LogNdtr
 from .linalg import (Cholesky, Det, Eigh, Einsum, Inv, MatMul, MatrixExp, Pinv, Slogdet,
                      Solve, SolveTriangular, Svd)
 from .normalize import BatchNorm, LayerNorm
+from .pad_modes import PadCopy, PadFold
 from .qr import Qr
 from .pool import MaxPool2d, MaxPool3d, MaxUnpool, PoolGather, PoolScatter, UnpoolGather
 from .recurrent import (GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState, LSTMSequence,
@@ -88,7 +94,7 @@ __all__ = [
     "TanhGrad", "Sigmoid", "Relu",
     "Sin", "Cos", "Step", "Sign", "Maximum", "Minimum", "Clip", "Where", "LogOrZero", "ClampedLog",
     "LeakyRelu", "Softplus", "Elu", "Hardswish", "SmoothL1", "Huber", "Gelu", "GeluTanh",
-    "NormalCdf", "Erf", "Erfc", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Asinh",
+    "NormalCdf", "LogNdtr", "InverseMills", "Erf", "Erfc", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Asinh",
     "Acosh", "Atanh", "Hypot", "LogAddExp", "Lgamma", "Polygamma", "Erfinv", "Sinc", "Copysign",
     "Sum", "Mean", "Max", "Min", "Median", "Prod", "VectorNorm", "Cumsum", "Cumprod",
     "ScatterReduce",
@@ -101,6 +107,7 @@ __all__ = [
     "CrossEntropy",
     "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits",
     "Conv2d", "ConvInputGrad", "ConvWeightGrad", "ConvTranspose2d", "Pad", "Unfold", "Fold",
+    "PadCopy", "PadFold",
     "Conv3d", "ConvTranspose3d", "MaxPool3d",
     "Resample", "ResampleAdjoint", "GridSample", "MaxPool2d",
     "PoolScatter", "PoolGather", "MaxUnpool", "UnpoolGather", "CTCLoss", "CTCOccupancy",

@@ -82,15 +82,27 @@ def _erf_near_zero(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return x * (_polyval(P1, t) / _polyval(Q1, t))
 
 
-def _erfc_away_from_zero(y: np.ndarray) -> np.ndarray:
-    """erfc(y) for y > 0.46875, given y capped at 40 (0 from y ≈ 27.23 on). Computed for any
-    y >= 0, used away from zero only."""
-    ratio = _polyval(P2, y) / _polyval(Q2, y)
+def _scaled_erfc_away_from_zero(y: np.ndarray) -> np.ndarray:
+    """erfc(y) e^(y²) (scipy's erfcx) for y > 0.46875: Cody's ratios without their e^(-y²)
+    factor, so it keeps its digits at any y >= 0 up to inf (where it is 0; ≈ 1/(y√π) far
+    out), as log_ndtr's left tail needs. Computed for any y >= 0, used away from zero only."""
+    # the cap keeps the degree-8 polynomials finite (they serve y <= 4 only) and 1/y² from
+    # overflowing; both change nothing below 40, so erfc keeps its bits
+    near = np.minimum(y, CAP)
+    ratio = _polyval(P2, near) / _polyval(Q2, near)
     far = y > FAR
     if far.any():                   # (rare in a network's activations: beyond 4 only)
         tail = y[far]
-        t = 1 / (tail * tail)
+        capped = np.minimum(tail, 1e150)
+        t = 1 / (capped * capped)
         ratio[far] = (INV_SQRT_PI - t * _polyval(P3, t) / _polyval(Q3, t)) / tail
+    return ratio
+
+
+def _erfc_away_from_zero(y: np.ndarray) -> np.ndarray:
+    """erfc(y) for y > 0.46875, given y capped at 40 (0 from y ≈ 27.23 on). Computed for any
+    y >= 0, used away from zero only."""
+    ratio = _scaled_erfc_away_from_zero(y)
     h = np.trunc(y * 16) / 16
     return ratio * np.exp(-h * h) * np.exp(-(y - h) * (y + h))
 
