@@ -165,9 +165,20 @@ def restore_default_dtype():
         autograd.set_default_dtype(saved)
 
 
+def _one_torch_thread() -> None:
+    """PyTorch, where a test module imported it, on one thread: on a busy 2-core machine its
+    second thread spins while it waits, and a reference's small steps take 5-40 times as long
+    (a packed BiLSTM's 12 training steps: 3-11 s on two threads, 0.25 s on one). Results do not
+    depend on it; torch is not imported here (it costs a second to a run that never uses it)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
+
+
 @pytest.fixture(autouse=True)
 def _restore_global_state():
     """Global switches are restored after each test (a failing test must not leak its state)."""
+    _one_torch_thread()
     dtype = autograd.get_default_dtype()
     enabled, anomaly = _graph.grad_mode.enabled, _graph.grad_mode.anomaly
     thresholds = gc.get_threshold()

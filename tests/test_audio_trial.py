@@ -34,11 +34,11 @@ def test_spec_augment_masks_bands_and_stops_their_gradient():
 
 
 def test_classifiers_beat_chance_on_held_out_clips():
-    accuracy = audio.train_classifiers(train=128, test=64, epochs=8, lr=1e-2, log=lambda s: None)
+    accuracy = audio.train_classifiers(train=128, test=64, epochs=6, lr=1e-2, log=lambda s: None)
     assert accuracy["log-mel 2-d CNN"] > 0.5, accuracy             # chance is 0.25
     assert accuracy["waveform 1-d CNN"] > 0.5, accuracy
 
 
 def test_denoiser_lowers_the_multi_resolution_stft_loss():
-    first, last = audio.train_denoiser(clips=8, steps=15, log=lambda s: None)
+    first, last = audio.train_denoiser(clips=3, steps=15, log=lambda s: None)
     assert last < 0.8 * first, (first, last)

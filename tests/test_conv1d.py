@@ -172,7 +172,7 @@ LENGTH_MAJOR = [
     ((2, 4, 5), (3, 4, 5), 1, 0, 1),                    # the kernel covers the input
     ((2, 3, 6), (2, 3, 1), 1, 0, 1),                    # 1-wide kernel
     # from 16 channels in (out) on, the forward (input gradient) takes one product per tap
-    ((2, 16, 7), (16, 16, 3), 2, 1, 2),
+    ((1, 16, 7), (16, 16, 2), 2, 1, 2),                 # (small: 624 numbers to gradcheck)
     ((1, 16, 6), (3, 16, 2), 1, 0, 1),
     ((2, 3, 8), (16, 3, 3), 1, 1, 1),
 ]

@@ -33,10 +33,10 @@ V = len(VOCAB)
 #: name: (constructor arguments, collate function, epochs, learning rate)
 SETUPS = {
     "bag": ((V, 24, 2), "collate_bag", 40, 2e-2),
-    "bilstm": ((V, 24, 24, 2), "collate_padded", 8, 5e-3),
+    "bilstm": ((V, 24, 24, 2), "collate_padded", 3, 2e-2),
     "cnn": ((V, 24, 16, 2), "collate_padded", 8, 5e-3),
-    "transformer": ((V, 32, 4, 2), "collate_padded", 8, 1e-2),
-    "attention": ((V, 24, 24, 2), "collate_padded", 8, 5e-3),
+    "transformer": ((V, 32, 4, 2), "collate_padded", 5, 2e-2),
+    "attention": ((V, 24, 24, 2), "collate_padded", 3, 2e-2),
 }
 
 
