@@ -404,7 +404,9 @@ class Relu(Op):
             return (g if out > 0 and ctx is not CLOSED else None,)
         # (a C-ordered g meeting a length-major conv1d's output is relaid out first: cheaper
         # than the mixed multiply, and the gradient goes on in the layout the convolution reads)
-        return (as_length_major_like(g, out) * step_of(out),)
+        if g.__class__ is np.ndarray and g.ndim > 2:    # (an MLP's 2-d ones skip the call)
+            g = as_length_major_like(g, out)
+        return (g * step_of(out),)
 
 
 @in_input_dtype
