@@ -24,15 +24,6 @@ TIGHT = dict(atol=1e-7, rtol=1e-6)
 BRANIN_MINIMUM = 0.397887
 
 
-@pytest.fixture
-def one_torch_thread():
-    """PyTorch's second thread spins while it waits (60 times as slow on a busy machine)."""
-    threads = real_torch.get_num_threads()
-    real_torch.set_num_threads(1)
-    yield
-    real_torch.set_num_threads(threads)
-
-
 def branin(x, lib=torch):
     """Branin's function on the unit square (x1 in [-5, 10], x2 in [0, 15]); minimum 0.397887."""
     x1, x2 = 15 * x[..., 0] - 5, 15 * x[..., 1]
@@ -194,7 +185,7 @@ def test_the_sparse_bound_is_below_the_exact_likelihood_and_tight_at_the_data():
 
 
 @needs_torch
-def test_one_iteration_is_pytorch_s(one_torch_thread):
+def test_one_iteration_is_pytorch_s():
     results = []
     for lib, optim in ((torch, nn.optim), (real_torch, real_torch.optim)):
         X, y = problem(lib)

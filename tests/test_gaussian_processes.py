@@ -24,16 +24,6 @@ F64 = torch.float64
 TIGHT = dict(atol=1e-7, rtol=1e-6)
 
 
-@pytest.fixture
-def one_torch_thread():
-    """PyTorch's second thread spins while it waits: on a busy machine its small steps take
-    60 times as long (the other torch tests set one thread too)."""
-    threads = real_torch.get_num_threads()
-    real_torch.set_num_threads(1)
-    yield
-    real_torch.set_num_threads(threads)
-
-
 def data() -> tuple[np.ndarray, np.ndarray]:
     """30 noisy points of f(x) = sin(3x) + 0.3 x², with no data in (-0.5, 1)."""
     rng = np.random.default_rng(0)
@@ -256,7 +246,7 @@ def test_cholesky_ex_reports_the_failing_minor_instead_of_raising():
 
 @needs_torch
 @pytest.mark.parametrize("name", list(KERNELS))
-def test_nlml_its_gradient_and_adam_steps_are_pytorch_s(name, one_torch_thread):
+def test_nlml_its_gradient_and_adam_steps_are_pytorch_s(name):
     x, yv = data()
     values, grads, after = [], [], []
     for lib in (torch, real_torch):
@@ -279,7 +269,7 @@ def test_nlml_its_gradient_and_adam_steps_are_pytorch_s(name, one_torch_thread):
 
 
 @needs_torch
-def test_predictions_lbfgs_and_cholesky_ex_are_pytorch_s(one_torch_thread):
+def test_predictions_lbfgs_and_cholesky_ex_are_pytorch_s():
     x, yv = data()
     results = []
     for lib in (torch, real_torch):

@@ -23,15 +23,6 @@ from torch_helpers import torch as real_torch
 F64 = torch.float64
 
 
-@pytest.fixture
-def one_torch_thread():
-    """PyTorch's second thread spins while it waits (60 times as slow on a busy machine)."""
-    threads = real_torch.get_num_threads()
-    real_torch.set_num_threads(1)
-    yield
-    real_torch.set_num_threads(threads)
-
-
 def circles(n=80, seed=2, noise=0.2):
     """Half the points on a circle of radius 1 (label -1), half on one of radius 2.5 (+1)."""
     rng = np.random.default_rng(seed)
@@ -180,7 +171,7 @@ def test_kernel_pca_finds_a_component_that_separates_the_circles():
 
 
 @needs_torch
-def test_kernel_machines_are_pytorch_s(one_torch_thread):
+def test_kernel_machines_are_pytorch_s():
     results = []
     for lib, optim, relu in ((torch, nn.optim, F.relu),
                              (real_torch, real_torch.optim, real_torch.relu)):
