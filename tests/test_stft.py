@@ -9,7 +9,7 @@ import autograd
 from autograd import Tensor, blackman_window, gradcheck, gradgradcheck, hamming_window, \
     hann_window, istft, stft
 from autograd.fft.frames import FramesCtx, frames_forward, overlap_add_forward
-from autograd.fft.spectral import _reflected
+from autograd.functional.padding import pad
 
 try:
     import torch
@@ -74,14 +74,15 @@ def test_overlap_add_is_the_adjoint_of_framing(size, hop, length):
 
 @pytest.mark.parametrize("length", [2, 3, 8])
 def test_centre_padding_is_numpys_reflect_up_to_the_longest(length):
-    """stft's own reflect padding (two reversed slices), for every width it takes: up to
-    length - 1, where the right-hand slice must stop before sample 0, not at "-1"."""
+    """stft's centre padding (F.pad's reflect), for every width it takes: up to length - 1,
+    where the right-hand strip must stop before sample 0, not at "-1"."""
     x = signal((2, length))
     for half in range(length):
-        np.testing.assert_array_equal(_reflected(Tensor(x), half).data,
+        np.testing.assert_array_equal(pad(Tensor(x), (half, half), "reflect").data,
                                       np.pad(x, ((0, 0), (half, half)), mode="reflect"))
     t = Tensor(x, requires_grad=True)
-    assert gradcheck(lambda t: (_reflected(t, length - 1) * signal(3 * length - 2, 1)).sum(), t)
+    assert gradcheck(lambda t: (pad(t, (length - 1, length - 1), "reflect")
+                            * signal(3 * length - 2, 1)).sum(), t)
 
 
 # -- values and round trips ---------------------------------------------------------------------
