@@ -15,7 +15,7 @@ import numpy as np
 
 from ..graph import no_grad
 from ..random import default_rng
-from ..tensor import Tensor, where
+from ..tensor import Tensor
 from . import constraints
 from .base import (Distribution, check, lazy, one_of, parameters, sample_size,
                    validating)
@@ -126,11 +126,9 @@ class Categorical(Distribution):
         return log_p.gather(-1, index).squeeze(-1)
 
     def entropy(self) -> Tensor:
-        # a logit of -inf (probability 0) is taken as the smallest float, so 0 · it is 0 (by
-        # where, not clamp(min=): numpy 1.24's clip makes float32 float64 at that bound)
+        # a logit of -inf (probability 0) is taken as the smallest float, so 0 · it is 0
         log_p = self.logits
-        smallest = float(np.finfo(log_p.data.dtype).min)
-        return -(where(np.isneginf(log_p.data), smallest, log_p) * self.probs).sum(-1)
+        return -(log_p.clamp(min=float(np.finfo(log_p.data.dtype).min)) * self.probs).sum(-1)
 
 
 def _check_weights(name: str, weights: np.ndarray) -> None:
