@@ -6,8 +6,12 @@ gradients reach their parameters (`import autograd as torch`, then
 
 One file per family: `base.py` (`Distribution`), `constraints.py`, `normal.py`,
 `bernoulli.py`, `categorical.py` (and `one_hot_categorical.py`), `uniform.py`,
-`exponential.py`, `laplace.py`, `beta.py`, `multivariate_normal.py`, `independent.py`,
-`mixture.py` (`MixtureSameFamily`), `kl.py` (`kl_divergence`, `register_kl`).
+`exponential.py`, `laplace.py`, `beta.py`, `gamma.py` (`Gamma`, `Chi2`), `dirichlet.py`,
+`studentt.py`, the counts `poisson.py`, `binomial.py`, `geometric.py`,
+`negative_binomial.py`, `multinomial.py`, `multivariate_normal.py`, `independent.py`,
+`mixture.py` (`MixtureSameFamily`), `kl.py` (`kl_divergence`, `register_kl`; the gamma
+family's and the counts' pairs in `kl_gamma.py`). Gamma, Chi2, Dirichlet, Beta and StudentT
+draw with gradients by implicit reparameterisation (autograd/ops/incomplete_gamma.py).
 
 >>> import autograd as torch
 >>> p, q = torch.distributions.Normal(0.0, 1.0), torch.distributions.Normal(1.0, 1.0)
@@ -21,24 +25,34 @@ from . import constraints, kl
 from .base import Distribution
 from .bernoulli import Bernoulli
 from .beta import Beta
+from .binomial import Binomial
 from .categorical import Categorical
+from .dirichlet import Dirichlet
 from .exponential import Exponential
+from .gamma import Chi2, Gamma
+from .geometric import Geometric
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
 from .mixture import MixtureSameFamily
+from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
+from .negative_binomial import NegativeBinomial
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
+from .poisson import Poisson
+from .studentt import StudentT
 from .uniform import Uniform
 
 __all__ = ["Distribution", "Normal", "Bernoulli", "Categorical", "OneHotCategorical", "Uniform",
-           "Beta", "Exponential", "Laplace", "MultivariateNormal", "Independent",
-           "MixtureSameFamily", "kl_divergence", "register_kl", "constraints", "kl"]
+           "Beta", "Exponential", "Laplace", "Gamma", "Chi2", "Dirichlet", "StudentT",
+           "Poisson", "Binomial", "Geometric", "NegativeBinomial", "Multinomial",
+           "MultivariateNormal", "Independent", "MixtureSameFamily", "kl_divergence",
+           "register_kl", "constraints", "kl"]
 
 
 def __getattr__(name: str) -> object:
-    # a name of torch.distributions that is not built here (Gamma, Dirichlet, transforms, ...)
+    # a name of torch.distributions that is not built here (transforms, Cauchy, ...)
     if name.startswith("_"):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     raise AttributeError(

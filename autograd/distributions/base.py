@@ -28,6 +28,11 @@ from ..tensor import Tensor, get_default_dtype
 from .constraints import Constraint
 
 
+#: which families have cdf and icdf (said when another is asked for them)
+_WHICH = "(cdf: Normal, Uniform, Exponential, Laplace, Gamma, Chi2; icdf: Normal, Uniform, " \
+         "Exponential, Laplace)"
+
+
 class Distribution:
     """The base class: subclasses set `arg_constraints` (parameter name -> constraint),
     `support` and `has_rsample`, store their parameters, then call `__init__` with their
@@ -110,13 +115,11 @@ class Distribution:
 
     def cdf(self, value: Any) -> Tensor:
         """P(X <= value)."""
-        raise NotImplementedError(f"{type(self).__name__}.cdf is not implemented here (cdf and "
-                                  f"icdf: Normal, Uniform, Exponential, Laplace)")
+        raise NotImplementedError(f"{type(self).__name__}.cdf is not implemented here {_WHICH}")
 
     def icdf(self, value: Any) -> Tensor:
         """The value x with cdf(x) = value (the quantile function)."""
-        raise NotImplementedError(f"{type(self).__name__}.icdf is not implemented here (cdf and "
-                                  f"icdf: Normal, Uniform, Exponential, Laplace)")
+        raise NotImplementedError(f"{type(self).__name__}.icdf is not implemented here {_WHICH}")
 
     @property
     def mean(self) -> Tensor:

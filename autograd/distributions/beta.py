@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from ..graph import no_grad
-from ..random import default_rng
 from ..tensor import Tensor
+from ..tensor_functions import stack
 from . import constraints
 from .base import Distribution, parameters
+from .dirichlet import Dirichlet, clamp_probabilities
+from .gamma import standard_gamma
 
 
 def log_beta(a: Tensor, b: Tensor) -> Tensor:
@@ -27,9 +26,10 @@ def log_beta(a: Tensor, b: Tensor) -> Tensor:
 class Beta(Distribution):
     """The beta distribution on [0, 1] with concentrations a = `concentration1` (the weight of
     1) and b = `concentration0` (of 0), both > 0. log_prob, entropy, mean and variance are
-    differentiable in a and b (lgamma and digamma); draws are numpy's, without a graph
-    (has_rsample is False here: PyTorch's implicit reparameterisation is not built), clamped
-    into [tiny, 1 - eps] as PyTorch's are, so log_prob of a draw is finite.
+    differentiable in a and b (lgamma and digamma). `rsample` is Ga / (Ga + Gb), Ga and Gb
+    Gamma(a, 1) and Gamma(b, 1) draws each a differentiable function of its concentration
+    (implicit reparameterisation, as Dirichlet's), so gradients reach a and b; draws are
+    clamped into [tiny, 1 - eps] as PyTorch's are, so log_prob of a draw is finite.
 
     >>> import autograd
     >>> a = autograd.tensor(2.0, dtype=autograd.float64, requires_grad=True)
@@ -41,7 +41,7 @@ class Beta(Distribution):
     arg_constraints = {"concentration1": constraints.positive,
                        "concentration0": constraints.positive}
     support = constraints.unit_interval
-    has_rsample = False
+    has_rsample = True
 
     def __init__(self, concentration1: Any, concentration0: Any,
                  validate_args: bool | None = None) -> None:
@@ -59,13 +59,18 @@ class Beta(Distribution):
         total = a + b
         return a * b / (total ** 2 * (total + 1))
 
-    def sample(self, sample_shape: Any = ()) -> Tensor:
-        shape, dtype = self._extended_shape(sample_shape), self._dtype()
-        with no_grad():
-            x = default_rng().beta(np.broadcast_to(self.concentration1.data, shape),
-                                   np.broadcast_to(self.concentration0.data, shape))
-            info = np.finfo(dtype)
-            return Tensor(np.clip(x.astype(dtype), info.tiny, 1 - info.eps))
+    @property
+    def mode(self) -> Tensor:
+        """(a - 1) / (a + b - 2) where both exceed 1; else Dirichlet's rule (PyTorch's): 0 or 1
+        at the side whose concentration is larger when both are below 1."""
+        stacked = stack([self.concentration1, self.concentration0], -1)
+        return Dirichlet(stacked, validate_args=False).mode[..., 0]
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        shape = self._extended_shape(sample_shape)
+        ones = standard_gamma(self.concentration1, shape)
+        zeros = standard_gamma(self.concentration0, shape)
+        return clamp_probabilities(ones / (ones + zeros))
 
     def log_prob(self, value: Any) -> Tensor:
         x = self._value("log_prob", value)

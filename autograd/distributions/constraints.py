@@ -93,3 +93,35 @@ def interval(low: Any, high: Any) -> Constraint:
     said = (f"[{low.item()}, {high.item()}]" if low.size == high.size == 1
             else "between low and high")
     return Constraint(f"in {said}", lambda x: (x >= low) & (x <= high))
+
+
+nonnegative_integer = Constraint("a non-negative integer (0, 1, 2, ...)",
+                                 lambda x: _is_integer(x) & (x >= 0), is_discrete=True)
+#: the success probability of a NegativeBinomial: 1 would never stop
+half_open_unit_interval = Constraint("in [0, 1)", lambda x: (x >= 0) & (x < 1))
+#: the success probability of a Geometric: 0 would never succeed
+positive_unit_interval = Constraint("in (0, 1]", lambda x: (x > 0) & (x <= 1))
+
+
+def counts_up_to(total_count: Any) -> Constraint:
+    """The integers 0, ..., total_count, the bound a number or an array (Binomial's support).
+
+    >>> counts_up_to(np.array([2.0, 5.0])).check(np.array([3.0, 3.0])).tolist()
+    [False, True]
+    """
+    high = np.asarray(total_count)
+    said = f"[0, {high.item():g}]" if high.size == 1 else "[0, total_count]"
+    return Constraint(f"an integer in {said}",
+                      lambda x: _is_integer(x) & (x >= 0) & (x <= high), is_discrete=True)
+
+
+def multinomial(total_count: int) -> Constraint:
+    """Vectors of non-negative integers summing to total_count along the last axis
+    (Multinomial's support).
+
+    >>> multinomial(3).check(np.array([[1.0, 2.0], [1.0, 1.0]])).tolist()
+    [True, False]
+    """
+    return Constraint(f"non-negative integers summing to {total_count} along the last axis",
+                      lambda x: (_is_integer(x) & (x >= 0)).all(-1) & (x.sum(-1) == total_count),
+                      1, is_discrete=True)

@@ -50,7 +50,9 @@ def register_kl(type_p: type, type_q: type) -> Callable:
 
 def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
     """KL(p ‖ q) for each distribution of the (broadcast) batch: Normal, Categorical,
-    Bernoulli, MultivariateNormal and Independent pairs of the same family; inf where p puts
+    Bernoulli, MultivariateNormal and Independent pairs of the same family (and, from
+    kl_gamma.py, Gamma, Beta, Dirichlet, Exponential, Poisson, Binomial, Geometric pairs and
+    Exponential-Gamma); inf where p puts
     mass where q has none. Made of Tensor ops: gradients reach both p's and q's parameters.
 
     >>> from autograd.distributions import Categorical
@@ -121,3 +123,9 @@ def _kl_independent_independent(p: Independent, q: Independent) -> Tensor:
             f"{q.reinterpreted_batch_ndims} reinterpreted axes have no formula here (as in "
             f"PyTorch): give both the same reinterpreted_batch_ndims")
     return sum_last(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+# -- the gamma family's and the counts' pairs (kl_gamma.py registers them when imported) ------
+# (imported last: kl_gamma takes register_kl from here; the name is not kept)
+from . import kl_gamma  # noqa: E402
+del kl_gamma

@@ -17,6 +17,9 @@
                     of -1, and its slope φ/Φ (the inverse Mills ratio) as an op
     special.py      lgamma digamma polygamma erfinv (float64 accuracy for arrays, and as ops),
                     sinc, copysign
+    incomplete_gamma.py  the regularised incomplete gamma P(a, x) and Q(a, x) with their slopes
+                    in x and a (gammainc, gammaincc), and a Gamma draw's implicit
+                    reparameterisation (standard_gamma: dz/da from P's slope in a)
     trig.py         tan asin acos atan sinh cosh asinh acosh atanh, atan2 and hypot
     reduce.py       sum mean max min median prod norm (p-norms), cumsum cumprod logcumsumexp,
                     scatter_reduce (sum, mean, amax, amin into the places an index names)
