@@ -111,12 +111,16 @@ class Distribution:
     def cdf(self, value: Any) -> Tensor:
         """P(X <= value)."""
         raise NotImplementedError(f"{type(self).__name__}.cdf is not implemented here (cdf and "
-                                  f"icdf: Normal, Uniform, Exponential, Laplace)")
+                                  f"icdf: Normal, Uniform, Exponential, Laplace, Cauchy, and "
+                                  f"the TransformedDistributions of monotone transforms: "
+                                  f"LogNormal, Gumbel, HalfNormal, HalfCauchy, ...)")
 
     def icdf(self, value: Any) -> Tensor:
         """The value x with cdf(x) = value (the quantile function)."""
         raise NotImplementedError(f"{type(self).__name__}.icdf is not implemented here (cdf and "
-                                  f"icdf: Normal, Uniform, Exponential, Laplace)")
+                                  f"icdf: Normal, Uniform, Exponential, Laplace, Cauchy, and "
+                                  f"the TransformedDistributions of monotone transforms: "
+                                  f"LogNormal, Gumbel, HalfNormal, HalfCauchy, ...)")
 
     @property
     def mean(self) -> Tensor:
