@@ -64,7 +64,11 @@ __all__ = ["Distribution", "Normal", "Bernoulli", "Categorical", "OneHotCategori
            "TransformedDistribution", "LogNormal", "Gumbel", "HalfNormal", "HalfCauchy",
            "Cauchy", "LogisticNormal", "RelaxedBernoulli", "LogitRelaxedBernoulli",
            "RelaxedOneHotCategorical", "ExpRelaxedCategorical", "LowRankMultivariateNormal",
-           "biject_to", "transform_to", "transforms", *transforms.__all__]
+           "biject_to", "transform_to", "transforms", "Transform", "AbsTransform",
+           "AffineTransform", "ComposeTransform", "ExpTransform", "IndependentTransform",
+           "LowerCholeskyTransform", "PowerTransform", "ReshapeTransform", "SigmoidTransform",
+           "SoftmaxTransform", "SoftplusTransform", "StickBreakingTransform", "TanhTransform",
+           "identity_transform"]
 
 
 def __getattr__(name: str) -> object:
@@ -76,4 +80,4 @@ def __getattr__(name: str) -> object:
         f"module {__name__!r} has no attribute {name!r}: PyTorch's torch.distributions.{name} "
         f"is not built in glassgrad; it has {', '.join(families)}, kl_divergence (with "
         f"register_kl), constraints, biject_to, transform_to and transforms (the Transform "
-        f"classes: {', '.join(transforms.__all__[1:-1])})")
+        f"classes: {', '.join(n for n in __all__ if n.endswith('Transform') and n != 'Transform')})")
