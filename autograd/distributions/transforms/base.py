@@ -35,13 +35,13 @@ from ..constraints import Constraint
 
 
 def as_tensor(where: str, x: Any) -> Tensor:
-    """x as a Tensor (numbers and arrays become constants of their, or the default, dtype)."""
+    """x as a Tensor: numbers take the default dtype, arrays keep a floating dtype."""
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, (numbers.Real, np.ndarray, np.generic, list, tuple)) \
-            and not isinstance(x, bool):
-        array = np.asarray(x)
-        return Tensor(array if array.dtype.kind == "f" else array.astype(get_default_dtype()))
+    if isinstance(x, (np.ndarray, np.generic)):         # an array keeps its floating dtype
+        return Tensor(x if x.dtype.kind == "f" else np.asarray(x, get_default_dtype()))
+    if isinstance(x, (numbers.Real, list, tuple)) and not isinstance(x, bool):
+        return Tensor(np.asarray(x, dtype=get_default_dtype()))     # numbers: as torch.tensor
     raise TypeError(f"{where}: expected a Tensor or numbers, got {type_name(x)}")
 
 
