@@ -15,7 +15,9 @@ from autograd.distributions import Distribution, Normal
 
 BUILT = ("Normal Bernoulli Categorical OneHotCategorical Uniform Beta Exponential Laplace "
          "Gamma Chi2 Dirichlet StudentT Poisson Binomial Geometric NegativeBinomial Multinomial "
-         "MultivariateNormal Independent MixtureSameFamily").split()
+         "MultivariateNormal Independent MixtureSameFamily TransformedDistribution LogNormal "
+         "Gumbel HalfNormal HalfCauchy Cauchy LogisticNormal RelaxedBernoulli "
+         "RelaxedOneHotCategorical LowRankMultivariateNormal").split()
 
 
 def test_torch_distributions_is_the_module():
@@ -31,17 +33,29 @@ def test_torch_distributions_is_the_module():
     np.testing.assert_allclose(mu.grad, -(np.array([0.2, 0.4]) - [0.0, 1.0]) / 0.25, rtol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["Wishart", "VonMises", "transforms",
-                                  "TransformedDistribution"])
+@pytest.mark.parametrize("name", ["Wishart", "VonMises", "CorrCholeskyTransform"])
 def test_a_name_not_built_says_what_is(name):
     with pytest.raises(AttributeError, match=rf"^module 'autograd\.distributions' has no "
                                              rf"attribute '{name}': PyTorch's "
                                              rf"torch\.distributions\.{name} is not built in "
                                              rf"glassgrad; it has Distribution, Normal, "
                                              rf"Bernoulli, Categorical, .*MixtureSameFamily, "
-                                             rf"kl_divergence"):
+                                             rf".*LowRankMultivariateNormal, kl_divergence "
+                                             rf"\(with register_kl\), constraints, biject_to, "
+                                             rf"transform_to and transforms \(the Transform "
+                                             rf"classes: AbsTransform, .*TanhTransform\)$"):
         getattr(torch.distributions, name)
     assert not hasattr(distributions, "_private")
+
+
+def test_transforms_are_a_module_and_names_here():
+    from autograd.distributions import transforms
+    assert torch.distributions.transforms is transforms
+    for name in transforms.__all__:
+        assert getattr(torch.distributions, name) is getattr(transforms, name)
+    assert issubclass(torch.distributions.TanhTransform, transforms.Transform)
+    assert torch.distributions.biject_to(distributions.constraints.positive) \
+        == transforms.ExpTransform()
 
 
 def test_validate_args_default_can_be_turned_off():
@@ -82,8 +96,11 @@ def test_values_of_the_wrong_kind():
     assert d.log_prob(np.zeros(3)).dtype == np.float32
     with pytest.raises(NotImplementedError, match=r"Bernoulli\.cdf is not implemented here "
                                                   r"\(cdf: Normal, Uniform, Exponential, "
-                                                  r"Laplace, Gamma, Chi2; icdf: Normal, "
-                                                  r"Uniform, Exponential, Laplace\)"):
+                                                  r"Laplace, Cauchy, Gamma, Chi2; icdf: Normal, "
+                                                  r"Uniform, Exponential, Laplace, Cauchy; both: "
+                                                  r"the TransformedDistributions of monotone "
+                                                  r"transforms, LogNormal, Gumbel, HalfNormal, "
+                                                  r"HalfCauchy, \.\.\.\)"):
         distributions.Bernoulli(probs=0.5).cdf(1.0)
     with pytest.raises(NotImplementedError, match=r"MixtureSameFamily\.entropy is not "
                                                   r"implemented here"):

@@ -29,8 +29,9 @@ from .constraints import Constraint
 
 
 #: which families have cdf and icdf (said when another is asked for them)
-_WHICH = "(cdf: Normal, Uniform, Exponential, Laplace, Gamma, Chi2; icdf: Normal, Uniform, " \
-         "Exponential, Laplace)"
+_WHICH = ("(cdf: Normal, Uniform, Exponential, Laplace, Cauchy, Gamma, Chi2; icdf: Normal, "
+          "Uniform, Exponential, Laplace, Cauchy; both: the TransformedDistributions of "
+          "monotone transforms, LogNormal, Gumbel, HalfNormal, HalfCauchy, ...)")
 
 
 class Distribution:

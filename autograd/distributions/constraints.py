@@ -58,9 +58,6 @@ def _is_integer(x: np.ndarray) -> np.ndarray:
 
 
 real = Constraint("a real number (not NaN)", lambda x: x == x)
-positive = Constraint("positive (> 0)", lambda x: x > 0)
-nonnegative = Constraint("non-negative (>= 0)", lambda x: x >= 0)
-unit_interval = Constraint("in [0, 1]", lambda x: (x >= 0) & (x <= 1))
 boolean = Constraint("0 or 1", lambda x: (x == 0) | (x == 1), is_discrete=True)
 real_vector = Constraint("a vector of real numbers (no NaN)", lambda x: (x == x).all(-1), 1)
 simplex = Constraint("probabilities: non-negative and summing to 1 along the last axis",
@@ -83,16 +80,104 @@ def integer_interval(low: int, high: int) -> Constraint:
                       lambda x: _is_integer(x) & (x >= low) & (x <= high), is_discrete=True)
 
 
-def interval(low: Any, high: Any) -> Constraint:
+# -- bounded sets and sets of events: what transforms map between (biject_to finds the
+# -- transform from the kind of constraint and its bounds) --------------------------------------
+
+def _bound(b: Any) -> str:
+    b = np.asarray(getattr(b, "data", b))
+    return repr(b.item()) if b.size == 1 else "the bound given"
+
+
+class _Bounded(Constraint):
+    """A set bounded below and/or above: its bounds kept as given (numbers, arrays or
+    Tensors) so biject_to can build its transform from them; checked on their numbers."""
+
+    def __init__(self, expected: str, test: Callable[[np.ndarray, Any, Any], Any],
+                 lower_bound: Any = None, upper_bound: Any = None) -> None:
+        low = np.asarray(getattr(lower_bound, "data", lower_bound), dtype=float)
+        high = np.asarray(getattr(upper_bound, "data", upper_bound), dtype=float)
+        super().__init__(expected, lambda x: test(x, low, high))
+        self.lower_bound, self.upper_bound = lower_bound, upper_bound
+
+
+class greater_than(_Bounded):
+    """x > lower_bound (`positive` is greater_than(0)).
+
+    >>> greater_than(1.0).check(np.array([0.5, 1.0, 2.0])).tolist()
+    [False, False, True]
+    """
+
+    def __init__(self, lower_bound: Any, expected: str | None = None) -> None:
+        super().__init__(expected or f"greater than {_bound(lower_bound)}",
+                         lambda x, low, high: x > low, lower_bound=lower_bound)
+
+
+class greater_than_eq(_Bounded):
+    """x >= lower_bound (`nonnegative` is greater_than_eq(0))."""
+
+    def __init__(self, lower_bound: Any, expected: str | None = None) -> None:
+        super().__init__(expected or f"at least {_bound(lower_bound)}",
+                         lambda x, low, high: x >= low, lower_bound=lower_bound)
+
+
+class less_than(_Bounded):
+    """x < upper_bound."""
+
+    def __init__(self, upper_bound: Any) -> None:
+        super().__init__(f"less than {_bound(upper_bound)}",
+                         lambda x, low, high: x < high, upper_bound=upper_bound)
+
+
+class interval(_Bounded):
     """low <= x <= high, the bounds numbers or arrays (broadcast against x).
 
     >>> interval(0.0, np.array([1.0, 2.0])).check(np.array([1.5, 1.5])).tolist()
     [False, True]
     """
-    low, high = np.asarray(low), np.asarray(high)
-    said = (f"[{low.item()}, {high.item()}]" if low.size == high.size == 1
-            else "between low and high")
-    return Constraint(f"in {said}", lambda x: (x >= low) & (x <= high))
+
+    def __init__(self, lower_bound: Any, upper_bound: Any, expected: str | None = None) -> None:
+        low = np.asarray(getattr(lower_bound, "data", lower_bound))
+        high = np.asarray(getattr(upper_bound, "data", upper_bound))
+        said = (f"[{low.item()}, {high.item()}]" if low.size == high.size == 1
+                else "between low and high")
+        super().__init__(expected or f"in {said}", lambda x, lo, hi: (x >= lo) & (x <= hi),
+                         lower_bound, upper_bound)
+
+
+class half_open_interval(_Bounded):
+    """low <= x < high."""
+
+    def __init__(self, lower_bound: Any, upper_bound: Any) -> None:
+        super().__init__(f"in [{_bound(lower_bound)}, {_bound(upper_bound)})",
+                         lambda x, lo, hi: (x >= lo) & (x < hi), lower_bound, upper_bound)
+
+
+class independent(Constraint):
+    """`base_constraint` over whole events of `reinterpreted_batch_ndims` more axes: one answer
+    per event, true when every element (or row, ...) in it meets the base constraint.
+
+    >>> independent(positive, 1).check(np.array([[1.0, 2.0], [1.0, -2.0]])).tolist()
+    [True, False]
+    """
+
+    def __init__(self, base_constraint: Constraint, reinterpreted_batch_ndims: int) -> None:
+        n = reinterpreted_batch_ndims
+        if not isinstance(base_constraint, Constraint) or not isinstance(n, int) or n < 0:
+            raise ValueError(f"constraints.independent: expected a Constraint and a number of "
+                             f"axes >= 0, got {base_constraint!r} and {n!r}")
+        self.base_constraint, self.reinterpreted_batch_ndims = base_constraint, n
+
+        def test(x: np.ndarray) -> np.ndarray:
+            ok = base_constraint.check(x)
+            return ok.reshape(ok.shape[:ok.ndim - n] + (-1,)).all(-1) if n else ok
+        super().__init__(base_constraint.expected + (f" (each element of events of {n} axes)"
+                                                     if n else ""),
+                         test, base_constraint.event_dim + n, base_constraint.is_discrete)
+
+
+positive = greater_than(0.0, "positive (> 0)")
+nonnegative = greater_than_eq(0.0, "non-negative (>= 0)")
+unit_interval = interval(0.0, 1.0, "in [0, 1]")
 
 
 nonnegative_integer = Constraint("a non-negative integer (0, 1, 2, ...)",

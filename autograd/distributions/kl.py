@@ -21,9 +21,14 @@ from ..tensor import Tensor, where
 from .base import Distribution
 from .bernoulli import Bernoulli, softplus
 from .categorical import Categorical
+from .cauchy import Cauchy
+from .gumbel import EULER_GAMMA, Gumbel
+from .half_normal import HalfNormal
 from .independent import Independent, sum_last
+from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .multivariate_normal import MultivariateNormal, half_log_det, mahalanobis
 from .normal import Normal
+from .transformed_distribution import TransformedDistribution
 
 _FORMULAS: dict[tuple[type, type], Callable] = {}
 
@@ -123,6 +128,98 @@ def _kl_independent_independent(p: Independent, q: Independent) -> Tensor:
             f"{q.reinterpreted_batch_ndims} reinterpreted axes have no formula here (as in "
             f"PyTorch): give both the same reinterpreted_batch_ndims")
     return sum_last(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+# -- transforms and the families built on them --------------------------------------------------
+
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _kl_transformed_transformed(p: TransformedDistribution,
+                                q: TransformedDistribution) -> Tensor:
+    # a bijection changes neither density ratio nor expectation: the bases' KL (LogNormal,
+    # LogisticNormal, ...), when both push their bases through equal transforms
+    if p.transforms != q.transforms:
+        raise NotImplementedError(
+            f"kl_divergence: {type(p).__name__} and {type(q).__name__} transform their bases "
+            f"by different transforms ({p.transforms} and {q.transforms}); the KL divergence "
+            f"of TransformedDistributions is known here only for equal transforms")
+    if p.event_shape != q.event_shape:
+        raise NotImplementedError(f"kl_divergence: the event shapes differ, {p.event_shape} "
+                                  f"and {q.event_shape}")
+    extra = len(p.event_shape) - len(p.base_dist.event_shape)
+    return sum_last(kl_divergence(p.base_dist, q.base_dist), max(extra, 0))
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal) -> Tensor:
+    # both fold a Normal at 0 onto x >= 0: the densities' ratio is the Normals'
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p: Gumbel, q: Gumbel) -> Tensor:
+    # E_p[ln p] = -ln βp - 1 - γ; E_p[(x - μq) / βq] = (μp - μq + βp γ) / βq and, x = μp + βp G,
+    # E_p[e^{-(x - μq) / βq}] = e^{(μq - μp) / βq} Γ(1 + βp / βq)
+    ratio = p.scale / q.scale
+    shift = (p.loc - q.loc) / q.scale
+    return (-ratio.log() - 1 - EULER_GAMMA + shift + ratio * EULER_GAMMA
+            + ((1 + ratio).lgamma() - shift).exp())
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p: Cauchy, q: Cauchy) -> Tensor:
+    # ln [((σp + σq)² + (μp - μq)²) / (4 σp σq)]
+    return (((p.scale + q.scale) ** 2 + (p.loc - q.loc) ** 2).log()
+            - (4 * p.scale * q.scale).log())
+
+
+def _gaussian_kl(p: Distribution, q: Distribution, trace: Tensor, log_det_p: Tensor,
+                 log_det_q: Tensor, mahalanobis_q: Tensor) -> Tensor:
+    """½ [tr(Σq⁻¹ Σp) + (μq - μp)ᵀ Σq⁻¹ (μq - μp) - n + ln det Σq - ln det Σp]."""
+    if p.event_shape != q.event_shape:
+        raise ValueError(f"kl_divergence: {type(p).__name__} and {type(q).__name__} must have "
+                         f"the same event_shape, got {p.event_shape} and {q.event_shape}")
+    n = p.event_shape[0]
+    return 0.5 * (trace + mahalanobis_q - n + log_det_q - log_det_p)
+
+
+def _trace_woodbury(q: LowRankMultivariateNormal, p_variance: Tensor,
+                    p_roots: list[Tensor]) -> Tensor:
+    """tr(Σq⁻¹ Σp) with Σq⁻¹ = Dq⁻¹ - Aᵀ A and Σp = Σ_k R_k R_kᵀ (its square roots given):
+    Σ_i (Σp)_ii / Dq_i - Σ_k |A R_k|²."""
+    a = q._woodbury_factor
+    total = (p_variance / q.cov_diag).sum(-1)
+    for root in p_roots:
+        total = total - ((a @ root) ** 2).sum((-2, -1))
+    return total
+
+
+@register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
+def _kl_lowrank_lowrank(p: LowRankMultivariateNormal, q: LowRankMultivariateNormal) -> Tensor:
+    # Σp = Wp Wpᵀ + diag(Dp): its square roots Wp and √Dp on the diagonal
+    roots = [p.cov_factor, p.cov_diag.sqrt().unsqueeze(-2) * Tensor(
+        np.eye(p.event_shape[0], dtype=p._dtype()))]
+    trace = _trace_woodbury(q, p.variance, roots)
+    return _gaussian_kl(p, q, trace, p._log_det(), q._log_det(), q._mahalanobis(q.loc - p.loc))
+
+
+@register_kl(MultivariateNormal, LowRankMultivariateNormal)
+def _kl_mvn_lowrank(p: MultivariateNormal, q: LowRankMultivariateNormal) -> Tensor:
+    trace = _trace_woodbury(q, p.variance, [p.scale_tril])
+    return _gaussian_kl(p, q, trace, 2 * half_log_det(p.scale_tril), q._log_det(),
+                        q._mahalanobis(q.loc - p.loc))
+
+
+@register_kl(LowRankMultivariateNormal, MultivariateNormal)
+def _kl_lowrank_mvn(p: LowRankMultivariateNormal, q: MultivariateNormal) -> Tensor:
+    # tr(Σq⁻¹ Σp) = |Lq⁻¹ Wp|² + Σ_j Dp_j |Lq⁻¹ e_j|²
+    lq = q.scale_tril
+    n = p.event_shape[0]
+    on_w = linalg.solve_triangular(lq, p.cov_factor, upper=False)
+    root_d = p.cov_diag.sqrt().unsqueeze(-2) * Tensor(np.eye(n, dtype=p._dtype()))
+    on_d = linalg.solve_triangular(lq, root_d, upper=False)
+    trace = (on_w ** 2).sum((-2, -1)) + (on_d ** 2).sum((-2, -1))
+    return _gaussian_kl(p, q, trace, p._log_det(), 2 * half_log_det(lq),
+                        mahalanobis(lq, q.loc - p.loc))
 
 
 # -- the gamma family's and the counts' pairs (kl_gamma.py registers them when imported) ------

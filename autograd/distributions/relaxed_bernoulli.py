@@ -1,0 +1,108 @@
+"""RelaxedBernoulli(temperature, probs= | logits=): the Concrete (binary Gumbel-softmax)
+relaxation of a coin, values in (0, 1) that approach 0 and 1 as the temperature falls, with a
+reparameterised draw; the sigmoid of a LogitRelaxedBernoulli.
+
+>>> from autograd.distributions import RelaxedBernoulli
+>>> d = RelaxedBernoulli(0.5, probs=Tensor([0.2, 0.9]))
+>>> d.rsample((4,)).shape, d.support.expected
+((4, 2), 'in [0, 1]')
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from . import constraints
+from .base import Distribution, lazy, noise, one_of, parameters
+from .bernoulli import clamped_logit, softplus
+from .transformed_distribution import TransformedDistribution
+from .transforms import SigmoidTransform
+
+
+def clamped_uniform(shape: tuple, dtype: Any) -> Tensor:
+    """Uniform draws kept in [eps, 1 - eps] of the dtype, so their logs are finite."""
+    eps = float(np.finfo(dtype).eps)
+    return noise("uniform", shape, dtype).clamp(eps, 1 - eps)
+
+
+class LogitRelaxedBernoulli(Distribution):
+    """The logit of a RelaxedBernoulli: (logits + ln u - ln(1 - u)) / temperature, u uniform
+    (logistic noise added to the logits). Give probs or logits, not both; the temperature is
+    a number or a positive Tensor (broadcast with them).
+
+    >>> d = LogitRelaxedBernoulli(1.0, logits=0.0)
+    >>> round(d.log_prob(0.0).item(), 6)          # ln σ'(0) = ln ¼
+    -1.386294
+    """
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
+                 validate_args: bool | None = None) -> None:
+        where = type(self).__name__
+        name, given = one_of(where, probs, logits)
+        self.temperature, param = parameters(where, temperature=temperature, **{name: given})
+        self.__dict__[name] = param
+        super().__init__(param.shape, (), validate_args)
+        if self._validate_args and not (self.temperature.data > 0).all():
+            raise ValueError(f"{where}: temperature must be positive (> 0); got "
+                             f"{self.temperature.data.min().item()!r}")
+
+    @lazy
+    def probs(self) -> Tensor:
+        """The coin's probability of 1 (from the logits: their sigmoid)."""
+        return self.logits.sigmoid()
+
+    @lazy
+    def logits(self) -> Tensor:
+        """The coin's log-odds (from probs: clamped to [eps, 1 - eps] first)."""
+        return clamped_logit(self.probs)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        u = clamped_uniform(self._extended_shape(sample_shape), self._dtype())
+        return (self.logits + u.log() - (-u).log1p()) / self.temperature
+
+    def log_prob(self, value: Any) -> Tensor:
+        # the logistic density of t·x - logits, times t: ln t + d - 2 softplus(d), d the
+        # logits minus t·x (softplus: no overflow for a large d)
+        diff = self.logits - self._value("log_prob", value) * self.temperature
+        return self.temperature.log() + diff - 2 * softplus(diff)
+
+
+class RelaxedBernoulli(TransformedDistribution):
+    """The sigmoid of LogitRelaxedBernoulli(temperature, probs= | logits=): values in (0, 1)
+    (clamped to [tiny, 1 - eps] of the dtype), `rsample` differentiable in the logits and
+    the temperature.
+
+    >>> import autograd
+    >>> logits = autograd.tensor([0.3], requires_grad=True)
+    >>> RelaxedBernoulli(0.5, logits=logits).rsample().sum().backward()
+    >>> logits.grad.shape
+    (1,)
+    """
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.unit_interval
+    has_rsample = True
+
+    def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
+                 validate_args: bool | None = None) -> None:
+        base = LogitRelaxedBernoulli(temperature, probs, logits, validate_args=validate_args)
+        super().__init__(base, SigmoidTransform(), validate_args=validate_args)
+
+    @property
+    def temperature(self) -> Tensor:
+        return self.base_dist.temperature
+
+    @property
+    def probs(self) -> Tensor:
+        return self.base_dist.probs
+
+    @property
+    def logits(self) -> Tensor:
+        return self.base_dist.logits
