@@ -283,11 +283,20 @@ def _rows_by_group(g: np.ndarray, groups: int) -> np.ndarray:
 
 
 def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a[k] @ b[k] for each group k: 2-D products, so BLAS sees transposed views as they are
-    (numpy's stacked matmul copies them, or leaves BLAS)."""
+    """a[k] @ b[k] for each group k. One group: a 2-D product, so BLAS sees a transposed view
+    as it is. Several: one stacked matmul, whose loop over the groups runs in C (a Python loop
+    of products cost 1.5x as much at 8 groups: the note below)."""
     if len(a) == 1:
         return (a[0] @ b[0])[None]
-    return np.stack([ak @ bk for ak, bk in zip(a, b)])
+    return np.matmul(a, b)
+
+
+# Grouped convolutions multiply every tile's columns group by group: with few channels per
+# group each product is small, and a Python loop of them cost more than the products. One
+# np.matmul over a leading group axis loops in C instead; measured (float32, one thread, µs,
+# docs/measurements.md#conv, s31), forward / weight gradient, loop -> stacked: 8 groups of 8
+# on (32, 64, 16, 16) 2683 -> 2052 / 3355 -> 2309, 32 groups of 2 4767 -> 1729 / 5297 -> 1494,
+# 4 groups of 16 on (16, 64, 8, 8) 352 -> 305 / 490 -> 434, 2 groups of 32 the same.
 
 
 # ----------------------------------------------------------------------------------------------
@@ -415,10 +424,10 @@ def conv_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
     by_group = y.reshape(groups, o // groups, *out_size, n)
     weights = _grouped(w, groups)                                          # (G, O/G, K)
     for region, cols in column_tiles(x, w.shape[2:], geo, w.shape[0]):
-        for k in range(groups):
-            # the tile's outputs are one run of memory per output channel: a 2-D view
-            out = by_group[(k, slice(None)) + region].reshape(o // groups, -1)
-            np.matmul(weights[k], cols[k], out=out)
+        # the tile's outputs are one run of memory per output channel: a (G, O/G, ·) view;
+        # one stacked product for all the groups (see `_products`)
+        out = by_group[(slice(None), slice(None)) + region].reshape(groups, o // groups, -1)
+        np.matmul(weights, cols, out=out)
     return batch_first(y)
 
 
@@ -479,9 +488,10 @@ def conv_weight_grad_forward(x: np.ndarray, g: np.ndarray, geo: Geometry,
     g = batch_to_end(as_batch_last(g)).reshape(groups, o // groups, *out_size, n)
     dw_t = np.zeros((groups, int(np.prod(w_shape[1:])), o // groups), np.result_type(x, g))
     for region, cols in column_tiles(x, w_shape[2:], geo, w_shape[0]):
-        for k in range(groups):
-            # cols gᵀ, not g colsᵀ: BLAS is ~20 % faster with the long axis as the rows
-            dw_t[k] += cols[k] @ g[(k, slice(None)) + region].reshape(o // groups, -1).T
+        # cols gᵀ, not g colsᵀ: BLAS is ~20 % faster with the long axis as the rows; all the
+        # groups in one stacked product (see `_products`)
+        rows = g[(slice(None), slice(None)) + region].reshape(groups, o // groups, -1)
+        dw_t += np.matmul(cols, rows.transpose(0, 2, 1))
     return dw_t.transpose(0, 2, 1).reshape(w_shape)
 
 
