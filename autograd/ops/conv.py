@@ -326,9 +326,11 @@ def runs_depthwise(channels: int, w_shape: tuple, geo: Geometry) -> bool:
             w_shape[0] <= DEPTHWISE_MULTIPLIER * channels)
 
 
-# With m outputs per channel a tap costs m passes over the input (mul, add) where the products
-# share one (m, kh·kw) @ (kh·kw, positions) per group: measured (docs/measurements.md#conv, s31)
-# the tap path wins through m = 2 on every shape tried, (m = 4: see there).
+# With m outputs per channel a tap's multiply and add run over m times the input, where the
+# products share one (m, kh·kw) @ (kh·kw, positions) per group. Measured (float32, one thread,
+# docs/measurements.md#conv, s31): at m = 2 the tap path was faster in all three kernels on
+# every shape tried (3x3 on (32, 32, 16, 16): 2716 / 2903 / 3027 -> 1990 / 1718 / 1727 µs); at
+# m = 4 its forward was 1.3-1.5x slower (3x3 on (32, 32, 16, 16) 2701 -> 3401).
 DEPTHWISE_MULTIPLIER = 2
 
 
@@ -398,7 +400,7 @@ _SPATIAL_LETTERS = "hwdvu"
 def depthwise_weight_grad(x: np.ndarray, g: np.ndarray, geo: Geometry,
                           w_shape: tuple) -> np.ndarray:
     """dL/dw of depthwise_forward for dL/dy = g: per tap, Σ over the batch and positions of
-    g · the tap's slice, one einsum (no product array; (g · x_t).sum() was 2.0-2.4x slower)."""
+    g · the tap's slice, one einsum (no product array; (g · x_t).sum() was 1.2-2.4x slower)."""
     n, c = x.shape[:2]
     m, out_size, slices = _depthwise_parts(x.shape, w_shape, geo)
     xp = batch_to_end(pad_spatial(as_batch_last(x), geo.padding))
