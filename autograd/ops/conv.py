@@ -283,34 +283,161 @@ def _rows_by_group(g: np.ndarray, groups: int) -> np.ndarray:
 
 
 def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a[k] @ b[k] for each group k: 2-D products, so BLAS sees transposed views as they are
-    (numpy's stacked matmul copies them, or leaves BLAS)."""
+    """a[k] @ b[k] for each group k. One group: a 2-D product, so BLAS sees a transposed view
+    as it is. Several: one stacked matmul, whose loop over the groups runs in C (a Python loop
+    of products cost 1.5x as much at 8 groups: the note below)."""
     if len(a) == 1:
         return (a[0] @ b[0])[None]
-    return np.stack([ak @ bk for ak, bk in zip(a, b)])
+    return np.matmul(a, b)
+
+
+# Grouped convolutions multiply every tile's columns group by group: with few channels per
+# group each product is small, and a Python loop of them cost more than the products. One
+# np.matmul over a leading group axis loops in C instead; measured (float32, one thread, µs,
+# docs/measurements.md#conv, s31), forward / weight gradient, loop -> stacked: 8 groups of 8
+# on (32, 64, 16, 16) 2683 -> 2052 / 3355 -> 2309, 32 groups of 2 4767 -> 1729 / 5297 -> 1494,
+# 4 groups of 16 on (16, 64, 8, 8) 352 -> 305 / 490 -> 434, 2 groups of 32 the same.
+
+
+# ----------------------------------------------------------------------------------------------
+# Depthwise convolutions, tap by tap
+#
+# With groups = C and one input channel per group (MobileNet's, ConvNeXt's, EfficientNet's 3x3
+# and 5x5 layers; m = O / C outputs per channel), each group's product above is a (m, kh·kw) @
+# (kh·kw, positions) sliver, made once per group per tile: BLAS gains nothing, and the Python
+# loop around it was the cost (64 channels on (16, 64, 16, 16): ~1,400 products, 4.1 ms forward).
+# Here every kernel tap is instead one numpy op over all channels and the whole batch: the tap's
+# per-channel weights times the strided slice of the padded input it reads (stride and dilation
+# are the slice's step and offset; `tap_slices`), batch-last as everywhere in this file,
+#
+#     y[c, j] = Σ_t w[c, j, t] · x_t[c]      dx_t[c] += Σ_j w[c, j, t] · g[c, j]
+#     dw[c, j, t] = Σ_{n, positions} g[c, j] · x_t[c]
+#
+# (x_t: tap t's slice of the padded input (C, Ho, Wo, N); j < m.) Measured, float32, one
+# thread, µs (docs/measurements.md#conv, s31): forward / input gradient / weight gradient of
+# 3x3 on (16, 64, 16, 16) 4110 / 5077 / 5324 -> ~1000 / ~1100 / ~500.
+# ----------------------------------------------------------------------------------------------
+
+def runs_depthwise(channels: int, w_shape: tuple, geo: Geometry) -> bool:
+    """Whether a convolution of `channels` input channels by a weight (O, C/G, *kernel) runs
+    tap by tap: one input channel per group (groups = C > 1) and at most DEPTHWISE_MULTIPLIER
+    outputs per channel."""
+    return (geo.groups == channels > 1 and w_shape[1] == 1 and
+            w_shape[0] <= DEPTHWISE_MULTIPLIER * channels)
+
+
+# With m outputs per channel a tap's multiply and add run over m times the input, where the
+# products share one (m, kh·kw) @ (kh·kw, positions) per group. Measured (float32, one thread,
+# docs/measurements.md#conv, s31): at m = 2 the tap path was faster in all three kernels on
+# every shape tried (3x3 on (32, 32, 16, 16): 2716 / 2903 / 3027 -> 1990 / 1718 / 1727 µs); at
+# m = 4 its forward was 1.3-1.5x slower (3x3 on (32, 32, 16, 16) 2701 -> 3401).
+DEPTHWISE_MULTIPLIER = 2
+
+
+def _depthwise_parts(x_shape: tuple, w_shape: tuple, geo: Geometry) -> tuple:
+    """(m, the output size, the taps' slices of the padded input's spatial axes)."""
+    kernel = tuple(w_shape[2:])
+    out_size = geo.output_size(tuple(x_shape[2:]), kernel)
+    return w_shape[0] // x_shape[1], out_size, tap_slices(kernel, out_size, geo)
+
+
+def _per_channel(w: np.ndarray, m: int, spatial: int, dtype: Any) -> np.ndarray:
+    """The weight (C·m, 1, *kernel) as (taps, C, m, 1, ..., 1): tap t's weights broadcast
+    against (C, m, *out_size, N) (dtype: the result's, so float32 stays float32)."""
+    c, taps = w.shape[0] // m, math.prod(w.shape[2:])
+    w_t = np.ascontiguousarray(w.reshape(c, m, taps).transpose(2, 0, 1), dtype=dtype)
+    return w_t.reshape((taps, c, m) + (1,) * (spatial + 1))
+
+
+def depthwise_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
+    """conv(x, w) for groups = C, w (C·m, 1, *kernel): Σ over taps of weight · slice, each tap
+    multiplied into one scratch buffer and added in place (no (C, taps, positions) columns)."""
+    n, c = x.shape[:2]
+    m, out_size, slices = _depthwise_parts(x.shape, w.shape, geo)
+    dtype = np.result_type(x, w)
+    xp = batch_to_end(pad_spatial(as_batch_last(x), geo.padding))      # (C, *padded, N)
+    w_t = _per_channel(w, m, len(out_size), dtype)
+    y = np.empty((c, m, *out_size, n), dtype)
+    scratch = np.empty_like(y)
+    everything = (slice(None),)
+    for t, where in enumerate(slices):
+        x_t = xp[everything + where][:, None]                            # (C, 1, *out_size, N)
+        if t == 0:
+            np.multiply(x_t, w_t[0], out=y)
+        else:
+            np.multiply(x_t, w_t[t], out=scratch)
+            y += scratch
+    return batch_first(y.reshape(c * m, *out_size, n))
+
+
+def depthwise_input_grad(g: np.ndarray, w: np.ndarray, geo: Geometry,
+                         x_shape: tuple) -> np.ndarray:
+    """dL/dx of depthwise_forward for dL/dy = g: its adjoint, each tap's Σ_j weight · g (one
+    einsum: for m = 2 1.4-1.5x as fast as m multiplies and adds) added onto the slice of the
+    padded dx that the tap read. (At stride 1 with m = 1 `conv_input_grad_forward` runs
+    depthwise_forward on g with the flipped kernel instead: its adds go into a contiguous
+    output, 1.25-1.4x as fast as these into strided slices.)"""
+    n, c, *sizes = x_shape
+    m, out_size, slices = _depthwise_parts(x_shape, w.shape, geo)
+    dtype = np.result_type(g, w)
+    g = batch_to_end(as_batch_last(g)).reshape(c, m, *out_size, n)
+    w_t = np.ascontiguousarray(w.reshape(c, m, -1).transpose(2, 0, 1), dtype=dtype)  # (t, C, m)
+    axes = _SPATIAL_LETTERS[:len(out_size)] + "n"
+    sums = f"cj{axes},cj->c{axes}"
+    dxp = np.zeros((c, *(s + 2 * p for s, p in zip(sizes, geo.padding)), n), dtype)
+    scratch = np.empty((c, *out_size, n), dtype)
+    everything = (slice(None),)
+    for t, where in enumerate(slices):
+        np.einsum(sums, g, w_t[t], out=scratch)
+        dxp[everything + where] += scratch                              # a view: adds land
+    return unpad_spatial(batch_first(dxp), geo.padding)
+
+
+# einsum's letters for up to five output axes (conv3d uses three), besides c, j and n
+_SPATIAL_LETTERS = "hwdvu"
+
+
+def depthwise_weight_grad(x: np.ndarray, g: np.ndarray, geo: Geometry,
+                          w_shape: tuple) -> np.ndarray:
+    """dL/dw of depthwise_forward for dL/dy = g: per tap, Σ over the batch and positions of
+    g · the tap's slice, one einsum (no product array; (g · x_t).sum() was 1.2-2.4x slower)."""
+    n, c = x.shape[:2]
+    m, out_size, slices = _depthwise_parts(x.shape, w_shape, geo)
+    xp = batch_to_end(pad_spatial(as_batch_last(x), geo.padding))
+    g = batch_to_end(as_batch_last(g)).reshape(c, m, *out_size, n)
+    axes = _SPATIAL_LETTERS[:len(out_size)] + "n"                        # positions, batch
+    sums = f"cj{axes},c{axes}->cj"
+    dw = np.empty((len(slices), c, m), np.result_type(x, g))
+    everything = (slice(None),)
+    for t, where in enumerate(slices):
+        np.einsum(sums, g, xp[everything + where], out=dw[t])
+    return dw.transpose(1, 2, 0).reshape(w_shape)
 
 
 def conv_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
     """conv(x, w) on arrays: (N, O, Ho, Wo), each tile of columns multiplied into its place."""
     if runs_length_major(x.shape[2:], w.shape[2:], geo):
         return conv1d_forward(x, w, geo)
+    if runs_depthwise(x.shape[1], w.shape, geo):
+        return depthwise_forward(x, w, geo)
     (n, o), groups = (x.shape[0], w.shape[0]), geo.groups
     out_size = geo.output_size(x.shape[2:], w.shape[2:])
     y = np.empty((o, *out_size, n), np.result_type(x, w))     # batch last, every cell written
     by_group = y.reshape(groups, o // groups, *out_size, n)
     weights = _grouped(w, groups)                                          # (G, O/G, K)
     for region, cols in column_tiles(x, w.shape[2:], geo, w.shape[0]):
-        for k in range(groups):
-            # the tile's outputs are one run of memory per output channel: a 2-D view
-            out = by_group[(k, slice(None)) + region].reshape(o // groups, -1)
-            np.matmul(weights[k], cols[k], out=out)
+        # the tile's outputs are one run of memory per output channel: a (G, O/G, ·) view;
+        # one stacked product for all the groups (see `_products`)
+        out = by_group[(slice(None), slice(None)) + region].reshape(groups, o // groups, -1)
+        np.matmul(weights, cols, out=out)
     return batch_first(y)
 
 
 def conv_input_grad_forward(g: np.ndarray, w: np.ndarray, geo: Geometry,
                             x_shape: tuple) -> np.ndarray:
     """dL/dx of y = conv(x, w) for dL/dy = g: each column gets Wᵀ g, then col2im (or, for
-    stride 1 and no more output than input channels, a convolution of g: `flipped_kernel`)."""
+    stride 1 and no more output than input channels, a convolution of g: `flipped_kernel`; a
+    depthwise one's adjoint tap by tap: `depthwise_input_grad`)."""
     if runs_length_major(x_shape[2:], w.shape[2:], geo):
         return conv1d_input_grad(g, w, geo, x_shape)
     kernel = w.shape[2:]
@@ -320,10 +447,13 @@ def conv_input_grad_forward(g: np.ndarray, w: np.ndarray, geo: Geometry,
         # C·kh·kw, and they are copied one cache-sized tile at a time; measured on a U-Net's 3x3
         # layers, batch 16 (µs): 32 -> 16 channels on 32x32 6362 -> 2731, 64 -> 32 on 16x16
         # 4399 -> 2127, 16 -> 16 on 32x32 3532 -> 1830, 64 -> 64 on 8x8 1407 -> 1151; with twice
-        # as many output channels it was 16 % faster or 13 % slower, with 8x 1.7x slower
+        # as many output channels it was 16 % faster or 13 % slower, with 8x 1.7x slower. A
+        # depthwise kernel flipped is depthwise again, so conv_forward runs it tap by tap
         full = tuple(d * (k - 1) - p for k, p, d in zip(kernel, geo.padding, geo.dilation))
         return conv_forward(g, flipped_kernel(w, geo.groups),
                             Geometry(geo.stride, full, geo.dilation, geo.groups))
+    if runs_depthwise(x_shape[1], w.shape, geo):
+        return depthwise_input_grad(g, w, geo, x_shape)
     wg = _grouped(w, geo.groups)                              # (G, O/G, K)
     dcols = _products(wg.transpose(0, 2, 1), _rows_by_group(g, geo.groups))   # (G, K, Ho·Wo·N)
     return col2im(dcols, x_shape, w.shape[2:], geo)
@@ -353,14 +483,17 @@ def conv_weight_grad_forward(x: np.ndarray, g: np.ndarray, geo: Geometry,
     inside each product)."""
     if runs_length_major(x.shape[2:], w_shape[2:], geo):
         return conv1d_weight_grad(x, g, geo, w_shape)
+    if runs_depthwise(x.shape[1], w_shape, geo):
+        return depthwise_weight_grad(x, g, geo, w_shape)
     (n, o), groups = (x.shape[0], w_shape[0]), geo.groups
     out_size = geo.output_size(x.shape[2:], w_shape[2:])
     g = batch_to_end(as_batch_last(g)).reshape(groups, o // groups, *out_size, n)
     dw_t = np.zeros((groups, int(np.prod(w_shape[1:])), o // groups), np.result_type(x, g))
     for region, cols in column_tiles(x, w_shape[2:], geo, w_shape[0]):
-        for k in range(groups):
-            # cols gᵀ, not g colsᵀ: BLAS is ~20 % faster with the long axis as the rows
-            dw_t[k] += cols[k] @ g[(k, slice(None)) + region].reshape(o // groups, -1).T
+        # cols gᵀ, not g colsᵀ: BLAS is ~20 % faster with the long axis as the rows; all the
+        # groups in one stacked product (see `_products`)
+        rows = g[(slice(None), slice(None)) + region].reshape(groups, o // groups, -1)
+        dw_t += np.matmul(cols, rows.transpose(0, 2, 1))
     return dw_t.transpose(0, 2, 1).reshape(w_shape)
 
 
