@@ -436,7 +436,7 @@ def is_pruned(module: Module) -> bool:
     """True if `module` or any module inside it has a pruned tensor."""
     return any(isinstance(hook, BasePruningMethod)
                for sub in module.modules()
-               for hook, _ in sub.__dict__.get("_forward_pre_hooks", {}).values())
+               for hook in sub.__dict__.get("_forward_pre_hooks", {}).values())
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -447,7 +447,7 @@ def _where(cls: type) -> str:
 
 def _find(module: Module, name: str) -> tuple[int, BasePruningMethod] | None:
     """(id, method) of the pruning hook of `module.<name>`, or None."""
-    for key, (hook, _) in module.__dict__.get("_forward_pre_hooks", {}).items():
+    for key, hook in module.__dict__.get("_forward_pre_hooks", {}).items():
         if isinstance(hook, BasePruningMethod) and hook._tensor_name == name:
             return key, hook
     return None
