@@ -33,7 +33,8 @@ from .tensor import (
     Tensor, concatenate, einsum, flatten, get_default_dtype, matmul, set_default_dtype, stack,
     tril, triu, where,
 )
-from .pytorch_names import CONSTANTS, DTYPES, SPARSE, NotInGlassgrad, module_functions
+from .pytorch_names import (CONSTANTS, DTYPES, QUANTIZATION, SPARSE, NotInGlassgrad,
+                            module_functions)
 from .value import Value
 from . import linalg
 from . import distributions
@@ -144,6 +145,10 @@ _SPELT_OTHERWISE = {
         "Sobol(d, scramble=True, seed=seed).random(n), dtype=autograd.float32) (scipy's "
         "array, which autograd.tensor takes)"),
     **dict.fromkeys(("sparse", "sparse_coo_tensor", "sparse_csr_tensor", "spmm"), SPARSE),
+    **dict.fromkeys(("quantization", "ao", "quantize_per_tensor", "quantize_per_channel",
+                     "quantize_dynamic", "dequantize", "fake_quantize_per_tensor_affine",
+                     "fake_quantize_per_channel_affine", "qint8", "quint8", "qint32", "quint4x2"),
+                    QUANTIZATION),
     "special": ("not here: torch.special's common functions are Tensor methods (and "
                 "autograd functions) here: torch.special.erf(x) is x.erf(), likewise erfc, "
                 "erfinv, ndtr, log_ndtr, digamma, sinc, expm1, log1p, exp2, xlogy, logit, "

@@ -47,6 +47,15 @@ SPARSE = ("not here (glassgrad has no sparse tensors): for A[row, col] = values,
           "(repeated entries add up, as a sparse tensor's do), then A @ X, or no A at all: "
           "torch.sparse.mm(A, X) is X.new_zeros(n, X.shape[1]).index_add(0, row, "
           "values.unsqueeze(1) * X[col]), message passing by index_add")
+#: what to write for PyTorch's quantisation (torch.quantization, torch.ao, quantized tensors)
+QUANTIZATION = (
+    "not here (glassgrad has no quantized tensors or int8 kernels): write the fake "
+    "quantisation by hand, s = w.abs().amax(dim=1, keepdim=True).detach() / 127 (per output "
+    "row; w.abs().max() per tensor), wc = autograd.clamp(w, -127 * s, 127 * s), w_q = wc + "
+    "(autograd.round(wc / s) * s - wc).detach() (the straight-through estimator: gradient 1 "
+    "inside the range, 0 outside), and use w_q in the forward (F.linear(x, w_q, b)); export "
+    "int8 weights with numpy, np.round(w.numpy() / s.numpy()).astype(np.int8) and the scales, "
+    "saved by nn.save(dict, 'model.pt') (int8 arrays are kept as int8)")
 _DRAW = ("has no counterpart here: draw the numbers with autograd.default_rng() (a numpy "
          "Generator) and write them in with t.copy_(numbers)")
 

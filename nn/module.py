@@ -339,7 +339,9 @@ class Module:
         if hooks is None:                   # straight into __dict__: no parameter checks
             hooks = self.__dict__[kind] = {}
         handle = RemovableHandle(self, kind)
-        hooks[handle.id] = (hook, bool(with_kwargs))
+        hooks[handle.id] = hook             # the hooks themselves, as PyTorch's dict holds
+        if with_kwargs:                     # them (code reads hook._tensor_name from it)
+            self.__dict__.setdefault(kind + "_with_kwargs", set()).add(handle.id)
         if prepend:
             for key in list(hooks)[:-1]:    # move the others behind the new one
                 hooks[key] = hooks.pop(key)
@@ -355,11 +357,12 @@ class Module:
             return self._hooked_forward(args, kwargs, called)
         except Exception:
             always = self.__dict__.get("_always_called_hooks", set())
-            for key, (hook, with_kwargs) in tuple(self.__dict__.get("_forward_hooks",
-                                                                    {}).items()):
+            with_kwargs = self.__dict__.get("_forward_hooks_with_kwargs", ())
+            for key, hook in tuple(self.__dict__.get("_forward_hooks", {}).items()):
                 if key in always and key not in called:
                     try:
-                        hook(self, args, kwargs, None) if with_kwargs else hook(self, args, None)
+                        hook(self, args, kwargs, None) if key in with_kwargs \
+                            else hook(self, args, None)
                     except Exception as error:      # the first error is the one to see
                         warn(f"{type(self).__name__}: a forward hook with always_call=True "
                              f"raised {type(error).__name__}: {error}; it is left out, and "
@@ -368,8 +371,9 @@ class Module:
 
     def _hooked_forward(self, args: tuple, kwargs: dict, called: set[int]) -> Any:
         """The pre-hooks, `forward` and the hooks; `called` collects the hooks that ran."""
-        for hook, with_kwargs in tuple(self.__dict__.get("_forward_pre_hooks", {}).values()):
-            if with_kwargs:
+        pre_with_kwargs = self.__dict__.get("_forward_pre_hooks_with_kwargs", ())
+        for key, hook in tuple(self.__dict__.get("_forward_pre_hooks", {}).items()):
+            if key in pre_with_kwargs:
                 result = hook(self, args, kwargs)
                 if result is not None:
                     if not (isinstance(result, tuple) and len(result) == 2):
@@ -382,9 +386,11 @@ class Module:
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
         output = self.forward(*args, **kwargs)
-        for key, (hook, with_kwargs) in tuple(self.__dict__.get("_forward_hooks", {}).items()):
+        with_kwargs = self.__dict__.get("_forward_hooks_with_kwargs", ())
+        for key, hook in tuple(self.__dict__.get("_forward_hooks", {}).items()):
             called.add(key)
-            result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
+            result = hook(self, args, kwargs, output) if key in with_kwargs \
+                else hook(self, args, output)
             if isinstance(result, (RemovableHandle, TensorHookHandle)):
                 # a lambda's value: `lambda m, args, out: out.register_hook(fn)` returns a handle
                 raise TypeError(f"{type(self).__name__}: a forward hook returned a "
@@ -1125,6 +1131,7 @@ class RemovableHandle:
         self._module = None
         hooks = module.__dict__.get(self._kind, {})
         hooks.pop(self.id, None)
+        module.__dict__.get(self._kind + "_with_kwargs", set()).discard(self.id)
         if not hooks and not module.__dict__.get(
                 "_forward_hooks" if self._kind == "_forward_pre_hooks" else "_forward_pre_hooks"):
             module.__dict__["_hooked"] = False   # back to the plain call

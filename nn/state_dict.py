@@ -124,6 +124,19 @@ def _reparametrized_hint(missing: list[str], unexpected: list[str]) -> str:
     both = [name for name in dict.fromkeys(map(_plain_name, missing)) if name in theirs]
     if not both:
         return ""
+    pruned = [name for name in both if name + "_mask" in unexpected or name + "_mask" in missing]
+    if pruned:
+        at, _, tensor = pruned[0].rpartition(".")
+        module = "model" + "".join(f"[{part}]" if part.isdigit() else f".{part}"
+                                   for part in at.split(".") if part)
+        if pruned[0] + "_mask" in unexpected:
+            return (f" ({pruned[0]!r} was pruned in the state ({tensor}_orig and {tensor}_mask): "
+                    f"prune this model's tensor too before loading, "
+                    f"nn.utils.prune.identity({module}, {tensor!r}), or save after "
+                    f"prune.remove(...))")
+        return (f" ({pruned[0]!r} is pruned in this model ({tensor}_orig and {tensor}_mask) but "
+                f"not in the state: load it before pruning, or after "
+                f"nn.utils.prune.remove({module}, {tensor!r}))")
     return (f" ({both[0]!r} is stored in another form on each side: reparametrized (weight_norm, "
             f"spectral_norm, orthogonal, ...) on one only, or in the other style; apply the same "
             f"to both models, or load the plain weights first and reparametrize after)")
@@ -131,12 +144,13 @@ def _reparametrized_hint(missing: list[str], unexpected: list[str]) -> str:
 
 def _plain_name(name: str) -> str:
     """The tensor a state entry stores: "fc.weight" for "fc.parametrizations.weight.original0",
-    "fc.parametrizations.weight.0._u", "fc.weight_g", "fc.weight_orig", ...; else the name."""
+    "fc.parametrizations.weight.0._u", "fc.weight_g", "fc.weight_orig", "fc.weight_mask" (a
+    pruned one), ...; else the name."""
     parts = name.split(".")
     if "parametrizations" in parts[:-1]:
         at = len(parts) - 1 - parts[::-1].index("parametrizations")
         return ".".join(parts[:at] + parts[at + 1:at + 2])
-    for suffix in ("_g", "_v", "_orig", "_u"):
+    for suffix in ("_g", "_v", "_orig", "_u", "_mask"):
         if name.endswith(suffix):
             return name[:-len(suffix)]
     return name

@@ -6,7 +6,8 @@ weights computed from other parameters: `nn.utils.parametrize` (`register_parame
 and in PyTorch's older style, by a forward pre-hook, `weight_norm`, `spectral_norm` and their
 `remove_*` here (nn.utils.norm_hooks); a module run with other tensors in place of its
 parameters (MAML's fast weights): `nn.utils.stateless.functional_call`, PyTorch's
-`torch.func.functional_call`.
+`torch.func.functional_call`; weights pruned to zero by a mask that stays
+(`nn.utils.prune`: `l1_unstructured`, `ln_structured`, `global_unstructured`, `remove`, ...).
 
 `clip_grad_norm_` rescales all the gradients together so that their joint norm (the norm of
 every gradient number laid end to end) is at most `max_norm`; the direction of the step is kept.
@@ -41,12 +42,12 @@ from autograd import Tensor, concatenate, get_default_dtype, no_grad
 from autograd.graph import Node
 from autograd.pytorch_names import type_name
 
-from . import parametrizations, parametrize, rnn, stateless
+from . import parametrizations, parametrize, prune, rnn, stateless
 from .norm_hooks import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_",
            "parameters_to_vector", "vector_to_parameters", "rnn", "parametrize",
-           "parametrizations", "stateless", "weight_norm", "remove_weight_norm", "spectral_norm",
+           "parametrizations", "prune", "stateless", "weight_norm", "remove_weight_norm", "spectral_norm",
            "remove_spectral_norm"]
 
 

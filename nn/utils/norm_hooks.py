@@ -83,7 +83,7 @@ class _SpectralNormHook:
 
 def _find_hook(module: Module, kind: type, name: str) -> tuple[int, Any] | None:
     """(id, hook) of `module`'s forward pre-hook of class `kind` for the tensor `name`."""
-    for key, (hook, _) in module.__dict__.get("_forward_pre_hooks", {}).items():
+    for key, hook in module.__dict__.get("_forward_pre_hooks", {}).items():
         if isinstance(hook, kind) and hook.name == name:
             return key, hook
     return None
