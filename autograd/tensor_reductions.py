@@ -187,11 +187,8 @@ class ReductionMethods:
         if x.shape[at] == 0:
             raise ValueError(f"{name}: the tensor of shape {x.shape} is empty along axis {axis} "
                              f"(the {name} of no numbers is undefined)")
-        where = (x.data.argmax if name == "max" else x.data.argmin)(at, keepdims=True)
-        # where along axis `at`, every position along the others: x[picks] has where's shape
-        picks = tuple(where if a == at else np.arange(n).reshape((n,) + (1,) * (x.ndim - a - 1))
-                      for a, n in enumerate(x.shape))
-        values = x[picks]
+        where = _first_extreme(x.data, at, name == "max")
+        values = apply(Gather, (x,), (at, where))
         if not keepdims:
             where = where.squeeze(at)
             values = values.reshape(where.shape)
@@ -787,6 +784,35 @@ def _root(var: Tensor) -> Tensor:
     if not flat.any():
         return var.sqrt()
     return (var + flat).sqrt() * ~flat
+
+
+def _first_extreme(data: np.ndarray, axis: int, largest: bool) -> np.ndarray:
+    """Where along `axis` the first largest (or smallest) element lies, with `axis` kept as 1:
+    numpy's argmax (argmin), NaN counting as the extreme. numpy's argmax copies the array
+    with `axis` innermost first, and where `axis` lies outermost in memory (a max-pool over the
+    points of a conv1d's length-major output) that transposing copy is most of the cost:
+    (32, 256, 512) float32, 17 ms. There the places are found with reductions, which run
+    along memory as it lies: the extreme, and, among the elements equal to it, the largest
+    of n - i (4 ms; the same indices).
+
+    >>> x = np.random.default_rng(0).integers(0, 9, (2, 100, 50)).transpose(0, 2, 1)
+    >>> x.strides[2] == x.itemsize          # axis 2 is not innermost: found by reductions
+    False
+    >>> np.array_equal(_first_extreme(x, 2, True), x.argmax(2, keepdims=True))
+    True
+    """
+    n = data.shape[axis]
+    if (data.strides[axis] == data.itemsize or data.size < 4096 or n >= 2 ** 31
+            or data.dtype.kind not in "fiu"):
+        return (data.argmax if largest else data.argmin)(axis, keepdims=True)
+    extreme = (data.max if largest else data.min)(axis, keepdims=True)
+    if extreme.dtype.kind == "f" and np.isnan(extreme).any():   # the first NaN: numpy's way
+        return (data.argmax if largest else data.argmin)(axis, keepdims=True)
+    # n - i at each extreme element (0 elsewhere): its largest is the first one's
+    countdown = np.arange(n, 0, -1, dtype=np.int16 if n < 2 ** 15 else np.int32)
+    countdown = countdown.reshape((n,) + (1,) * (data.ndim - axis - 1))
+    first = np.multiply(data == extreme, countdown).max(axis, keepdims=True)
+    return n - first.astype(np.int64)
 
 
 def _index_tensor(indices: Any) -> Tensor:
