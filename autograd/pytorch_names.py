@@ -140,7 +140,7 @@ IN_PLACE = (
     "pow_ reciprocal_ square_ sign_ floor_ ceil_ round_ clip_ clamp_min_ clamp_max_ "
     "tan_ asin_ acos_ atan_ sinh_ cosh_ asinh_ acosh_ atanh_ arcsin_ arccos_ arctan_ arcsinh_ "
     "arccosh_ arctanh_ erf_ erfc_ atan2_ arctan2_ hypot_ trunc_ fix_ frac_ remainder_ fmod_ "
-    "lerp_ cumprod_ xlogy_ logit_ exp2_ erfinv_ lgamma_ digamma_ polygamma_ mvlgamma_ sinc_ "
+    "cumprod_ xlogy_ logit_ exp2_ erfinv_ lgamma_ digamma_ polygamma_ mvlgamma_ sinc_ "
     "deg2rad_ rad2deg_ copysign_ float_power_ heaviside_ nextafter_ nan_to_num_ true_divide_ "
     "floor_divide_ "
     "cumsum_ unsqueeze_ squeeze_ t_ transpose_ swapaxes_ tril_ triu_ eq_ ne_ lt_ "

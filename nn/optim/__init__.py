@@ -4,7 +4,8 @@ Simple to complex: `SGD` (momentum, Nesterov) and `ASGD` in `sgd.py`; `Adagrad`,
 `RMSprop`, `Rprop`, `Adafactor` in `adaptive.py`; `Adam`, `AdamW`, `Adamax`, `NAdam`, `RAdam`
 in `adam.py`; the quasi-Newton `LBFGS`, which takes a closure, in `lbfgs.py`; the shared
 `Optimizer` base in `optimizer.py`; schedules in the package `lr_scheduler/`, one family a
-file. Every optimizer updates `Value` and `Tensor` parameters alike.
+file; `swa_utils`, a running or exponential average of a model's weights
+(`AveragedModel`). Every optimizer updates `Value` and `Tensor` parameters alike.
 
 >>> from autograd import Tensor
 >>> from nn.optim import Adam
@@ -18,7 +19,7 @@ file. Every optimizer updates `Value` and `Tensor` parameters alike.
 array([1., 1.], dtype=float32)
 """
 
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adam import Adam, Adamax, AdamW, NAdam, RAdam
 from .adaptive import Adadelta, Adafactor, Adagrad, RMSprop, Rprop
 from .lbfgs import LBFGS
