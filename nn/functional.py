@@ -55,7 +55,7 @@ import numpy as np
 
 from autograd import Tensor, get_default_dtype, where
 from autograd.graph import apply
-from autograd.ops.elementwise import Condition, Hardswish, Softplus
+from autograd.ops.elementwise import Condition, Hardswish, Hardtanh, Softplus
 from autograd.tensor import _axes, _softmax_axis
 # the argument checks shared with the engine's functions (_floating also read here by
 # nn.transformer)
@@ -160,9 +160,10 @@ def relu6(x: Any, inplace: bool = False) -> Tensor:
 
 
 def _clamp(x: Tensor, low: float, high: float) -> Tensor:
-    """x clamped to [low, high], the gradient passed only strictly inside (NaN stays NaN)."""
-    inside = (x.data > low) & (x.data < high)
-    return where(Condition(inside, f"{low:g} < a < {high:g}"), x, np.clip(x.data, low, high))
+    """x clamped to [low, high], the gradient passed only strictly inside (NaN stays NaN): the
+    `Hardtanh` op (one np.clip; a where() over the clip spent 20 of a big relu6's 21 ms in
+    np.where's branch per element)."""
+    return apply(Hardtanh, (x,), (low, high))
 
 
 def hardsigmoid(x: Any, inplace: bool = False) -> Tensor:
