@@ -26,6 +26,12 @@ CASES = [
      lambda T, x: T.hardtanh(x, -np.inf, 2.0)),
     ("hardsigmoid", F.hardsigmoid, lambda T, x: T.hardsigmoid(x)),
     ("hardswish", F.hardswish, lambda T, x: T.hardswish(x)),
+    ("softshrink", F.softshrink, lambda T, x: T.softshrink(x)),
+    ("softshrink_zero", lambda x: F.softshrink(x, 0.0), lambda T, x: T.softshrink(x, 0.0)),
+    ("prelu", lambda x: F.prelu(x, Tensor(np.array([0.25], x.dtype))),
+     lambda T, x: T.prelu(x, T.torch.tensor([0.25], dtype=x.dtype))),
+    ("prelu_negative_slope", lambda x: F.prelu(x, Tensor(np.array([-1.5], x.dtype))),
+     lambda T, x: T.prelu(x, T.torch.tensor([-1.5], dtype=x.dtype))),
 ]
 NAMES = [case[0] for case in CASES]
 
@@ -34,6 +40,7 @@ def torch_run(make, x: np.ndarray, g: np.ndarray):
     """(value, gradient) of PyTorch's function at x for the upstream gradient g."""
     torch = pytest.importorskip("torch")
     T = torch.nn.functional
+    T.torch = torch
     tx = torch.tensor(x, requires_grad=True)
     y = make(T, tx)
     y.backward(torch.tensor(g))
@@ -110,3 +117,57 @@ def test_second_derivative_is_zero_and_graph_of_the_gradient_follows_the_data(ma
     np.testing.assert_array_equal(dx.numpy(), slope)
     (ddx,) = grad((dx * x).sum(), [x])          # d/dx (slope · x) = slope + 0
     np.testing.assert_array_equal(ddx, slope)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_prelu_per_channel_slopes_and_their_gradient_are_pytorchs(dtype):
+    """One slope per channel, broadcast over (N, C, H, W): x's and the slopes' gradients."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((2, 3, 4, 5)).astype(dtype)
+    x[0, :, 0, :2] = 0.0                                    # at the kink: the slope is a
+    a = np.array([0.25, -0.5, 2.0], dtype)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    tx, ta = Tensor(x, requires_grad=True), Tensor(a, requires_grad=True)
+    y = F.prelu(tx, ta)
+    y.backward(g)
+    px, pa = torch.tensor(x, requires_grad=True), torch.tensor(a, requires_grad=True)
+    py = torch.nn.functional.prelu(px, pa)
+    py.backward(torch.tensor(g))
+    rtol = 1e-6 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(y.numpy(), py.detach().numpy(), rtol=rtol)
+    np.testing.assert_allclose(tx.grad, px.grad.numpy(), rtol=rtol)
+    np.testing.assert_allclose(ta.grad, pa.grad.numpy(), rtol=1e-5 if dtype == np.float32
+                               else 1e-12)
+    assert y.dtype == dtype and ta.grad.dtype == dtype
+
+
+def test_prelu_slopes_gradient_matches_finite_differences():
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((1, 2, 3))
+    a = np.array([0.3, -0.7])
+    g = rng.standard_normal(x.shape)
+    ta = Tensor(a, requires_grad=True)
+    F.prelu(Tensor(x), ta).backward(g)
+    h, fd = 1e-6, np.zeros(2)
+    for i in range(2):
+        e = np.zeros(2)
+        e[i] = h
+        fd[i] = ((F.prelu(Tensor(x), Tensor(a + e)).numpy()
+                  - F.prelu(Tensor(x), Tensor(a - e)).numpy()) * g).sum() / (2 * h)
+    np.testing.assert_allclose(ta.grad, fd, rtol=1e-7)
+
+
+def test_the_step_pages_of_prelu_and_softshrink_name_their_pieces():
+    """prelu and softshrink are now made of relu, clip, * and + (prelu), and - and clip
+    (softshrink): their steps are the pages of those ops, with the bounds that ran."""
+    from autograd.viz.steps import record_backprop
+    x = Tensor(np.array([[-2.0, 0.5], [3.0, 0.25]]), requires_grad=True, label="x")
+    a = Tensor(np.array([0.25]), requires_grad=True, label="a")
+    steps = record_backprop(F.prelu(x, a).sum())
+    assert {"ReLU", "clip", "*", "+"} <= {step.op for step in steps}
+    clip = next(step for step in steps if step.op == "clip")
+    assert "clip(x, low, high) with low = −∞, high = 0" in clip.lines()[0], clip.lines()
+    steps = record_backprop(F.softshrink(x, 0.5).sum())
+    clip = next(step for step in steps if step.op == "clip")
+    assert "with low = -0.5, high = 0.5" in clip.lines()[0], clip.lines()

@@ -448,7 +448,6 @@ def test_a_hardtanh_step_names_its_bounds_and_where_its_slope_is_1(make, bounds)
     (lambda x: x.masked_fill(np.array([[True, False]]), 0.0), "the mask"),
     (lambda x: nn_functional().threshold(x, 0.5, -3.0), "x ≤ 0.5"),
     (lambda x: nn_functional().hardshrink(x), "-0.5 ≤ x ≤ 0.5"),
-    (lambda x: nn_functional().prelu(x, Tensor([0.25], requires_grad=True)), "x > 0"),
     (lambda x: x.fmax(Tensor(np.zeros((2, 2)), label="y")), "(x ≥ y or y is NaN)"),
     (lambda x: x.fmin(Tensor(np.zeros((2, 2)), label="y")), "(x ≤ y or y is NaN)"),
 ])
