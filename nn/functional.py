@@ -55,7 +55,7 @@ import numpy as np
 
 from autograd import Tensor, get_default_dtype, where
 from autograd.graph import apply
-from autograd.ops.elementwise import Condition, Hardswish, Softplus
+from autograd.ops.elementwise import Condition, Hardswish, Hardtanh, Softplus
 from autograd.tensor import _axes, _softmax_axis
 # the argument checks shared with the engine's functions (_floating also read here by
 # nn.transformer)
@@ -160,9 +160,10 @@ def relu6(x: Any, inplace: bool = False) -> Tensor:
 
 
 def _clamp(x: Tensor, low: float, high: float) -> Tensor:
-    """x clamped to [low, high], the gradient passed only strictly inside (NaN stays NaN)."""
-    inside = (x.data > low) & (x.data < high)
-    return where(Condition(inside, f"{low:g} < a < {high:g}"), x, np.clip(x.data, low, high))
+    """x clamped to [low, high], the gradient passed only strictly inside (NaN stays NaN): the
+    `Hardtanh` op (one np.clip; a where() over the clip spent 20 of a big relu6's 21 ms in
+    np.where's branch per element)."""
+    return apply(Hardtanh, (x,), (low, high))
 
 
 def hardsigmoid(x: Any, inplace: bool = False) -> Tensor:
@@ -302,7 +303,11 @@ def softshrink(x: Any, lambd: float = 0.5) -> Tensor:
     """
     x = _floating("softshrink", x)
     lambd = checked_shrink_lambda("softshrink", lambd)
-    return where((x.data >= -lambd) & (x.data <= lambd), 0.0, x - lambd * np.sign(x.data))
+    # x - clip(x, -λ, λ): x ∓ λ outside the band and exactly 0 in it, and the slope 1 - 1
+    # inside the band (its edges too, where clip's slope is 1), as PyTorch's; two passes where
+    # a where() over x - λ sign(x) took 14 ms of a (32, 128, 32, 32) float32 tensor in
+    # np.where's branch per element. NaN stays NaN.
+    return x - x.clip(-lambd, lambd)
 
 
 def checked_shrink_lambda(name: str, lambd: Any) -> float:
@@ -381,7 +386,10 @@ def prelu(x: Any, weight: Any) -> Tensor:
                              f"whose channel axis (axis 1) has {channels}; pass one slope, or "
                              f"one per channel")
         slope = weight.reshape((channels,) + (1,) * (x.ndim - 2))
-    return where(Condition(x.data > 0, "a > 0"), x, slope * x)
+    # relu(x) + a · min(x, 0): x's slope is 1 above 0 and a at 0 and below (clip's slope is 1
+    # at its edge), a's gradient Σ g · min(x, 0); four passes where a where() spent 30 of a
+    # (32, 128, 32, 32) float32 prelu's 36 ms in np.where's branch per element
+    return x.relu() + slope * x.clip(None, 0.0)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
                     fmod (Tensor; Value divides by a ** -1, as micrograd)
     elementwise.py  exp log log2 log10 log1p expm1 xlogy logit sqrt abs tanh (tanh_backward:
                     its gradient g (1 - out²) as one op, for tensors) sigmoid relu
-                    leaky_relu softplus elu (ELU, SELU, CELU) hardswish smooth_l1 huber (the
+                    leaky_relu softplus elu (ELU, SELU, CELU) hardswish hardtanh smooth_l1 huber (the
                     losses' elementwise part) sin cos maximum minimum clip where; step and sign
                     (flat: the slopes of relu and abs in higher-order rules), log_or_zero (the
                     ln a in the slope of a ** b),
@@ -63,7 +63,8 @@ from .arithmetic import (Add, AddConst, ConstDiv, ConstPow, ConstSub, Div, DivCo
 from .conv import (Conv2d, Conv3d, ConvInputGrad, ConvTranspose2d, ConvTranspose3d, ConvWeightGrad,
                    Fold, Pad, Unfold)
 from .ctc import CTCLoss, CTCOccupancy
-from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, Hardswish, Huber,
+from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, Hardswish, Hardtanh,
+                          Huber,
                           LeakyRelu, Log, Log1p, Log2, Log10, Logit, LogOrZero, Maximum, Minimum,
                           Relu, Sigmoid, Sign, Sin, SmoothL1, Softplus, Sqrt, Step, Tanh, TanhGrad,
                           Where, XLogY)
@@ -96,7 +97,7 @@ __all__ = [
     "Exp", "Log", "Log10", "Log2", "Log1p", "Expm1", "XLogY", "Logit", "Sqrt", "Abs", "Tanh",
     "TanhGrad", "Sigmoid", "Relu",
     "Sin", "Cos", "Step", "Sign", "Maximum", "Minimum", "Clip", "Where", "LogOrZero", "ClampedLog",
-    "LeakyRelu", "Softplus", "Elu", "Hardswish", "SmoothL1", "Huber", "Gelu", "GeluTanh",
+    "LeakyRelu", "Softplus", "Elu", "Hardswish", "Hardtanh", "SmoothL1", "Huber", "Gelu", "GeluTanh",
     "NormalCdf", "LogNdtr", "InverseMills", "Erf", "Erfc", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Asinh",
     "Acosh", "Atanh", "Hypot", "LogAddExp", "Lgamma", "Polygamma", "Erfinv", "Sinc", "Copysign",
     "Sum", "Mean", "Max", "Min", "Median", "Prod", "VectorNorm", "Cumsum", "Cumprod",

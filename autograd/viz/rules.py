@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..ops import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits, Clip, Conv2d,
-                   ConvTranspose2d, CrossEntropy, Elu,
+                   ConvTranspose2d, CrossEntropy, Elu, Hardtanh,
                    GeluTanh, GRUSequence, GRUStep, Huber, IndexPut, LayerNorm, Linear,
                    Logit, LogSoftmax, LSTMCellState, LSTMHiddenState, LSTMSequence, MatMul,
                    Mean, Polygamma, RNNSequence, SmoothL1, Softmax, Sum, VectorNorm, Where)
@@ -181,6 +181,7 @@ def _clip_letters(bounds: Any) -> dict[str, str]:
 _CTX_LETTERS: dict[type, Callable[[Any], dict[str, str]]] = {
     Elu: lambda ctx: {letter: _constant(v, "") for letter, v in zip("αsk", ctx)},
     Clip: _clip_letters,
+    Hardtanh: _clip_letters,
     Polygamma: lambda n: {"n": str(n)},
     Logit: lambda eps: {"ε": _constant(eps, "none (nothing is clamped)")},
     GeluTanh: lambda ctx: {"u": "√(2/π)(x + 0.044715x³)"},      # cut from the forward: a remark
