@@ -98,7 +98,7 @@ __all__ = [
     "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "embedding",
     "embedding_bag", "relu6", "elu", "selu", "celu", "silu", "mish", "softplus", "softsign",
     "hardtanh", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "threshold", "hardshrink",
-    "softshrink", "softmin", "glu", "prelu",
+    "softshrink", "softmin", "gumbel_softmax", "glu", "prelu",
     "cosine_similarity", "pairwise_distance", "normalize",
     "one_hot", "dropout", "dropout1d", "dropout2d", "dropout3d",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
@@ -339,6 +339,42 @@ def softmin(x: Any, axis: int | None = None, *, dim: int | None = None,
     axis = _softmax_axis("softmin", axis, dim, x.shape)
     _axes(axis, max(x.ndim, 1), "softmin")             # a bad axis is softmin's error
     return (-x).softmax(axis)
+
+
+def gumbel_softmax(logits: Any, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1, *, rng: np.random.Generator | None = None) -> Tensor:
+    """A differentiable draw from Categorical(logits) (the Gumbel-softmax, or Concrete, trick):
+    softmax((logits + G) / tau) along `dim`, G standard Gumbel noise, -ln E with E ~ Exp(1).
+    Small `tau` makes the draw nearly one-hot. `hard=True` gives the one-hot of its largest
+    entry in the forward and the soft draw's gradient in the backward (straight-through:
+    one_hot - soft.detach() + soft). `eps` is accepted for PyTorch code and unused, as in
+    PyTorch. The noise comes from `rng`, or from the generator `autograd.manual_seed` seeds.
+    For the distribution itself (log_prob, temperature as a tensor), see
+    `autograd.distributions.RelaxedOneHotCategorical`.
+
+    >>> y = gumbel_softmax(Tensor([[0.0, 1.0, 2.0]]), tau=0.5, hard=True,
+    ...                    rng=np.random.default_rng(0))
+    >>> y.numpy(), float(y.sum())
+    (array([[0., 0., 1.]], dtype=float32), 1.0)
+    """
+    logits = _floating("gumbel_softmax", logits)
+    if not isinstance(tau, numbers.Real) or isinstance(tau, bool) or not tau > 0:
+        raise ValueError(f"gumbel_softmax: tau must be a positive number (the temperature), "
+                         f"got {tau!r}")
+    if logits.ndim == 0:
+        raise ValueError("gumbel_softmax: logits must have at least one axis (the categories "
+                         "along `dim`), got a 0-d tensor")
+    (axis,) = _axes(dim, logits.ndim, "gumbel_softmax")
+    rng = default_rng() if _dropout_rng("gumbel_softmax", rng) is None else rng
+    noise = -np.log(rng.standard_exponential(logits.shape))           # standard Gumbel
+    soft = ((logits + noise.astype(logits.dtype)) / tau).softmax(axis)
+    if not hard:
+        return soft
+    picked = soft.data.argmax(axis)
+    one_hot_draw = np.zeros_like(soft.data)
+    np.put_along_axis(one_hot_draw, np.expand_dims(picked, axis), 1, axis)
+    # the one-hot's numbers, the soft draw's gradient (one_hot - soft is a constant)
+    return soft + (one_hot_draw - soft.data)
 
 
 def glu(x: Any, dim: int = -1) -> Tensor:

@@ -38,7 +38,8 @@ NAMES = [case[0] for case in CASES]
 
 def torch_run(make, x: np.ndarray, g: np.ndarray):
     """(value, gradient) of PyTorch's function at x for the upstream gradient g."""
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
     T = torch.nn.functional
     T.torch = torch
     tx = torch.tensor(x, requires_grad=True)
@@ -122,7 +123,8 @@ def test_second_derivative_is_zero_and_graph_of_the_gradient_follows_the_data(ma
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_prelu_per_channel_slopes_and_their_gradient_are_pytorchs(dtype):
     """One slope per channel, broadcast over (N, C, H, W): x's and the slopes' gradients."""
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
     rng = np.random.default_rng(7)
     x = rng.standard_normal((2, 3, 4, 5)).astype(dtype)
     x[0, :, 0, :2] = 0.0                                    # at the kink: the slope is a

@@ -16,7 +16,6 @@ import nn
 import nn.functional as F
 from autograd import Tensor, gradcheck
 
-TORCH_REASON = "optional cross-check against PyTorch: pip install torch"
 GG = (torch, nn, F)
 
 
@@ -220,7 +219,8 @@ def test_the_gate_learns_to_split_a_task_between_two_experts():
 @pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-9), (np.float32, 1e-4)])
 @pytest.mark.parametrize("combine", ["index_add", "scatter_add"])
 def test_the_mixture_matches_pytorch(dtype, tol, combine):
-    tt = pytest.importorskip("torch", reason=TORCH_REASON)
+    tt = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
     TT = (tt, tt.nn, tt.nn.functional)
     torch.manual_seed(0)
     ours, theirs = build_moe(GG), build_moe(TT)

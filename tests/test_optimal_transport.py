@@ -18,7 +18,6 @@ import autograd as torch
 import nn
 from autograd import Tensor, gradcheck
 
-TORCH_REASON = "optional cross-check against PyTorch: pip install torch"
 
 
 def sinkhorn(lib, x, y, eps=0.1, iters=50):
@@ -134,7 +133,8 @@ def test_the_1d_distance_by_sorting_is_the_best_matching():
 def test_sinkhorn_matches_pytorch(dtype, tol):
     # float32: 50 iterations of logsumexp over a divergence's differences lose digits in
     # either library; against float64 PyTorch, ours is nearer (3e-5 to PyTorch's 3e-4 here)
-    tt = pytest.importorskip("torch", reason=TORCH_REASON)
+    tt = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
     results = []
     for lib in (torch, tt):
         x = lib.tensor(XS.astype(dtype), requires_grad=True)

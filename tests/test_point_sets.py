@@ -18,7 +18,6 @@ import nn
 import nn.functional as F
 from autograd import Tensor, gradcheck
 
-TORCH_REASON = "optional cross-check against PyTorch: pip install torch"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -371,7 +370,8 @@ def _close(a, b, tol):
 @pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-9), (np.float32, 1e-4)])
 @pytest.mark.parametrize("conv", [True, False])
 def test_pointnet_matches_pytorch(dtype, tol, conv):
-    tt = pytest.importorskip("torch", reason=TORCH_REASON)
+    tt = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
     TT = (tt, tt.nn, tt.nn.functional)
     torch.manual_seed(0)
     ours, theirs = build_pointnet(GG, conv), build_pointnet(TT, conv)
@@ -400,7 +400,8 @@ def test_pointnet_matches_pytorch(dtype, tol, conv):
 
 @pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-9), (np.float32, 1e-4)])
 def test_set_models_and_chamfer_match_pytorch(dtype, tol):
-    tt = pytest.importorskip("torch", reason=TORCH_REASON)
+    tt = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
     TT = (tt, tt.nn, tt.nn.functional)
     torch.manual_seed(0)
     ours, theirs = build_set_models(GG), build_set_models(TT)
