@@ -19,7 +19,6 @@ import nn
 from autograd import Tensor, gradcheck
 
 
-
 def sinkhorn(lib, x, y, eps=0.1, iters=50):
     """Entropic OT between uniform clouds x (n, d) and y (m, d), cost |x - y|², in the log
     domain: the transport cost <P, C>, the potentials f, g and the plan P."""

@@ -19,7 +19,6 @@ import nn.functional as F
 from autograd import Tensor, gradcheck
 
 
-
 # ----------------------------------------------------------------------------------------------
 # Data: four kinds of surface, each cloud turned by its own random rotation
 # ----------------------------------------------------------------------------------------------
