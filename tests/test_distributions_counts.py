@@ -149,3 +149,13 @@ def test_checks_name_the_distribution_argument_value_and_index():
                                                   r"total_count on p's side"):
         kl_divergence(Binomial(2, probs=0.5), Binomial(3, probs=0.5))
     assert kl_divergence(Binomial(3, probs=0.5), Binomial(2, probs=0.5)).item() == np.inf
+
+
+def test_multinomial_log_prob_of_a_huge_total_count_is_one_lgamma():
+    # ln n! was the sum of n logs: an array of 10^12 numbers (MemoryError) for one number
+    import math
+    n = 10 ** 12
+    d = Multinomial(n, probs=Tensor(np.array([0.5, 0.5])))
+    got = d.log_prob(Tensor(np.array([n / 2, n / 2]))).item()
+    expected = math.lgamma(n + 1) - 2 * math.lgamma(n / 2 + 1) + n * math.log(0.5)
+    assert got == pytest.approx(expected, abs=1e-3)
