@@ -149,3 +149,26 @@ def test_checks_name_the_distribution_argument_value_and_index():
                                                   r"total_count on p's side"):
         kl_divergence(Binomial(2, probs=0.5), Binomial(3, probs=0.5))
     assert kl_divergence(Binomial(3, probs=0.5), Binomial(2, probs=0.5)).item() == np.inf
+
+
+def test_multinomial_log_prob_of_a_huge_total_count_is_one_lgamma():
+    # ln n! was the sum of n logs: an array of 10^12 numbers (MemoryError) for one number
+    import math
+    n = 10 ** 12
+    d = Multinomial(n, probs=Tensor(np.array([0.5, 0.5])))
+    got = d.log_prob(Tensor(np.array([n / 2, n / 2]))).item()
+    expected = math.lgamma(n + 1) - 2 * math.lgamma(n / 2 + 1) + n * math.log(0.5)
+    assert got == pytest.approx(expected, abs=1e-3)
+
+
+def test_edges_the_other_tests_left_untried():
+    # (each of these passed with the line that makes it true taken out)
+    # a category of logit -inf that holds no draws adds 0 (not 0 · -inf = NaN)
+    d = Multinomial(2, logits=Tensor(np.array([0.0, -np.inf])))
+    assert d.log_prob(Tensor(np.array([2.0, 0.0]))).item() == pytest.approx(0.0, abs=1e-12)
+    # KL(Poisson(1) ‖ Poisson(0)) is inf (q has no mass on 1, 2, ...), KL(0 ‖ 0) is 0
+    kl = kl_divergence(Poisson(Tensor(np.array([1.0, 0.0]))), Poisson(Tensor(np.array([0.0, 0.0]))))
+    assert kl.tolist() == [np.inf, 0.0]
+    # the mode of a NegativeBinomial with r < 1 is 0, not floor of a negative number
+    d = NegativeBinomial(Tensor(np.array([0.5, 3.0])), probs=Tensor(np.array([0.5, 0.5])))
+    assert d.mode.tolist() == [0.0, 2.0]

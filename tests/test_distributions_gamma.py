@@ -176,3 +176,21 @@ def test_float32_matches_float64():
         want = getattr(Gamma(Tensor(a), 2.0), method)(Tensor(x))
         assert got.dtype == np.float32
         np.testing.assert_allclose(got.numpy(), want.numpy(), **TOL[np.float32])
+
+
+def test_draws_of_a_tiny_concentration_are_floored_at_the_smallest_normal_number():
+    # most of Gamma(1e-3)'s mass lies below 1e-300: without the floor numpy's draws are 0
+    # and ln z, log_prob and the slope dz/da are -inf or NaN
+    autograd.manual_seed(0)
+    a = autograd.tensor([1e-3], dtype=autograd.float64, requires_grad=True)
+    z = Gamma(a, 1.0).rsample((2000,))
+    tiny = np.finfo(np.float64).tiny
+    assert z.data.min() == tiny and (z.data >= tiny).all()
+    z.log().sum().backward()
+    assert np.isfinite(a.grad.data).all()
+    # Beta's Ga / (Ga + Gb): two draws of 0 would be 0 / 0; floored, every draw is a number
+    from autograd.distributions import Beta
+    autograd.manual_seed(0)
+    assert np.isfinite(Beta(1e-3, 1e-3).rsample((2000,)).data).all()
+    # z / rate falls below it again for a large rate: floored again
+    assert Gamma(1e-3, 1e10).rsample((2000,)).data.min() == np.finfo(np.float32).tiny

@@ -352,3 +352,16 @@ def test_a_tiny_flow_of_affine_layers_learns_a_gaussian():
     np.testing.assert_allclose(d.log_prob(grid).numpy(), Normal(
         Tensor(np.array(a2 * b1 + b2)), Tensor(np.array(a1 * a2))).log_prob(grid).numpy(),
         rtol=1e-12)
+
+
+def test_the_clamps_that_keep_inverses_finite():
+    # (each passed with its clamp taken out)
+    from autograd.distributions.transforms import SigmoidTransform, StickBreakingTransform
+    # σ(±800) rounds to 0 and 1: clamped into [tiny, 1 - eps], so the logit back is finite
+    t = SigmoidTransform()
+    y = t(Tensor(np.array([-800.0, 800.0])))
+    assert y.tolist() == [np.finfo(np.float64).tiny, 1 - np.finfo(np.float64).eps]
+    assert np.isfinite(t.inv(y).data).all()
+    # a point on the simplex's edge (the last piece 0): the stick left is floored, not 0
+    x = StickBreakingTransform().inv(Tensor(np.array([0.5, 0.5, 0.0])))
+    assert np.isfinite(x.data).all() and x.data[0] == pytest.approx(math.log(2))

@@ -425,3 +425,15 @@ def test_amount_errors_are_pytorchs_types(amount):
     with pytest.raises(Exception) as ours:
         prune.l1_unstructured(Linear(4, 3), "weight", amount)
     assert type(ours.value) is type(theirs.value)
+
+
+def test_fro_is_the_2_norm_and_a_pruned_state_says_how_to_load_it():
+    # (both passed with their code changed: 'fro' taken as the 1-norm, the hint left out)
+    layer = Linear(2, 2)
+    with no_grad():
+        layer.weight.copy_(Tensor(np.array([[3.0, 3.0], [0.0, 5.0]], dtype=np.float32)))
+    # rows' 1-norms 6 and 5 would prune row 1; their 2-norms 4.24 and 5 prune row 0
+    prune.ln_structured(layer, "weight", amount=1, n="fro", dim=0)
+    assert layer.weight_mask.numpy().tolist() == [[0.0, 0.0], [1.0, 1.0]]
+    with pytest.raises(Exception, match=r"was pruned in the state .*prune.identity\(model, 'weight'\)"):
+        Linear(2, 2).load_state_dict(layer.state_dict())

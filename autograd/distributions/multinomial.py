@@ -9,6 +9,7 @@ each of K categories (event_shape (K,)).
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -87,7 +88,8 @@ class Multinomial(Distribution):
         x = self._value("log_prob", value)
         # x ln p with ln p = -inf where p = 0: the clamped logits (finite) times x = 0 is 0
         log_p = self.logits.clamp(min=float(np.finfo(self.logits.data.dtype).min))
-        return ((x * log_p).sum(-1) + float(np.log(np.arange(1, self.total_count + 1)).sum())
+        # ln n! as lgamma(n + 1): one number, whatever n (a sum of n logs is an array of n)
+        return ((x * log_p).sum(-1) + math.lgamma(self.total_count + 1)
                 - (x + 1).lgamma().sum(-1))
 
     def _dtype(self) -> np.dtype:
