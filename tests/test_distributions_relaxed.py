@@ -98,15 +98,28 @@ def test_draws_round_to_the_discrete_distributions():
 
 
 def test_errors():
-    with pytest.raises(ValueError, match=r"^LogitRelaxedBernoulli: give either probs= or "
+    # each error names the distribution made, not the one it is built of
+    with pytest.raises(ValueError, match=r"^RelaxedBernoulli: give either probs= or "
                                          r"logits=, not both \(got neither\)$"):
         D.RelaxedBernoulli(0.5)
-    with pytest.raises(ValueError, match=r"^LogitRelaxedBernoulli: temperature must be "
+    with pytest.raises(ValueError, match=r"^RelaxedBernoulli: temperature must be "
                                          r"positive \(> 0\); got -1\.0$"):
         D.RelaxedBernoulli(-1.0, probs=0.5)
-    with pytest.raises(ValueError, match=r"^ExpRelaxedCategorical: temperature must be "
+    with pytest.raises(ValueError, match=r"^RelaxedBernoulli: probs must be in \[0, 1\]"):
+        D.RelaxedBernoulli(0.5, probs=Tensor(1.5))
+    with pytest.raises(ValueError, match=r"^LogitRelaxedBernoulli: temperature must be "):
+        D.LogitRelaxedBernoulli(-1.0, probs=0.5)
+    with pytest.raises(ValueError, match=r"^RelaxedOneHotCategorical: temperature must be "
                                          r"positive"):
         D.RelaxedOneHotCategorical(0.0, logits=Tensor([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"^RelaxedOneHotCategorical: probs must be "
+                                         r"non-negative"):
+        D.RelaxedOneHotCategorical(0.5, probs=Tensor([0.5, -0.1]))
+    with pytest.raises(TypeError, match=r"^RelaxedOneHotCategorical: temperature must be a "
+                                        r"number or a Tensor"):
+        D.RelaxedOneHotCategorical("hot", logits=Tensor([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"^ExpRelaxedCategorical: temperature must be "):
+        D.ExpRelaxedCategorical(0.0, logits=Tensor([0.0, 1.0]))
     with pytest.raises(ValueError, match=r"RelaxedOneHotCategorical\.log_prob: value must be "
                                          r"probabilities"):
         D.RelaxedOneHotCategorical(0.5, logits=Tensor([0.0, 1.0])).log_prob(Tensor([0.5, 0.6]))

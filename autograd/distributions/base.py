@@ -16,8 +16,9 @@ event axes.
 from __future__ import annotations
 
 import numbers
+from contextlib import contextmanager
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -305,3 +306,23 @@ def noise(kind: str, shape: tuple, dtype: np.dtype) -> Tensor:
     draws = {"normal": rng.standard_normal, "uniform": rng.random,
              "exponential": rng.standard_exponential}[kind](shape)
     return Tensor(np.asarray(draws, dtype=dtype))
+
+
+@contextmanager
+def shown_as(name: str, *inner: str) -> Iterator[None]:
+    """Errors raised while a distribution builds the one it is made of (RelaxedBernoulli its
+    LogitRelaxedBernoulli) name the distribution the user made, not the inner one.
+
+    >>> with shown_as("RelaxedBernoulli", "LogitRelaxedBernoulli"):
+    ...     raise ValueError("LogitRelaxedBernoulli: temperature must be positive (> 0)")
+    Traceback (most recent call last):
+    ValueError: RelaxedBernoulli: temperature must be positive (> 0)
+    """
+    try:
+        yield
+    except (ValueError, TypeError) as error:
+        said = str(error)
+        for other in inner:
+            if said.startswith(other + ":"):
+                raise type(error)(name + said[len(other):]) from None
+        raise

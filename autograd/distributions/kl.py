@@ -25,10 +25,13 @@ from .cauchy import Cauchy
 from .gumbel import EULER_GAMMA, Gumbel
 from .half_normal import HalfNormal
 from .independent import Independent, sum_last
+from .laplace import Laplace
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .multivariate_normal import MultivariateNormal, half_log_det, mahalanobis
 from .normal import Normal
+from .one_hot_categorical import OneHotCategorical
 from .transformed_distribution import TransformedDistribution
+from .uniform import Uniform
 
 _FORMULAS: dict[tuple[type, type], Callable] = {}
 
@@ -55,7 +58,8 @@ def register_kl(type_p: type, type_q: type) -> Callable:
 
 def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
     """KL(p ‖ q) for each distribution of the (broadcast) batch: Normal, Categorical,
-    Bernoulli, MultivariateNormal and Independent pairs of the same family (and, from
+    OneHotCategorical, Bernoulli, Laplace, Uniform, MultivariateNormal and Independent pairs of
+    the same family (and, from
     kl_gamma.py, Gamma, Beta, Dirichlet, Exponential, Poisson, Binomial, Geometric pairs and
     Exponential-Gamma); inf where p puts
     mass where q has none. Made of Tensor ops: gradients reach both p's and q's parameters.
@@ -128,6 +132,31 @@ def _kl_independent_independent(p: Independent, q: Independent) -> Tensor:
             f"{q.reinterpreted_batch_ndims} reinterpreted axes have no formula here (as in "
             f"PyTorch): give both the same reinterpreted_batch_ndims")
     return sum_last(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+# -- Laplace, Uniform and OneHotCategorical pairs ---------------------------------------------
+
+@register_kl(OneHotCategorical, OneHotCategorical)
+def _kl_one_hot_one_hot(p: OneHotCategorical, q: OneHotCategorical) -> Tensor:
+    # the same categories, written one-hot
+    return _kl_categorical_categorical(p._categorical, q._categorical)
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p: Laplace, q: Laplace) -> Tensor:
+    # E_p|x - μq| = d + bp e^{-d / bp} with d = |μp - μq|, so the KL is
+    # ln(bq / bp) - 1 + (d + bp e^{-d / bp}) / bq
+    ratio = p.scale / q.scale
+    gap = (p.loc - q.loc).abs()
+    return -ratio.log() - 1 + gap / q.scale + ratio * (-gap / p.scale).exp()
+
+
+@register_kl(Uniform, Uniform)
+def _kl_uniform_uniform(p: Uniform, q: Uniform) -> Tensor:
+    # ln(width q / width p) when p's interval lies inside q's, else inf (p has mass q lacks)
+    kl = ((q.high - q.low) / (p.high - p.low)).log()
+    outside = np.broadcast_to((q.low.data > p.low.data) | (q.high.data < p.high.data), kl.shape)
+    return where(outside, math.inf, kl)
 
 
 # -- transforms and the families built on them --------------------------------------------------

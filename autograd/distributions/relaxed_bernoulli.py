@@ -16,7 +16,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import constraints
-from .base import Distribution, lazy, noise, one_of, parameters
+from .base import Distribution, lazy, noise, one_of, parameters, shown_as
 from .bernoulli import clamped_logit, softplus
 from .transformed_distribution import TransformedDistribution
 from .transforms import SigmoidTransform
@@ -92,7 +92,8 @@ class RelaxedBernoulli(TransformedDistribution):
 
     def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        base = LogitRelaxedBernoulli(temperature, probs, logits, validate_args=validate_args)
+        with shown_as(type(self).__name__, "LogitRelaxedBernoulli"):
+            base = LogitRelaxedBernoulli(temperature, probs, logits, validate_args=validate_args)
         super().__init__(base, SigmoidTransform(), validate_args=validate_args)
 
     @property

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import constraints
-from .base import Distribution, one_of, parameters, validating
+from .base import Distribution, one_of, parameters, shown_as, validating
 from .categorical import Categorical
 from .relaxed_bernoulli import clamped_uniform
 from .transformed_distribution import TransformedDistribution
@@ -104,7 +104,8 @@ class RelaxedOneHotCategorical(TransformedDistribution):
 
     def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        base = ExpRelaxedCategorical(temperature, probs, logits, validate_args=validate_args)
+        with shown_as(type(self).__name__, "ExpRelaxedCategorical", "Categorical"):
+            base = ExpRelaxedCategorical(temperature, probs, logits, validate_args=validate_args)
         super().__init__(base, ExpTransform(), validate_args=validate_args)
 
     @property
