@@ -122,7 +122,9 @@ def operations(model: Any, torch_side: bool) -> dict[str, Callable[[], Any]]:
         "step SGD momentum": momentum.step,
         "step Adam": adam.step,
         "step AdamW": adamw.step,
-        "clip_grad_norm_": lambda: clip(model.parameters(), 1.0),
+        "clip_grad_norm_": lambda: clip(model.parameters(), 1.0),     # (within the bound)
+        "set grads + clip to 1e-4": lambda: (_set_grads(params, torch_side),
+                                                       clip(model.parameters(), 1e-4)),
         "train()": model.train,
         "eval()": model.eval,
         "state_dict()": model.state_dict,
@@ -139,7 +141,8 @@ def operations(model: Any, torch_side: bool) -> dict[str, Callable[[], Any]]:
 ORDER = ["parameters", "named_parameters", "train()", "eval()", "state_dict()", "Linear call",
          "Linear forward", "to(float32)", "requires_grad_()", "EMA update",
          "model.zero_grad(False)", "model.zero_grad()", "optimizer.zero_grad()", "set grads",
-         "step SGD", "step SGD momentum", "step Adam", "step AdamW", "clip_grad_norm_"]
+         "step SGD", "step SGD momentum", "step Adam", "step AdamW", "clip_grad_norm_",
+         "set grads + clip to 1e-4"]
 
 
 def best(fn: Callable[[], Any], calls: int) -> float:
