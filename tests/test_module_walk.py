@@ -186,3 +186,25 @@ def test_to_casts_through_the_walk_and_a_no_op_changes_nothing():
     assert {p.dtype for p in model.parameters()} == {np.dtype(np.float64)}
     assert model[1].running_mean.dtype == np.float64
     assert isinstance(model[1].running_mean, Tensor)
+
+
+def test_an_ema_reads_parameters_and_buffers_as_the_lists_give_them():
+    """AveragedModel's one walk per model (s31) pairs the tensors as parameters() and
+    buffers() order them, a shared layer once, buffers averaged or copied."""
+    from nn.optim.swa_utils import AveragedModel, _parameters_and_buffers, get_ema_multi_avg_fn
+    for use_buffers in (False, True):
+        model = Sequential(Linear(2, 3), nn.BatchNorm1d(3), Linear(3, 3))
+        model.append(model[2])                          # a shared layer
+        params, buffers = _parameters_and_buffers(model)
+        assert ids(params) == ids(model.parameters()) and ids(buffers) == ids(model.buffers())
+        ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(0.5),
+                            use_buffers=use_buffers)
+        ema.update_parameters(model)
+        old = [p.data.copy() for p in ema.module.parameters()]
+        for p in model.parameters():
+            p.data += 1.0
+        model[1].running_mean.data += 4.0
+        ema.update_parameters(model)
+        for before, a, c in zip(old, ema.module.parameters(), model.parameters()):
+            assert np.allclose(a.data, 0.5 * before + 0.5 * c.data)
+        assert np.allclose(ema.module[1].running_mean.data, 2.0 if use_buffers else 4.0)
