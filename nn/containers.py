@@ -80,11 +80,12 @@ class _ListContainer(Module):
         """The entries' names, in order: their positions."""
         return [str(i) for i in range(len(self._items))]
 
+    #: the entries' list is listed by position, not again as the attribute "_items"
+    _held_apart = ("_items",)
+
     def _members(self) -> Iterator[tuple[str, Any]]:
         yield from zip(self._names(), self._items)
-        for name, item in super()._members():       # attributes a subclass adds
-            if not name.startswith("_items."):
-                yield name, item
+        yield from super()._members()               # attributes a subclass adds
 
     def __getattr__(self, name: str) -> Any:
         # only reached when ordinary lookup fails

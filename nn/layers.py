@@ -635,7 +635,9 @@ class Sequential(ModuleList):
     def _names(self) -> list[str]:
         """Positions, or the names a slice or a dict kept (layers appended later are numbered
         after the numbered ones, or by their position)."""
-        kept = self.__dict__.get("_kept_names", [])
+        kept = self.__dict__.get("_kept_names")
+        if kept is None:                # numbered by position, as most models are
+            return super()._names()
         first_new = max((int(name) + 1 for name in kept if name.isdigit()), default=len(kept))
         return kept + [str(first_new + i) for i in range(len(self._items) - len(kept))]
 

@@ -239,6 +239,9 @@ class Module:
     #: buffers a state may leave out; `load_state_dict` then keeps their values (BatchNorm's
     #: num_batches_tracked, which PyTorch fills in the same way: its old checkpoints lack it)
     _optional_state: tuple[str, ...] = ()
+    #: attributes that hold a subclass's parts but that `_members` must not list as themselves
+    #: (a container's list of entries, which it lists by position)
+    _held_apart: tuple[str, ...] = ()
     predict = _Hint("a model does not know whether it regresses or classifies (its loss "
                     "does): model(X) gives its outputs, a regressor's predictions; "
                     "model(X).argmax(1) the classes, for one output per class; "
@@ -423,6 +426,11 @@ class Module:
         # Parameter always goes in.
         # (a module or a parameter under a method's name: the cheap tests first, as every
         # assignment to a module comes here)
+        if name == "training" and value.__class__ is bool:
+            # train() and eval() set it on every module, and no part can be held under this
+            # name (every check below passes a bool; they cost 2 µs a module)
+            object.__setattr__(self, name, value)
+            return
         if isinstance(value, (Module, Node, list, tuple)) and _is_method_name(type(self), name) \
                 and _holds_parts(value if isinstance(value, (list, tuple)) else (value,)):
             raise TypeError(_method_name_taken(self, name, value))
@@ -488,6 +496,10 @@ class Module:
     def _members(self) -> Iterator[tuple[str, Any]]:
         """(name, item) for the attributes that are parameters or modules, lists unpacked."""
         for name, value in vars(self).items():
+            # one test lets the many plain settings (sizes, flags, functions) through: every
+            # walk of the model (parameters(), zero_grad(), state_dict()) reads every attribute
+            if not isinstance(value, _MAY_HOLD_PARTS) or name in self._held_apart:
+                continue
             if isinstance(value, (list, tuple)):
                 for i, item in enumerate(value):
                     if isinstance(item, Module) or is_parameter(item):
@@ -652,13 +664,45 @@ class Module:
             if name not in left_out:
                 yield name, value
 
-    def _named(self, own: Callable, prefix: str, recurse: bool,
-               remove_duplicate: bool) -> Iterator[tuple[str, Any]]:
-        """`own(module)`'s items of every module (or of this one only), with dotted names."""
-        modules = self.named_modules(prefix, remove_duplicate) if recurse else [(prefix, self)]
+    def _walk(self, prefix: str = "", remove_duplicate: bool = True,
+              recurse: bool = True) -> list[tuple[str, Module, list[tuple[str, Any]]]]:
+        """(name, module, its `_members()`) for the modules of `named_modules`, in its order
+        (or for this one only, without `recurse`). Each module's attributes are read once,
+        for its parameters and its children alike: `named_modules` followed by
+        `_own_parameters` read them twice, and the generators stacked on generators cost more
+        than the reading (a 2-layer transformer's parameters(): see docs/measurements.md,
+        "overhead")."""
+        walked = []
         seen: set[int] = set()
-        for module_name, module in modules:
-            for name, item in own(module):
+        stack = [(prefix, self, frozenset())]
+        while stack:
+            name, module, ancestors = stack.pop()
+            key = id(module)
+            if key in seen or key in ancestors:     # (a back-reference to a parent)
+                continue
+            if remove_duplicate:
+                seen.add(key)
+            members = list(module._members())
+            walked.append((name, module, members))
+            if not recurse:
+                break
+            # a module is never its own descendant: with remove_duplicate, `seen` holds the
+            # ancestors already, so only the other walk carries them
+            inside = ancestors if remove_duplicate else ancestors | {key}
+            children = [(f"{name}.{child_name}" if name else child_name, child, inside)
+                        for child_name, child in members if isinstance(child, Module)]
+            stack.extend(reversed(children))        # reversed: pop in declaration order
+        return walked
+
+    def _named(self, own: Callable | None, prefix: str, recurse: bool,
+               remove_duplicate: bool) -> Iterator[tuple[str, Any]]:
+        """`own(module)`'s items of every module (or of this one only), with dotted names; with
+        `own` None, the modules' parameters."""
+        seen: set[int] = set()
+        for module_name, module, members in self._walk(prefix, remove_duplicate, recurse):
+            items = own(module) if own is not None else \
+                [(name, item) for name, item in members if not isinstance(item, Module)]
+            for name, item in items:
                 if id(item) not in seen:
                     if remove_duplicate:
                         seen.add(id(item))
@@ -677,7 +721,7 @@ class Module:
         >>> [(name, p.shape) for name, p in model.named_parameters()]
         [('0.weight', (3, 2)), ('0.bias', (3,)), ('2.weight', (1, 3)), ('2.bias', (1,))]
         """
-        return self._named(Module._own_parameters, prefix, recurse, remove_duplicate)
+        return self._named(None, prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Parameters:
         """The parameters as a list (micrograd's API: `model.parameters()`), in the order of
@@ -689,7 +733,14 @@ class Module:
         >>> next(Linear(2, 3).parameters()).dtype       # PyTorch's way to ask a model's dtype
         dtype('float32')
         """
-        return Parameters(p for _, p in self.named_parameters(recurse=recurse))
+        # without the names, which only named_parameters() needs
+        params, seen = Parameters(), set()
+        for _, _, members in self._walk(recurse=recurse):
+            for _, item in members:
+                if id(item) not in seen and not isinstance(item, Module):
+                    seen.add(id(item))
+                    params.append(item)
+        return params
 
     def register_buffer(self, name: str, value: Any, persistent: bool = True) -> None:
         """Keep `value` (a Tensor, an ndarray, or None) as the attribute `name`: part of the
@@ -846,7 +897,7 @@ class Module:
         if not isinstance(mode, (bool, np.bool_)):      # train("eval") would be True
             raise ValueError(f"{type(self).__name__}.train: the mode must be True or False, got "
                              f"{mode!r}; model.eval() is train(False)")
-        for module in self.modules():
+        for _, module, _ in self._walk():
             module.training = bool(mode)
         return self
 
@@ -949,7 +1000,7 @@ class Module:
         for p in params:
             if isinstance(p, Tensor) and p.data.dtype.kind == "f" and p.data.dtype != dtype:
                 _cast_parameter(p, dtype)
-        for module in self.modules():
+        for _, module, _ in self._walk():
             for name, buffer in list(module._own_buffers()):
                 if buffer.dtype.kind == "f" and buffer.dtype != dtype:
                     setattr(module, name, Tensor(buffer.data.astype(dtype))
@@ -997,10 +1048,11 @@ class Module:
             raise TypeError(f"state_dict: destination must be a dict (or None), got "
                             f"{type(destination).__name__}")
         state = OrderedDict() if destination is None else destination
-        for module_name, module in self.named_modules(remove_duplicate=False):
+        for module_name, module, members in self._walk(remove_duplicate=False):
             at = prefix + (f"{module_name}." if module_name else "")
-            for name, p in module._own_parameters():
-                state[at + name] = p if keep_vars else _detached(p)
+            for name, p in members:
+                if not isinstance(p, Module):
+                    state[at + name] = p if keep_vars else _detached(p)
             for name, b in module._own_persistent_buffers():
                 # the buffer's numbers, shared also by in-place changes (as detach()'s are)
                 state[at + name] = b if keep_vars else (
@@ -1109,6 +1161,10 @@ class Module:
             lines.append(f"  ({name}): {body}")
         lines.append(")")
         return "\n".join(lines)
+
+
+#: what an attribute must be to hold a module or a parameter (see `Module._members`)
+_MAY_HOLD_PARTS = (Module, Node, list, tuple)
 
 
 class RemovableHandle:

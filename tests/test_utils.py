@@ -292,3 +292,26 @@ def test_get_total_norm_and_clip_grads_with_norm_match_pytorch(rng):
     torch.nn.utils.clip_grads_with_norm_(theirs, 1.5, expected)
     for p, q in zip(ours, theirs):
         np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=1e-14)
+
+
+def test_clip_grad_norm_within_the_bound_leaves_the_gradients_as_they_are() -> None:
+    """A factor of 1 is not applied (s31): the same arrays, the same numbers."""
+    a, b = _with_grads([0.3, -0.4], [0.0, 0.1])
+    before = a.grad
+    total = clip_grad_norm_([a, b], 1.0).item()
+    assert total == pytest.approx(math.sqrt(0.09 + 0.16 + 0.01))
+    assert a.grad is before and a.grad.tolist() == pytest.approx([0.3, -0.4])
+
+
+def test_clip_grad_norm_sums_the_squares_in_float64() -> None:
+    """The 2-norm's Σ g² by products in float64: float32 gradients of 1e30 (whose squares
+    overflow float32) give the right total, as the per-parameter norms did."""
+    rng = np.random.default_rng(0)
+    grads = [rng.standard_normal(shape).astype(np.float32) * 1e30 for shape in [(3, 4), (5,)]]
+    params = [Tensor(np.zeros(g.shape, np.float32), requires_grad=True) for g in grads]
+    for p, g in zip(params, grads):
+        p.grad = g.copy()
+    expected = np.sqrt(sum((g.astype(np.float64) ** 2).sum() for g in grads))
+    assert clip_grad_norm_(params, 1.0).item() == pytest.approx(expected, rel=1e-6)
+    assert math.sqrt(sum((p.grad.astype(np.float64) ** 2).sum() for p in params)) == \
+        pytest.approx(1.0, rel=1e-5)

@@ -21,7 +21,6 @@ optimizer step folds the model's current weights in; the first one copies them.
 from __future__ import annotations
 
 import copy
-import itertools
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -107,14 +106,12 @@ class AveragedModel(Module):
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         return self.module(*args, **kwargs)
 
-    def _tensors(self, model: Module) -> list:
-        if self.use_buffers:
-            return list(itertools.chain(model.parameters(), model.buffers()))
-        return list(model.parameters())
-
     def update_parameters(self, model: Module) -> None:
         """Fold `model`'s current weights into the average (the first call copies them)."""
-        averaged, current = self._tensors(self.module), self._tensors(model)
+        (averaged, averaged_buffers), (current, current_buffers) = \
+            _parameters_and_buffers(self.module), _parameters_and_buffers(model)
+        if self.use_buffers:
+            averaged, current = averaged + averaged_buffers, current + current_buffers
         if len(averaged) != len(current):
             raise ValueError(f"AveragedModel.update_parameters: the model has {len(current)} "
                              f"tensors to average, the averaged copy {len(averaged)}: give "
@@ -133,9 +130,26 @@ class AveragedModel(Module):
             else:
                 get_swa_multi_avg_fn()(averaged, current, self.n_averaged)
             if not self.use_buffers:        # the model's running statistics, as they are now
-                for a, c in zip(self.module.buffers(), model.buffers()):
+                for a, c in zip(averaged_buffers, current_buffers):
                     _write(a, _detached(c))
             self.n_averaged.add_(1)
+
+
+def _parameters_and_buffers(model: Module) -> tuple[list, list]:
+    """`model.parameters()` and `model.buffers()` from one walk of the model: an update read
+    each of the two models twice, and each walk of a small model costs more than its EMA's
+    arithmetic (see docs/measurements.md, "overhead")."""
+    params, buffers, seen = [], [], set()
+    for _, module, members in model._walk():
+        for _, item in members:
+            if not isinstance(item, Module) and id(item) not in seen:   # a tied weight once
+                seen.add(id(item))
+                params.append(item)
+        for _, buffer in module._own_buffers():
+            if id(buffer) not in seen:
+                seen.add(id(buffer))
+                buffers.append(buffer)
+    return params, buffers
 
 
 def _check_decay(where: str, decay: Any) -> None:
