@@ -17,7 +17,8 @@ from ..ops.elementwise import Softplus
 from ..random import default_rng
 from ..tensor import Tensor
 from . import constraints
-from .base import Distribution, lazy, one_of, parameters
+from .base import Distribution
+from .probs_or_logits import ProbsOrLogits
 
 
 def softplus(x: Tensor) -> Tensor:
@@ -25,15 +26,7 @@ def softplus(x: Tensor) -> Tensor:
     return apply(Softplus, (x,))
 
 
-def clamped_logit(p: Tensor) -> Tensor:
-    """ln p - ln(1 - p), p clamped to [eps, 1 - eps] first (PyTorch's choice: a probability of
-    0 or 1 gives a large finite logit, so log_prob stays finite and differentiable)."""
-    eps = float(np.finfo(p.data.dtype).eps)
-    p = p.clamp(eps, 1 - eps)
-    return p.log() - (-p).log1p()
-
-
-class Bernoulli(Distribution):
+class Bernoulli(ProbsOrLogits, Distribution):
     """1 with probability `probs`, 0 otherwise; give `probs` (in [0, 1]) or `logits` (log-odds),
     not both. log_prob and entropy are computed from the logits as -softplus forms, so
     logits of ±1000 are fine; given probs, the logits are ln p - ln(1 - p) with p clamped to
@@ -54,20 +47,8 @@ class Bernoulli(Distribution):
 
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        name, given = one_of("Bernoulli", probs, logits)
-        param, = parameters("Bernoulli", **{name: given})
-        self.__dict__[name] = param
+        param, = self._keep_probs_or_logits(probs, logits)
         super().__init__(param.shape, (), validate_args)
-
-    @lazy
-    def probs(self) -> Tensor:
-        """The probability of a 1 (from the logits: their sigmoid)."""
-        return self.logits.sigmoid()
-
-    @lazy
-    def logits(self) -> Tensor:
-        """The log-odds ln p - ln(1 - p) (from probs: clamped, see the class)."""
-        return clamped_logit(self.probs)
 
     @property
     def param_shape(self) -> tuple:

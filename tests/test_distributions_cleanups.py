@@ -1,0 +1,64 @@
+"""The clean-ups of autograd.distributions (shared helpers in place of copies) left the numbers
+where they were: each shared helper gives what the copies computed, in float32 and float64,
+with the same gradients and the same errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import Tensor
+from autograd import distributions as D
+from autograd.distributions.probs_or_logits import ProbsOrLogits
+from distributions_helpers import DTYPES, check_gradients
+
+#: the families of one success probability, each built with probs= or logits=
+COINS = {"Bernoulli": lambda **p: D.Bernoulli(**p),
+         "Binomial": lambda **p: D.Binomial(5, **p),
+         "Geometric": lambda **p: D.Geometric(**p),
+         "NegativeBinomial": lambda **p: D.NegativeBinomial(2.5, **p),
+         "LogitRelaxedBernoulli": lambda **p: D.LogitRelaxedBernoulli(0.7, **p)}
+#: probabilities each accepts, the ends included where its support allows them
+PROBS = {"Bernoulli": [0.0, 0.25, 0.9, 1.0], "Binomial": [0.0, 0.25, 0.9, 1.0],
+         "Geometric": [0.25, 0.9, 1.0], "NegativeBinomial": [0.0, 0.25, 0.9],
+         "LogitRelaxedBernoulli": [0.0, 0.25, 0.9, 1.0]}
+
+
+@pytest.mark.parametrize("name", COINS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_probs_logits_pair_is_one_helper_with_the_same_numbers(name, dtype):
+    probs = np.array(PROBS[name], dtype)
+    made = COINS[name](probs=Tensor(probs))
+    assert isinstance(made, ProbsOrLogits) and "logits" not in made.__dict__
+    eps = np.finfo(dtype).eps
+    clamped = np.clip(probs, eps, 1 - eps)
+    expected = np.log(clamped) - np.log1p(-clamped)
+    np.testing.assert_allclose(made.logits.numpy(), expected, rtol=4 * eps)
+    assert made.logits.dtype == dtype and "logits" in made.__dict__      # kept once read
+    logits = np.array([-30.0, -2.0, 0.0, 3.0], dtype)
+    made = COINS[name](logits=Tensor(logits))
+    np.testing.assert_allclose(made.probs.numpy(), 1 / (1 + np.exp(-logits.astype(np.float64))),
+                               rtol=4 * eps, atol=0)
+
+
+@pytest.mark.parametrize("name", COINS)
+def test_the_other_parameter_read_first_inside_no_grad_still_passes_gradients(name):
+    logits = autograd.tensor([0.3, -0.8], dtype=autograd.float64, requires_grad=True)
+    made = COINS[name](logits=logits)
+    with autograd.no_grad():
+        made.probs                                  # first read here: recorded all the same
+    made.probs.sum().backward()
+    p = 1 / (1 + np.exp(-logits.data))
+    np.testing.assert_allclose(logits.grad, p * (1 - p), rtol=1e-12)
+    check_gradients(lambda t: COINS[name](probs=t).logits, [0.2, 0.7])
+
+
+@pytest.mark.parametrize("name", COINS)
+def test_the_pair_says_the_same_errors(name):
+    for given, said in ((dict(probs=0.5, logits=0.0), "both"), ({}, "neither")):
+        with pytest.raises(ValueError, match=rf"^{name}: give either probs= or logits=, not "
+                                             rf"both \(got {said}\)$"):
+            COINS[name](**given)
+    with pytest.raises(TypeError, match=rf"^{name}: probs must be a number or a Tensor, got"):
+        COINS[name](probs="0.5")
