@@ -62,3 +62,20 @@ def test_the_pair_says_the_same_errors(name):
             COINS[name](**given)
     with pytest.raises(TypeError, match=rf"^{name}: probs must be a number or a Tensor, got"):
         COINS[name](probs="0.5")
+
+
+def test_euler_gamma_is_defined_once_with_the_value_both_copies_had():
+    from autograd.distributions import base, gumbel, kl, kl_gamma
+    assert gumbel.EULER_GAMMA is base.EULER_GAMMA and kl_gamma.EULER_GAMMA is base.EULER_GAMMA
+    assert kl.EULER_GAMMA is base.EULER_GAMMA
+    assert base.EULER_GAMMA == 0.57721566490153286061 == 0.5772156649015329     # the two copies
+    one = Tensor(np.array(1.0))
+    assert abs(-one.digamma().item() - base.EULER_GAMMA) < 1e-15
+    # what uses it: Gumbel's mean and entropy, Exponential-Gamma's KL (γ = -ψ(1) there)
+    assert D.Gumbel(0.0, 1.0).mean.item() == np.float32(base.EULER_GAMMA)
+    r, a, b = 1.5, 2.0, 0.5
+    expected = (np.log(r) - 1 - a * np.log(b)
+                + (a - 1) * (0.5772156649015329 + np.log(r)) + b / r)   # ln Γ(2) = 0
+    got = D.kl_divergence(D.Exponential(Tensor(np.array(r))), D.Gamma(Tensor(np.array(a)),
+                                                                     Tensor(np.array(b))))
+    assert abs(got.item() - expected) < 1e-14

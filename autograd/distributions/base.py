@@ -29,6 +29,10 @@ from ..tensor import Tensor, get_default_dtype
 from .constraints import Constraint
 
 
+#: the Euler-Mascheroni constant γ = -ψ(1) (Gumbel's mean and entropy, and KL divergences
+#: through E ln x of an exponential draw)
+EULER_GAMMA = 0.5772156649015329
+
 #: which families have cdf and icdf (said when another is asked for them)
 _WHICH = ("(cdf: Normal, Uniform, Exponential, Laplace, Cauchy, Gamma, Chi2; icdf: Normal, "
           "Uniform, Exponential, Laplace, Cauchy; both: the TransformedDistributions of "

@@ -18,11 +18,11 @@ import numpy as np
 
 from .. import linalg
 from ..tensor import Tensor, where
-from .base import Distribution
+from .base import EULER_GAMMA, Distribution
 from .bernoulli import Bernoulli, softplus
 from .categorical import Categorical
 from .cauchy import Cauchy
-from .gumbel import EULER_GAMMA, Gumbel
+from .gumbel import Gumbel
 from .half_normal import HalfNormal
 from .independent import Independent, sum_last
 from .laplace import Laplace

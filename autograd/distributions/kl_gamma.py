@@ -16,6 +16,7 @@ import numpy as np
 
 from ..tensor import Tensor, where
 from ..tensor_functions import stack
+from .base import EULER_GAMMA
 from .beta import Beta
 from .bernoulli import softplus
 from .binomial import Binomial
@@ -25,8 +26,6 @@ from .gamma import Gamma
 from .geometric import Geometric
 from .kl import register_kl
 from .poisson import Poisson
-
-EULER_GAMMA = 0.5772156649015329          # -ψ(1)
 
 
 def _dirichlet_kl(a: Tensor, b: Tensor) -> Tensor:
