@@ -79,3 +79,47 @@ def test_euler_gamma_is_defined_once_with_the_value_both_copies_had():
     got = D.kl_divergence(D.Exponential(Tensor(np.array(r))), D.Gamma(Tensor(np.array(a)),
                                                                      Tensor(np.array(b))))
     assert abs(got.item() - expected) < 1e-14
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_one_on_diagonal_serves_the_low_rank_normal_lower_cholesky_and_kl(dtype):
+    from autograd.distributions import base, lowrank_multivariate_normal, kl
+    from autograd.distributions.transforms import LowerCholeskyTransform, simplex
+    assert lowrank_multivariate_normal.on_diagonal is base.on_diagonal
+    assert simplex.on_diagonal is base.on_diagonal and kl.on_diagonal is base.on_diagonal
+    rng = np.random.default_rng(3)
+    d = rng.uniform(0.5, 2.0, (2, 3)).astype(dtype)
+    expected = np.zeros((2, 3, 3), dtype)
+    expected[:, range(3), range(3)] = d
+    got = base.on_diagonal(Tensor(d))
+    assert got.dtype == dtype and np.array_equal(got.numpy(), expected)
+    x = rng.normal(size=(2, 3, 3)).astype(dtype)
+    lower = np.tril(x, -1) + np.exp(x) * np.eye(3, dtype=dtype)
+    np.testing.assert_allclose(LowerCholeskyTransform()(Tensor(x)).numpy(), lower, rtol=1e-6)
+    check_gradients(lambda t: base.on_diagonal(t) * Tensor(np.arange(9.0).reshape(3, 3)), d)
+
+
+def test_the_low_rank_kl_divergences_keep_their_numbers_and_gradients():
+    """The two hand-written diagonals in kl.py are on_diagonal now: KL against the dense
+    formula, and the gradients by central differences."""
+    rng = np.random.default_rng(4)
+    m, w = rng.normal(size=3), rng.normal(size=(3, 2))
+    diag, lq = rng.uniform(0.5, 2.0, 3), np.tril(rng.normal(size=(3, 3))) + 3 * np.eye(3)
+
+    def dense(mp, sp, mq, sq):
+        solved = np.linalg.solve(sq, sp)
+        gap = mq - mp
+        return 0.5 * (np.trace(solved) + gap @ np.linalg.solve(sq, gap) - 3
+                      + np.linalg.slogdet(sq)[1] - np.linalg.slogdet(sp)[1])
+    low = D.LowRankMultivariateNormal(Tensor(m), Tensor(w), Tensor(diag))
+    full = D.MultivariateNormal(Tensor(m * 0), scale_tril=Tensor(lq))
+    sigma_low, sigma_full = w @ w.T + np.diag(diag), lq @ lq.T
+    assert abs(D.kl_divergence(low, full).item()
+               - dense(m, sigma_low, 0 * m, sigma_full)) < 1e-12
+    low2 = D.LowRankMultivariateNormal(Tensor(m * 0.5), Tensor(2 * w), Tensor(diag + 1))
+    assert abs(D.kl_divergence(low, low2).item()
+               - dense(m, sigma_low, 0.5 * m, 4 * w @ w.T + np.diag(diag + 1))) < 1e-12
+    check_gradients(lambda d: D.kl_divergence(D.LowRankMultivariateNormal(
+        Tensor(m), Tensor(w), d), full), diag)
+    check_gradients(lambda d: D.kl_divergence(D.LowRankMultivariateNormal(
+        Tensor(m), Tensor(w), d), low2), diag)

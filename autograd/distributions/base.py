@@ -204,6 +204,16 @@ class lazy(cached_property):
         super().__init__(recorded)
 
 
+def on_diagonal(d: Tensor) -> Tensor:
+    """Square matrices with d (..., n) on their diagonals and 0 elsewhere (PyTorch's
+    diag_embed), differentiable in d.
+
+    >>> on_diagonal(Tensor([[1.0, 2.0]])).tolist()
+    [[[1.0, 0.0], [0.0, 2.0]]]
+    """
+    return d.unsqueeze(-1) * Tensor(np.eye(d.shape[-1], dtype=d.dtype))
+
+
 def validating(validate_args: bool | None) -> bool:
     """Whether a distribution made with `validate_args` checks (None: the default, on)."""
     return Distribution._validate_default if validate_args is None else bool(validate_args)
