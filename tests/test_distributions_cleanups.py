@@ -12,6 +12,7 @@ from autograd import Tensor
 from autograd import distributions as D
 from autograd.distributions.probs_or_logits import ProbsOrLogits
 from distributions_helpers import DTYPES, check_gradients
+from torch_helpers import needs_torch, torch
 
 #: the families of one success probability, each built with probs= or logits=
 COINS = {"Bernoulli": lambda **p: D.Bernoulli(**p),
@@ -123,3 +124,17 @@ def test_the_low_rank_kl_divergences_keep_their_numbers_and_gradients():
         Tensor(m), Tensor(w), d), full), diag)
     check_gradients(lambda d: D.kl_divergence(D.LowRankMultivariateNormal(
         Tensor(m), Tensor(w), d), low2), diag)
+
+
+@needs_torch
+def test_the_dirichlet_mode_docstring_says_what_each_library_gives_below_one():
+    """Every concentration below 1: glassgrad the vertex of the largest, PyTorch 2.13 the
+    first vertex, as Dirichlet.mode's docstring says (and the same numbers as before)."""
+    a = np.array([[0.2, 0.5, 0.3], [0.9, 0.2, 0.1], [2.0, 3.0, 0.5]])
+    ours = D.Dirichlet(Tensor(a)).mode.numpy()
+    np.testing.assert_allclose(ours, [[0, 1, 0], [1, 0, 0], [1 / 3, 2 / 3, 0]], rtol=1e-15)
+    theirs = torch.distributions.Dirichlet(torch.tensor(a)).mode.numpy()
+    np.testing.assert_array_equal(theirs[:2], [[1, 0, 0], [1, 0, 0]])
+    np.testing.assert_allclose(theirs[2], ours[2], rtol=1e-15)
+    assert "PyTorch 2.13 gives the first" in " ".join(D.Dirichlet.mode.__doc__.split())
+    assert D.Beta(Tensor([0.2, 0.5]), Tensor([0.5, 0.2])).mode.tolist() == [0.0, 1.0]
