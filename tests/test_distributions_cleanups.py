@@ -138,3 +138,20 @@ def test_the_dirichlet_mode_docstring_says_what_each_library_gives_below_one():
     np.testing.assert_allclose(theirs[2], ours[2], rtol=1e-15)
     assert "PyTorch 2.13 gives the first" in " ".join(D.Dirichlet.mode.__doc__.split())
     assert D.Beta(Tensor([0.2, 0.5]), Tensor([0.5, 0.2])).mode.tolist() == [0.0, 1.0]
+
+
+def test_the_poisson_kl_keeps_its_where_for_the_gradient_at_a_zero_rate():
+    """The review thought the where in _kl_poisson_poisson redundant: xlogy gives +inf where
+    q's rate is 0 and p's is not, so the numbers would not move, but the gradients there
+    would (p's rate would get inf, not 0), so it stays. Away from 0 the gradients are the
+    formula's; the values are pinned everywhere."""
+    lp = Tensor(np.array([0.0, 2.0, 2.0, 1.5]), requires_grad=True)
+    lq = Tensor(np.array([3.0, 0.0, 0.5, 1.5]), requires_grad=True)
+    kl = D.kl_divergence(D.Poisson(lp), D.Poisson(lq))
+    np.testing.assert_allclose(kl.numpy(), [3.0, np.inf, 2 * np.log(4) - 1.5, 0.0], rtol=1e-15)
+    kl.sum().backward()
+    assert lp.grad[1] == 0.0                         # inf without the where
+    np.testing.assert_allclose(lp.grad[2:], np.log([4.0, 1.0]), rtol=1e-15, atol=0)
+    np.testing.assert_allclose(lq.grad[[0, 2, 3]], [1.0, 1 - 2 / 0.5, 0.0], rtol=1e-15)
+    check_gradients(lambda a, b: D.kl_divergence(D.Poisson(a), D.Poisson(b)),
+                    [0.3, 2.0, 1.5], [1.2, 0.5, 4.0])

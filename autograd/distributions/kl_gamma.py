@@ -77,7 +77,9 @@ def _kl_exponential_gamma(p: Exponential, q: Gamma) -> Tensor:
 
 @register_kl(Poisson, Poisson)
 def _kl_poisson_poisson(p: Poisson, q: Poisson) -> Tensor:
-    # λp ln(λp / λq) - λp + λq: λq where λp = 0, inf where λq = 0 < λp
+    # λp ln(λp / λq) - λp + λq: λq where λp = 0, inf where λq = 0 < λp. xlogy gives that inf
+    # already; the where is for the gradient there: 0 for λp (the KL is inf for every λp > 0
+    # when λq = 0), where xlogy's would be inf
     lp, lq = p.rate, q.rate
     shape = np.broadcast_shapes(lp.shape, lq.shape)
     with np.errstate(divide="ignore"):
