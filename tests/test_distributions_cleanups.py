@@ -155,3 +155,25 @@ def test_the_poisson_kl_keeps_its_where_for_the_gradient_at_a_zero_rate():
     np.testing.assert_allclose(lq.grad[[0, 2, 3]], [1.0, 1 - 2 / 0.5, 0.0], rtol=1e-15)
     check_gradients(lambda a, b: D.kl_divergence(D.Poisson(a), D.Poisson(b)),
                     [0.3, 2.0, 1.5], [1.2, 0.5, 4.0])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_families_made_of_a_categorical_share_its_parameters(dtype):
+    """OneHotCategorical, Multinomial and ExpRelaxedCategorical take probs, logits,
+    param_shape and dtype from one mixin, and RelaxedBernoulli and RelaxedOneHotCategorical
+    temperature, probs and logits from another: the Categorical's and the base's numbers."""
+    from autograd.distributions.categorical import OfCategorical
+    from autograd.distributions.relaxed_bernoulli import OfRelaxedBase
+    logits = Tensor(np.array([[0.1, 0.5, -0.2], [1.0, 0.0, 0.3]], dtype))
+    plain = D.Categorical(logits=logits)
+    for made in (D.OneHotCategorical(logits=logits), D.Multinomial(3, logits=logits),
+                 D.ExpRelaxedCategorical(0.5, logits=logits)):
+        assert isinstance(made, OfCategorical)
+        assert np.array_equal(made.probs.numpy(), plain.probs.numpy())
+        assert np.array_equal(made.logits.numpy(), plain.logits.numpy())
+        assert made.param_shape == (2, 3) and made._dtype() == dtype
+    assert repr(D.OneHotCategorical(logits=logits)) == "OneHotCategorical(logits: shape (2, 3))"
+    for made in (D.RelaxedBernoulli(Tensor(np.array(0.5, dtype)), probs=0.3),
+                 D.RelaxedOneHotCategorical(Tensor(np.array(0.5, dtype)), logits=logits)):
+        assert isinstance(made, OfRelaxedBase) and made.temperature is made.base_dist.temperature
+        assert made.probs is made.base_dist.probs and made.logits is made.base_dist.logits

@@ -131,6 +131,31 @@ class Categorical(Distribution):
         return -(log_p.clamp(min=float(np.finfo(log_p.data.dtype).min)) * self.probs).sum(-1)
 
 
+class OfCategorical:
+    """A mixin for a distribution made of a Categorical, kept as `_categorical`
+    (OneHotCategorical, Multinomial, ExpRelaxedCategorical): its probs, logits, param_shape
+    and dtype are the Categorical's."""
+
+    _categorical: Categorical
+
+    @property
+    def probs(self) -> Tensor:
+        """The probabilities, summing to 1 along the last axis."""
+        return self._categorical.probs
+
+    @property
+    def logits(self) -> Tensor:
+        """The log-probabilities (log_softmax of the logits given)."""
+        return self._categorical.logits
+
+    @property
+    def param_shape(self) -> tuple:
+        return self._categorical.param_shape
+
+    def _dtype(self) -> np.dtype:
+        return self._categorical._dtype()
+
+
 def _check_weights(name: str, weights: np.ndarray) -> None:
     """probs: non-negative, finite, a positive sum in each row; logits: no NaN, not all -inf."""
     if name == "probs":

@@ -20,10 +20,10 @@ from ..random import default_rng
 from ..tensor import Tensor
 from . import constraints
 from .base import Distribution, sample_size
-from .categorical import Categorical
+from .categorical import Categorical, OfCategorical
 
 
-class Multinomial(Distribution):
+class Multinomial(OfCategorical, Distribution):
     """Counts of `total_count` draws (an int, as in PyTorch) among K categories of weights
     `probs` (normalised along the last axis) or `logits` (log_softmax), not both. log_prob is
     ln n! - Σ ln x_k! + Σ x_k ln p_k (a count of 0 adds 0, even where p_k = 0); mean n p,
@@ -50,18 +50,6 @@ class Multinomial(Distribution):
         super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
                          False)
         self._validate_args = self._categorical._validate_args
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def param_shape(self) -> tuple:
-        return self._categorical.param_shape
 
     @property
     def support(self) -> constraints.Constraint:
@@ -91,9 +79,6 @@ class Multinomial(Distribution):
         # ln n! as lgamma(n + 1): one number, whatever n (a sum of n logs is an array of n)
         return ((x * log_p).sum(-1) + math.lgamma(self.total_count + 1)
                 - (x + 1).lgamma().sum(-1))
-
-    def _dtype(self) -> np.dtype:
-        return self.probs.data.dtype
 
     def __repr__(self) -> str:
         return repr(self._categorical).replace("Categorical(", "Multinomial(", 1)

@@ -15,10 +15,10 @@ from ..graph import no_grad
 from ..tensor import Tensor
 from . import constraints
 from .base import Distribution
-from .categorical import Categorical
+from .categorical import Categorical, OfCategorical
 
 
-class OneHotCategorical(Distribution):
+class OneHotCategorical(OfCategorical, Distribution):
     """A draw is a one-hot vector of length K (event_shape (K,)), in the parameters' dtype:
     category k of `Categorical(probs=, logits=)` as the vector with a 1 at k. log_prob takes
     such vectors, entropy is the Categorical's.
@@ -40,18 +40,6 @@ class OneHotCategorical(Distribution):
         self._validate_args = self._categorical._validate_args
 
     @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def param_shape(self) -> tuple:
-        return self._categorical.param_shape
-
-    @property
     def mean(self) -> Tensor:
         return self.probs
 
@@ -71,9 +59,6 @@ class OneHotCategorical(Distribution):
 
     def entropy(self) -> Tensor:
         return self._categorical.entropy()
-
-    def _dtype(self) -> np.dtype:
-        return self.probs.data.dtype
 
     def __repr__(self) -> str:
         return repr(self._categorical).replace("Categorical", "OneHotCategorical", 1)

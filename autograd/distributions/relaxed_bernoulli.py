@@ -63,7 +63,26 @@ class LogitRelaxedBernoulli(ProbsOrLogits, Distribution):
         return self.temperature.log() + diff - 2 * softplus(diff)
 
 
-class RelaxedBernoulli(TransformedDistribution):
+class OfRelaxedBase:
+    """A mixin for a relaxed distribution pushed through a transform (RelaxedBernoulli,
+    RelaxedOneHotCategorical): its temperature, probs and logits are its base's."""
+
+    base_dist: Any
+
+    @property
+    def temperature(self) -> Tensor:
+        return self.base_dist.temperature
+
+    @property
+    def probs(self) -> Tensor:
+        return self.base_dist.probs
+
+    @property
+    def logits(self) -> Tensor:
+        return self.base_dist.logits
+
+
+class RelaxedBernoulli(OfRelaxedBase, TransformedDistribution):
     """The sigmoid of LogitRelaxedBernoulli(temperature, probs= | logits=): values in (0, 1)
     (clamped to [tiny, 1 - eps] of the dtype), `rsample` differentiable in the logits and
     the temperature.
@@ -84,15 +103,3 @@ class RelaxedBernoulli(TransformedDistribution):
         with shown_as(type(self).__name__, "LogitRelaxedBernoulli"):
             base = LogitRelaxedBernoulli(temperature, probs, logits, validate_args=validate_args)
         super().__init__(base, SigmoidTransform(), validate_args=validate_args)
-
-    @property
-    def temperature(self) -> Tensor:
-        return self.base_dist.temperature
-
-    @property
-    def probs(self) -> Tensor:
-        return self.base_dist.probs
-
-    @property
-    def logits(self) -> Tensor:
-        return self.base_dist.logits
