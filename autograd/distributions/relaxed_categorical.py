@@ -38,6 +38,7 @@ class ExpRelaxedCategorical(OfCategorical, Distribution):
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     support = constraints.real_vector
     has_rsample = True
+    _unbatched = ("temperature",)        # (a number, or shaped to broadcast with the logits)
 
     def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
