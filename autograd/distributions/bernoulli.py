@@ -17,7 +17,7 @@ from ..ops.elementwise import Softplus
 from ..random import default_rng
 from ..tensor import Tensor
 from . import constraints
-from .base import Distribution
+from .base import Distribution, along_new_axis
 from .probs_or_logits import ProbsOrLogits
 
 
@@ -44,6 +44,7 @@ class Bernoulli(ProbsOrLogits, Distribution):
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
     has_rsample = False
+    has_enumerate_support = True
 
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
@@ -67,6 +68,15 @@ class Bernoulli(ProbsOrLogits, Distribution):
         with no_grad():
             p = np.broadcast_to(self.probs.data, shape)
             return Tensor((default_rng().random(shape) < p).astype(p.dtype))
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        """0 and 1 along a new first axis (see Distribution.enumerate_support).
+
+        >>> Bernoulli(probs=Tensor([0.2, 0.7])).enumerate_support().tolist()
+        [[0.0, 0.0], [1.0, 1.0]]
+        """
+        values = Tensor(np.arange(2, dtype=self._dtype()))
+        return along_new_axis(values, self._batch_shape, expand)
 
     def log_prob(self, value: Any) -> Tensor:
         # x ln σ(l) + (1 - x) ln σ(-l) = x l - softplus(l)

@@ -17,7 +17,7 @@ from ..graph import no_grad
 from ..random import default_rng
 from ..tensor import Tensor, where
 from . import constraints
-from .base import Distribution
+from .base import Distribution, along_new_axis
 from .bernoulli import softplus
 from .probs_or_logits import ProbsOrLogits
 
@@ -45,6 +45,7 @@ class Binomial(ProbsOrLogits, Distribution):
     arg_constraints = {"total_count": constraints.nonnegative_integer,
                        "probs": constraints.unit_interval, "logits": constraints.real}
     has_rsample = False
+    has_enumerate_support = True
 
     def __init__(self, total_count: Any = 1, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
@@ -80,6 +81,23 @@ class Binomial(ProbsOrLogits, Distribution):
             n = np.broadcast_to(self.total_count.data, shape).astype(np.int64)
             p = np.broadcast_to(self.probs.data, shape).astype(np.float64)
             return Tensor(default_rng().binomial(n, p).astype(self._dtype()))
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        """0, 1, ..., total_count along a new first axis (see Distribution.enumerate_support),
+        for one total_count across the batch (as in PyTorch).
+
+        >>> Binomial(2, probs=Tensor([0.2, 0.7])).enumerate_support().tolist()
+        [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]
+        """
+        n = self.total_count.data
+        if n.size and n.min() != n.max():
+            raise NotImplementedError(
+                f"Binomial.enumerate_support: total_count differs across the batch (from "
+                f"{n.min().item():g} to {n.max().item():g}); the support is enumerated only "
+                f"for one total_count, as in PyTorch")
+        top = int(n.max()) if n.size else 0
+        values = Tensor(np.arange(top + 1, dtype=self._dtype()))
+        return along_new_axis(values, self._batch_shape, expand)
 
     def log_prob(self, value: Any) -> Tensor:
         k = self._value("log_prob", value)

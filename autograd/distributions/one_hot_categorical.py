@@ -14,7 +14,7 @@ import numpy as np
 from ..graph import no_grad
 from ..tensor import Tensor
 from . import constraints
-from .base import Distribution
+from .base import Distribution, along_new_axis
 from .categorical import Categorical, OfCategorical
 
 
@@ -31,6 +31,7 @@ class OneHotCategorical(OfCategorical, Distribution):
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     support = constraints.one_hot
     has_rsample = False
+    has_enumerate_support = True
 
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
@@ -52,6 +53,15 @@ class OneHotCategorical(OfCategorical, Distribution):
             index = self._categorical.sample(sample_shape).data
             k = self._event_shape[0]
             return Tensor((index[..., None] == np.arange(k)).astype(self.probs.data.dtype))
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        """The K one-hot vectors along a new first axis (see Distribution.enumerate_support).
+
+        >>> OneHotCategorical(probs=Tensor([0.5, 0.5])).enumerate_support().tolist()
+        [[1.0, 0.0], [0.0, 1.0]]
+        """
+        values = Tensor(np.eye(self._event_shape[0], dtype=self._dtype()))
+        return along_new_axis(values, self._batch_shape, expand)
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._value("log_prob", value)
