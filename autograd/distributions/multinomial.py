@@ -20,6 +20,7 @@ from ..random import default_rng
 from ..tensor import Tensor
 from . import constraints
 from .base import Distribution, sample_size
+from .binomial import Binomial
 from .categorical import Categorical, OfCategorical
 
 
@@ -71,6 +72,21 @@ class Multinomial(OfCategorical, Distribution):
             p = np.broadcast_to(p, shape + self._event_shape)
             counts = default_rng().multinomial(self.total_count, p)
             return Tensor(counts.astype(self._dtype()))
+
+    def entropy(self) -> Tensor:
+        """-E[ln P(x)] = n H(p) - ln n! + Σ_k E[ln x_k!], each count x_k Binomial(n, p_k), its
+        expectation summed over x_k = 1, ..., n (PyTorch's; differentiable in the
+        probabilities).
+
+        >>> round(Multinomial(2, probs=Tensor([0.5, 0.5])).entropy().item(), 6)    # ln 4 - ½ ln 2
+        1.039721
+        """
+        n = self.total_count
+        counts = Tensor(np.arange(1, n + 1, dtype=self._dtype()).reshape(
+            (-1,) + (1,) * (len(self._batch_shape) + 1)))
+        each = Binomial(n, probs=self.probs, validate_args=False)
+        expected = (each.log_prob(counts).exp() * (counts + 1).lgamma()).sum(0).sum(-1)
+        return n * self._categorical.entropy() - math.lgamma(n + 1) + expected
 
     def log_prob(self, value: Any) -> Tensor:
         x = self._value("log_prob", value)
