@@ -4,7 +4,8 @@ gradients reach their parameters (`import autograd as torch`, then
 `torch.distributions.Normal(mu, sigma).log_prob(x)`). Draws come from glassgrad's generator
 (numpy's; `autograd.manual_seed` seeds it), so their numbers differ from PyTorch's.
 
-One file per family: `base.py` (`Distribution`), `constraints.py`, `normal.py`,
+One file per family: `base.py` (`Distribution`: shapes, draws, `expand`, the checks),
+`probs_or_logits.py` (the probs/logits pair of the coin families), `constraints.py`, `normal.py`,
 `bernoulli.py`, `categorical.py` (and `one_hot_categorical.py`), `uniform.py`,
 `exponential.py`, `laplace.py`, `beta.py`, `gamma.py` (`Gamma`, `Chi2`), `dirichlet.py`,
 `studentt.py`, the counts `poisson.py`, `binomial.py`, `geometric.py`,

@@ -16,6 +16,7 @@ event axes.
 from __future__ import annotations
 
 import numbers
+import warnings
 from contextlib import contextmanager
 from functools import cached_property
 from typing import Any, Callable, Iterator
@@ -28,6 +29,10 @@ from ..random import default_rng
 from ..tensor import Tensor, get_default_dtype
 from .constraints import Constraint
 
+
+#: the Euler-Mascheroni constant γ = -ψ(1) (Gumbel's mean and entropy, and KL divergences
+#: through E ln x of an exponential draw)
+EULER_GAMMA = 0.5772156649015329
 
 #: which families have cdf and icdf (said when another is asked for them)
 _WHICH = ("(cdf: Normal, Uniform, Exponential, Laplace, Cauchy, Gamma, Chi2; icdf: Normal, "
@@ -49,7 +54,10 @@ class Distribution:
     arg_constraints: dict[str, Constraint] = {}
     support: Constraint | None = None
     has_rsample = False
+    has_enumerate_support = False
     _validate_default = True
+    #: Tensor attributes that are not batched (expand leaves them as they are)
+    _unbatched: tuple[str, ...] = ()
 
     def __init__(self, batch_shape: tuple = (), event_shape: tuple = (),
                  validate_args: bool | None = None) -> None:
@@ -105,6 +113,60 @@ class Distribution:
             f"(has_rsample is False): sample() draws without a gradient; for gradients of an "
             f"expectation, weight log_prob(sample) by the outcome (the score function)")
 
+    def sample_n(self, n: int) -> Tensor:
+        """`sample((n,))`, with PyTorch's FutureWarning (it deprecates sample_n)."""
+        warnings.warn(f"{type(self).__name__}.sample_n(n) is deprecated, as in PyTorch: "
+                      f"write sample((n,))", FutureWarning, stacklevel=2)
+        return self.sample((n,))
+
+    # -- a larger batch -------------------------------------------------------------------------
+
+    def expand(self, batch_shape: Any) -> Distribution:
+        """The same distribution over a larger batch: its parameters broadcast to the new
+        `batch_shape`, to which the old must broadcast (an axis of 1 may grow, new axes go in
+        front), in the graph, so gradients reach the parameters; event_shape and
+        validate_args are kept, and nothing is checked again. (Pyro's `d.expand(shape).to_event(n)` is
+        `Independent(d.expand(shape), n)` here: to_event is Pyro's, not PyTorch's.)
+
+        >>> from autograd.distributions import Normal
+        >>> d = Normal(Tensor([0.0, 1.0]), 1.0).expand((3, 2))
+        >>> d.batch_shape, d.log_prob(Tensor([0.0, 1.0])).shape
+        ((3, 2), (3, 2))
+        >>> Normal(Tensor([0.0, 1.0]), 1.0).expand((3,))
+        Traceback (most recent call last):
+        ValueError: Normal.expand: batch_shape (2,) does not broadcast to (3,) (an axis of 1 ...)
+        """
+        shape = size(type(self).__name__, "expand", "batch_shape", batch_shape)
+        try:
+            fits = np.broadcast_shapes(shape, self._batch_shape) == shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"{type(self).__name__}.expand: batch_shape {self._batch_shape} "
+                             f"does not broadcast to {shape} (an axis of 1 may grow, new axes "
+                             f"go in front)")
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        old = len(self._batch_shape)
+        for name, value in self.__dict__.items():
+            # a parameter (or one computed from them) has the batch axes first; a Tensor
+            # without them (ExpRelaxedCategorical's temperature) broadcasts as it is
+            if isinstance(value, Tensor) and value.shape[:old] == self._batch_shape \
+                    and name not in self._unbatched:
+                tail = value.shape[old:]             # the parameter's event axes
+                new.__dict__[name] = value if value.shape == shape + tail \
+                    else value.broadcast_to(shape + tail)
+            elif isinstance(value, Distribution):    # what it is made of (a base, components)
+                new.__dict__[name] = value.expand(self._inner_batch_shape(value, shape))
+        new._batch_shape = shape
+        return new
+
+    def _inner_batch_shape(self, inner: Distribution, batch_shape: tuple) -> tuple:
+        """The batch_shape `inner`, a distribution this one is made of, takes when this one is
+        expanded to `batch_shape`: the new batch and the axes inner has beyond this one's (an
+        Independent's reinterpreted axes, a mixture's components)."""
+        return batch_shape + inner.batch_shape[len(self._batch_shape):]
+
     # -- what subclasses give ---------------------------------------------------------------
 
     def log_prob(self, value: Any) -> Tensor:
@@ -114,6 +176,18 @@ class Distribution:
     def entropy(self) -> Tensor:
         """The entropy of each distribution in the batch (shape batch_shape)."""
         raise NotImplementedError(f"{type(self).__name__}.entropy is not implemented here")
+
+    def perplexity(self) -> Tensor:
+        """e^entropy, for each distribution in the batch."""
+        return self.entropy().exp()
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        """Every value of a finite support, along a new first axis: shape (n,) + batch_shape +
+        event_shape (expand=True) or (n,) + (1,) * len(batch_shape) + event_shape."""
+        raise NotImplementedError(
+            f"{type(self).__name__}.enumerate_support: {type(self).__name__} has no finite "
+            f"support to enumerate here (has_enumerate_support is False); Bernoulli, "
+            f"Categorical, OneHotCategorical and Binomial have one")
 
     def cdf(self, value: Any) -> Tensor:
         """P(X <= value)."""
@@ -200,6 +274,16 @@ class lazy(cached_property):
         super().__init__(recorded)
 
 
+def on_diagonal(d: Tensor) -> Tensor:
+    """Square matrices with d (..., n) on their diagonals and 0 elsewhere (PyTorch's
+    diag_embed), differentiable in d.
+
+    >>> on_diagonal(Tensor([[1.0, 2.0]])).tolist()
+    [[[1.0, 0.0], [0.0, 2.0]]]
+    """
+    return d.unsqueeze(-1) * Tensor(np.eye(d.shape[-1], dtype=d.dtype))
+
+
 def validating(validate_args: bool | None) -> bool:
     """Whether a distribution made with `validate_args` checks (None: the default, on)."""
     return Distribution._validate_default if validate_args is None else bool(validate_args)
@@ -207,21 +291,32 @@ def validating(validate_args: bool | None) -> bool:
 
 def sample_size(where: str, sample_shape: Any) -> tuple:
     """`sample_shape` as a tuple of ints: a tuple, a list, or one int (a number of draws)."""
-    if isinstance(sample_shape, (numbers.Integral, np.integer)) \
-            and not isinstance(sample_shape, bool):
-        sample_shape = (sample_shape,)
+    return size(where, "sample", "sample_shape", sample_shape)
+
+
+def size(where: str, method: str, name: str, shape: Any) -> tuple:
+    """`shape` (`method`'s argument `name`) as a tuple of ints: a tuple, a list, or one int."""
+    if isinstance(shape, (numbers.Integral, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
     try:
-        if isinstance(sample_shape, (str, bytes)) or not all(
-                isinstance(n, (numbers.Integral, np.integer)) for n in sample_shape):
+        if isinstance(shape, (str, bytes)) or not all(
+                isinstance(n, (numbers.Integral, np.integer)) for n in shape):
             raise TypeError
-        shape = tuple(int(n) for n in sample_shape)
+        made = tuple(int(n) for n in shape)
     except TypeError:
-        raise TypeError(f"{where}.sample: sample_shape must be a tuple of ints such as (100,), "
-                        f"got {sample_shape!r}") from None
-    if any(n < 0 for n in shape):
-        raise ValueError(f"{where}.sample: sample_shape must not hold negative sizes, got "
-                         f"{shape}")
-    return shape
+        raise TypeError(f"{where}.{method}: {name} must be a tuple of ints such as (100,), "
+                        f"got {shape!r}") from None
+    if any(n < 0 for n in made):
+        raise ValueError(f"{where}.{method}: {name} must not hold negative sizes, got {made}")
+    return made
+
+
+def along_new_axis(values: Tensor, batch_shape: tuple, expand: bool) -> Tensor:
+    """enumerate_support's values (n,) + event_shape with an axis of 1 for each batch axis
+    after the first, broadcast over the batch if `expand` (PyTorch's shapes)."""
+    shaped = values.reshape(values.shape[:1] + (1,) * len(batch_shape) + values.shape[1:])
+    return shaped.broadcast_to(values.shape[:1] + batch_shape + values.shape[1:]) if expand \
+        else shaped
 
 
 def check(where: str, name: str, constraint: Constraint, array: np.ndarray,

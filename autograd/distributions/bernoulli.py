@@ -17,7 +17,8 @@ from ..ops.elementwise import Softplus
 from ..random import default_rng
 from ..tensor import Tensor
 from . import constraints
-from .base import Distribution, lazy, one_of, parameters
+from .base import Distribution, along_new_axis
+from .probs_or_logits import ProbsOrLogits
 
 
 def softplus(x: Tensor) -> Tensor:
@@ -25,15 +26,7 @@ def softplus(x: Tensor) -> Tensor:
     return apply(Softplus, (x,))
 
 
-def clamped_logit(p: Tensor) -> Tensor:
-    """ln p - ln(1 - p), p clamped to [eps, 1 - eps] first (PyTorch's choice: a probability of
-    0 or 1 gives a large finite logit, so log_prob stays finite and differentiable)."""
-    eps = float(np.finfo(p.data.dtype).eps)
-    p = p.clamp(eps, 1 - eps)
-    return p.log() - (-p).log1p()
-
-
-class Bernoulli(Distribution):
+class Bernoulli(ProbsOrLogits, Distribution):
     """1 with probability `probs`, 0 otherwise; give `probs` (in [0, 1]) or `logits` (log-odds),
     not both. log_prob and entropy are computed from the logits as -softplus forms, so
     logits of ±1000 are fine; given probs, the logits are ln p - ln(1 - p) with p clamped to
@@ -51,23 +44,12 @@ class Bernoulli(Distribution):
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
     has_rsample = False
+    has_enumerate_support = True
 
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        name, given = one_of("Bernoulli", probs, logits)
-        param, = parameters("Bernoulli", **{name: given})
-        self.__dict__[name] = param
+        param, = self._keep_probs_or_logits(probs, logits)
         super().__init__(param.shape, (), validate_args)
-
-    @lazy
-    def probs(self) -> Tensor:
-        """The probability of a 1 (from the logits: their sigmoid)."""
-        return self.logits.sigmoid()
-
-    @lazy
-    def logits(self) -> Tensor:
-        """The log-odds ln p - ln(1 - p) (from probs: clamped, see the class)."""
-        return clamped_logit(self.probs)
 
     @property
     def param_shape(self) -> tuple:
@@ -86,6 +68,15 @@ class Bernoulli(Distribution):
         with no_grad():
             p = np.broadcast_to(self.probs.data, shape)
             return Tensor((default_rng().random(shape) < p).astype(p.dtype))
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        """0 and 1 along a new first axis (see Distribution.enumerate_support).
+
+        >>> Bernoulli(probs=Tensor([0.2, 0.7])).enumerate_support().tolist()
+        [[0.0, 0.0], [1.0, 1.0]]
+        """
+        values = Tensor(np.arange(2, dtype=self._dtype()))
+        return along_new_axis(values, self._batch_shape, expand)
 
     def log_prob(self, value: Any) -> Tensor:
         # x ln σ(l) + (1 - x) ln σ(-l) = x l - softplus(l)

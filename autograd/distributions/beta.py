@@ -61,8 +61,9 @@ class Beta(Distribution):
 
     @property
     def mode(self) -> Tensor:
-        """(a - 1) / (a + b - 2) where both exceed 1; else Dirichlet's rule (PyTorch's): 0 or 1
-        at the side whose concentration is larger when both are below 1."""
+        """(a - 1) / (a + b - 2) where both exceed 1; else Dirichlet's rule: where both are
+        below 1 (no mode: the density is unbounded at 0 and at 1), 1 if a >= b and 0 if b > a,
+        glassgrad's choice (PyTorch 2.13 gives 1 there whatever a and b: see Dirichlet.mode)."""
         stacked = stack([self.concentration1, self.concentration0], -1)
         return Dirichlet(stacked, validate_args=False).mode[..., 0]
 

@@ -17,8 +17,9 @@ from ..graph import no_grad
 from ..random import default_rng
 from ..tensor import Tensor, where
 from . import constraints
-from .base import Distribution, lazy, one_of, parameters
-from .bernoulli import clamped_logit, softplus
+from .base import Distribution, along_new_axis
+from .bernoulli import softplus
+from .probs_or_logits import ProbsOrLogits
 
 
 def log_binomial_coefficient(n: Tensor, k: Tensor) -> Tensor:
@@ -26,7 +27,7 @@ def log_binomial_coefficient(n: Tensor, k: Tensor) -> Tensor:
     return (n + 1).lgamma() - (k + 1).lgamma() - (n - k + 1).lgamma()
 
 
-class Binomial(Distribution):
+class Binomial(ProbsOrLogits, Distribution):
     """The number of successes in `total_count` (a whole number >= 0, or a Tensor of them)
     trials of success probability `probs` (in [0, 1]) or log-odds `logits`, not both.
     log_prob is ln C(n, k) + k l - n softplus(l) in the logits l (finite at l = ±1000; given
@@ -44,24 +45,13 @@ class Binomial(Distribution):
     arg_constraints = {"total_count": constraints.nonnegative_integer,
                        "probs": constraints.unit_interval, "logits": constraints.real}
     has_rsample = False
+    has_enumerate_support = True
 
     def __init__(self, total_count: Any = 1, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        name, given = one_of(type(self).__name__, probs, logits)
-        self.total_count, param = parameters(type(self).__name__, total_count=total_count,
-                                             **{name: given})
-        self.__dict__[name] = param
+        self.total_count, param = self._keep_probs_or_logits(probs, logits,
+                                                             total_count=total_count)
         super().__init__(param.shape, (), validate_args)
-
-    @lazy
-    def probs(self) -> Tensor:
-        """The probability of a success (from the logits: their sigmoid)."""
-        return self.logits.sigmoid()
-
-    @lazy
-    def logits(self) -> Tensor:
-        """The log-odds ln p - ln(1 - p) (from probs: clamped, see the class)."""
-        return clamped_logit(self.probs)
 
     @property
     def param_shape(self) -> tuple:
@@ -91,6 +81,23 @@ class Binomial(Distribution):
             n = np.broadcast_to(self.total_count.data, shape).astype(np.int64)
             p = np.broadcast_to(self.probs.data, shape).astype(np.float64)
             return Tensor(default_rng().binomial(n, p).astype(self._dtype()))
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        """0, 1, ..., total_count along a new first axis (see Distribution.enumerate_support),
+        for one total_count across the batch (as in PyTorch).
+
+        >>> Binomial(2, probs=Tensor([0.2, 0.7])).enumerate_support().tolist()
+        [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]
+        """
+        n = self.total_count.data
+        if n.size and n.min() != n.max():
+            raise NotImplementedError(
+                f"Binomial.enumerate_support: total_count differs across the batch (from "
+                f"{n.min().item():g} to {n.max().item():g}); the support is enumerated only "
+                f"for one total_count, as in PyTorch")
+        top = int(n.max()) if n.size else 0
+        values = Tensor(np.arange(top + 1, dtype=self._dtype()))
+        return along_new_axis(values, self._batch_shape, expand)
 
     def log_prob(self, value: Any) -> Tensor:
         k = self._value("log_prob", value)

@@ -17,8 +17,8 @@ from ..graph import no_grad
 from ..random import default_rng
 from ..tensor import Tensor
 from . import constraints
-from .base import (Distribution, check, lazy, one_of, parameters, sample_size,
-                   validating)
+from .base import (Distribution, along_new_axis, check, lazy, one_of, parameters,
+                   sample_size, validating)
 
 
 def draw_categories(probs: np.ndarray, sample_shape: tuple) -> np.ndarray:
@@ -58,6 +58,7 @@ class Categorical(Distribution):
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     has_rsample = False
+    has_enumerate_support = True
 
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
@@ -116,6 +117,15 @@ class Categorical(Distribution):
         with no_grad():
             return Tensor(draw_categories(self.probs.data, sample_shape))
 
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        """0, ..., K - 1 (int64) along a new first axis (see Distribution.enumerate_support).
+
+        >>> Categorical(logits=Tensor([[0.0, 1.0, 2.0]])).enumerate_support(False).tolist()
+        [[0], [1], [2]]
+        """
+        values = Tensor(np.arange(self._num_events, dtype=np.int64))
+        return along_new_axis(values, self._batch_shape, expand)
+
     def log_prob(self, value: Any) -> Tensor:
         value = self._value("log_prob", value, dtype=np.int64)
         shape = np.broadcast_shapes(value.shape, self._batch_shape)
@@ -129,6 +139,31 @@ class Categorical(Distribution):
         # a logit of -inf (probability 0) is taken as the smallest float, so 0 · it is 0
         log_p = self.logits
         return -(log_p.clamp(min=float(np.finfo(log_p.data.dtype).min)) * self.probs).sum(-1)
+
+
+class OfCategorical:
+    """A mixin for a distribution made of a Categorical, kept as `_categorical`
+    (OneHotCategorical, Multinomial, ExpRelaxedCategorical): its probs, logits, param_shape
+    and dtype are the Categorical's."""
+
+    _categorical: Categorical
+
+    @property
+    def probs(self) -> Tensor:
+        """The probabilities, summing to 1 along the last axis."""
+        return self._categorical.probs
+
+    @property
+    def logits(self) -> Tensor:
+        """The log-probabilities (log_softmax of the logits given)."""
+        return self._categorical.logits
+
+    @property
+    def param_shape(self) -> tuple:
+        return self._categorical.param_shape
+
+    def _dtype(self) -> np.dtype:
+        return self._categorical._dtype()
 
 
 def _check_weights(name: str, weights: np.ndarray) -> None:

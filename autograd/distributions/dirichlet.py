@@ -65,8 +65,17 @@ class Dirichlet(Distribution):
 
     @property
     def mode(self) -> Tensor:
-        """(a_k - 1) / (Σ a - K) where every a_k > 1; PyTorch's choice elsewhere: the a_k - 1
-        clamped at 0 and normalised, or, where every a_k < 1, the vertex of the largest a_k."""
+        """(a_k - 1) / (Σ a - K) where every a_k > 1; elsewhere the a_k - 1 clamped at 0 and
+        normalised, as PyTorch's. Where every a_k < 1 the density is unbounded at every
+        vertex, so there is no mode: glassgrad's choice is the vertex of the largest a_k (the
+        first on a tie), the one the density grows fastest toward (as t^(Σ_{j≠k} a_j - K + 1),
+        that exponent the most negative) and whose mean share a_k / Σ a is the largest.
+        PyTorch 2.13 gives the first vertex there whatever the a_k (its argmax reads the row
+        of 0 / 0, NaN, that it replaces), so the two differ; Beta's mode follows this rule.
+
+        >>> Dirichlet(Tensor([[0.2, 0.5, 0.3], [2.0, 3.0, 0.5]])).mode.tolist()
+        [[0.0, 1.0, 0.0], [0.3333333432674408, 0.6666666865348816, 0.0]]
+        """
         a = self.concentration
         lifted = (a - 1).clamp(min=0)
         with np.errstate(invalid="ignore"):     # 0 / 0 where no a_k > 1: NaN, or replaced

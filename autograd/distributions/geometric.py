@@ -17,11 +17,12 @@ from ..graph import no_grad
 from ..random import default_rng
 from ..tensor import Tensor, where
 from . import constraints
-from .base import Distribution, lazy, one_of, parameters
-from .bernoulli import clamped_logit, softplus
+from .base import Distribution
+from .bernoulli import softplus
+from .probs_or_logits import ProbsOrLogits
 
 
-class Geometric(Distribution):
+class Geometric(ProbsOrLogits, Distribution):
     """Failures before the first success, success probability `probs` (in (0, 1]) or log-odds
     `logits`, not both. log_prob is k ln(1 - p) + ln p (0 at p = 1, k = 0), from the logits
     (given them) as -k softplus(l) - softplus(-l), so logits of ±1000 are fine;
@@ -41,20 +42,8 @@ class Geometric(Distribution):
 
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        name, given = one_of("Geometric", probs, logits)
-        param, = parameters("Geometric", **{name: given})
-        self.__dict__[name] = param
+        param, = self._keep_probs_or_logits(probs, logits)
         super().__init__(param.shape, (), validate_args)
-
-    @lazy
-    def probs(self) -> Tensor:
-        """The probability of a success (from the logits: their sigmoid)."""
-        return self.logits.sigmoid()
-
-    @lazy
-    def logits(self) -> Tensor:
-        """The log-odds ln p - ln(1 - p) (from probs: clamped to [eps, 1 - eps] first)."""
-        return clamped_logit(self.probs)
 
     @property
     def mean(self) -> Tensor:

@@ -17,12 +17,10 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import constraints
-from .base import parameters
+from .base import EULER_GAMMA, parameters
 from .transformed_distribution import TransformedDistribution
 from .transforms import AffineTransform, ExpTransform
 from .uniform import Uniform
-
-EULER_GAMMA = 0.57721566490153286061
 
 
 class Gumbel(TransformedDistribution):

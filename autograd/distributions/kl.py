@@ -18,11 +18,11 @@ import numpy as np
 
 from .. import linalg
 from ..tensor import Tensor, where
-from .base import Distribution
+from .base import EULER_GAMMA, Distribution, on_diagonal
 from .bernoulli import Bernoulli, softplus
 from .categorical import Categorical
 from .cauchy import Cauchy
-from .gumbel import EULER_GAMMA, Gumbel
+from .gumbel import Gumbel
 from .half_normal import HalfNormal
 from .independent import Independent, sum_last
 from .laplace import Laplace
@@ -225,8 +225,7 @@ def _trace_woodbury(q: LowRankMultivariateNormal, p_variance: Tensor,
 @register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
 def _kl_lowrank_lowrank(p: LowRankMultivariateNormal, q: LowRankMultivariateNormal) -> Tensor:
     # Σp = Wp Wpᵀ + diag(Dp): its square roots Wp and √Dp on the diagonal
-    roots = [p.cov_factor, p.cov_diag.sqrt().unsqueeze(-2) * Tensor(
-        np.eye(p.event_shape[0], dtype=p._dtype()))]
+    roots = [p.cov_factor, on_diagonal(p.cov_diag.sqrt())]
     trace = _trace_woodbury(q, p.variance, roots)
     return _gaussian_kl(p, q, trace, p._log_det(), q._log_det(), q._mahalanobis(q.loc - p.loc))
 
@@ -242,10 +241,8 @@ def _kl_mvn_lowrank(p: MultivariateNormal, q: LowRankMultivariateNormal) -> Tens
 def _kl_lowrank_mvn(p: LowRankMultivariateNormal, q: MultivariateNormal) -> Tensor:
     # tr(Σq⁻¹ Σp) = |Lq⁻¹ Wp|² + Σ_j Dp_j |Lq⁻¹ e_j|²
     lq = q.scale_tril
-    n = p.event_shape[0]
     on_w = linalg.solve_triangular(lq, p.cov_factor, upper=False)
-    root_d = p.cov_diag.sqrt().unsqueeze(-2) * Tensor(np.eye(n, dtype=p._dtype()))
-    on_d = linalg.solve_triangular(lq, root_d, upper=False)
+    on_d = linalg.solve_triangular(lq, on_diagonal(p.cov_diag.sqrt()), upper=False)
     trace = (on_w ** 2).sum((-2, -1)) + (on_d ** 2).sum((-2, -1))
     return _gaussian_kl(p, q, trace, p._log_det(), 2 * half_log_det(lq),
                         mahalanobis(lq, q.loc - p.loc))

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..tensor import Tensor, where
 from ..tensor_functions import stack
+from .base import EULER_GAMMA
 from .beta import Beta
 from .bernoulli import softplus
 from .binomial import Binomial
@@ -25,8 +26,6 @@ from .gamma import Gamma
 from .geometric import Geometric
 from .kl import register_kl
 from .poisson import Poisson
-
-EULER_GAMMA = 0.5772156649015329          # -ψ(1)
 
 
 def _dirichlet_kl(a: Tensor, b: Tensor) -> Tensor:
@@ -78,7 +77,9 @@ def _kl_exponential_gamma(p: Exponential, q: Gamma) -> Tensor:
 
 @register_kl(Poisson, Poisson)
 def _kl_poisson_poisson(p: Poisson, q: Poisson) -> Tensor:
-    # λp ln(λp / λq) - λp + λq: λq where λp = 0, inf where λq = 0 < λp
+    # λp ln(λp / λq) - λp + λq: λq where λp = 0, inf where λq = 0 < λp. xlogy gives that inf
+    # already; the where is for the gradient there: 0 for λp (the KL is inf for every λp > 0
+    # when λq = 0), where xlogy's would be inf
     lp, lq = p.rate, q.rate
     shape = np.broadcast_shapes(lp.shape, lq.shape)
     with np.errstate(divide="ignore"):

@@ -19,14 +19,9 @@ import numpy as np
 from .. import linalg
 from ..tensor import Tensor, get_default_dtype
 from . import constraints
-from .base import Distribution, lazy, noise
+from .base import Distribution, lazy, noise, on_diagonal
 
 LOG_2PI = math.log(2 * math.pi)
-
-
-def on_diagonal(d: Tensor) -> Tensor:
-    """Square matrices with d (..., n) on their diagonals, 0 elsewhere."""
-    return d.unsqueeze(-1) * Tensor(np.eye(d.shape[-1], dtype=d.dtype))
 
 
 class LowRankMultivariateNormal(Distribution):

@@ -19,11 +19,12 @@ from ..graph import no_grad
 from ..random import default_rng
 from ..tensor import Tensor
 from . import constraints
-from .base import Distribution, lazy, one_of, parameters
-from .bernoulli import clamped_logit, softplus
+from .base import Distribution
+from .bernoulli import softplus
+from .probs_or_logits import ProbsOrLogits
 
 
-class NegativeBinomial(Distribution):
+class NegativeBinomial(ProbsOrLogits, Distribution):
     """Successes before `total_count` (r > 0, or 0: all mass at 0) failures, success probability
     `probs` (in [0, 1)) or log-odds `logits`, not both. log_prob is
     ln Γ(k + r) - ln Γ(r) - ln k! + k ln p + r ln(1 - p), the logs as -softplus of the logits,
@@ -44,21 +45,9 @@ class NegativeBinomial(Distribution):
 
     def __init__(self, total_count: Any, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        name, given = one_of("NegativeBinomial", probs, logits)
-        self.total_count, param = parameters("NegativeBinomial", total_count=total_count,
-                                             **{name: given})
-        self.__dict__[name] = param
+        self.total_count, param = self._keep_probs_or_logits(probs, logits,
+                                                             total_count=total_count)
         super().__init__(param.shape, (), validate_args)
-
-    @lazy
-    def probs(self) -> Tensor:
-        """The probability of a success (from the logits: their sigmoid)."""
-        return self.logits.sigmoid()
-
-    @lazy
-    def logits(self) -> Tensor:
-        """The log-odds ln p - ln(1 - p) (from probs: clamped to [eps, 1 - eps] first)."""
-        return clamped_logit(self.probs)
 
     @property
     def mean(self) -> Tensor:

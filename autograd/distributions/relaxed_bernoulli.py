@@ -16,8 +16,9 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import constraints
-from .base import Distribution, lazy, noise, one_of, parameters, shown_as
-from .bernoulli import clamped_logit, softplus
+from .base import Distribution, noise, shown_as
+from .bernoulli import softplus
+from .probs_or_logits import ProbsOrLogits
 from .transformed_distribution import TransformedDistribution
 from .transforms import SigmoidTransform
 
@@ -28,7 +29,7 @@ def clamped_uniform(shape: tuple, dtype: Any) -> Tensor:
     return noise("uniform", shape, dtype).clamp(eps, 1 - eps)
 
 
-class LogitRelaxedBernoulli(Distribution):
+class LogitRelaxedBernoulli(ProbsOrLogits, Distribution):
     """The logit of a RelaxedBernoulli: (logits + ln u - ln(1 - u)) / temperature, u uniform
     (logistic noise added to the logits). Give probs or logits, not both; the temperature is
     a number or a positive Tensor (broadcast with them).
@@ -44,24 +45,12 @@ class LogitRelaxedBernoulli(Distribution):
 
     def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        where = type(self).__name__
-        name, given = one_of(where, probs, logits)
-        self.temperature, param = parameters(where, temperature=temperature, **{name: given})
-        self.__dict__[name] = param
+        self.temperature, param = self._keep_probs_or_logits(probs, logits,
+                                                             temperature=temperature)
         super().__init__(param.shape, (), validate_args)
         if self._validate_args and not (self.temperature.data > 0).all():
-            raise ValueError(f"{where}: temperature must be positive (> 0); got "
+            raise ValueError(f"{type(self).__name__}: temperature must be positive (> 0); got "
                              f"{self.temperature.data.min().item()!r}")
-
-    @lazy
-    def probs(self) -> Tensor:
-        """The coin's probability of 1 (from the logits: their sigmoid)."""
-        return self.logits.sigmoid()
-
-    @lazy
-    def logits(self) -> Tensor:
-        """The coin's log-odds (from probs: clamped to [eps, 1 - eps] first)."""
-        return clamped_logit(self.probs)
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         u = clamped_uniform(self._extended_shape(sample_shape), self._dtype())
@@ -74,7 +63,26 @@ class LogitRelaxedBernoulli(Distribution):
         return self.temperature.log() + diff - 2 * softplus(diff)
 
 
-class RelaxedBernoulli(TransformedDistribution):
+class OfRelaxedBase:
+    """A mixin for a relaxed distribution pushed through a transform (RelaxedBernoulli,
+    RelaxedOneHotCategorical): its temperature, probs and logits are its base's."""
+
+    base_dist: Any
+
+    @property
+    def temperature(self) -> Tensor:
+        return self.base_dist.temperature
+
+    @property
+    def probs(self) -> Tensor:
+        return self.base_dist.probs
+
+    @property
+    def logits(self) -> Tensor:
+        return self.base_dist.logits
+
+
+class RelaxedBernoulli(OfRelaxedBase, TransformedDistribution):
     """The sigmoid of LogitRelaxedBernoulli(temperature, probs= | logits=): values in (0, 1)
     (clamped to [tiny, 1 - eps] of the dtype), `rsample` differentiable in the logits and
     the temperature.
@@ -95,15 +103,3 @@ class RelaxedBernoulli(TransformedDistribution):
         with shown_as(type(self).__name__, "LogitRelaxedBernoulli"):
             base = LogitRelaxedBernoulli(temperature, probs, logits, validate_args=validate_args)
         super().__init__(base, SigmoidTransform(), validate_args=validate_args)
-
-    @property
-    def temperature(self) -> Tensor:
-        return self.base_dist.temperature
-
-    @property
-    def probs(self) -> Tensor:
-        return self.base_dist.probs
-
-    @property
-    def logits(self) -> Tensor:
-        return self.base_dist.logits

@@ -18,13 +18,13 @@ import numpy as np
 from ..tensor import Tensor
 from . import constraints
 from .base import Distribution, one_of, parameters, shown_as, validating
-from .categorical import Categorical
-from .relaxed_bernoulli import clamped_uniform
+from .categorical import Categorical, OfCategorical
+from .relaxed_bernoulli import OfRelaxedBase, clamped_uniform
 from .transformed_distribution import TransformedDistribution
 from .transforms import ExpTransform
 
 
-class ExpRelaxedCategorical(Distribution):
+class ExpRelaxedCategorical(OfCategorical, Distribution):
     """The log of a RelaxedOneHotCategorical: log_softmax((logits + g) / temperature), g
     standard Gumbel, over vectors of K (the parameter's last axis). log_prob is the Concrete
     density of the log-probabilities (Maddison et al.): ln (K - 1)! + (K - 1) ln t +
@@ -38,6 +38,7 @@ class ExpRelaxedCategorical(Distribution):
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     support = constraints.real_vector
     has_rsample = True
+    _unbatched = ("temperature",)        # (a number, or shaped to broadcast with the logits)
 
     def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
@@ -56,21 +57,6 @@ class ExpRelaxedCategorical(Distribution):
     def _check_parameters(self) -> None:
         """(the Categorical checked probs or logits)"""
 
-    def _dtype(self) -> Any:
-        return self._categorical._dtype()
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def param_shape(self) -> tuple:
-        return self._categorical.param_shape
-
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         u = clamped_uniform(self._extended_shape(sample_shape), self._dtype())
         gumbels = -(-u.log()).log()
@@ -85,7 +71,7 @@ class ExpRelaxedCategorical(Distribution):
         return score + math.lgamma(k) + (k - 1) * t.log()
 
 
-class RelaxedOneHotCategorical(TransformedDistribution):
+class RelaxedOneHotCategorical(OfRelaxedBase, TransformedDistribution):
     """exp of ExpRelaxedCategorical(temperature, probs= | logits=): points of the simplex
     that approach one-hot vectors as the temperature falls; `rsample` is the Gumbel-softmax
     trick, gradients reaching the logits and the temperature (the straight-through variant
@@ -107,15 +93,3 @@ class RelaxedOneHotCategorical(TransformedDistribution):
         with shown_as(type(self).__name__, "ExpRelaxedCategorical", "Categorical"):
             base = ExpRelaxedCategorical(temperature, probs, logits, validate_args=validate_args)
         super().__init__(base, ExpTransform(), validate_args=validate_args)
-
-    @property
-    def temperature(self) -> Tensor:
-        return self.base_dist.temperature
-
-    @property
-    def probs(self) -> Tensor:
-        return self.base_dist.probs
-
-    @property
-    def logits(self) -> Tensor:
-        return self.base_dist.logits

@@ -94,6 +94,20 @@ class TransformedDistribution(Distribution):
     def _dtype(self) -> Any:
         return self.base_dist._dtype()
 
+    def expand(self, batch_shape: Any) -> TransformedDistribution:
+        new = super().expand(batch_shape)
+        new._extra = ()             # the base's batch is the whole of it now (see below)
+        return new
+
+    expand.__doc__ = Distribution.expand.__doc__
+
+    def _inner_batch_shape(self, inner: Distribution, batch_shape: tuple) -> tuple:
+        # the base's draws are what the transforms' inverses make of draws of the new shape
+        shape = batch_shape + self._event_shape
+        for t in reversed(self.transforms):
+            shape = t.inverse_shape(shape)
+        return tuple(shape[:len(shape) - len(inner.event_shape)])
+
     def sample(self, sample_shape: Any = ()) -> Tensor:
         with no_grad():
             x = self.base_dist.sample(self._base_sample_shape(sample_shape))

@@ -16,6 +16,7 @@ import numpy as np
 from ...tensor import Tensor
 from ...tensor_functions import concatenate as cat
 from .. import constraints
+from ..base import on_diagonal
 from .base import Transform, as_tensor
 from .elementwise import softplus
 
@@ -102,11 +103,6 @@ class SoftmaxTransform(Transform):
     __hash__ = Transform.__hash__
 
 
-def _on_diagonal(d: Tensor) -> Tensor:
-    """Square matrices with d (..., n) on their diagonals and 0 elsewhere."""
-    return d.unsqueeze(-1) * Tensor(np.eye(d.shape[-1], dtype=d.dtype))
-
-
 class LowerCholeskyTransform(Transform):
     """A square matrix to a lower Cholesky factor: its strictly lower triangle kept, its
     diagonal exponentiated (the upper triangle dropped, so not bijective). What
@@ -120,10 +116,10 @@ class LowerCholeskyTransform(Transform):
     codomain = constraints.lower_cholesky
 
     def _call(self, x: Tensor) -> Tensor:
-        return x.tril(-1) + _on_diagonal(x.diagonal(0, -2, -1).exp())
+        return x.tril(-1) + on_diagonal(x.diagonal(0, -2, -1).exp())
 
     def _inverse(self, y: Tensor) -> Tensor:
-        return y.tril(-1) + _on_diagonal(y.diagonal(0, -2, -1).log())
+        return y.tril(-1) + on_diagonal(y.diagonal(0, -2, -1).log())
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, LowerCholeskyTransform)
