@@ -253,20 +253,44 @@ def gather(p: Plan, x: Any) -> Any:
     return rows.take(p.index.reshape(-1), axis=0).reshape(len(p.index), -1, p.x_shape[1])
 
 
+def input_planes(p: Plan, x: np.ndarray) -> np.ndarray:
+    """x as (C, N·S + 1): each channel's pixels of every image in one row, then a 0 (what the
+    neighbours outside read, at index N·S as in `input_rows`). A take along the rows then
+    reads C values a point with long inner loops: on (8, 3, 64, 64) the forward took 0.35 ms
+    against 0.97 from (N·S, C) rows (whose broadcast weights run C-long loops), 1.8 against
+    1.9 on (32, 16, 28, 28), 2.2 against 3.6 on (8, 64, 32, 32); the copy from (N, C, S) moves
+    whole S-long rows (0.06 ms against 0.16 for the rows)."""
+    n, c = p.x_shape[:2]
+    pixels = math.prod(p.x_shape[2:])
+    planes = np.empty((c, n * pixels + 1), dtype=x.dtype)
+    planes[:, :-1].reshape(c, n, pixels)[...] = x.reshape(n, c, pixels).transpose(1, 0, 2)
+    planes[:, -1] = 0
+    return planes
+
+
+def planes_of(g: np.ndarray) -> np.ndarray:
+    """(N, C, *S_out) -> (C, N·P), as `input_planes` lays out the points."""
+    n, c, points = g.shape[0], g.shape[1], math.prod(g.shape[2:])
+    return np.ascontiguousarray(g.reshape(n, c, points).transpose(1, 0, 2)).reshape(c, n * points)
+
+
 def sample_forward(p: Plan, x: np.ndarray) -> np.ndarray:
-    """Σ_k w_k · x[i_k], as (N, C, *S_out): each neighbour's rows taken into one reused
-    buffer (measured: 2-3x faster than taking all K at once, whose (K, M, C) array is K times
-    the memory to write and read back)."""
-    rows = input_rows(p, x)
+    """Σ_k w_k · x[i_k], as (N, C, *S_out): each neighbour's values taken into one reused
+    (C, M) buffer (no (K, C, M) array, K times the memory to write and read back), summed in
+    another, which is then laid out as (N, C, P) (0.3-0.5 ms less than summing straight into
+    the output seen as (C, N, P)). mode="clip" skips take's bounds checks: the indices lie in
+    [0, N·S] by construction."""
+    planes = input_planes(p, x)
     w = weights(p, p.t)
-    out = rows.take(p.index[0], axis=0)
-    out *= w[0][:, None]
+    out = planes.take(p.index[0], axis=1, mode="clip")
+    out *= w[0]
     values = np.empty_like(out)
     for k in range(1, len(w)):
-        rows.take(p.index[k], axis=0, out=values)
-        values *= w[k][:, None]
+        planes.take(p.index[k], axis=1, out=values, mode="clip")
+        values *= w[k]
         out += values
-    return from_rows(out, p.out_shape)
+    n, c, points = p.out_shape[0], p.out_shape[1], math.prod(p.out_shape[2:])
+    return np.ascontiguousarray(out.reshape(c, n, points).transpose(1, 0, 2)).reshape(p.out_shape)
 
 
 def input_gradient(p: Plan, g: Any, w: list) -> Any:
@@ -298,8 +322,8 @@ def grid_gradient(p: Plan, g: Any, x: Any, t: tuple) -> Any:
     """dgrid_d = s_d · Σ_k ∂w_k/∂t_d · (g · x[i_k] summed over channels)."""
     if p.mode == "nearest":             # piecewise constant in the grid: no gradient
         return np.zeros(p.grid_shape, dtype=p.slope[0].dtype)
-    g_rows = to_rows(g, len(p.index[0]))                            # (M, C)
-    if isinstance(g_rows, Node) or isinstance(x, Node):
+    if isinstance(g, Node) or isinstance(x, Node):
+        g_rows = to_rows(g, len(p.index[0]))                        # (M, C)
         values = gather(p, x)                                       # (K, M, C)
         products = (values * g_rows).sum(axis=2)                    # (K, M)
         parts = []
@@ -308,13 +332,13 @@ def grid_gradient(p: Plan, g: Any, x: Any, t: tuple) -> Any:
             parts.append(sum(products[k] * slopes[k] for k in range(len(slopes))) * p.slope[d])
         from ..tensor import stack
         return stack(parts, 1).reshape(p.grid_shape)
-    rows = input_rows(p, x)
-    products = np.empty((len(p.index), len(g_rows)), dtype=g_rows.dtype)
-    values = np.empty_like(g_rows)
+    planes, g_planes = input_planes(p, x), planes_of(g)            # (C, N·S + 1), (C, M)
+    products = np.empty((len(p.index), g_planes.shape[1]), dtype=g.dtype)
+    values = np.empty_like(g_planes)
     for k in range(len(p.index)):                   # Σ_c g · x[i_k], one neighbour at a time
-        rows.take(p.index[k], axis=0, out=values)
-        np.einsum("mc,mc->m", values, g_rows, out=products[k])
-    out = np.empty((len(p.index[0]), len(t)), dtype=p.slope[0].dtype)
+        planes.take(p.index[k], axis=1, out=values, mode="clip")
+        np.einsum("cm,cm->m", values, g_planes, out=products[k])
+    out = np.empty((products.shape[1], len(t)), dtype=p.slope[0].dtype)
     for d in range(len(t)):
         slopes = weight_slopes(p, t, d)
         total = products[0] * slopes[0]
