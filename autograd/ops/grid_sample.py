@@ -151,21 +151,22 @@ def plan(grid: np.ndarray, x_shape: tuple, mode: str, padding: str, align_corner
         ok = (col >= 0) & (col < size)
         if mode == "nearest":
             ok &= np.isfinite(position)                 # NaN with zeros padding reads nothing
-        cols.append(np.clip(col, 0, size - 1) * strides[axis])
+        cols.append(col * strides[axis])              # (kept only where ok, below)
         oks.append(ok)
         ts.append(t)
         slopes.append(slope)
     corners = tuple(itertools.product(range(taps_per), repeat=dims))
-    base = np.repeat(np.arange(n) * math.prod(sizes), m // n if n else 0)
-    index = np.empty((len(corners), m), np.int64)
-    inside = np.empty((len(corners), m), grid.dtype)
-    for k, corner in enumerate(corners):
-        ok = np.logical_and.reduce([oks[d][j] for d, j in enumerate(corner)])
-        # a neighbour outside reads the zero row after the last (so an inf or NaN on the
-        # image's edge does not leak into the points outside as 0 · inf)
-        index[k] = np.where(ok, base + sum(cols[d][j] for d, j in enumerate(corner)),
-                            n * math.prod(sizes))
-        inside[k] = ok
+    # every neighbour's offset in its image and whether it is inside, summed and and-ed one
+    # component at a time (the first component's tap slowest, as in `corners`)
+    offset, ok = cols[0], oks[0]
+    for col, ok_d in zip(cols[1:], oks[1:]):
+        offset = (offset[:, None] + col).reshape(len(offset) * len(col), m)
+        ok = (ok[:, None] & ok_d).reshape(len(offset), m)
+    offset += np.repeat(np.arange(n) * math.prod(sizes), m // n if n else 0)
+    # a neighbour outside reads the zero row after the last (so an inf or NaN on the image's
+    # edge does not leak into the points outside as 0 · inf)
+    index = np.where(ok, offset, n * math.prod(sizes))
+    inside = ok.astype(grid.dtype)
     out_shape = (n, x_shape[1]) + grid.shape[1:-1]
     if mode == "nearest":
         factor, weight = (), inside
@@ -310,7 +311,7 @@ def sample_forward(p: Plan, x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(out.reshape(c, n, points).transpose(1, 0, 2)).reshape(p.out_shape)
 
 
-def input_gradient(p: Plan, g: Any, w: list) -> Any:
+def input_gradient(p: Plan, g: Any, w: Any) -> Any:
     """dx: each g[n, :, p] · w_k[n, p] added onto neighbour i_k[n, p]."""
     n, c = p.x_shape[:2]
     count = n * math.prod(p.x_shape[2:])
