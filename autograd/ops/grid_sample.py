@@ -35,6 +35,8 @@ from ..graph import Node, Op
 from .resample import CUBIC_A
 
 KERNELS = {"bilinear": 2, "nearest": 1, "bicubic": 4}       # taps per grid component
+# np.add.at's fast loop for single elements came with numpy 1.25 (see ops/shape.py)
+_ADD_AT_IS_FAST = np.lib.NumpyVersion(np.__version__) >= "1.25.2"
 
 
 class Plan(NamedTuple):
@@ -322,18 +324,23 @@ def input_gradient(p: Plan, g: Any, w: Any) -> Any:
         spread = concatenate(scaled, 0) if len(scaled) > 1 else scaled[0]
         zero = Tensor(np.zeros((count + 1, c), dtype=g.dtype))
         return from_rows(zero.index_add(0, p.index.reshape(-1), spread)[:count], p.x_shape)
-    # one bincount per channel over all K neighbours at once (measured on (32, 16, 28, 28):
-    # 4.5 ms, np.add.at 8-19 ms on flat indices, 48 ms on (N·S, C) rows)
-    points = len(p.index[0]) // n if n else 0
-    g = g.reshape(n, c, points)
-    w = np.asarray(w).reshape(len(w), n, points)
+    # one scatter per channel over all K neighbours at once, into x laid out as planes (C,
+    # N·S + 1) whose last column takes the neighbours outside; np.add.at adds in g's own
+    # precision (PyTorch's too) and on (32, 16, 28, 28) took 3.2 ms against bincount's 3.6
+    # (11.4 against 15.6 for bicubic's 16 taps); before numpy 1.25 its loop was slow
+    g_planes, w = planes_of(g), np.asarray(w)
     index = p.index.reshape(-1)
-    dx = np.empty((n, c, count // n if n else 0), dtype=g.dtype)
+    planes = np.zeros((c, count + 1), dtype=g.dtype)
+    spread = np.empty(w.shape, dtype=g.dtype)
     for channel in range(c):
-        spread = (w * g[:, channel]).reshape(-1)
-        dx[:, channel] = np.bincount(index, spread, minlength=count + 1)[:count].reshape(
-            dx.shape[::2])
-    return dx.reshape(p.x_shape)
+        np.multiply(w, g_planes[channel], out=spread)
+        if _ADD_AT_IS_FAST:
+            np.add.at(planes[channel], index, spread.reshape(-1))
+        else:
+            planes[channel] = np.bincount(index, spread.reshape(-1), minlength=count + 1)
+    pixels = math.prod(p.x_shape[2:])
+    dx = planes[:, :count].reshape(c, n, pixels).transpose(1, 0, 2)
+    return np.ascontiguousarray(dx).reshape(p.x_shape)
 
 
 def grid_gradient(p: Plan, g: Any, x: Any, t: tuple) -> Any:
