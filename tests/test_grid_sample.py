@@ -178,6 +178,46 @@ def test_volume_gradients_match_finite_differences(mode, padding, align_corners)
     assert gradgradcheck(f, (x, grid))
 
 
+@pytest.mark.parametrize("mode, padding, align_corners", CASES_2D)
+def test_one_image_of_many_channels_with_points_outside_matches_finite_differences(
+        mode, padding, align_corners):
+    """Batch 1, 5 channels (the first-order rule reads x as (C, N·S + 1) planes), a 5 x 6
+    grid of points around and far outside a 4 x 5 image."""
+    rng = np.random.default_rng(200 + CASES_2D.index((mode, padding, align_corners)))
+    x = Tensor(rng.standard_normal((1, 5, 4, 5)), requires_grad=True)
+    grid = smooth_points(rng, (1, 5, 6), (4, 5), align_corners)
+    grid[0, 0, :2] = to_grid(np.array([[-3.2, 1.3], [7.7, 5.2]]), (4, 5), align_corners)
+    grid = Tensor(grid, requires_grad=True)
+    f = lambda x, grid: F.grid_sample(x, grid, mode, padding, align_corners)  # noqa: E731
+    assert gradcheck(f, x, grid)
+
+
+@pytest.mark.parametrize("mode, padding, align_corners", CASES_3D)
+def test_a_batch_of_volumes_matches_finite_differences(mode, padding, align_corners):
+    rng = np.random.default_rng(300 + CASES_3D.index((mode, padding, align_corners)))
+    x = Tensor(rng.standard_normal((3, 3, 2, 3, 4)), requires_grad=True)
+    grid = Tensor(smooth_points(rng, (3, 2, 1, 3), (2, 3, 4), align_corners), requires_grad=True)
+    f = lambda x, grid: F.grid_sample(x, grid, mode, padding, align_corners)  # noqa: E731
+    assert gradcheck(f, x, grid)
+
+
+@pytest.mark.parametrize("mode", MODES_2D)
+def test_both_scatters_of_the_input_gradient_agree(mode, monkeypatch):
+    """np.add.at (numpy >= 1.25.2) and bincount (older numpy) give the same dx."""
+    from autograd.ops import grid_sample as op
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((2, 3, 5, 4))
+    grid = rng.uniform(-1.3, 1.3, (2, 6, 5, 2))
+    up = rng.standard_normal((2, 3, 6, 5))
+    grads = []
+    for fast in (True, False):
+        monkeypatch.setattr(op, "_ADD_AT_IS_FAST", fast)
+        tx = Tensor(x, requires_grad=True)
+        F.grid_sample(tx, Tensor(grid), mode, "zeros").backward(up)
+        grads.append(tx.grad)
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-12)
+
+
 def test_nearest_gives_the_grid_a_zero_gradient():
     x = Tensor(np.random.default_rng(3).standard_normal((1, 1, 3, 3)), requires_grad=True)
     grid = Tensor(np.full((1, 2, 2, 2), 0.3), requires_grad=True)
