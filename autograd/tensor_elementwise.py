@@ -296,6 +296,16 @@ class ElementwiseMethods:
         """
         return apply(Sinc, (self._floating(),))
 
+    def i0(self) -> Tensor:
+        """I₀(x), the modified Bessel function of the first kind of order 0 (PyTorch's
+        Tensor.i0; autograd.special has its relatives i0e, i1, i1e); slope I₁(x).
+
+        >>> Tensor([0.0, 1.0], dtype=np.float64).i0().tolist()
+        [1.0, 1.26606587775200...]
+        """
+        from .ops.bessel_modified import I0      # (not in ops/__init__: special's own ops)
+        return apply(I0, (self._floating(),))
+
     def deg2rad(self) -> Tensor:
         """Degrees to radians: x π/180."""
         return self._floating() * (math.pi / 180)

@@ -17,6 +17,14 @@
                     of -1, and its slope φ/Φ (the inverse Mills ratio) as an op
     special.py      lgamma digamma polygamma erfinv (float64 accuracy for arrays, and as ops),
                     sinc, copysign
+    bessel_modified.py  I₀ I₁ K₀ K₁ and their scaled forms for arrays; i0 i0e i1 i1e as ops (any
+                    order: I₁/x and its scaled form as ops of their own)
+    bessel.py       J₀ J₁ Y₀ Y₁ and the spherical j₀ for arrays (series, Miller's recurrence,
+                    Hankel's expansion); airy.py Ai; orthogonal_polynomials.py PyTorch's
+                    chebyshev, hermite, laguerre and legendre polynomials: none differentiates
+                    (as PyTorch's), no_gradient.py the op that says so when backward reaches it
+    erfcx.py        e^(x²) erfc(x); ndtri.py Φ⁻¹; zeta.py Hurwitz's ζ(x, q) (q's slope only);
+                    entropy_terms.py entr and xlog1py: torch.special's (autograd/special.py)
     trig.py         tan asin acos atan sinh cosh asinh acosh atanh, atan2 and hypot
     reduce.py       sum mean max min median prod norm (p-norms), cumsum cumprod logcumsumexp,
                     scatter_reduce (sum, mean, amax, amin into the places an index names)
