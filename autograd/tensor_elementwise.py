@@ -17,9 +17,9 @@ from .devices import NO_GPU, to_arguments
 from .graph import Node, apply
 from .ops import (
     Abs, Acos, Acosh, Asin, Asinh, AsType, Atan, Atan2, Atanh, Clip, ConstDiv, Copysign, Cos, Cosh,
-    Erf, Erfc, Erfinv, Exp, Expm1, Fmod, Hypot, Lgamma, Log, Log1p, Log2, Log10, LogAddExp, Logit,
-    LogNdtr, Maximum, Minimum, NormalCdf, Polygamma, PowConst, Relu, Sigmoid, Sin, Sinc, Sinh,
-    Sqrt, Tan, Tanh, Where, XLogY,
+    Erf, Erfc, Erfinv, Exp, Expm1, Fmod, Hypot, I0, Lgamma, Log, Log1p, Log2, Log10, LogAddExp,
+    Logit, LogNdtr, Maximum, Minimum, NormalCdf, Polygamma, PowConst, Relu, Sigmoid, Sin, Sinc,
+    Sinh, Sqrt, Tan, Tanh, Where, XLogY,
 )
 from .ops.elementwise import Condition
 from .pytorch_names import TENSOR_TYPE_NAMES, numpy_dtype
@@ -303,7 +303,6 @@ class ElementwiseMethods:
         >>> Tensor([0.0, 1.0], dtype=np.float64).i0().tolist()
         [1.0, 1.26606587775200...]
         """
-        from .ops.bessel_modified import I0      # (not in ops/__init__: special's own ops)
         return apply(I0, (self._floating(),))
 
     def deg2rad(self) -> Tensor:

@@ -65,18 +65,23 @@
 from .arithmetic import (Add, AddConst, ConstDiv, ConstPow, ConstSub, Div, DivConst, Fmod, Mul,
                          MulConst, Neg, Pow, PowConst, PowBase, PowExponent, Remainder, Sub,
                          SubConst)
+from .bessel_modified import I0, I0e, I1, I1e, I1eOverX, I1OverX
 from .conv import (Conv2d, Conv3d, ConvInputGrad, ConvTranspose2d, ConvTranspose3d, ConvWeightGrad,
                    Fold, Pad, Unfold)
 from .ctc import CTCLoss, CTCOccupancy
+from .entropy_terms import Entr, XLog1pY
 from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, Hardswish, Huber,
                           LeakyRelu, Log, Log1p, Log2, Log10, Logit, LogOrZero, Maximum, Minimum,
                           Relu, Sigmoid, Sign, Sin, SmoothL1, Softplus, Sqrt, Step, Tanh, TanhGrad,
                           Where, XLogY)
 from .erf import Erf, Erfc
+from .erfcx import Erfcx
 from .fused import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, Linear
 from .gelu import Gelu, GeluTanh, NormalCdf
 from .grid_sample import GridSample
 from .log_ndtr import InverseMills, LogNdtr
+from .ndtri import Ndtri
+from .no_gradient import NoGradient
 from .linalg import (Cholesky, Det, Eigh, Einsum, Inv, MatMul, MatrixExp, Pinv, Slogdet,
                      Solve, SolveTriangular, Svd)
 from .normalize import BatchNorm, LayerNorm
@@ -92,6 +97,7 @@ from .shape import (AsType, BroadcastTo, Concatenate, Embedding, Gather, GetItem
                     Reshape, Roll, ScatterAdd, Stack, Transpose, Windows, WindowSum)
 from .special import Copysign, Erfinv, Lgamma, Polygamma, Sinc
 from .softmax import LogAddExp, LogSoftmax, LogSumExp, Softmax
+from .zeta import Zeta
 from .trig import Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh, Hypot, Sinh, Tan
 
 __all__ = [
@@ -121,4 +127,6 @@ __all__ = [
     "PoolScatter", "PoolGather", "MaxUnpool", "UnpoolGather", "CTCLoss", "CTCOccupancy",
     "BatchNorm", "LayerNorm", "GRUStep", "LSTMCellState", "LSTMHiddenState", "RNNSequence",
     "GRUSequence", "LSTMSequence",
+    "I0", "I0e", "I1", "I1e", "I1OverX", "I1eOverX", "Erfcx", "Ndtri", "Entr", "XLog1pY", "Zeta",
+    "NoGradient",
 ]
