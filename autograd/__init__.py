@@ -39,6 +39,7 @@ from .value import Value
 from . import linalg
 from . import distributions
 from . import fft
+from . import special
 from .fft.complex_pair import ComplexTensor, polar, view_as_complex, view_as_real
 from .fft.spectral import istft, stft
 from .fft.windows import blackman_window, hamming_window, hann_window
@@ -62,6 +63,7 @@ __all__ = [
     "meshgrid", "tensordot", "cdist", "tril_indices", "triu_indices", "searchsorted", "bucketize",
     "isin",
     "set_default_dtype", "get_default_dtype", "functional", "linalg", "distributions", "fft",
+    "special",
     "stft", "istft", "hann_window", "hamming_window", "blackman_window", "ComplexTensor",
     "view_as_real", "view_as_complex", "polar",
     "matrix_exp", "cov",
@@ -149,11 +151,6 @@ _SPELT_OTHERWISE = {
                      "quantize_dynamic", "dequantize", "fake_quantize_per_tensor_affine",
                      "fake_quantize_per_channel_affine", "qint8", "quint8", "qint32", "quint4x2"),
                     QUANTIZATION),
-    "special": ("not here: torch.special's common functions are Tensor methods (and "
-                "autograd functions) here: torch.special.erf(x) is x.erf(), likewise erfc, "
-                "erfinv, ndtr, log_ndtr, digamma, sinc, expm1, log1p, exp2, xlogy, logit, "
-                "logsumexp, softmax, log_softmax; expit is x.sigmoid(), gammaln x.lgamma(), psi x.digamma(), "
-                "polygamma(n, x) x.polygamma(n), multigammaln(x, p) x.mvlgamma(p)"),
 }
 
 

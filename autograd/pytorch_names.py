@@ -331,7 +331,7 @@ METHOD_FUNCTIONS = """
     abs neg negative exp expm1 log log2 log10 log1p sqrt rsqrt reciprocal square sin cos tanh
     tan asin acos atan sinh cosh asinh acosh atanh arcsin arccos arctan arcsinh arccosh arctanh
     erf erfc atan2 arctan2 hypot logaddexp lerp remainder fmod trunc fix frac xlogy logit exp2
-    erfinv lgamma digamma mvlgamma sinc deg2rad rad2deg copysign logaddexp2 float_power
+    erfinv lgamma digamma mvlgamma sinc i0 deg2rad rad2deg copysign logaddexp2 float_power
     true_divide floor_divide heaviside nextafter signbit isneginf isposinf nan_to_num fmax fmin
     sigmoid relu sign floor ceil round pow clamp clip clamp_min clamp_max maximum minimum
     isnan isinf isfinite masked_fill

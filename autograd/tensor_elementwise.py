@@ -17,9 +17,9 @@ from .devices import NO_GPU, to_arguments
 from .graph import Node, apply
 from .ops import (
     Abs, Acos, Acosh, Asin, Asinh, AsType, Atan, Atan2, Atanh, Clip, ConstDiv, Copysign, Cos, Cosh,
-    Erf, Erfc, Erfinv, Exp, Expm1, Fmod, Hypot, Lgamma, Log, Log1p, Log2, Log10, LogAddExp, Logit,
-    LogNdtr, Maximum, Minimum, NormalCdf, Polygamma, PowConst, Relu, Sigmoid, Sin, Sinc, Sinh,
-    Sqrt, Tan, Tanh, Where, XLogY,
+    Erf, Erfc, Erfinv, Exp, Expm1, Fmod, Hypot, I0, Lgamma, Log, Log1p, Log2, Log10, LogAddExp,
+    Logit, LogNdtr, Maximum, Minimum, NormalCdf, Polygamma, PowConst, Relu, Sigmoid, Sin, Sinc,
+    Sinh, Sqrt, Tan, Tanh, Where, XLogY,
 )
 from .ops.elementwise import Condition
 from .pytorch_names import TENSOR_TYPE_NAMES, numpy_dtype
@@ -295,6 +295,15 @@ class ElementwiseMethods:
         [1.0, 0.6366197723675814, 3.8981718325193755e-17]
         """
         return apply(Sinc, (self._floating(),))
+
+    def i0(self) -> Tensor:
+        """I₀(x), the modified Bessel function of the first kind of order 0 (PyTorch's
+        Tensor.i0; autograd.special has its relatives i0e, i1, i1e); slope I₁(x).
+
+        >>> Tensor([0.0, 1.0], dtype=np.float64).i0().tolist()
+        [1.0, 1.26606587775200...]
+        """
+        return apply(I0, (self._floating(),))
 
     def deg2rad(self) -> Tensor:
         """Degrees to radians: x π/180."""

@@ -121,7 +121,6 @@ def test_the_module_gives_the_methods_hint_for_pytorchs_function_of_the_same_nam
     ("get_rng_state", r"autograd\.random\.get_state\(\) and autograd\.random\.set_state"),
     ("set_rng_state", r"autograd\.random\.get_state\(\) and autograd\.random\.set_state"),
     ("seed", r"not here: seed the shared generator with autograd\.manual_seed\(seed\)"),
-    ("special", r"torch\.special\.erf\(x\) is x\.erf\(\).*expit is x\.sigmoid\(\)"),
     ("vmap", r"in torch\.func; glassgrad has no such function: Tensor ops take a batch axis "
              r"already .*torch\.autograd\.functional's jacobian, hessian, vjp, jvp, hvp and vhp "
              r"are here"),
@@ -133,6 +132,15 @@ def test_pytorchs_module_names_glassgrad_spells_otherwise_say_what_to_write(name
     with pytest.raises(AttributeError, match=rf"^module 'autograd' has no attribute '{name}'; "
                                              rf"PyTorch's torch\.{name} is .*{says}"):
         getattr(autograd, name)
+
+
+def test_torch_special_is_a_module_not_a_hint():
+    """Once a hint naming the Tensor methods for torch.special's common functions; now the
+    module (autograd/special.py, tests/test_special_namespace.py)."""
+    import autograd
+    from autograd import special
+    assert autograd.special is special
+    assert special.erf(autograd.tensor([0.0])).tolist() == [0.0]
 
 
 def test_torch_distributions_is_a_module_not_a_hint():

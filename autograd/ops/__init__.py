@@ -20,6 +20,14 @@
     incomplete_gamma.py  the regularised incomplete gamma P(a, x) and Q(a, x) with their slopes
                     in x and a (gammainc, gammaincc), and a Gamma draw's implicit
                     reparameterisation (standard_gamma: dz/da from P's slope in a)
+    bessel_modified.py  I₀ I₁ K₀ K₁ and their scaled forms for arrays; i0 i0e i1 i1e as ops (any
+                    order: I₁/x and its scaled form as ops of their own)
+    bessel.py       J₀ J₁ Y₀ Y₁ and the spherical j₀ for arrays (series, Miller's recurrence,
+                    Hankel's expansion); airy.py Ai; orthogonal_polynomials.py PyTorch's
+                    chebyshev, hermite, laguerre and legendre polynomials: none differentiates
+                    (as PyTorch's), no_gradient.py the op that says so when backward reaches it
+    erfcx.py        e^(x²) erfc(x); ndtri.py Φ⁻¹; zeta.py Hurwitz's ζ(x, q) (q's slope only);
+                    entropy_terms.py entr and xlog1py: torch.special's (autograd/special.py)
     trig.py         tan asin acos atan sinh cosh asinh acosh atanh, atan2 and hypot
     reduce.py       sum mean max min median prod norm (p-norms), cumsum cumprod logcumsumexp,
                     scatter_reduce (sum, mean, amax, amin into the places an index names)
@@ -60,19 +68,25 @@
 from .arithmetic import (Add, AddConst, ConstDiv, ConstPow, ConstSub, Div, DivConst, Fmod, Mul,
                          MulConst, Neg, Pow, PowConst, PowBase, PowExponent, Remainder, Sub,
                          SubConst)
+from .bessel_modified import I0, I0e, I1, I1e, I1eOverX, I1OverX
 from .conv import (Conv2d, Conv3d, ConvInputGrad, ConvTranspose2d, ConvTranspose3d, ConvWeightGrad,
                    Fold, Pad, Unfold)
 from .ctc import CTCLoss, CTCOccupancy
+from .entropy_terms import Entr, XLog1pY
 from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, Hardswish, Hardtanh,
                           Huber,
                           LeakyRelu, Log, Log1p, Log2, Log10, Logit, LogOrZero, Maximum, Minimum,
                           Relu, Sigmoid, Sign, Sin, SmoothL1, Softplus, Sqrt, Step, Tanh, TanhGrad,
                           Where, XLogY)
 from .erf import Erf, Erfc
+from .erfcx import Erfcx
 from .fused import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, Linear
 from .gelu import Gelu, GeluTanh, NormalCdf
 from .grid_sample import GridSample
+from .incomplete_gamma import Gammainc, GammaincSlopeA, StandardGammaDraw, StandardGammaSlope
 from .log_ndtr import InverseMills, LogNdtr
+from .ndtri import Ndtri
+from .no_gradient import NoGradient
 from .linalg import (Cholesky, Det, Eigh, Einsum, Inv, MatMul, MatrixExp, Pinv, Slogdet,
                      Solve, SolveTriangular, Svd)
 from .normalize import BatchNorm, LayerNorm
@@ -88,6 +102,7 @@ from .shape import (AsType, BroadcastTo, Concatenate, Embedding, Gather, GetItem
                     Reshape, Roll, ScatterAdd, Stack, Transpose, Windows, WindowSum)
 from .special import Copysign, Erfinv, Lgamma, Polygamma, Sinc
 from .softmax import LogAddExp, LogSoftmax, LogSumExp, Softmax
+from .zeta import Zeta
 from .trig import Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh, Hypot, Sinh, Tan
 
 __all__ = [
@@ -117,4 +132,6 @@ __all__ = [
     "PoolScatter", "PoolGather", "MaxUnpool", "UnpoolGather", "CTCLoss", "CTCOccupancy",
     "BatchNorm", "LayerNorm", "GRUStep", "LSTMCellState", "LSTMHiddenState", "RNNSequence",
     "GRUSequence", "LSTMSequence",
+    "I0", "I0e", "I1", "I1e", "I1OverX", "I1eOverX", "Erfcx", "Ndtri", "Entr", "XLog1pY", "Zeta",
+    "NoGradient", "Gammainc", "GammaincSlopeA", "StandardGammaDraw", "StandardGammaSlope",
 ]
