@@ -1,6 +1,7 @@
 """autograd.special as PyTorch's torch.special: every function of its list, PyTorch's
-argument names, out= refused, numbers made Tensors, dtypes (float32 kept, integers the default float dtype), no warning at ±1000, ±inf
-and NaN in either dtype, forward or backward, and the aliases' values against PyTorch."""
+argument names, out= refused, numbers made Tensors, dtypes (float32 kept, integers the default
+float dtype), no warning at ±1000, ±inf and NaN in either dtype, forward or backward, and the
+aliases' values against PyTorch."""
 
 from __future__ import annotations
 
