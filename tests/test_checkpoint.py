@@ -138,7 +138,7 @@ def test_batch_norm_inside_updates_its_running_statistics_once():
 
 def test_pytorch_updates_batch_norm_twice_under_checkpoint():
     """What the difference above is measured against (skipped without PyTorch)."""
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="optional cross-check: pip install torch")
     from torch.utils.checkpoint import checkpoint as torch_checkpoint
     bn = torch.nn.BatchNorm1d(3)
     torch_checkpoint(bn, torch.randn(8, 3, requires_grad=True), use_reentrant=False).sum().backward()
@@ -204,7 +204,7 @@ def test_nested_checkpoints():
 
 
 def test_against_pytorch():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="optional cross-check: pip install torch")
     from torch.utils.checkpoint import checkpoint as torch_checkpoint
     ours = _mlp(3, 8)
     theirs = torch.nn.Sequential(*[torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Tanh())
