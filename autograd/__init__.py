@@ -40,6 +40,7 @@ from . import linalg
 from . import distributions
 from . import fft
 from . import special
+from . import utils                      # torch.utils.checkpoint (torch.utils.data: nn.data)
 from .fft.complex_pair import ComplexTensor, polar, view_as_complex, view_as_real
 from .fft.spectral import istft, stft
 from .fft.windows import blackman_window, hamming_window, hann_window
@@ -111,9 +112,6 @@ _SPELT_OTHERWISE = {
              "batch axis already; functional_call(model, params, (x,)) is "
              "nn.utils.stateless.functional_call(model, params, (x,)) (import nn: the model "
              "run on the tensors given, their graph kept, as MAML's fast weights need)"),
-    "utils": ("not here: torch.utils.data is nn.data (DataLoader, Dataset, "
-              "TensorDataset, random_split, the samplers: from nn.data import DataLoader), "
-              "torch.nn.utils is nn.utils"),
     "save": ("nn.save(obj, path) here (import nn): PyTorch's own format for a path ending in "
              ".pt or .pth, an .npz file otherwise"),
     "load": ("nn.load(path) here (import nn): the files nn.save writes, and torch.save's .pt "

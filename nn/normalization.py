@@ -49,6 +49,7 @@ from autograd.functional.arguments import _floating
 from autograd.functional.spatial import _channels_last_hint, _volume_channels_last_hint
 from autograd.graph import apply
 from autograd.warn import warn
+from autograd.utils.checkpoint import recomputing
 from autograd.ops.normalize import (BatchNorm as BatchNormOp, BatchNormCtx,
                                     LayerNorm as LayerNormOp, LayerNormCtx)
 
@@ -93,7 +94,8 @@ def batch_norm(x: Any, running_mean: Tensor | np.ndarray | None,
         ctx = BatchNormCtx(axes, shape, float(eps), weight is not None, bias is not None,
                            tuple(t.requires_grad for t in inputs))
         y = apply(BatchNormOp, inputs, ctx)         # one op: see autograd/ops/normalize.py
-        if running_mean is not None:
+        # (a checkpoint's second run of this call leaves them: updated once per step)
+        if running_mean is not None and not recomputing():
             _update(running_mean, ctx.mean.reshape(-1), momentum)
             _update(running_var, ctx.var.reshape(-1) * (count / (count - 1)), momentum)
         return y
@@ -243,7 +245,8 @@ class _BatchNorm(Module):
         momentum = self.momentum
         if self.training and self.track_running_stats:
             count = as_array(self.num_batches_tracked)   # (an array assigned stays one)
-            count += 1                               # in place: a state_dict's entry follows
+            if not recomputing():                    # (a checkpoint's second run: counted)
+                count += 1                           # in place: a state_dict's entry follows
             if momentum is None:                     # a cumulative average of all batches
                 momentum = 1.0 / float(count)
         return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
@@ -610,8 +613,10 @@ def instance_norm(x: Any, running_mean: Tensor | np.ndarray | None = None,
         raise ValueError(f"instance_norm: each channel of each sample needs more than one "
                          f"value to normalise (over L, or H and W), got input of shape "
                          f"{x.shape}")
-    if running_mean is not None and x.shape[0]:     # (an empty batch has no statistics: the
-        spread = tuple(range(2, x.ndim))            # mean of none would make them NaN for good)
+    # (an empty batch has no statistics: the mean of none would make them NaN for good; a
+    # checkpoint's second run of this call leaves them: updated once per step)
+    if running_mean is not None and x.shape[0] and not recomputing():
+        spread = tuple(range(2, x.ndim))
         _update(running_mean, x.data.mean(spread).mean(0), momentum)
         _update(running_var, x.data.var(spread, ddof=1).mean(0), momentum)
     return _normalised_groups(x, max(x.shape[1], 1), weight, bias, eps)   # (C = 0: empty)

@@ -111,7 +111,6 @@ def test_the_module_gives_the_methods_hint_for_pytorchs_function_of_the_same_nam
 @pytest.mark.parametrize("name, says", [
     ("func", r"not here: torch\.func's jacrev and hessian are autograd\.jacobian and "
              r"autograd\.hessian"),
-    ("utils", r"torch\.utils\.data is nn\.data \(DataLoader, Dataset, TensorDataset"),
     ("save", r"nn\.save\(obj, path\) here \(import nn\): PyTorch's own format for a path "
              r"ending in \.pt or \.pth, an \.npz file otherwise"),
     ("load", r"nn\.load\(path\) here \(import nn\): the files nn\.save writes, and "
