@@ -233,7 +233,7 @@ class RandomUnstructured(BasePruningMethod):
     PRUNING_TYPE = "unstructured"
 
     def __init__(self, amount: int | float) -> None:
-        self.amount = _checked_amount(amount)
+        self.amount = _checked_amount(type(self).__name__, amount)
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
         size = int(np.size(as_array(t)))
@@ -249,7 +249,7 @@ class L1Unstructured(BasePruningMethod):
     PRUNING_TYPE = "unstructured"
 
     def __init__(self, amount: int | float) -> None:
-        self.amount = _checked_amount(amount)
+        self.amount = _checked_amount(type(self).__name__, amount)
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
         scores = np.abs(as_array(t)).reshape(-1)
@@ -265,7 +265,7 @@ class RandomStructured(BasePruningMethod):
     PRUNING_TYPE = "structured"
 
     def __init__(self, amount: int | float, dim: int = -1) -> None:
-        self.amount, self.dim = _checked_amount(amount), dim
+        self.amount, self.dim = _checked_amount(type(self).__name__, amount), dim
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
         scores = as_array(t)
@@ -282,7 +282,7 @@ class LnStructured(BasePruningMethod):
     PRUNING_TYPE = "structured"
 
     def __init__(self, amount: int | float, n: Any, dim: int = -1) -> None:
-        self.amount, self.n, self.dim = _checked_amount(amount), n, dim
+        self.amount, self.n, self.dim = _checked_amount(type(self).__name__, amount), n, dim
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
         scores = as_array(t)
@@ -493,14 +493,15 @@ def _mask_array(where: str, mask: Any, shape: tuple, dtype: np.dtype) -> np.ndar
     return np.array(array, dtype=dtype, order="C")
 
 
-def _checked_amount(amount: Any) -> int | float:
-    """PyTorch's checks of `amount` where the method is made: a fraction or a count."""
+def _checked_amount(method: str, amount: Any) -> int | float:
+    """PyTorch's checks of `amount` where the method is made: a fraction or a count (the
+    messages PyTorch's, after the pruning method's name)."""
     if not isinstance(amount, numbers.Real):
-        raise TypeError(f"Invalid type for amount: {type(amount).__name__}. Must be int (a "
+        raise TypeError(f"prune.{method}: Invalid type for amount: {type(amount).__name__}. Must be int (a "
                         f"count) or float (a fraction)")
     if (isinstance(amount, numbers.Integral) and amount < 0) or (
             not isinstance(amount, numbers.Integral) and not 0.0 <= float(amount) <= 1.0):
-        raise ValueError(f"amount={amount} should either be a float in the range [0, 1] or a "
+        raise ValueError(f"prune.{method}: amount={amount} should either be a float in the range [0, 1] or a "
                          f"non-negative integer")
     return amount
 
