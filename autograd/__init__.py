@@ -33,8 +33,8 @@ from .tensor import (
     Tensor, concatenate, einsum, flatten, get_default_dtype, matmul, set_default_dtype, stack,
     tril, triu, where,
 )
-from .pytorch_names import (CONSTANTS, DTYPES, QUANTIZATION, SPARSE, NotInGlassgrad,
-                            module_functions)
+from .pytorch_names import (CONSTANTS, DTYPES, PER_EXAMPLE_GRADIENTS, QUANTIZATION, SPARSE,
+                            NotInGlassgrad, module_functions)
 from .value import Value
 from . import linalg
 from . import distributions
@@ -105,11 +105,13 @@ _SPELT_OTHERWISE = {
     "nn": "glassgrad's nn package (import nn)",
     "vmap": ("in torch.func; glassgrad has no such function: Tensor ops take a batch axis "
              "already (write f for the batch), or loop over it and autograd.stack the results; "
+             f"{PER_EXAMPLE_GRADIENTS}; "
              "for a batch of derivatives, autograd.jacobian (torch.autograd.functional's "
              "jacobian, hessian, vjp, jvp, hvp and vhp are here under their names)"),
     "func": ("not here: torch.func's jacrev and hessian are autograd.jacobian and "
              "autograd.hessian (grad(f)(x) takes a function too); for vmap, Tensor ops take a "
-             "batch axis already; functional_call(model, params, (x,)) is "
+             f"batch axis already, and {PER_EXAMPLE_GRADIENTS}; functional_call(model, params, "
+             "(x,)) is "
              "nn.utils.stateless.functional_call(model, params, (x,)) (import nn: the model "
              "run on the tensors given, their graph kept, as MAML's fast weights need)"),
     "save": ("nn.save(obj, path) here (import nn): PyTorch's own format for a path ending in "

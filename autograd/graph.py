@@ -427,19 +427,34 @@ def apply(op: type, inputs: tuple, ctx: Any = None) -> Node:
     >>> round(y.data, 6), y.op, y.parents == (x,)
     (0.462117, 'tanh', True)
     """
-    n = len(inputs)                         # written out up to 3 (a linear layer with its bias):
-    if n == 1:                              # the list comprehension costs ~0.2 µs more
-        data = op.forward(ctx, inputs[0].data)
-    elif n == 2:
-        data = op.forward(ctx, inputs[0].data, inputs[1].data)
-    elif n == 3:
-        data = op.forward(ctx, inputs[0].data, inputs[1].data, inputs[2].data)
-    else:
-        data = op.forward(ctx, *[x.data for x in inputs])
+    n = len(inputs)
+    try:                                    # (no cost on Python 3.11+ until something raises)
+        if n == 1:                          # written out up to 3 (a linear layer with its
+            data = op.forward(ctx, inputs[0].data)  # bias): a list comprehension costs ~0.2 µs
+        elif n == 2:
+            data = op.forward(ctx, inputs[0].data, inputs[1].data)
+        elif n == 3:
+            data = op.forward(ctx, inputs[0].data, inputs[1].data, inputs[2].data)
+        else:
+            data = op.forward(ctx, *[x.data for x in inputs])
+    except (AttributeError, TypeError) as error:    # x.data = t: say so, not "no .strides"
+        _refuse_a_node_in_data(op, inputs, error)
+        raise
     kind = inputs[0]._kind
     if data.__class__ is not kind._payload_type:    # (a numpy reduction's scalar, an int)
         data = kind._payload(data, op)
     return make_node(kind, data, op, inputs, ctx)
+
+
+def _refuse_a_node_in_data(op: type, inputs: tuple, error: Exception) -> None:
+    """Raise, from `error`, the error naming an input whose `.data` holds a node instead of
+    its numbers (PyTorch's `x.data = torch.clamp(x.data, 0, 1)`: a Tensor put in the numpy
+    array's slot), which a forward meets far from the line that put it there ("'Tensor' object
+    has no attribute 'strides'" from a convolution); return when there is none."""
+    for i, x in enumerate(inputs):
+        if isinstance(x.data, Node):
+            raise TypeError(f"{op.name}: input {i}'s .data holds a {type(x.data).__name__}, "
+                            f"not numbers{getattr(x, '_node_in_data_hint', '')}") from error
 
 
 def raw(x: Any) -> Any:

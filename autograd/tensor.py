@@ -1445,6 +1445,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
 
 Tensor._kind = Tensor               # what apply() makes from Tensor inputs (a Parameter too)
 Tensor._payload_type = np.ndarray
+Tensor._node_in_data_hint = f" ({DATA_IS_AN_ARRAY})"     # graph.apply's error for w.data = t
 
 # The methods mixed in above, and the functions over tensors, make Tensors by the plain name
 # `Tensor`: a global in their modules, as fast to read as in this one (`tensor.Tensor`, a
