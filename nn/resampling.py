@@ -179,7 +179,8 @@ def _rank_hint(shape: tuple, rank: int | None) -> str:
     if len(shape) == 2 and rank != 3:
         return f"; for one one-channel image: x.reshape(1, 1, {shape[0]}, {shape[1]})"
     if len(shape) == 3 and rank == 4:
-        return f"; for one image of {shape[0]} channels: x.reshape(1, {', '.join(map(str, shape))})"
+        channels = f"{shape[0]} channel" + ("s" if shape[0] != 1 else "")
+        return f"; for one image of {channels}: x.reshape(1, {', '.join(map(str, shape))})"
     if len(shape) == 4 and rank == 3:
         return "; for images use mode 'bilinear'"
     if len(shape) == 4 and rank == 5:

@@ -360,3 +360,8 @@ def test_nearest_on_images_copies_or_doubles_an_axis_whatever_the_factor_as_pyto
         0.0, 0.0, 0.0, 3.0, 3.0]                     # 5 rows, not 4: the factor's positions
     assert interpolate(x[0], scale_factor=2.3).data[0, 0].tolist() == [   # 1-d: the factor's
         0.0, 0.0, 0.0, 1.0, 1.0, 2.0]
+
+
+def test_the_one_image_hint_counts_one_channel_in_the_singular():
+    with pytest.raises(ValueError, match=r"for one image of 1 channel: x\.reshape\(1, 1, 4, 4\)"):
+        interpolate(Tensor(np.zeros((1, 4, 4))), scale_factor=2, mode="bilinear")
