@@ -92,7 +92,7 @@ def with_bias_row(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     results of 16384 numbers or more: adding b to every row after the product read and wrote
     the whole result again, and cost as much as the product (an LSTM's input share, (1536, 3)
     to 128 float32 columns: 33 µs the product, 36 the bias, 8 the batch-first input's copy,
-    now 33 in all; docs/measurements.md#recurrent). x's copy into [x, 1] is the one a
+    now ~35 in all; docs/measurements.md#recurrent). x's copy into [x, 1] is the one a
     batch-first (strided) x needed anyway, and [Wᵀ; b] is row-major, which BLAS multiplies
     faster than the transposed view W.T at these shapes."""
     dtype, features = np.result_type(x, W, b), x.shape[-1]

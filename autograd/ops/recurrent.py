@@ -559,7 +559,7 @@ class LSTMSequence(Op):
         half, shift = tanh_form(h0.shape[0], size, dtype)
         share_by_gate, h, c = by_gate(share, 4), h0, c0
         # each step's arrays as views that numpy makes while iterating over the steps in the
-        # direction's order: indexing them from Python, ~10 times a step, took 3-6 % of the
+        # direction's order: indexing them from Python, ~10 times a step, took 3-9 % of the
         # forward (docs/measurements.md#recurrent)
         order = slice(None, None, -1) if ctx.reverse else slice(None)
         steps = zip(time_steps(T, ctx.reverse), A[order], gates.swapaxes(0, 1)[order],
