@@ -270,7 +270,12 @@ class RNNBase(Module):
                 finals.append(final)
             layer_input = outputs[0] if len(outputs) == 1 else concatenate(outputs, axis=-1)
         output = layer_input
-        last = tuple(stack([final[k] for final in finals]) for k in range(len(finals[0])))
+        if len(finals) == 1:
+            # one layer and direction: the layers' axis by an index, part[None] (0.9 µs), not a
+            # Stack node of one tensor (5.4 µs)
+            last = tuple(part[None] for part in finals[0])
+        else:
+            last = tuple(stack([final[k] for final in finals]) for k in range(len(finals[0])))
         if packed is not None:
             output = packed._replace(data=output[at_step, at_sequence])
         elif not batched:

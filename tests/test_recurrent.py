@@ -132,6 +132,75 @@ def test_float32_lstm_gives_the_float64_numbers_and_gradients_to_float32_roundin
         np.testing.assert_allclose(narrow_result, wide_result, rtol=2e-4, atol=2e-5)
 
 
+# a layer's input share of every step from few input features is one [x, 1] @ [W_ihᵀ; b] product
+# (autograd.ops.fused.with_bias_row) once it has rows · gates · H >= 16384 numbers: T · N rows
+# of 2 features into 64 columns (LSTM(2, 16)) from 256 rows on; (cls, hidden size, options,
+# input shape, whether h0 is given)
+WIDE_SHARE_CASES = [
+    (LSTM, 16, {}, (16, 16, 2), False),
+    (LSTM, 16, {"batch_first": True}, (16, 16, 2), False),
+    (LSTM, 16, {"bidirectional": True}, (16, 16, 2), True),
+    (LSTM, 16, {"num_layers": 2}, (16, 16, 2), True),         # layer 1 reads 16 features
+    (LSTM, 16, {}, (1, 256, 2), True),                        # one step
+    (LSTM, 32, {}, (128, 1, 2), False),                       # a batch of one: 128 steps
+    (GRU, 16, {}, (16, 24, 2), True),                         # 48 columns: 384 rows
+    (RNN, 64, {"batch_first": True}, (16, 16, 2), True),
+]
+WIDE_SHARE_IDS = ["lstm", "lstm-batch-first", "lstm-bidirectional-h0", "lstm-two-layers-h0",
+                  "lstm-one-step-h0", "lstm-batch-of-one", "gru-h0", "rnn-batch-first"]
+
+
+def input_side(model):
+    """The parameters that the input's product feeds: weight_ih_l*, bias_ih_l* (weight_hh's
+    gradients and the initial state's, which this product does not touch and the tests above
+    check, cost the most to check by differences at these sizes)."""
+    return [(name, p) for name, p in model.named_parameters() if "_ih_" in name]
+
+
+@pytest.mark.parametrize("cls, size, options, x_shape, given", WIDE_SHARE_CASES,
+                         ids=WIDE_SHARE_IDS)
+def test_an_input_share_made_as_one_product_with_the_bias_matches_finite_differences(
+        cls, size, options, x_shape, given, rng, monkeypatch):
+    from autograd.ops import fused
+    calls, with_bias_row = [], fused.with_bias_row
+    monkeypatch.setattr(fused, "with_bias_row", lambda *a: calls.append(a) or with_bias_row(*a))
+    model = cls(2, size, dtype="float64", rng=rng, **options)
+    x = Tensor(rng.standard_normal(x_shape), requires_grad=True)
+    state = initial_state(cls, model, x_shape, rng) if given else None
+    weights = rng.uniform(0.5, 1.5, everything(model, cls, x, state).shape)
+    assert len(calls) == model.num_layers * (2 if model.bidirectional else 1)   # taken
+    assert gradcheck(lambda x: (everything(model, cls, x, state) * weights).sum(), x)
+    assert gradcheck_parameters(lambda: (everything(model, cls, x, state) * weights).sum(),
+                                input_side(model))
+
+
+def test_a_packed_batch_through_the_one_product_input_share_matches_finite_differences(
+        rng):
+    model = LSTM(2, 16, dtype="float64", rng=rng)
+    x = Tensor(rng.standard_normal((16, 20, 2)), requires_grad=True)
+    lengths = rng.integers(1, 17, 20)
+
+    def f(x):
+        packed = pack_padded_sequence(x, lengths, enforce_sorted=False)
+        output, (h, c) = model(packed)
+        return concatenate([output.data.reshape(-1), h.reshape(-1), c.reshape(-1)])
+
+    weights = rng.uniform(0.5, 1.5, f(x).shape)
+    assert gradcheck(lambda x: (f(x) * weights).sum(), x)
+    assert gradcheck_parameters(lambda: (f(x) * weights).sum(), input_side(model))
+
+
+def test_second_derivatives_through_the_one_product_input_share(rng):
+    model = LSTM(2, 16, dtype="float64", rng=rng)
+    x = Tensor(rng.standard_normal((2, 128, 2)), requires_grad=True)
+
+    def energy(x):
+        output = model(x)[0]
+        return (output * output).sum()
+
+    assert gradcheck(grad(energy), x)
+
+
 @pytest.mark.parametrize("cls", LAYERS, ids=lambda c: c.__name__)
 def test_second_derivatives_match_finite_differences_of_the_first(cls, rng):
     """The gradient is itself built from ops, so it can be differentiated again."""

@@ -25,7 +25,7 @@ import autograd
 from autograd import Tensor, concatenate, gradcheck, matmul, stack, where
 from autograd import functional as F
 from autograd.graph import apply
-from autograd.ops import ClampedLog, Hardswish, Huber, SmoothL1, Softplus
+from autograd.ops import ClampedLog, Hardswish, Huber, SmoothL1, Softplus, fused
 from autograd.ops.elementwise import sign_of, step_of
 from autograd.ops.payload_math import log_or_zero, power
 
@@ -769,6 +769,42 @@ def test_linear_output_is_row_major_on_both_forward_paths(rows, with_bias, featu
     expected = x @ W.T + (b if with_bias else 0.0)
     assert y.data.flags.c_contiguous and y.shape == (rows, n_out)
     np.testing.assert_allclose(y.data, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("x_shape, n_out, dtypes", [
+    ((200, 3), 128, ("float64",) * 3),          # 25,600 numbers: [x, 1] @ [Wᵀ; b]
+    ((130, 1), 128, ("float64",) * 3),          # one input feature
+    ((6, 30, 16), 96, ("float64",) * 3),        # batch axes, 16 features
+    ((6, 30, 2), 96, ("float64", "float32", "float32")),    # float64 data, float32 weights
+    ((100, 3), 16, ("float64",) * 3),           # too small a result: x @ Wᵀ, then + b
+    ((200, 17), 128, ("float64",) * 3),         # too many features: likewise
+], ids=["rows", "one-feature", "3-d", "mixed-dtypes", "small-result", "17-features"])
+def test_linear_with_few_features_adds_the_bias_in_the_product(x_shape, n_out, dtypes,
+                                                              monkeypatch):
+    """For up to 16 input features and a result of 16,384 numbers or more the forward takes
+    x @ Wᵀ + b as [x, 1] @ [Wᵀ; b] (`with_bias_row`): the values equal x @ Wᵀ + b (in the
+    dtype numpy's arithmetic gives, row-major, x's axes kept; a batch-first x's strided view
+    too), and the gradients match central differences at a non-trivial point."""
+    rng = np.random.default_rng(x_shape[-1])
+    arrays = [rng.normal(size=s).astype(d) for s, d in
+              zip((x_shape, (n_out, x_shape[-1]), (n_out,)), dtypes)]
+    x, W, b = (Tensor(a, requires_grad=True) for a in arrays)
+    calls, with_bias_row = [], fused.with_bias_row
+    monkeypatch.setattr(fused, "with_bias_row", lambda *a: calls.append(a) or with_bias_row(*a))
+    y = F.linear(x, W, b)
+    assert len(calls) == (x_shape[-1] <= 16 and y.size >= 16384)       # the path taken
+    expected = arrays[0] @ arrays[1].T + arrays[2]
+    assert y.dtype == expected.dtype and y.data.flags.c_contiguous
+    np.testing.assert_allclose(y.data, expected, rtol=1e-12, atol=1e-12)
+    if x.ndim == 3:                                 # a batch-first view, as an LSTM's input
+        swapped = Tensor(np.ascontiguousarray(arrays[0].swapaxes(0, 1))).swapaxes(0, 1)
+        np.testing.assert_allclose(F.linear(swapped, W, b).data, expected, rtol=1e-12,
+                                   atol=1e-12)
+    if dtypes[1] == "float64":                      # (the backward is the usual one)
+        weights = t64(rng.normal(size=y.shape))
+        assert gradcheck(lambda x_, W_, b_: (F.linear(x_, W_, b_) * weights).sum(),
+                         (t64(arrays[0]), t64(arrays[1]), t64(arrays[2])), eps=1e-6,
+                         atol=1e-6, rtol=1e-6)
 
 
 def test_pow_exponent_gradient_at_zero_base():
