@@ -1,0 +1,68 @@
+"""autograd.ops.blocks.in_blocks, and the ops that run over cache-sized blocks with it (s31):
+the same numbers as one pass over the whole array, across block edges, for non-contiguous,
+0-d and batch-1 inputs; the slope kept from the forward equals the one computed again."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograd import Tensor
+from autograd.graph import apply
+from autograd.ops import Gelu, GeluTanh
+from autograd.ops.blocks import BLOCK, in_blocks
+from autograd.ops.gelu import SavedCdf
+from nn import functional as F
+
+
+def test_in_blocks_puts_the_parts_together_in_order_and_skips_outputs_not_asked_for():
+    x = np.arange(10.0).reshape(2, 5)[:, ::2]            # (non-contiguous)
+    doubled, skipped, cast = in_blocks(lambda p: (p * 2, None, p + 1), (x,),
+                                       (np.float64, None, np.float32), block=4)
+    np.testing.assert_array_equal(doubled, x * 2)
+    assert skipped is None and cast.dtype == np.float32 and cast.shape == (2, 3)
+    both = in_blocks(lambda a, b: (a - b,), (x, x.T.T + 1), (np.float64,), block=2)[0]
+    np.testing.assert_array_equal(both, -np.ones((2, 3)))
+    zero_d = in_blocks(lambda p: (p * 3,), (np.array(2.0),), (np.float64,))[0]
+    assert zero_d.shape == () and zero_d == 6.0
+
+
+@pytest.mark.parametrize("op", [Gelu, GeluTanh])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_blocked_ops_give_the_one_block_numbers_across_block_edges(rng, op, dtype):
+    """An array of 2.5 blocks against the same numbers computed in one block each (a block
+    is the whole array below BLOCK elements): outputs and slopes bit for bit, the slope kept
+    from the forward (ctx) or computed again (no ctx)."""
+    x = (rng.normal(0.0, 3.0, BLOCK * 5 // 2) * rng.choice([1.0, 1e-3], BLOCK * 5 // 2))
+    x = np.concatenate([x, [0.0, -0.0, np.inf, -np.inf, np.nan, -1000.0, 1000.0]]).astype(dtype)
+    g = rng.normal(size=x.shape).astype(dtype)
+    pieces = [x[i:i + BLOCK // 2] for i in range(0, x.size, BLOCK // 2)]
+    for ctx in (SavedCdf(), None):
+        t = Tensor(x, requires_grad=True)
+        y = apply(op, (t,), ctx)
+        y.backward(g)
+        want_y, want_g = [], []
+        for i, piece in enumerate(pieces):
+            p = Tensor(piece, requires_grad=True)
+            q = apply(op, (p,), SavedCdf())
+            q.backward(g[i * (BLOCK // 2):(i + 1) * (BLOCK // 2)])
+            want_y.append(q.data)
+            want_g.append(p.grad)
+        np.testing.assert_array_equal(y.data, np.concatenate(want_y))
+        np.testing.assert_array_equal(t.grad, np.concatenate(want_g))
+        assert y.dtype == t.grad.dtype == dtype
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_of_non_contiguous_0d_and_batch_1_inputs(rng, approximate):
+    x = rng.normal(0.0, 2.0, (3, BLOCK // 2, 2)).astype(np.float32)
+    for view in (x[:, :, 0], x.transpose(2, 1, 0), x[:1], np.array(-0.75, np.float32)):
+        t = Tensor(view, requires_grad=True)
+        y = F.gelu(t, approximate)
+        y.backward(np.ones(np.shape(view), np.float32))
+        c = Tensor(np.array(view, order="C"), requires_grad=True)
+        z = F.gelu(c, approximate)
+        z.backward(np.ones(np.shape(view), np.float32))
+        np.testing.assert_array_equal(y.data, z.data)
+        np.testing.assert_array_equal(t.grad, c.grad)
+        assert y.shape == t.grad.shape == np.shape(view)
