@@ -56,6 +56,7 @@ import numpy as np
 from autograd import Tensor, get_default_dtype, where
 from autograd.graph import apply
 from autograd.ops.elementwise import Condition, Hardswish, Hardtanh, Softplus
+from autograd.ops.glu import Glu, GluCtx
 from autograd.tensor import _axes, _softmax_axis
 # the argument checks shared with the engine's functions (_floating also read here by
 # nn.transformer)
@@ -356,9 +357,7 @@ def glu(x: Any, dim: int = -1) -> Tensor:
     if n % 2:
         raise ValueError(f"glu: the halved axis must have an even length, but axis {dim} of "
                          f"shape {x.shape} has {n}")
-    before = (slice(None),) * axis
-    first, second = x[before + (slice(0, n // 2),)], x[before + (slice(n // 2, None),)]
-    return first * second.sigmoid()
+    return apply(Glu, (x,), GluCtx(axis))
 
 
 def prelu(x: Any, weight: Any) -> Tensor:

@@ -66,3 +66,34 @@ def test_gelu_of_non_contiguous_0d_and_batch_1_inputs(rng, approximate):
         np.testing.assert_array_equal(y.data, z.data)
         np.testing.assert_array_equal(t.grad, c.grad)
         assert y.shape == t.grad.shape == np.shape(view)
+
+
+# ----------------------------------------------------------------------------------------------
+# glu as one op (autograd.ops.glu): the numbers of a · σ(b) built from getitems, bit for bit
+# ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, dim", [((4, 6), -1), ((4, 6), 0), ((2, 8, 3), 1), ((1, 2), 1)])
+def test_glu_op_gives_the_composed_numbers(rng, dtype, shape, dim):
+    x = rng.normal(0.0, 4.0, shape).astype(dtype)
+    x.flat[0] = 1000.0
+    g = rng.normal(size=F.glu(Tensor(x), dim).shape).astype(dtype)
+    fused, composed = Tensor(x, requires_grad=True), Tensor(x, requires_grad=True)
+    y = F.glu(fused, dim)
+    y.backward(g)
+    n = shape[dim] // 2
+    a, b = (composed[(slice(None),) * (dim % len(shape)) + (s,)]
+            for s in (slice(0, n), slice(n, None)))
+    z = a * b.sigmoid()
+    z.backward(g)
+    np.testing.assert_array_equal(y.data, z.data)
+    np.testing.assert_array_equal(fused.grad, composed.grad)
+    assert y.dtype == fused.grad.dtype == dtype
+
+
+def test_glu_of_a_non_contiguous_input_and_its_second_derivative(rng):
+    from autograd import gradcheck, grad
+    x = rng.normal(size=(6, 4)).T                       # (4, 6), transposed
+    assert gradcheck(lambda t: F.glu(t, 1) * 1.5, Tensor(x, requires_grad=True))
+    slope = grad(lambda t: (F.glu(t, 0) ** 2).sum())
+    assert gradcheck(lambda t: slope(t) * 1.0, Tensor(x.copy(), requires_grad=True))
