@@ -54,8 +54,8 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor, get_default_dtype, where
-from autograd.graph import apply
-from autograd.ops.elementwise import Condition, Hardswish, Hardtanh, Softplus
+from autograd.graph import apply, grad_mode
+from autograd.ops.elementwise import Condition, Hardswish, Hardtanh, SavedExp, Softplus
 from autograd.ops.glu import Glu, GluCtx
 from autograd.tensor import _axes, _softmax_axis
 # the argument checks shared with the engine's functions (_floating also read here by
@@ -206,7 +206,7 @@ def mish(x: Any, inplace: bool = False) -> Tensor:
     array([-0.    ,  0.    ,  0.8651], dtype=float32)
     """
     x = _floating("mish", x)
-    return x * apply(Softplus, (x,)).tanh()
+    return x * apply(Softplus, (x,), _saved_exp(x)).tanh()
 
 
 def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -222,7 +222,7 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     beta, threshold = checked_softplus_options("softplus", beta, threshold)
     x = _floating("softplus", x)
     scaled = x if beta == 1 else x * beta
-    smooth = apply(Softplus, (scaled,))
+    smooth = apply(Softplus, (scaled,), _saved_exp(scaled))
     if beta != 1:
         smooth = smooth / beta
     linear = scaled.data > threshold
@@ -258,7 +258,13 @@ def logsigmoid(x: Any) -> Tensor:
     >>> [round(v, 4) for v in logsigmoid(Tensor([-1000.0, 0.0, 1000.0])).tolist()]
     [-1000.0, -0.6931, -0.0]
     """
-    return -apply(Softplus, (-_floating("logsigmoid", x),))
+    x = -_floating("logsigmoid", x)
+    return -apply(Softplus, (x,), _saved_exp(x))
+
+
+def _saved_exp(x: Tensor) -> SavedExp | None:
+    """Softplus's ctx: e^-|x| kept from the forward for a backward only (not for inference)."""
+    return SavedExp() if x.requires_grad and grad_mode.enabled else None
 
 
 def tanhshrink(x: Any) -> Tensor:

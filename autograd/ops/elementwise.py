@@ -464,9 +464,19 @@ class LeakyRelu(Op):
         return (np.where(x > 0, g, g * c),)
 
 
+class SavedExp:
+    """Softplus's ctx: e^-|x| as its forward computed it, for the backward's σ(x) (the exp was
+    half of the backward: softplus, logsigmoid and mish pass it; None keeps nothing)."""
+    __slots__ = ("e",)
+
+    def __init__(self) -> None:
+        self.e = None
+
+
 @in_input_dtype
 class Softplus(Op):
-    """softplus(x) = ln(1 + e^x), as ln(1 + e^-|x|) + max(x, 0) (no overflow);  d/dx = σ(x)"""
+    """softplus(x) = ln(1 + e^x), as ln(1 + e^-|x|) + max(x, 0) (no overflow);  d/dx = σ(x)
+    (σ from the forward's e^-|x| when ctx is a `SavedExp`)"""
     # The binary cross-entropy from logits of Values is t softplus(-x) + (1 - t) softplus(x):
     # one op, where two overflow-free formulas picked by the sign of x would be frozen into a
     # compiled graph.
@@ -476,13 +486,23 @@ class Softplus(Op):
     def forward(ctx, x):
         if x.__class__ is float:
             return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
-        return softplus_from_exp(x, np.exp(-np.abs(x)))
+        e = np.exp(-np.abs(x))
+        if ctx is not None:
+            ctx.e = e
+        return softplus_from_exp(x, e)
 
     @staticmethod
     def backward(ctx, g, out, x):
         if isinstance(x, Node):
             return (g * x.sigmoid(),)
-        return (g * (_sigmoid_float(x) if x.__class__ is float else _sigmoid_array(x)),)
+        if x.__class__ is float:
+            return (g * _sigmoid_float(x),)
+        if ctx is None or ctx.e is None:
+            return (g * _sigmoid_array(x),)
+        # σ(x) = max(e, [x >= 0]) / (1 + e), `sigmoid_from_exp`'s numbers, in place
+        slope = np.asarray(np.maximum(ctx.e, x >= 0))
+        slope /= 1 + ctx.e
+        return (g * slope,)
 
 
 @in_input_dtype

@@ -1,6 +1,7 @@
-"""autograd.ops.blocks.in_blocks, and the ops that run over cache-sized blocks with it (s31):
-the same numbers as one pass over the whole array, across block edges, for non-contiguous,
-0-d and batch-1 inputs; the slope kept from the forward equals the one computed again."""
+"""The s31 speed-ups of the smooth activations keep their numbers: autograd.ops.blocks.in_blocks
+and the ops that run over cache-sized blocks with it (the same numbers as one block, across
+block edges, for non-contiguous, 0-d and batch-1 inputs; the slope kept from the forward equals
+the one computed again), glu as one op, softplus's saved e^-|x|."""
 
 from __future__ import annotations
 
@@ -97,3 +98,35 @@ def test_glu_of_a_non_contiguous_input_and_its_second_derivative(rng):
     assert gradcheck(lambda t: F.glu(t, 1) * 1.5, Tensor(x, requires_grad=True))
     slope = grad(lambda t: (F.glu(t, 0) ** 2).sum())
     assert gradcheck(lambda t: slope(t) * 1.0, Tensor(x.copy(), requires_grad=True))
+
+
+# ----------------------------------------------------------------------------------------------
+# Softplus keeps e^-|x| for its backward (softplus, logsigmoid, mish)
+# ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softplus_slope_from_the_saved_exp_is_the_one_computed_again(rng, dtype):
+    from autograd.ops.elementwise import SavedExp, Softplus
+    x = np.concatenate([rng.normal(0.0, 5.0, 1000), [0.0, -0.0, 1000.0, -1000.0, 30.0]])
+    x = x.astype(dtype)
+    g = rng.normal(size=x.shape).astype(dtype)
+    grads = []
+    for ctx in (SavedExp(), None):
+        t = Tensor(x, requires_grad=True)
+        apply(Softplus, (t,), ctx).backward(g)
+        grads.append(t.grad)
+    np.testing.assert_array_equal(grads[0], grads[1])
+    zero_d = Tensor(np.array(-0.5, dtype), requires_grad=True)
+    y = F.softplus(zero_d)
+    y.backward()
+    assert zero_d.grad.shape == () and zero_d.grad.dtype == dtype
+
+
+def test_softplus_logsigmoid_and_mish_keep_nothing_without_a_gradient():
+    from autograd import no_grad
+    x = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    with no_grad():
+        for f in (F.softplus, F.logsigmoid, F.mish):
+            assert f(x).requires_grad is False
+    for f in (F.softplus, F.logsigmoid, F.mish):
+        assert f(Tensor(np.array([1.0, -2.0]))).requires_grad is False
