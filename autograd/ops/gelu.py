@@ -282,15 +282,35 @@ class GeluTanh(Op):
 
 def _gelu_tanh(x: np.ndarray, slope: bool) -> tuple:
     """(x σ(2u) in x's dtype, and its slope in float64 if `slope`, else None) for a 1-d part of
-    x, in float64, from one e^-|2u| (see `gelu_tanh_slope`)."""
-    x64 = np.asarray(x, dtype=np.float64)
-    capped = x64.clip(-SATURATED, SATURATED)
-    two_u = _two_u(capped)
-    e = np.exp(-np.abs(two_u))
-    sigmoid = sigmoid_from_exp(two_u, e)
-    out = _x_times(sigmoid, x64, x.dtype)
+    x, in float64, from one e^-|2u| (see `gelu_tanh_slope`): the same products in the same
+    order as `_two_u`, `sigmoid_from_exp`, `_x_times` and `gelu_tanh_slope`, in place (each
+    product commuted where that saves an array: the same numbers), on 8 arrays instead of ~20."""
+    x64 = x.astype(np.float64)
+    capped = np.clip(x64, -SATURATED, SATURATED)
+    two_u = capped * CUBIC                  # 2u = x (1 + 0.044715 x²) 2√(2/π)
+    two_u *= capped
+    two_u += 1
+    two_u *= capped
+    two_u *= 2 * SQRT_2_OVER_PI
+    e = np.abs(two_u)                       # e^-|2u|
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    sigmoid = np.maximum(e, two_u >= 0)     # σ(2u) = max(e, [2u >= 0]) / (1 + e)
+    one_e = e + 1
+    sigmoid /= one_e
+    np.maximum(x64, -SATURATED, out=x64)    # (-inf's -0.0)
+    x64 *= sigmoid
+    out = x64.astype(x.dtype)
     if not slope:
         return out, None
-    one_e = 1 + e
-    return out, sigmoid + capped * (2 * e / (one_e * one_e)) * (
-        (1 + 3 * CUBIC * capped * capped) * SQRT_2_OVER_PI)
+    e *= 2                                  # + x (2e / (1 + e)²) u'
+    one_e *= one_e
+    e /= one_e
+    e *= capped
+    du = capped * (3 * CUBIC)
+    du *= capped
+    du += 1
+    du *= SQRT_2_OVER_PI
+    e *= du
+    e += sigmoid
+    return out, e
