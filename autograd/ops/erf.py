@@ -1,7 +1,12 @@
 """The error function erf and its complement erfc, for float64 arrays (numpy has neither, and
 scipy is not a dependency): what GELU's normal CDF Φ(x) = erfc(-x/√2) / 2 is made of; and the
-two as ops (Erf, Erfc: `t.erf()`, `t.erfc()`), computed in float64 and given in the input's
-dtype; for a Value's number (a float) the ops take Python's math.erf and math.erfc.
+two as ops (Erf, Erfc: `t.erf()`, `t.erfc()`), computed in float64 over cache-sized blocks and
+given in the input's dtype; for a Value's number (a float) the ops take Python's math.erf and
+math.erfc. float32 and float16 tensors take a shorter path, accurate to their precision (see
+"float32 and float16 inputs" below): float32 results within 0.60 ulp of the exact value (one
+ulp of the float64 functions' rounded; 0.13 % of erf's and 1.8 % of erfc's off by that, on a
+grid of [-12, 12] with step 2e-5, 10^6 draws and the tail to float32's smallest erfc at ≈
+10.1), float16 ones equal to them.
 
 W. J. Cody's rational Chebyshev approximations ("Rational Chebyshev approximations for the
 error function", Math. Comp. 23 (1969), 631-637; the coefficients of his CALERF routine), in
@@ -222,7 +227,7 @@ def _low_precision_erfc(x: np.ndarray) -> tuple:
 
 
 class Erf(Op):
-    """erf(x) = 2/√π ∫₀ˣ e^(-t²) dt;  d/dx = 2/√π e^(-x²)"""
+    """erf(x) = 2/√π ∫₀ˣ e^(-t²) dt;  d/dx = 2/√π e^(-x²)  (float32: within 0.6 ulp)"""
     name = "erf"
 
     @staticmethod
@@ -240,7 +245,8 @@ class Erf(Op):
 
 
 class Erfc(Op):
-    """erfc(x) = 1 - erf(x), keeping its digits where it is tiny;  d/dx = -2/√π e^(-x²)"""
+    """erfc(x) = 1 - erf(x), keeping its digits where it is tiny;  d/dx = -2/√π e^(-x²)
+    (float32: within 0.6 ulp, down to its smallest number)"""
     name = "erfc"
 
     @staticmethod

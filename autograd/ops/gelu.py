@@ -7,9 +7,11 @@ it is recorded for higher-order gradients.
     gelu_tanh(x)   = x σ(2u),  u = √(2/π) (x + 0.044715 x³),  so σ(2u) = (1 + tanh u) / 2
                      d/dx = σ(2u) + x σ'(2u) 2u' = σ(2u) + 2x σ(2u)σ(-2u) √(2/π)(1 + 0.134145x²)
 
-φ(x) = e^(-x²/2) / √(2π) is the normal density. Both are computed in float64 (a float32 input
-is rounded back once, at the end; the higher-order pass records Tensor ops in the input's
-dtype instead), without cancellation: Φ comes from erfc (for the exact GELU's float32 and
+φ(x) = e^(-x²/2) / √(2π) is the normal density. Both are computed in float64 over cache-sized
+blocks (`blocks.in_blocks`; a float32 input's output and gradient g · slope are each rounded
+back once, at the end, so the tanh form's float32 numbers are the float64 ones rounded, and
+the exact form's within one ulp of them; the higher-order pass records Tensor ops in the
+input's dtype instead), without cancellation: Φ comes from erfc (for the exact GELU's float32 and
 float16 inputs from a shorter rational fit, to 1e-10: see `_low_precision_gelu`), not 1 + erf, and
 the tanh form from a stable sigmoid, not 1 + tanh, so gelu(-10) ≈ -7.6e-23 keeps its digits.
 Beyond |x| = 40 every factor is exactly 0 or 1 in float64, so x is capped there where that

@@ -8,6 +8,11 @@ forward and scattered two zero-filled gradients of x's full size in the backward
 halves are views, σ(b) is kept from the forward, and the backward writes both halves of one
 gradient array ((4096, 512) float32 halved along axis 1, CPU time: see docs/measurements.md,
 s31 transcendental). For a gradient graph (higher order) the rule is recorded from ops.
+
+>>> from autograd import Tensor
+>>> from autograd.graph import apply
+>>> apply(Glu, (Tensor([[1.0, 2.0, 0.0, 1000.0]]),), GluCtx(1)).numpy()     # [1 σ(0), 2 σ(1000)]
+array([[0.5, 2. ]], dtype=float32)
 """
 
 from __future__ import annotations
