@@ -66,7 +66,8 @@ from .ctc import CTCLoss, CTCOccupancy
 from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, Hardswish, Hardtanh,
                           Huber,
                           LeakyRelu, Log, Log1p, Log2, Log10, Logit, LogOrZero, Maximum, Minimum,
-                          Relu, Sigmoid, Sign, Sin, SmoothL1, Softplus, Sqrt, Step, Tanh, TanhGrad,
+                          Relu, Sigmoid, Sign, Silu, Sin, SmoothL1, Softplus, Sqrt, Step, Tanh,
+                          TanhGrad,
                           Where, XLogY)
 from .erf import Erf, Erfc
 from .fused import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, Linear
@@ -96,7 +97,7 @@ __all__ = [
     "ConstDiv", "Remainder", "Fmod", "Neg", "Pow", "PowConst", "ConstPow",
     "PowBase", "PowExponent",
     "Exp", "Log", "Log10", "Log2", "Log1p", "Expm1", "XLogY", "Logit", "Sqrt", "Abs", "Tanh",
-    "TanhGrad", "Sigmoid", "Relu",
+    "TanhGrad", "Sigmoid", "Silu", "Relu",
     "Sin", "Cos", "Step", "Sign", "Maximum", "Minimum", "Clip", "Where", "LogOrZero", "ClampedLog",
     "LeakyRelu", "Softplus", "Elu", "Hardswish", "Hardtanh", "SmoothL1", "Huber", "Gelu", "GeluTanh",
     "Glu",
