@@ -263,7 +263,7 @@ class GeluTanh(Op):
     (the slope kept from the forward, float64, when ctx is a `SavedCdf`)"""
     # In float64 over cache-sized blocks, the slope made with the output from the same
     # e^-|2u| (the backward computed every pass again: a (4096, 512) float32 forward +
-    # backward 69 -> 27 ms, CPU time, one thread; the same numbers)
+    # backward 70 -> 21 ms, CPU time, one thread: docs/measurements.md, s31 transcendental)
     name = "gelu_tanh"
 
     @staticmethod
