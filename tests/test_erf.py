@@ -144,7 +144,8 @@ def test_mills_ratio_fit_for_float32_is_within_6e_9():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_erf_ops_match_pytorch(rng, dtype):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
     x = np.concatenate([rng.normal(0.0, 3.0, 5000), SPECIAL32.astype(np.float64)]).astype(dtype)
     for method in ("erf", "erfc"):
         ours = getattr(Tensor(x), method)().data
