@@ -54,8 +54,10 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor, get_default_dtype, where
-from autograd.graph import apply
-from autograd.ops.elementwise import Condition, Hardswish, Hardtanh, Softplus
+from autograd.graph import apply, grad_mode
+from autograd.ops.elementwise import (Condition, Hardswish, Hardtanh, SavedExp, SavedSigmoid,
+                                      Silu, Softplus)
+from autograd.ops.glu import Glu, GluCtx
 from autograd.tensor import _axes, _softmax_axis
 # the argument checks shared with the engine's functions (_floating also read here by
 # nn.transformer)
@@ -188,14 +190,14 @@ def hardswish(x: Any, inplace: bool = False) -> Tensor:
 def silu(x: Any, inplace: bool = False) -> Tensor:
     """x · σ(x) (also called swish), stable at ±1000; slope σ(x) (1 + x (1 - σ(x))).
 
-    Two ops (sigmoid, product): measured, one fused op was slower, as its backward has to
-    compute σ(x) again where the product's keeps it.
+    One op (`Silu`), which keeps σ(x) from the forward for the backward (a fused op without it
+    was slower than sigmoid and product, whose product keeps σ: s29).
 
     >>> silu(Tensor([-1000.0, 0.0, 2.0])).numpy().round(4)
     array([-0.    ,  0.    ,  1.7616], dtype=float32)
     """
     x = _floating("silu", x)
-    return x * x.sigmoid()
+    return apply(Silu, (x,), SavedSigmoid() if x.requires_grad and grad_mode.enabled else None)
 
 
 def mish(x: Any, inplace: bool = False) -> Tensor:
@@ -205,7 +207,7 @@ def mish(x: Any, inplace: bool = False) -> Tensor:
     array([-0.    ,  0.    ,  0.8651], dtype=float32)
     """
     x = _floating("mish", x)
-    return x * apply(Softplus, (x,)).tanh()
+    return x * apply(Softplus, (x,), _saved_exp(x)).tanh()
 
 
 def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -221,7 +223,7 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     beta, threshold = checked_softplus_options("softplus", beta, threshold)
     x = _floating("softplus", x)
     scaled = x if beta == 1 else x * beta
-    smooth = apply(Softplus, (scaled,))
+    smooth = apply(Softplus, (scaled,), _saved_exp(scaled))
     if beta != 1:
         smooth = smooth / beta
     linear = scaled.data > threshold
@@ -257,7 +259,13 @@ def logsigmoid(x: Any) -> Tensor:
     >>> [round(v, 4) for v in logsigmoid(Tensor([-1000.0, 0.0, 1000.0])).tolist()]
     [-1000.0, -0.6931, -0.0]
     """
-    return -apply(Softplus, (-_floating("logsigmoid", x),))
+    x = -_floating("logsigmoid", x)
+    return -apply(Softplus, (x,), _saved_exp(x))
+
+
+def _saved_exp(x: Tensor) -> SavedExp | None:
+    """Softplus's ctx: e^-|x| kept from the forward for a backward only (not for inference)."""
+    return SavedExp() if x.requires_grad and grad_mode.enabled else None
 
 
 def tanhshrink(x: Any) -> Tensor:
@@ -392,9 +400,7 @@ def glu(x: Any, dim: int = -1) -> Tensor:
     if n % 2:
         raise ValueError(f"glu: the halved axis must have an even length, but axis {dim} of "
                          f"shape {x.shape} has {n}")
-    before = (slice(None),) * axis
-    first, second = x[before + (slice(0, n // 2),)], x[before + (slice(n // 2, None),)]
-    return first * second.sigmoid()
+    return apply(Glu, (x,), GluCtx(axis))
 
 
 def prelu(x: Any, weight: Any) -> Tensor:

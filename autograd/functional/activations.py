@@ -108,11 +108,10 @@ def gelu(x: Any, approximate: str = "none") -> Tensor:
     array([1.9546], dtype=float32)
     """
     x = _floating("gelu", x)
-    if checked_approximation("gelu", approximate) == "none":
-        # the slope is kept for a backward only: inference (no_grad, a constant x) skips it
-        trained = x.requires_grad and grad_mode.enabled
-        return apply(Gelu, (x,), SavedCdf() if trained else None)
-    return apply(GeluTanh, (x,))
+    # the slope is kept for a backward only: inference (no_grad, a constant x) skips it
+    trained = x.requires_grad and grad_mode.enabled
+    op = Gelu if checked_approximation("gelu", approximate) == "none" else GeluTanh
+    return apply(op, (x,), SavedCdf() if trained else None)
 
 
 def checked_approximation(name: str, approximate: Any) -> str:

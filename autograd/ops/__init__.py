@@ -76,12 +76,14 @@ from .entropy_terms import Entr, XLog1pY
 from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, Hardswish, Hardtanh,
                           Huber,
                           LeakyRelu, Log, Log1p, Log2, Log10, Logit, LogOrZero, Maximum, Minimum,
-                          Relu, Sigmoid, Sign, Sin, SmoothL1, Softplus, Sqrt, Step, Tanh, TanhGrad,
+                          Relu, Sigmoid, Sign, Silu, Sin, SmoothL1, Softplus, Sqrt, Step, Tanh,
+                          TanhGrad,
                           Where, XLogY)
 from .erf import Erf, Erfc
 from .erfcx import Erfcx
 from .fused import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, Linear
 from .gelu import Gelu, GeluTanh, NormalCdf
+from .glu import Glu
 from .grid_sample import GridSample
 from .incomplete_gamma import Gammainc, GammaincSlopeA, StandardGammaDraw, StandardGammaSlope
 from .log_ndtr import InverseMills, LogNdtr
@@ -110,9 +112,10 @@ __all__ = [
     "ConstDiv", "Remainder", "Fmod", "Neg", "Pow", "PowConst", "ConstPow",
     "PowBase", "PowExponent",
     "Exp", "Log", "Log10", "Log2", "Log1p", "Expm1", "XLogY", "Logit", "Sqrt", "Abs", "Tanh",
-    "TanhGrad", "Sigmoid", "Relu",
+    "TanhGrad", "Sigmoid", "Silu", "Relu",
     "Sin", "Cos", "Step", "Sign", "Maximum", "Minimum", "Clip", "Where", "LogOrZero", "ClampedLog",
     "LeakyRelu", "Softplus", "Elu", "Hardswish", "Hardtanh", "SmoothL1", "Huber", "Gelu", "GeluTanh",
+    "Glu",
     "NormalCdf", "LogNdtr", "InverseMills", "Erf", "Erfc", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Asinh",
     "Acosh", "Atanh", "Hypot", "LogAddExp", "Lgamma", "Polygamma", "Erfinv", "Sinc", "Copysign",
     "Sum", "Mean", "Max", "Min", "Median", "Prod", "VectorNorm", "Cumsum", "Cumprod",
