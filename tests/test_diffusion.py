@@ -251,7 +251,9 @@ def test_schedules_and_embedding_are_pytorchs_numbers():
 
 # -- the MLP denoiser on 8 gaussians -----------------------------------------------------------
 
-def _train_mlp(steps=1500, T=100, hidden=64):
+def _train_mlp(steps=1200, T=100, hidden=64):
+    # 1200 steps: with seeds 0, 1 and 2 the samples then land near a mode 0.98-0.99 of the time
+    # (DDIM's 10 steps 0.91-0.94), every mode gets 97 or more of 1000; 1000 steps fell short
     autograd.manual_seed(0)
     data = autograd.tensor(_eight_gaussians(4000, np.random.default_rng(0)))
     # the course's betas, 1e-4 .. 0.02, over only 100 steps: alpha_bar ends at 0.36, so the
@@ -314,7 +316,7 @@ def test_the_three_emas_agree(trained_mlp):
     """mul_(d).add_(p, alpha=1 - d), lerp_(p, 1 - d) and AveragedModel's EMA, all started from
     the same weights, keep the same average (to float32 rounding)."""
     _, model, (by_hand, by_lerp, ema), _ = trained_mlp
-    assert int(ema.n_averaged.item()) == 1501
+    assert int(ema.n_averaged.item()) == 1201
     for (name, hand), lerped, averaged, p in zip(by_hand.named_parameters(),
                                                  by_lerp.parameters(), ema.module.parameters(),
                                                  model.parameters()):
@@ -423,7 +425,9 @@ def test_classifier_free_guidance_draws_the_class_asked_for():
     optimizer = nn.optim.AdamW(model.parameters(), lr=3e-3)
     scheduler = _warmup(optimizer)
     dropped = 0
-    for _ in range(120):
+    # 60 steps: seeds 0, 1 and 2 (of the data and the model) then hit 0.93, 0.88 and 0.80 of
+    # the classes unguided, all of them guided, and draw both classes unconditionally
+    for _ in range(60):
         idx = autograd.randint(0, 512, (32,))
         x0, y = images[idx], labels[idx]
         y = autograd.where(autograd.rand(y.shape[0]) < 0.1, null, y)     # label dropout
@@ -431,7 +435,7 @@ def test_classifier_free_guidance_draws_the_class_asked_for():
         t = autograd.randint(0, T, (32,))
         OURS["train_step"](model, diffusion, optimizer, scheduler, x0, t,
                            autograd.randn_like(x0), y)
-    assert 0.05 < dropped / (120 * 32) < 0.15
+    assert 0.07 < dropped / (60 * 32) < 0.13                   # 0.1 +- 4.4 standard errors
 
     def guided(y, w):
         def eps(x, t):

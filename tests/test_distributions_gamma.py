@@ -81,11 +81,15 @@ def test_gradients_by_central_differences():
 
 def quantile(a: np.ndarray, u: np.ndarray) -> np.ndarray:
     """The z with P(a, z) = u, by bisection on ln z (P is accurate to 1e-12: tests/
-    test_incomplete_gamma.py)."""
+    test_incomplete_gamma.py), until every z is pinned to a float: its ln z cannot be halved
+    further, or the bracket's two ends give z one ulp apart (after ~65 halvings, not 200)."""
     low, high = np.full(a.shape, -750.0), np.full(a.shape, 10.0)
     high = np.maximum(high, np.log(a) + 5)
     for _ in range(200):
         mid = (low + high) / 2
+        if np.all((mid == low) | (mid == high)
+                  | (np.exp(high) <= np.nextafter(np.exp(low), np.inf))):
+            break
         below = gammainc_parts(a, np.exp(mid))[0] < u
         low, high = np.where(below, mid, low), np.where(below, high, mid)
     return np.exp((low + high) / 2)
