@@ -216,6 +216,19 @@ def test_lgamma_is_within_a_few_ulps_of_mpmath():
     assert lgamma([1.0, 2.0]).tolist() == [0.0, 0.0]
 
 
+MAX_LGAMMA_BAND = 1.7955951755681237e+308     # lgamma(2.557e305), mpmath
+
+
+def test_lgamma_overflows_to_inf_as_pytorch():
+    """Only where lgamma itself passes the largest float64 (from 2.55998e305; math.lgamma
+    raised OverflowError for the whole array), not where z ln z does (2.55635e305)."""
+    with strict():
+        y = Tensor(np.array([1e308, 2e305, 2.557e305, 3.0])).lgamma().data
+    assert y[0] == INF and y[3] == pytest.approx(math.log(2), rel=1e-15)
+    np.testing.assert_allclose(y[1:3], [2e305 * (math.log(2e305) - 1), MAX_LGAMMA_BAND],
+                               rtol=1e-15)
+
+
 def test_lgammas_pade_coefficients_are_rederived():
     """lgamma(2 + e) = e (1 - γ + e P(e)/Q(e)): P/Q the [7/6] Padé approximant of
     Σₖ (-1)ᵏ (ζ(k) - 1)/k eᵏ⁻² (k >= 2)."""
