@@ -19,6 +19,7 @@ import pytest
 
 import autograd
 from autograd import Tensor, grad, gradcheck
+from autograd.ops import special
 from autograd.ops.special import erfinv, lgamma, polygamma
 
 from conftest import sample, strict, t64
@@ -113,6 +114,8 @@ def test_closed_forms_to_the_last_digits():
 
 
 UNARY = {"lgamma": (lambda x: x.lgamma(), (0.3, 4.0)),
+         "lgamma_negative": (lambda x: x.lgamma(), (-2.9, -2.1)),
+         "lgamma_far": (lambda x: x.lgamma(), (6.0, 40.0)),
          "digamma": (lambda x: x.digamma(), (0.3, 4.0)),
          "digamma_negative": (lambda x: x.digamma(), (-2.9, -2.1)),
          "polygamma1": (lambda x: x.polygamma(1), (0.3, 4.0)),
@@ -179,6 +182,85 @@ def test_the_gamma_family_keeps_its_digits_far_out():
     np.testing.assert_allclose(lgamma([1e-300, 1e10, -1e6 - 0.5]),
                                [690.7755278982137, 220258509288.81058, -12815524.147683938],
                                rtol=1e-15)
+
+
+def _ulps(ours, exact):
+    return np.abs(ours - exact) / np.maximum(np.abs(exact) * 2.0 ** -52, 2.0 ** -1074)
+
+
+def test_lgamma_is_within_a_few_ulps_of_mpmath():
+    """A grid of [-30, 30], values from 1e-300 to 1e300 and to -1e15, and the hard points: next
+    to the roots 1 and 2 (relatively: math.lgamma(1 + 2⁻⁵²) is wrong in its first digit), either
+    side of the poles, where the recurrence meets Stirling's series (7.5). Left of 0 the
+    reflection's two terms cancel near lgamma's roots there (-2.457..., -2.747...), as in any
+    float64 lgamma: there the bound is absolute, a few ulp of lgamma(1 - x)."""
+    mp = pytest.importorskip("mpmath")
+    mp.mp.dps = 40
+    rng = np.random.default_rng(5)
+    tiny = 2.0 ** -np.arange(1, 53)
+    x = np.concatenate([np.linspace(-30, 30, 6001), 10.0 ** rng.uniform(-300, 300, 300),
+                        -(10.0 ** rng.uniform(-300, 15, 300)), 1 + tiny, 1 - tiny, 2 + tiny,
+                        2 - tiny, np.arange(-8, 9) + 1e-9, np.arange(-8, 9) - 1e-9,
+                        [7.5, np.nextafter(7.5, 0), 0.5, -0.5, 2.5, 1e-320]])
+    x = x[(x > 0) | (np.floor(x) != x)]
+    exact = np.array([float(mp.re(mp.loggamma(mp.mpf(v)))) for v in x])
+    with strict():
+        ours = lgamma(x)
+    assert _ulps(ours[x > 0], exact[x > 0]).max() < 3
+    left = x < 0
+    reflected = np.abs([float(mp.re(mp.loggamma(1 - mp.mpf(v)))) for v in x[left]])
+    away = np.abs(exact[left]) > reflected / 2           # away from the roots left of 0
+    assert _ulps(ours[left][away], exact[left][away]).max() < 5
+    scale = np.abs(exact[left]) + 2 * reflected        # lgamma(x) + lgamma(1 - x) is a log
+    assert (np.abs(ours[left] - exact[left]) / scale).max() < 4 * 2.0 ** -52
+    assert lgamma([1.0, 2.0]).tolist() == [0.0, 0.0]
+
+
+MAX_LGAMMA_BAND = 1.7955951755681237e+308     # lgamma(2.557e305), mpmath
+
+
+def test_lgamma_overflows_to_inf_as_pytorch():
+    """Only where lgamma itself passes the largest float64 (from 2.55998e305; math.lgamma
+    raised OverflowError for the whole array), not where z ln z does (2.55635e305)."""
+    with strict():
+        y = Tensor(np.array([1e308, 2e305, 2.557e305, 3.0])).lgamma().data
+    assert y[0] == INF and y[3] == pytest.approx(math.log(2), rel=1e-15)
+    np.testing.assert_allclose(y[1:3], [2e305 * (math.log(2e305) - 1), MAX_LGAMMA_BAND],
+                               rtol=1e-15)
+
+
+def test_lgammas_pade_coefficients_are_rederived():
+    """lgamma(2 + e) = e (1 - γ + e P(e)/Q(e)): P/Q the [7/6] Padé approximant of
+    Σₖ (-1)ᵏ (ζ(k) - 1)/k eᵏ⁻² (k >= 2)."""
+    mp = pytest.importorskip("mpmath")
+    mp.mp.dps = 60
+    series = [(-1) ** k * (mp.zeta(k) - 1) / k for k in range(2, 40)]
+    p, q = mp.pade(series, 7, 6)
+    assert [float(v) for v in p] == special.PADE_P and [float(v) for v in q] == special.PADE_Q
+    assert float(1 - mp.euler) == special.ONE_MINUS_EULER
+
+
+@pytest.mark.parametrize("f", [Tensor.lgamma, Tensor.digamma, lambda t: t.polygamma(1),
+                               lambda t: t.polygamma(3)], ids=["lgamma", "digamma", "1", "3"])
+def test_float32_stays_float32_and_agrees_with_float64(f):
+    x = np.array([-2.5, -0.3, 0.2, 1.0, 1.7, 2.0, 9.0, 300.0], np.float32)
+    t = Tensor(x, requires_grad=True)
+    y = f(t)
+    y.sum().backward()
+    assert y.dtype == t.grad.dtype == np.float32
+    np.testing.assert_allclose(y.data, f(Tensor(x.astype(np.float64))).data, rtol=2e-7)
+
+
+def test_the_gamma_family_on_a_mixed_array_matches_each_number_alone():
+    """One array of all kinds (poles, ±0, ±inf, NaN, tiny, large, negative) gives what each
+    number gives by itself: no mask misroutes a number."""
+    x = np.array([-3.5, 0.0, -0.0, -2.0, 1e-310, 0.7, 1.0, 2.0, 7.5, 1e17, np.inf, -np.inf,
+                  np.nan, -1e6 - 0.5, 2.0 - 2 ** -40])
+    for f in (lgamma, lambda v: polygamma(0, v), lambda v: polygamma(2, v)):
+        with np.errstate(all="ignore"):
+            together = f(x)
+            alone = np.array([f(np.array(v)) for v in x])
+        np.testing.assert_array_equal(together, alone)
 
 
 def test_erfinv_inverts_erf_to_the_last_digits_at_both_ends():
