@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import Node, Op, apply
-from .elementwise import XLogY
+from .elementwise import XLogY, xlogy
 from .special import lgamma, polygamma
 
 #: a term below this fraction of the sum ends a loop (a few units past float64's 2.2e-16)
@@ -147,15 +147,9 @@ def gammainc_parts(a: Any, x: Any) -> tuple[np.ndarray, ...]:
         ratio[right] = -xr * slope                     # head / p(x; a) = x
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         # the density, with x^(a-1) at x = 0 as 0 ** (a - 1): inf for a < 1, 1 for a = 1
-        density = np.where(ok, np.exp(_xlogy(a - 1, x) - x - lgamma(a)), np.nan)
+        density = np.where(ok, np.exp(xlogy(a - 1, x) - x - lgamma(a)), np.nan)
     density[ok & (x == np.inf)] = 0.0
     return tuple(v.reshape(shape) for v in (p, dpda, density, q, ratio))
-
-
-def _xlogy(c: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """c ln x, 0 where c = 0 (x = 0 included)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(c == 0, 0.0, c * np.log(x))
 
 
 def _density(a: Any, x: Any) -> Any:
