@@ -81,6 +81,16 @@ def _polyval(coefficients: list, x: np.ndarray) -> np.ndarray:
     return result
 
 
+def _monic_polyval(coefficients: list, x: np.ndarray) -> np.ndarray:
+    """_polyval of coefficients whose first is 1: x + c₁ to start, one pass fewer (the same
+    sums and products as _polyval after its x · 1)."""
+    result = x + coefficients[1]
+    for c in coefficients[2:]:
+        result *= x
+        result += c
+    return result
+
+
 def _erf_near_zero(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """erf(x) for |x| <= 0.46875, given y = |x| capped: x times a ratio that is 2/√π at 0
     (1e-300 keeps its digits). Computed for any x, used near zero only."""
@@ -200,11 +210,7 @@ def _low_precision_parts(x: np.ndarray) -> tuple:
     mask = y <= NEAR_ZERO
     y *= math.sqrt(2)                       # a = √2 y, where erfc(y) = 2 Φ(-a)
     away = _polyval(ERFC32_P, y)
-    den = y + MILLS32_Q[1]                  # (monic: one pass fewer)
-    for c in MILLS32_Q[2:]:
-        den *= y
-        den += c
-    away /= den
+    away /= _monic_polyval(MILLS32_Q, y)
     np.negative(square, out=square)
     away *= np.exp(square, out=square)
     return x64, near, away, mask

@@ -28,7 +28,7 @@ import numpy as np
 from ..graph import Node, Op, apply
 from .blocks import in_blocks
 from .elementwise import _sigmoid_array, sigmoid_from_exp
-from .erf import _polyval, erfc
+from .erf import _monic_polyval, _polyval, erfc
 from .payload_math import exp
 
 #: the approximations PyTorch's gelu takes
@@ -148,10 +148,7 @@ def _low_precision_gelu(x: np.ndarray, slope: bool) -> tuple:
     # (np.clip with both bounds: twice as fast as np.minimum with one; float32 passes are cheap)
     a = np.abs(np.clip(x, -SATURATED, SATURATED)).astype(np.float64)
     cdf = _polyval(MILLS_P, a)
-    den = a + MILLS_Q[1]                    # (monic: one pass fewer)
-    for c in MILLS_Q[2:]:
-        den *= a
-        den += c
+    den = _monic_polyval(MILLS_Q, a)        # (kept: its buffer takes `flip` below)
     cdf /= den
     pdf = np.multiply(a, a, out=a)
     pdf *= -0.5
