@@ -7,7 +7,7 @@ make them and backpropagate through the same graph core (`autograd.graph`). The 
 
 import sys
 
-from . import amp, functional
+from . import amp, func, functional
 from .amp import autocast
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .compiler import CompiledGraph, compile
@@ -33,7 +33,7 @@ from .tensor import (
     Tensor, concatenate, einsum, flatten, get_default_dtype, matmul, set_default_dtype, stack,
     tril, triu, where,
 )
-from .pytorch_names import (CONSTANTS, DTYPES, PER_EXAMPLE_GRADIENTS, QUANTIZATION, SPARSE,
+from .pytorch_names import (CONSTANTS, DTYPES, QUANTIZATION, SPARSE,
                             NotInGlassgrad, module_functions)
 from .value import Value
 from . import linalg
@@ -54,6 +54,7 @@ from .creation import tensor    # the function, PyTorch's torch.tensor; it takes
 #                                 still imported as `from autograd.tensor import Tensor`
 
 cat = concat = concatenate             # PyTorch's names: torch.cat(heads, dim=-1)
+vmap = func.vmap                       # torch.vmap is torch.func.vmap
 
 __all__ = [
     "Value", "Tensor", "tensor", "zeros", "ones", "full", "eye", "zeros_like", "ones_like", "full_like",
@@ -103,17 +104,6 @@ _SPELT_OTHERWISE = {
     "BoolTensor": "autograd.tensor(data, dtype=autograd.bool) here",
     "optim": "nn.optim (import nn)",
     "nn": "glassgrad's nn package (import nn)",
-    "vmap": ("in torch.func; glassgrad has no such function: Tensor ops take a batch axis "
-             "already (write f for the batch), or loop over it and autograd.stack the results; "
-             f"{PER_EXAMPLE_GRADIENTS}; "
-             "for a batch of derivatives, autograd.jacobian (torch.autograd.functional's "
-             "jacobian, hessian, vjp, jvp, hvp and vhp are here under their names)"),
-    "func": ("not here: torch.func's jacrev and hessian are autograd.jacobian and "
-             "autograd.hessian (grad(f)(x) takes a function too); for vmap, Tensor ops take a "
-             f"batch axis already, and {PER_EXAMPLE_GRADIENTS}; functional_call(model, params, "
-             "(x,)) is "
-             "nn.utils.stateless.functional_call(model, params, (x,)) (import nn: the model "
-             "run on the tensors given, their graph kept, as MAML's fast weights need)"),
     "save": ("nn.save(obj, path) here (import nn): PyTorch's own format for a path ending in "
              ".pt or .pth, an .npz file otherwise"),
     "load": ("nn.load(path) here (import nn): the files nn.save writes, and torch.save's .pt "

@@ -27,7 +27,7 @@ import numpy as np
 
 from . import graph
 from .graph import Leaf, Node, enable_grad
-from .tensor import Tensor, _refuse_changed_graph
+from .tensor import Tensor, _refuse_changed_graph, stack
 from .value import Value, number_value
 
 
@@ -221,8 +221,10 @@ def gradients_of(outputs: Node | Sequence[Node], inputs: Node | Sequence[Node],
     outputs were not computed from is an error, or gets None with `allow_unused=True` (zeros
     with `materialize_grads=True`); one they were computed from only through flat ops (the
     ReLU's slope in a gradient graph: `grad(g.pow(2).sum(), x)` for a ReLU network's input
-    gradient g) gets zeros, as in PyTorch. `retain_graph` and `only_inputs` are accepted and
-    change nothing (graphs are always kept).
+    gradient g) gets zeros, as in PyTorch. `is_grads_batched=True` takes a batch of
+    grad_outputs along a first axis and gives the gradients stacked the same way (one pass per
+    row: `grad(y, x, eye, is_grads_batched=True)` is the Jacobian). `retain_graph` and
+    `only_inputs` are accepted and change nothing (graphs are always kept).
 
     >>> from autograd import Tensor, grad
     >>> x = Tensor([1.0, 2.0], requires_grad=True)
@@ -233,13 +235,13 @@ def gradients_of(outputs: Node | Sequence[Node], inputs: Node | Sequence[Node],
     >>> grad(g.sum(), x)                                # differentiated again: (2, 20)
     (Tensor([ 2., 20.]),)
     """
-    if is_grads_batched:
-        raise NotImplementedError("grad: is_grads_batched=True (a batch of grad_outputs) is not "
-                                  "supported: call grad once per row")
     if materialize_grads and allow_unused is False:
         raise ValueError("grad: materialize_grads=True gives zeros for unused inputs, so it "
                          "needs allow_unused=True (or left out), not False")
     outputs, inputs = _as_nodes("outputs", outputs), _as_nodes("inputs", inputs)
+    if is_grads_batched:
+        return _batched(outputs, inputs, grad_outputs, create_graph, allow_unused,
+                        materialize_grads)
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     elif isinstance(grad_outputs, (Node, np.ndarray, numbers.Real)):    # one, for one output
@@ -293,6 +295,46 @@ def gradients_of(outputs: Node | Sequence[Node], inputs: Node | Sequence[Node],
             g = g.detach()                  # (a grad_output that requires grad, passed through)
         results.append(g)
     return tuple(results)
+
+
+def _batched(outputs: list, inputs: list, grad_outputs: Any, create_graph: bool,
+             allow_unused: bool | None, materialize_grads: bool) -> tuple:
+    """`is_grads_batched=True`: each grad_output holds a batch of them along its first axis
+    (the rows of an identity give a Jacobian); one pass per row, the gradients stacked (PyTorch
+    runs the pass under vmap: the same numbers)."""
+    rows = list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]
+    if len(rows) != len(outputs) or not all(isinstance(r, (Tensor, np.ndarray)) for r in rows):
+        raise ValueError(f"grad: is_grads_batched=True needs grad_outputs, one Tensor per "
+                         f"output ({len(outputs)}) of shape (batch, *output.shape)")
+    for i, (r, out) in enumerate(zip(rows, outputs)):
+        if not isinstance(out, Tensor) or r.shape[1:] != out.shape or not r.shape:
+            raise ValueError(f"grad: is_grads_batched=True: grad_outputs[{i}] has shape "
+                             f"{r.shape}, but output {i} has shape {_shape_of(out)}: expected "
+                             f"(batch, *{_shape_of(out)})")
+    sizes = {r.shape[0] for r in rows}
+    if len(sizes) != 1:
+        raise ValueError(f"grad: is_grads_batched=True: the grad_outputs have batch sizes "
+                         f"{sorted(sizes)}; they must be the same")
+    per_row = [gradients_of(outputs, inputs, [r[k] for r in rows], create_graph=create_graph,
+                            allow_unused=allow_unused, materialize_grads=materialize_grads)
+               for k in range(sizes.pop())]
+    results = []
+    for j, x in enumerate(inputs):
+        column = [row[j] for row in per_row]
+        if all(g is None for g in column):
+            results.append(None)
+            continue
+        column = [_zero_like(x) if g is None else g for g in column]
+        if create_graph:
+            with enable_grad():
+                results.append(stack(column))
+        else:
+            results.append(Tensor(np.stack([g.data for g in column])))
+    return tuple(results)
+
+
+def _shape_of(node: Node) -> tuple:
+    return node.shape if isinstance(node, Tensor) else ()
 
 
 def _gradients_found(outputs: list, inputs: list, seeds: list, create_graph: bool,

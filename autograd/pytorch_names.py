@@ -47,15 +47,6 @@ SPARSE = ("not here (glassgrad has no sparse tensors): for A[row, col] = values,
           "(repeated entries add up, as a sparse tensor's do), then A @ X, or no A at all: "
           "torch.sparse.mm(A, X) is X.new_zeros(n, X.shape[1]).index_add(0, row, "
           "values.unsqueeze(1) * X[col]), message passing by index_add")
-#: what to write for torch.func's vmap(grad(loss)) over a batch: per-example gradients (an
-#: explainability course's influence functions, TracIn, gradient similarity; DP-SGD's clipping)
-PER_EXAMPLE_GRADIENTS = (
-    "per-example gradients, vmap(grad(loss)) over the batch, are the Jacobian of the losses "
-    "with reduction='none': autograd.jacobian(lambda *ps: F.cross_entropy(functional_call("
-    "model, dict(zip(names, ps)), (X,)), y, reduction='none'), tuple(p.detach() for p in "
-    "model.parameters())) gives one (N, *p.shape) block per parameter from one forward pass "
-    "(names = [n for n, _ in model.named_parameters()]; functional_call is "
-    "nn.utils.stateless.functional_call)")
 #: what to write for PyTorch's quantisation (torch.quantization, torch.ao, quantized tensors)
 QUANTIZATION = (
     "not here (glassgrad has no quantized tensors or int8 kernels): write the fake "

@@ -16,6 +16,7 @@ from autograd.ops import ClampedLog, Hardswish, Huber, SmoothL1, Softplus
 
 from conftest import sample, strict, t64
 from reference import draw, recorded
+from torch_helpers import needs_torch, torch as real_torch
 
 
 def _sig(x):
@@ -645,6 +646,42 @@ def test_grad_outputs_are_needed_for_a_non_scalar_output_and_must_match_its_shap
                                            r"has shape \(3,\)"):
         grad(y, x, grad_outputs=np.ones(2))
     np.testing.assert_array_equal(grad(y, x, np.array([1.0, 0.0, -1.0]))[0].data, [2, 0, -2])
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_batched_grad_outputs_give_the_jacobians_rows(create_graph):
+    """is_grads_batched=True: the rows of an identity give the Jacobian, of both inputs; with
+    create_graph=True it is differentiated again (against central differences); an unused
+    input gets None."""
+    from autograd import gradcheck, jacobian
+    rng = np.random.default_rng(3)
+    x, w, unused = t64(rng.normal(size=3)), t64(rng.normal(size=(2, 3))), t64([1.0])
+    y = (w @ x.sin()).tanh() * x[0]                     # shape (2,)
+    jx, jw, none = grad(y, [x, w, unused], np.eye(2), create_graph=create_graph,
+                        allow_unused=True, is_grads_batched=True)
+    expected = jacobian(lambda x, w: (w @ x.sin()).tanh() * x[0], (x.detach(), w.detach()))
+    np.testing.assert_allclose(jx.data, expected[0].data, rtol=1e-14)
+    np.testing.assert_allclose(jw.data, expected[1].data, rtol=1e-14)
+    assert none is None and jx.requires_grad == create_graph
+    if create_graph:
+        assert gradcheck(lambda x: grad((x.exp() * x).sum() * x, x, Tensor(np.eye(3)),
+                                        create_graph=True, is_grads_batched=True)[0],
+                         t64(rng.normal(size=3)))
+    with pytest.raises(ValueError, match=r"is_grads_batched=True: grad_outputs\[0\] has shape "
+                                         r"\(2,\), but output 0 has shape \(2,\): expected "
+                                         r"\(batch, \*\(2,\)\)"):
+        grad(y, x, np.ones(2), is_grads_batched=True)
+
+
+@needs_torch
+def test_batched_grad_outputs_are_pytorchs():
+    rng = np.random.default_rng(4)
+    x0, seeds = rng.normal(size=(2, 3)), rng.normal(size=(5, 2, 3))
+    x, tx = t64(x0), real_torch.tensor(x0, requires_grad=True)
+    ours, = grad((x.sin() * x.sum()).exp(), x, seeds, is_grads_batched=True)
+    theirs, = real_torch.autograd.grad((tx.sin() * tx.sum()).exp(), tx,
+                                       real_torch.tensor(seeds), is_grads_batched=True)
+    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-13)
 
 
 def test_an_unused_input_is_an_error_or_none_or_zeros():

@@ -6,13 +6,11 @@ labels flipped): the Hessian-vector product of the training loss by double backw
 H^-1 g by conjugate gradients and by LiSSA against the exact Hessian of
 `torch.autograd.functional.hessian`, the influence of each training point on a test loss
 against retraining without it, TracIn (gradient dot products summed over checkpoints), and
-per-example gradients (a loop; PyTorch's `torch.func.vmap(grad(...))` is refused here, saying
-to take the Jacobian of the unreduced losses, which gives the same rows). Where PyTorch is
+per-example gradients (a loop, PyTorch's `torch.func.vmap(grad(...))` and the Jacobian of the
+unreduced losses, which give the same rows). Where PyTorch is
 installed the same code runs there and must give the same numbers."""
 
 from __future__ import annotations
-
-import re
 
 import numpy as np
 import pytest
@@ -261,32 +259,30 @@ def test_per_example_gradients_by_a_loop_are_the_closed_form(fitted):
     np.testing.assert_allclose(ours["example_grad"](fitted, 7).data, expected[7], rtol=1e-12)
 
 
-def test_torch_func_vmap_says_to_take_the_jacobian_and_its_code_gives_the_rows(fitted):
+def test_torch_func_vmap_of_grad_and_the_jacobian_give_the_loops_rows(fitted):
     """`torch.func.vmap(torch.func.grad(loss), in_dims=(None, 0, 0))`, the per-example
-    gradients of PyTorch 2: the error said only "Tensor ops take a batch axis already". It now
-    gives the code, which run as given (F.cross_entropy on a two-class model) gives the loop's
-    rows."""
+    gradients of PyTorch 2, runs as written; so does the Jacobian of the losses with
+    reduction='none' (one forward pass, a backward pass per row). Both give the loop's rows."""
     import autograd as torch
-    for name in ("func", "vmap"):
-        with pytest.raises(AttributeError) as caught:
-            getattr(torch, name)
-        said = str(caught.value)
-        assert "per-example gradients, vmap(grad(loss)) over the batch, are the Jacobian of " \
-               "the losses with reduction='none'" in said
-    code = re.search(r"reduction='none': (autograd\.jacobian\(.*?\)\)\)) gives one", said)[1]
     X, y, _, _ = tabular()
-    model = nn.Linear(4, 2).double()
-    names = [n for n, _ in model.named_parameters()]
-    from nn.utils.stateless import functional_call
-    X, y = torch.tensor(X), torch.tensor(y.astype(np.int64))
-    blocks = eval(code, {"autograd": autograd, "F": F, "functional_call": functional_call,
-                         "model": model, "names": names, "X": X, "y": y})
-    assert [b.shape for b in blocks] == [(60, 2, 4), (60, 2)]
-    for i in (0, 31, 59):
-        model.zero_grad()
-        F.cross_entropy(model(X[i:i + 1]), y[i:i + 1]).backward()
-        np.testing.assert_allclose(blocks[0].data[i], model.weight.grad, rtol=1e-12)
-        np.testing.assert_allclose(blocks[1].data[i], model.bias.grad, rtol=1e-12)
+    X, y = torch.tensor(X), torch.tensor(y)
+    params = {n: p.detach() for n, p in fitted.named_parameters()}
+
+    def one(params, x, t):
+        z = torch.func.functional_call(fitted, params, (x[None],)).squeeze(-1)
+        return F.binary_cross_entropy_with_logits(z, t[None])
+
+    rows = torch.func.vmap(torch.func.grad(one), in_dims=(None, 0, 0))(params, X, y)
+    loop = ours["per_example_by_loop"](fitted).data
+    assert rows["weight"].shape == (60, 1, 4) and rows["bias"].shape == (60, 1)
+    np.testing.assert_allclose(rows["weight"].data.reshape(60, 4), loop[:, :4], rtol=1e-12)
+    np.testing.assert_allclose(rows["bias"].data.reshape(60), loop[:, 4], rtol=1e-12)
+    names = list(params)
+    blocks = torch.autograd.functional.jacobian(lambda *ps: F.binary_cross_entropy_with_logits(
+        torch.func.functional_call(fitted, dict(zip(names, ps)), (X,)).squeeze(-1), y,
+        reduction="none"), tuple(params.values()))
+    np.testing.assert_allclose(blocks[0].data, rows["weight"].data, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(blocks[1].data, rows["bias"].data, rtol=1e-12, atol=1e-15)
 
 
 def test_hvp_through_a_small_cnn_is_differences_of_its_gradient():

@@ -109,8 +109,6 @@ def test_the_module_gives_the_methods_hint_for_pytorchs_function_of_the_same_nam
 
 
 @pytest.mark.parametrize("name, says", [
-    ("func", r"not here: torch\.func's jacrev and hessian are autograd\.jacobian and "
-             r"autograd\.hessian"),
     ("save", r"nn\.save\(obj, path\) here \(import nn\): PyTorch's own format for a path "
              r"ending in \.pt or \.pth, an \.npz file otherwise"),
     ("load", r"nn\.load\(path\) here \(import nn\): the files nn\.save writes, and "
@@ -120,9 +118,6 @@ def test_the_module_gives_the_methods_hint_for_pytorchs_function_of_the_same_nam
     ("get_rng_state", r"autograd\.random\.get_state\(\) and autograd\.random\.set_state"),
     ("set_rng_state", r"autograd\.random\.get_state\(\) and autograd\.random\.set_state"),
     ("seed", r"not here: seed the shared generator with autograd\.manual_seed\(seed\)"),
-    ("vmap", r"in torch\.func; glassgrad has no such function: Tensor ops take a batch axis "
-             r"already .*torch\.autograd\.functional's jacobian, hessian, vjp, jvp, hvp and vhp "
-             r"are here"),
 ])
 def test_pytorchs_module_names_glassgrad_spells_otherwise_say_what_to_write(name, says):
     """`torch.autograd.grad`, `torch.utils.data`, `torch.save` ... after

@@ -116,10 +116,16 @@ def test_containers_buffers_keywords_and_tied_weights():
         functional_call(model, {"encode.weight": eye, "decode.weight": 2 * eye}, (x,))
 
 
-def test_torch_func_says_where_functional_call_is():
-    with pytest.raises(AttributeError, match=r"functional_call\(model, params, \(x,\)\) is "
-                                             r"nn\.utils\.stateless\.functional_call"):
-        autograd.func.functional_call
+def test_torch_func_functional_call_is_this_one():
+    """`torch.func.functional_call` after `import autograd as torch`: the same call."""
+    model = small_model()
+    x = Tensor(np.random.default_rng(2).normal(size=(3, 2)))
+    fast = {n: p * 0.5 for n, p in model.named_parameters()}
+    np.testing.assert_array_equal(autograd.func.functional_call(model, fast, (x,)).data,
+                                  functional_call(model, fast, (x,)).data)
+    with pytest.raises(TypeError, match="functional_call: the first argument must be an "
+                                        "nn.Module, got dict"):
+        autograd.func.functional_call({}, fast, (x,))
 
 
 @needs_torch

@@ -26,6 +26,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+import autograd.func
 from autograd.graph import Node
 
 from ..module import Module
@@ -95,6 +96,11 @@ def functional_call(module: Module, parameter_and_buffer_dicts: Any, args: Any =
     finally:
         for sub, kept in zip(modules, restore):
             sub.__dict__.update(kept)
+
+
+# PyTorch's torch.func.functional_call is this function: the engine never imports nn, so nn
+# hands it over (autograd/func.py)
+autograd.func._module_call = functional_call
 
 
 def _merged(where: str, dicts: Any) -> dict[str, Any]:
