@@ -311,12 +311,14 @@ def note_numpy_attribute(error: BaseException) -> None:
 
 def mark_pytorch_names(tensor_class: type) -> None:
     """Put a `NotInGlassgrad` marker on `tensor_class` for each PyTorch method it lacks."""
-    for name, hint in TORCH_METHODS.items():
-        if name not in dir(tensor_class):   # (never in place of a method glassgrad has)
+    present = set(dir(tensor_class))        # (once: dir() of a class of ~1,000 names per name
+    for name, hint in TORCH_METHODS.items():    # took 50-80 ms of `import autograd`)
+        if name not in present:             # (never in place of a method glassgrad has)
             setattr(tensor_class, name, NotInGlassgrad(name, hint))
+            present.add(name)
     for name in IN_PLACE:
         base = name[:-1]
-        if name not in dir(tensor_class) and callable(getattr(tensor_class, base, None)):
+        if name not in present and callable(getattr(tensor_class, base, None)):
             setattr(tensor_class, name, NotInGlassgrad(name, (
                 f"changes the tensor in place, which glassgrad does not do for {base}: write "
                 f"t = t.{base}(...) (a new tensor; a parameter, under no_grad(): "
