@@ -18,7 +18,7 @@ from .creation import (
     randint, randint_like, randn, randn_like, randperm, zeros, zeros_like,
 )
 from .function import Function
-from .arrays import cdist, meshgrid, tensordot, tril_indices, triu_indices
+from .arrays import cartesian_prod, cdist, meshgrid, tensordot, tril_indices, triu_indices
 from .statistics import bucketize, isin, searchsorted
 from .allocator import keep_freed_memory
 from .gctools import relaxed_gc
@@ -62,7 +62,7 @@ __all__ = [
     "bernoulli", "poisson", "is_tensor", "numel",
     "matmul", "einsum", "concatenate", "cat", "stack", "where", "flatten", "tril", "triu",
     "meshgrid", "tensordot", "cdist", "tril_indices", "triu_indices", "searchsorted", "bucketize",
-    "isin",
+    "isin", "cartesian_prod",
     "set_default_dtype", "get_default_dtype", "functional", "linalg", "distributions", "fft",
     "special",
     "stft", "istft", "hann_window", "hamming_window", "blackman_window", "ComplexTensor",
