@@ -240,7 +240,11 @@ def _course(torch, nn, F, optim):
                 style_loss = StyleLoss(model(style_img).detach())
                 model.add_module(f"style_loss_{i}", style_loss)
                 style_losses.append(style_loss)
-        return model, style_losses, content_losses
+        # the layers after the last loss are not needed
+        for i in range(len(model) - 1, -1, -1):
+            if isinstance(model[i], (ContentLoss, StyleLoss)):
+                break
+        return model[:(i + 1)], style_losses, content_losses
 
     def run_style_transfer(cnn, content_img, style_img, evaluations, dtype=torch.float32,
                            style_weight=1e4, tv_weight=1e-3, **lbfgs):
@@ -585,6 +589,13 @@ def test_sirens_init_keeps_every_layers_activations_arcsine_distributed():
             assert abs(values.std() - 1 / math.sqrt(2)) < 0.03, (i, values.std())
             # the arcsine law puts 1/3 of its mass within ±1/2
             assert abs((np.abs(values) < 0.5).mean() - 1 / 3) < 0.03
+
+
+def test_the_coordinate_grid_by_meshgrid_is_cartesian_prods():
+    axis = autograd.linspace(-1, 1, steps=5)
+    grid = OURS["get_mgrid"](5)
+    assert grid.shape == (25, 2) and grid.numpy()[1].tolist() == [-1.0, -0.5]
+    np.testing.assert_array_equal(grid.numpy(), autograd.cartesian_prod(axis, axis).numpy())
 
 
 def _picture(side):
