@@ -410,8 +410,8 @@ def test_transmittance_gradients_at_opaque_samples_are_finite_differences():
     (g,) = autograd.grad(w, alpha, _t64(upstream))
     assert np.isfinite(g.numpy()).all()
     # the first row by hand: w_j = alpha_j Π_{k<j} (1 - alpha_k); alpha_1 = 1 makes every
-    # later weight 0, so alpha_2.. get no gradient and alpha_1 gets only its own w_1's slope
-    # (0.7) minus what it takes from the later ones (0.7 · 0.5, 0.7 · 0.5 · 0.8, ...)
+    # later weight 0, so alpha_2.. get no gradient, and alpha_1 gets (1 - alpha_0) times w_1's
+    # upstream less, for each later w_j, its upstream times alpha_j Π_{1<k<j} (1 - alpha_k)
     a = _opaque_alphas()[0]
     later = upstream[0, 2] * a[2] + upstream[0, 3] * (1 - a[2]) * a[3] \
         + upstream[0, 4] * (1 - a[2]) * (1 - a[3]) * a[4]
@@ -540,7 +540,7 @@ def test_a_tiny_nerf_learns_the_scene():
 
 @needs_torch
 def test_a_nerf_step_is_pytorchs():
-    """One Adam step from the same weights, deterministic samples (bin middles, the CDF's
+    """Two Adam steps from the same weights, deterministic samples (bin middles, the CDF's
     quantiles): the loss, every gradient and every new weight are PyTorch's, in float64."""
     theirs = _theirs()
     autograd.manual_seed(0)
