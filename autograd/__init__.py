@@ -18,7 +18,7 @@ from .creation import (
     randint, randint_like, randn, randn_like, randperm, zeros, zeros_like,
 )
 from .function import Function
-from .arrays import cdist, meshgrid, tensordot, tril_indices, triu_indices
+from .arrays import cartesian_prod, cdist, meshgrid, tensordot, tril_indices, triu_indices
 from .statistics import bucketize, isin, searchsorted
 from .allocator import keep_freed_memory
 from .gctools import relaxed_gc
@@ -47,7 +47,7 @@ from .fft.windows import blackman_window, hamming_window, hann_window
 from .linalg import matrix_exp
 from .covariance import corrcoef, cov
 from .linalg_products import kron
-from .sampled import cumulative_trapezoid, diff, trapezoid, trapz
+from .sampled import cumulative_trapezoid, diff, gradient, trapezoid, trapz
 from .viz import draw_backprop, draw_graph
 from .creation import tensor    # the function, PyTorch's torch.tensor; it takes the name
 #                                 `autograd.tensor` from the module autograd/tensor.py, which is
@@ -63,13 +63,13 @@ __all__ = [
     "bernoulli", "poisson", "is_tensor", "numel",
     "matmul", "einsum", "concatenate", "cat", "stack", "where", "flatten", "tril", "triu",
     "meshgrid", "tensordot", "cdist", "tril_indices", "triu_indices", "searchsorted", "bucketize",
-    "isin",
+    "isin", "cartesian_prod",
     "set_default_dtype", "get_default_dtype", "functional", "linalg", "distributions", "fft",
     "special",
     "stft", "istft", "hann_window", "hamming_window", "blackman_window", "ComplexTensor",
     "view_as_real", "view_as_complex", "polar",
     "matrix_exp", "cov",
-    "corrcoef", "kron", "diff", "trapezoid", "trapz", "cumulative_trapezoid",
+    "corrcoef", "kron", "diff", "gradient", "trapezoid", "trapz", "cumulative_trapezoid",
     "no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
     "grad", "jacobian", "hessian", "vjp", "jvp", "hvp", "vhp", "gradgradcheck",
     "Function", "gradcheck", "gradcheck_parameters", "GradcheckError", "detect_anomaly",
@@ -118,9 +118,6 @@ _SPELT_OTHERWISE = {
         "real tensors), made by autograd.fft's transforms, autograd.stft, "
         "autograd.complex(real, imag) and autograd.polar(abs, angle)")),
     "set_printoptions": "np.set_printoptions(...) here (a Tensor prints its numpy array)",
-    "gradient": ("not here: for samples y a spacing h apart, the central differences inside "
-                 "are (y[2:] - y[:-2]) / (2 * h) and the one-sided ones autograd.diff(y) / h "
-                 "(differentiable; PyTorch's edges are the one-sided differences)"),
     **dict.fromkeys(("get_rng_state", "set_rng_state"), (
         "autograd.random.get_state() and autograd.random.set_state(state) here: the shared "
         "generator's state as plain data (a dict, not a tensor; nn.save stores it)")),

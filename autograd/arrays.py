@@ -1,6 +1,7 @@
-"""Building and combining tensors, as PyTorch's functions: meshgrid, tensordot, cdist, pdist,
-take_along_dim, rot90, tril_indices and triu_indices. Each is made of existing differentiable
-ops (reshape, expand, permute, matmul, norm, gather, flip), so each has its gradient already.
+"""Building and combining tensors, as PyTorch's functions: meshgrid, cartesian_prod, tensordot,
+cdist, pdist, take_along_dim, rot90, tril_indices and triu_indices. Each is made of existing
+differentiable ops (reshape, expand, permute, matmul, norm, gather, flip, stack), so each has its
+gradient already.
 
 >>> import autograd
 >>> rows, columns = autograd.meshgrid(autograd.tensor([0, 1]), autograd.tensor([5, 6, 7]))
@@ -16,7 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .tensor import Tensor, _as_tensor, _axes, _integer_index, _one_int, where
+from .tensor import Tensor, _as_tensor, _axes, _integer_index, _one_int, stack, where
 
 
 def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
@@ -38,6 +39,26 @@ def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
     return tuple(t.reshape([-1 if a == axis else 1 for a in range(len(shape))]).expand(*shape)
                  for t, axis in zip(tensors, axes))
 
+
+
+def cartesian_prod(*tensors: Any) -> Tensor:
+    """PyTorch's `torch.cartesian_prod`: every combination of the elements of 1-d tensors, one
+    a row, in itertools.product's order (a grid of coordinates as a list of points, which a
+    SIREN or NeRF is fed); one tensor comes back as it is. Differentiable (meshgrid, stack).
+
+    >>> cartesian_prod(Tensor([1, 2]), Tensor([3, 4, 5])).tolist()
+    [[1, 3], [1, 4], [1, 5], [2, 3], [2, 4], [2, 5]]
+    """
+    tensors = tuple(_as_tensor(t, "cartesian_prod") for t in tensors)
+    if not tensors or any(t.ndim != 1 for t in tensors):
+        raise ValueError(f"cartesian_prod: expects one or more 1-d tensors, got shapes "
+                         f"{[t.shape for t in tensors]}")
+    if len({t.dtype for t in tensors}) > 1:         # (PyTorch's rule: no promotion here)
+        raise TypeError(f"cartesian_prod: the tensors must have one dtype, got "
+                        f"{[str(t.dtype) for t in tensors]}; convert with .to(dtype)")
+    if len(tensors) == 1:
+        return tensors[0]
+    return stack([grid.reshape(-1) for grid in meshgrid(*tensors)], dim=1)
 
 def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
     """The sum of products over `dims` axes: the last `dims` of a with the first `dims` of b,

@@ -137,7 +137,7 @@ TORCH_METHODS = {
 #: PyTorch's in-place methods whose new-tensor form glassgrad has (t.exp_() -> t = t.exp())
 IN_PLACE = (
     "abs_ neg_ exp_ expm1_ log_ log2_ log10_ log1p_ sqrt_ rsqrt_ sin_ cos_ tanh_ sigmoid_ relu_ "
-    "pow_ reciprocal_ square_ sign_ floor_ ceil_ round_ clip_ clamp_min_ clamp_max_ "
+    "pow_ reciprocal_ square_ sign_ floor_ ceil_ round_ clamp_min_ clamp_max_ "
     "tan_ asin_ acos_ atan_ sinh_ cosh_ asinh_ acosh_ atanh_ arcsin_ arccos_ arctan_ arcsinh_ "
     "arccosh_ arctanh_ erf_ erfc_ atan2_ arctan2_ hypot_ trunc_ fix_ frac_ remainder_ fmod_ "
     "cumprod_ xlogy_ logit_ exp2_ erfinv_ lgamma_ digamma_ polygamma_ mvlgamma_ sinc_ "

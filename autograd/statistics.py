@@ -19,6 +19,7 @@ array([[0., 0., 1.],
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -371,11 +372,41 @@ def searchsorted(sorted_sequence: Any, values: Any, *, out_int32: bool = False,
             raise ValueError(f"searchsorted: a sorted_sequence of shape {sequence.shape} is "
                              f"searched row by row: values need the leading dims "
                              f"{sequence.shape[:-1]}, got shape {found.shape}")
-        rows = sequence.reshape(-1, sequence.shape[-1])
-        wanted = found.reshape(len(rows), -1)
-        where_ = np.stack([np.searchsorted(row, w, side=side) for row, w in zip(rows, wanted)]
-                          ).reshape(found.shape)
+        # (the row count given: -1 is ambiguous for an empty row, shape (3, 0))
+        rows = sequence.reshape(math.prod(sequence.shape[:-1]), sequence.shape[-1])
+        where_ = _search_rows(rows, found.reshape(len(rows), found.shape[-1]), side).reshape(
+            found.shape)
     return Tensor(np.asarray(where_, dtype=np.int32 if out_int32 else np.int64))
+
+
+def _search_rows(rows: np.ndarray, wanted: np.ndarray, side: str) -> np.ndarray:
+    """np.searchsorted of each row of `wanted` (R, m) in the same row of `rows` (R, n): one
+    binary search for all of them at once. Every search halves the same length n, so each of
+    its ceil(log2 n) rounds is one gather, one comparison and one add over all R·m values
+    (NeRF's hierarchical sampling: 1024 rays' 128 draws in 65 bins took 8.1 ms row by row,
+    3.9 ms so; benchmarks/rendering.py). NaN, which numpy's search orders last, is left to
+    numpy, row by row."""
+    n = rows.shape[-1]
+    if n == 0 or wanted.size == 0:                  # (each goes first in an empty row)
+        return np.zeros(wanted.shape, np.intp)
+    if (rows.dtype.kind in "fc" and np.isnan(rows).any()) or (
+            wanted.dtype.kind in "fc" and np.isnan(wanted).any()):
+        return np.stack([np.searchsorted(row, w, side=side) for row, w in zip(rows, wanted)])
+    flat = rows.reshape(-1)
+    starts = np.arange(0, rows.size, n)[:, None]
+    # base: where in `flat` the answer's row part starts; the first `length` elements from
+    # there hold it, and each round keeps the half the probe says
+    base = np.repeat(starts, wanted.shape[1], axis=1)
+    before = np.less if side == "left" else np.less_equal      # row element goes before w
+    beyond = np.empty(wanted.shape, bool)
+    length = n
+    while length > 1:
+        half = length // 2
+        before(np.take(flat, base + half), wanted, out=beyond)
+        base += half * beyond
+        length -= half
+    before(np.take(flat, base), wanted, out=beyond)
+    return base - starts + beyond
 
 
 def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False, right: bool = False

@@ -99,9 +99,20 @@ class InPlaceMethods:
         >>> Tensor([-2.0, 0.5, 3.0]).clamp_(-1, 1)
         Tensor([-1. ,  0.5,  1. ])
         """
-        bounds = self._bounds("clamp_", min, max)
-        self._check_writable("clamp_", "write t = t.clamp(min, max) for a new tensor")
-        return self._in_place(_clip, "clamp_", None, bounds, "t = t.clamp(min, max)")
+        return self._clamp_("clamp_", min, max)
+
+    def clip_(self, min: Any = None, max: Any = None) -> Tensor:
+        """PyTorch's other name for `clamp_` (an image optimised pixel by pixel kept in [0, 1]).
+
+        >>> Tensor([-2.0, 0.5, 3.0]).clip_(0, 1)
+        Tensor([0. , 0.5, 1. ])
+        """
+        return self._clamp_("clip_", min, max)
+
+    def _clamp_(self, name: str, min: Any, max: Any) -> Tensor:
+        bounds = self._bounds(name, min, max)
+        self._check_writable(name, f"write t = t.{name[:-1]}(min, max) for a new tensor")
+        return self._in_place(_clip, name, None, bounds, f"t = t.{name[:-1]}(min, max)")
 
     def zero_(self) -> Tensor:
         """Fill with 0 in place (see `fill_`)."""

@@ -1,15 +1,18 @@
-"""Building and combining tensors (autograd/arrays.py): meshgrid, tensordot, cdist,
+"""Building and combining tensors (autograd/arrays.py): meshgrid, cartesian_prod, tensordot, cdist,
 take_along_dim, rot90, tril_indices, triu_indices. Expected numbers are PyTorch 2.13's, asked by
 hand. (Forward and gradient checks on several shapes are rows of tests/test_tensor_ops.py.)
 """
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
 import autograd
-from autograd import Tensor, cdist, meshgrid, tensordot, tril_indices, triu_indices
+from autograd import (Tensor, cartesian_prod, cdist, gradcheck, meshgrid, tensordot,
+                      tril_indices, triu_indices)
 
 from conftest import t64
 
@@ -30,6 +33,33 @@ def test_meshgrid_gradient_sums_over_the_repeats():
     (rows * columns).sum().backward()
     assert a.grad.tolist() == [12.0, 12.0] and b.grad.tolist() == [3.0, 3.0, 3.0]
 
+
+
+def test_cartesian_prod_lists_the_grid_as_itertools_product_does():
+    a, b, c = Tensor([1, 2]), Tensor([3, 4, 5]), Tensor([6, 7])
+    assert cartesian_prod(a, b).tolist() == [[1, 3], [1, 4], [1, 5], [2, 3], [2, 4], [2, 5]]
+    assert cartesian_prod(a, b, c).tolist() == [list(p) for p in itertools.product(
+        [1, 2], [3, 4, 5], [6, 7])]
+    assert cartesian_prod(a) is a                          # PyTorch's: the tensor itself
+    assert cartesian_prod(a, b).dtype == np.int64
+    assert cartesian_prod(Tensor(np.zeros(0, np.float32)), Tensor([1.0, 2.0])).shape == (0, 2)
+    x, y = t64([0.5, -1.0], requires_grad=True), t64([2.0, 3.0, -0.5], requires_grad=True)
+    assert gradcheck(lambda u, v: cartesian_prod(u, v) ** 2, (x, y))
+    (autograd.cartesian_prod(x, y).prod(1)).sum().backward()      # Σ_ij x_i y_j
+    assert x.grad.tolist() == [4.5, 4.5] and y.grad.tolist() == [-0.5, -0.5, -0.5]
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: cartesian_prod(), ValueError,
+     r"cartesian_prod: expects one or more 1-d tensors, got shapes \[\]"),
+    (lambda: cartesian_prod(Tensor([[1, 2]]), Tensor([1])), ValueError,
+     r"cartesian_prod: .* 1-d tensors, got shapes \[\(1, 2\), \(1,\)\]"),
+    (lambda: cartesian_prod(Tensor([1, 2]), Tensor([1.0])), TypeError,
+     r"cartesian_prod: .* one dtype, got \['int64', 'float32'\]; convert with \.to"),
+])
+def test_cartesian_prod_errors_name_it(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
 
 def test_tensordot_contracts_as_pytorch():
     a, b = t64(np.arange(24.0).reshape(2, 3, 4)), t64(np.arange(60.0).reshape(4, 3, 5))

@@ -1,5 +1,5 @@
-"""autograd/sampled.py: PyTorch's diff, trapezoid, trapz and cumulative_trapezoid (made of
-differentiable ops), and its constants torch.pi, e, inf and nan, after `import autograd as
+"""autograd/sampled.py: PyTorch's diff, gradient, trapezoid, trapz and cumulative_trapezoid (made
+of differentiable ops), and its constants torch.pi, e, inf and nan, after `import autograd as
 torch`. Values against numpy's formulas, gradients against central differences in float64, and
 both against live PyTorch where it is installed."""
 
@@ -119,7 +119,85 @@ def test_against_pytorch():
     assert (torch.pi, torch.e, torch.inf) == (real_torch.pi, real_torch.e, real_torch.inf)
 
 
-def test_torch_gradient_says_what_to_write():
-    with pytest.raises(AttributeError, match=r"torch.gradient is not here: .*\(y\[2:\] - "
-                                             r"y\[:-2\]\) / \(2 \* h\)"):
-        torch.gradient(Tensor([1.0, 4.0, 9.0]))
+@pytest.mark.parametrize("edge_order", [1, 2])
+def test_gradient_is_numpys_for_spacings_points_and_dims(edge_order):
+    """torch.gradient: central differences inside, one-sided at the ends, each dim its own
+    spacing or its own sample points (uneven: numpy's second-order formula)."""
+    rng = np.random.default_rng(edge_order)
+    f = rng.normal(size=(4, 5, 6))
+    points = [np.sort(rng.uniform(0, 5, n)) for n in f.shape]
+    cases = [({}, [(1.0, 0), (1.0, 1), (1.0, 2)]),
+             (dict(spacing=0.5), [(0.5, 0), (0.5, 1), (0.5, 2)]),
+             (dict(spacing=[0.5, 2.0, 1.5]), [(0.5, 0), (2.0, 1), (1.5, 2)]),
+             (dict(dim=[2, 0], spacing=[0.3, 3.0]), [(0.3, 2), (3.0, 0)]),   # order kept
+             (dict(dim=-2), [(1.0, 1)]),
+             (dict(spacing=[Tensor(x) for x in points]), [(x, i) for i, x in enumerate(points)]),
+             (dict(dim=(1,), spacing=[Tensor(points[1])]), [(points[1], 1)])]
+    for arguments, expected in cases:
+        slopes = torch.gradient(Tensor(f), edge_order=edge_order, **arguments)
+        assert isinstance(slopes, tuple) and len(slopes) == len(expected)
+        for slope, (spacing, axis) in zip(slopes, expected):
+            np.testing.assert_allclose(slope.data, np.gradient(f, spacing, axis=axis,
+                                                               edge_order=edge_order),
+                                       rtol=1e-12, atol=1e-12, err_msg=str(arguments))
+    # exact for a parabola, ends too, with edge_order=2, also on uneven points
+    x = np.array([0.0, 0.5, 2.0, 2.5, 4.0])
+    (slope,) = torch.gradient(Tensor(3 * x ** 2 - x), spacing=[Tensor(x)], edge_order=2)
+    if edge_order == 2:
+        np.testing.assert_allclose(slope.data, 6 * x - 1, rtol=1e-12)
+
+
+def test_gradient_of_integers_one_sample_pair_and_a_0d_tensor():
+    slope = torch.gradient(Tensor([1, 4, 9, 16]))[0]
+    assert slope.dtype == np.float32 and slope.tolist() == [3.0, 4.0, 6.0, 7.0]
+    assert torch.gradient(Tensor([1.0, 3.0]))[0].tolist() == [2.0, 2.0]
+    assert torch.gradient(Tensor(3.0)) == ()                 # PyTorch's: no dims, no slopes
+
+
+@pytest.mark.parametrize("edge_order", [1, 2])
+def test_gradient_differentiates_in_the_samples_and_the_points(edge_order):
+    rng = np.random.default_rng(3)
+    y = Tensor(rng.normal(size=(3, 6)), requires_grad=True)
+    x = Tensor(np.sort(rng.uniform(0, 5, 6)), requires_grad=True)
+    assert gradcheck(lambda yy, xx: torch.gradient(yy, spacing=[xx], dim=1,
+                                                   edge_order=edge_order)[0], (y, x))
+    image = Tensor(rng.normal(size=(1, 4, 5)), requires_grad=True)   # batch 1: a size-1 dim
+    assert gradcheck(lambda im: torch.gradient(im, dim=[-1, -2], spacing=0.5,
+                                               edge_order=edge_order)[0] ** 2, (image,))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda t: torch.gradient(t, spacing=[1.0, 2.0, 3.0]), ValueError,
+     r"spacing is a list of 3; give one number, or one spacing per dim \(the tensor's 2 dims\)"),
+    (lambda t: torch.gradient(t, dim=1, spacing=[1.0, 2.0]), ValueError,
+     r"one spacing per dim \(the 1 dim in dim\)"),
+    (lambda t: torch.gradient(t[:, :2], dim=1, edge_order=2), ValueError,
+     r"dim 1 has 2 samples \(shape \(3, 2\)\); edge_order=2 needs at least 3"),
+    (lambda t: torch.gradient(t, edge_order=3), ValueError, r"edge_order must be 1 or 2"),
+    (lambda t: torch.gradient(t, dim=[0, -2]), ValueError, r"dim \[0, -2\] names a dim twice"),
+    (lambda t: torch.gradient(t, dim=0.5), TypeError, r"dim must be an int, got 0.5"),
+    (lambda t: torch.gradient(t, spacing=[Tensor([0.0, 1.0]), 1.0]), ValueError,
+     r"sample points along its dim, 3 of them for dim 0 \(shape \(3, 4\)\), got shape \(2,\)"),
+    (lambda t: torch.gradient(t, spacing=Tensor([0.0, 1.0, 2.0])), TypeError,
+     r"sample points go in a list, one tensor per dim: spacing=\[x\]"),
+])
+def test_gradient_errors_say_what_was_expected(call, error, message):
+    with pytest.raises(error, match="gradient: .*" + message):
+        call(Tensor(np.arange(12.0).reshape(3, 4)))
+
+
+@needs_torch
+@pytest.mark.parametrize("edge_order", [1, 2])
+def test_gradient_is_pytorchs(edge_order):
+    rng = np.random.default_rng(4)
+    f, rows, columns = rng.normal(size=(4, 5)), 0.5 * np.arange(4.0), np.sort(rng.uniform(0, 3, 5))
+
+    def slopes(lib):
+        def product(f, rows, columns):
+            down, across = lib.gradient(f, spacing=[rows, columns], edge_order=edge_order)
+            return down * across
+        return product
+    same_as_torch(slopes(torch), f, rows, columns, rng=rng, torch_f=slopes(real_torch))
+    ints = real_torch.gradient(real_torch.tensor([[1, 4, 9], [2, 3, 7]]), dim=1)[0]
+    ours = torch.gradient(Tensor([[1, 4, 9], [2, 3, 7]]), dim=1)[0]
+    assert ours.dtype == np.float32 and ours.tolist() == ints.tolist()

@@ -451,6 +451,53 @@ def test_searchsorted_and_bucketize_errors_name_them(call, message):
         call()
 
 
+def _row_by_row(sequence: np.ndarray, values: np.ndarray, side: str) -> np.ndarray:
+    rows = sequence.reshape(math.prod(sequence.shape[:-1]), sequence.shape[-1])
+    wanted = values.reshape(len(rows), values.shape[-1])
+    return np.array([np.searchsorted(row, w, side=side) for row, w in zip(rows, wanted)]
+                    ).reshape(values.shape)
+
+
+@pytest.mark.parametrize("kind", ["ints", "ties", "mixed dtypes", "infinities", "nan"])
+def test_searchsorted_of_rows_is_numpys_search_of_each_row(kind):
+    """All rows searched at once (one binary search over all of them) give what numpy's search
+    of each row gives: every length of row 1..9 (odd and even halvings), values before, between,
+    on and after the elements, both sides, batch axes; NaN as numpy orders it (last)."""
+    rng = np.random.default_rng(len(kind))
+    for n in range(1, 10):
+        lead = (2, 3) if n % 2 else (4,)
+        sequence = np.sort(rng.integers(-3, 4, lead + (n,)), -1)
+        values = rng.integers(-5, 6, lead + (7,))
+        if kind == "ties":
+            sequence = np.sort(rng.choice([0.0, 1.0], lead + (n,)), -1)
+            values = rng.choice([-0.0, 0.0, 0.5, 1.0, 2.0], lead + (7,))
+        elif kind == "mixed dtypes":        # float32 rows, float64 values between them
+            sequence, values = sequence.astype(np.float32), values + 0.5 * rng.integers(0, 2,
+                                                                                       (7,))
+        elif kind == "infinities":
+            sequence = np.sort(rng.choice([-INF, -1.0, 1.0, INF], lead + (n,)), -1)
+            values = rng.choice([-INF, -2.0, -1.0, 0.0, INF], lead + (7,))
+        elif kind == "nan":
+            values = values.astype(float)
+            values[..., 0] = NAN
+            sequence = sequence.astype(float)
+            sequence[0, ..., -1] = NAN
+        for side in ("left", "right"):
+            found = autograd.searchsorted(Tensor(sequence), Tensor(values), side=side)
+            assert found.dtype == np.int64 and found.shape == values.shape
+            np.testing.assert_array_equal(found.data, _row_by_row(sequence, values, side),
+                                          err_msg=f"{kind}, n={n}, side={side}")
+
+
+def test_searchsorted_of_empty_rows_and_of_no_rows():
+    assert autograd.searchsorted(Tensor(np.zeros((2, 0))), Tensor(np.ones((2, 3)))).tolist() \
+        == [[0, 0, 0], [0, 0, 0]]                   # PyTorch's: each goes first in no row
+    assert autograd.searchsorted(Tensor(np.zeros((0, 4))), Tensor(np.ones((0, 3)))).shape \
+        == (0, 3)
+    assert autograd.searchsorted(Tensor(np.zeros((2, 4))), Tensor(np.ones((2, 0)))).shape \
+        == (2, 0)
+
+
 # -- logcumsumexp ------------------------------------------------------------------------------
 
 def test_logcumsumexp_neither_overflows_nor_underflows():

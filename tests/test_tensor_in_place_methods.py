@@ -27,6 +27,7 @@ REFUSED_IN_A_GRAPH = [  # (call, what it leaves in [1, -2, 3] as float32)
     (lambda t: t.div_(4), [0.25, -0.5, 0.75]),
     (lambda t: t.clamp_(-1.0, 2.0), [1.0, -1.0, 2.0]),
     (lambda t: t.clamp_(min=0.0), [1.0, 0.0, 3.0]),
+    (lambda t: t.clip_(max=0.5), [0.5, -2.0, 0.5]),            # PyTorch's other name
 ]
 MASKED = [  # recorded on a result in a graph, as t[mask] = value is
     (lambda t: t.masked_fill_(np.array([True, False, True]), 0.5), [0.5, -2.0, 0.5]),
@@ -92,7 +93,8 @@ def test_the_refusals_say_what_to_write_instead():
     for call, instead in [(lambda t: t.add_(1), "t = t + x"),
                           (lambda t: t.add_(1, alpha=3), "t = t + alpha * x"),
                           (lambda t: t.div_(2), "t = t / x"),
-                          (lambda t: t.clamp_(0, 1), "t = t.clamp(min, max)")]:
+                          (lambda t: t.clamp_(0, 1), "t = t.clamp(min, max)"),
+                          (lambda t: t.clip_(0, 1), "t = t.clip(min, max)")]:
         with pytest.raises(RuntimeError, match=re.escape(f"write {instead} for a new tensor")):
             call(h)
 
