@@ -64,7 +64,10 @@ TORCH_METHODS = {
     # another name or an operator
     "add": "is t + x here (alpha: t + alpha * x)", "sub": "is t - x here",
     "subtract": "is t - x here", "mul": "is t * x here", "multiply": "is t * x here",
-    "div": "is t / x here (t // x rounds down)", "divide": "is t / x here",
+    **dict.fromkeys(("div", "divide"), (
+        "is t / x here; rounding_mode='floor' is t // x, rounding_mode='trunc' is (t / x)"
+        ".trunc() (the same as t // x for numbers >= 0, such as a beam search's flat index "
+        "// vocabulary size)")),
     "matmul": "is t @ x here", "positive": "is t itself here",
     "absolute": "is t.abs() here", "sgn": "is t.sign() here",
     "greater": "is t > x here (or t.gt(x))", "greater_equal": "is t >= x here (or t.ge(x))",
@@ -124,7 +127,11 @@ TORCH_METHODS = {
     "apply_": "has no counterpart here: compute with numpy on t.data",
     "map_": "has no counterpart here: compute with numpy on t.data",
     "index_copy": _NO_SCATTER, "index_copy_": _NO_SCATTER,
-    "index_fill": _NO_SCATTER, "index_fill_": _NO_SCATTER, "index_put": _INDEX_PUT,
+    **dict.fromkeys(("index_fill", "index_fill_"), (
+        "is item assignment here: t.index_fill_(0, index, value) is t[index] = value, and "
+        "dim 1 is t[:, index] = value (differentiable, as PyTorch's); for t.index_fill(...), "
+        "a new tensor, assign into u = t.clone()")),
+    "index_put": _INDEX_PUT,
     "index_put_": _INDEX_PUT, "put_": _NO_SCATTER, "masked_scatter": _NO_SCATTER,
     "masked_scatter_": _NO_SCATTER,
     "svd": _OLD_SVD,
