@@ -756,8 +756,10 @@ def test_zero_grad_set_to_none_false_keeps_zeros_as_pytorch_does():
     opt = SGD([v, t, unused], lr=0.1)
     (v * 3).backward()
     (t * t).sum().backward()
+    held = t.grad
     opt.zero_grad(set_to_none=False)
     assert v.grad == 0.0 and t.grad.tolist() == [0.0, 0.0] and unused.grad is None
+    assert t.grad is held                           # zeroed in place, as grad.zero_()
     opt.zero_grad(set_to_none=True)
     assert t.grad is None
 
