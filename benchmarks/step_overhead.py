@@ -154,6 +154,20 @@ def _zero_grad_keep(sizes: tuple[int, ...], via: str) -> Callable:
     return make
 
 
+def _step_only(sizes: tuple[int, ...], kind: str) -> Callable:
+    """An optimizer's step() alone, on gradients set once (its state made by a first step)."""
+    def make(lib: Any) -> Callable:
+        params = list(with_grads(lib, mlp(lib, sizes)).parameters())
+        optim = lib.torch.optim if lib.torch else lib.nn.optim
+        opt = {"SGD": lambda: optim.SGD(params, lr=1e-6),
+               "momentum": lambda: optim.SGD(params, lr=1e-6, momentum=0.9),
+               "Adam": lambda: optim.Adam(params, lr=1e-6),
+               "AdamW": lambda: optim.AdamW(params, lr=1e-6)}[kind]()
+        opt.step()
+        return opt.step
+    return make
+
+
 def _activation(which: str, backward: bool) -> Callable:
     def make(lib: Any) -> Callable:
         rng = np.random.default_rng(1)
@@ -220,6 +234,14 @@ CASES: dict[str, tuple[int, Callable]] = {
     "model.zero_grad(False) mlp3": (500, _zero_grad_keep((8, 16, 16, 1), "model")),
     "optimizer.zero_grad(False) mlp3": (500, _zero_grad_keep((8, 16, 16, 1), "optimizer")),
     "optimizer.zero_grad(False) 784-100-10": (500, _zero_grad_keep((784, 100, 10), "optimizer")),
+    "SGD.step() 32-64-10": (500, _step_only((32, 64, 10), "SGD")),
+    "SGD(momentum).step() 32-64-10": (500, _step_only((32, 64, 10), "momentum")),
+    "Adam.step() 32-64-10": (500, _step_only((32, 64, 10), "Adam")),
+    "AdamW.step() 32-64-10": (500, _step_only((32, 64, 10), "AdamW")),
+    "SGD.step() 784-100-10": (300, _step_only((784, 100, 10), "SGD")),
+    "SGD(momentum).step() 784-100-10": (300, _step_only((784, 100, 10), "momentum")),
+    "Adam.step() 784-100-10": (200, _step_only((784, 100, 10), "Adam")),
+    "AdamW.step() 784-100-10": (200, _step_only((784, 100, 10), "AdamW")),
     "F.threshold fwd": (1, _activation("threshold", False)),
     "nn.Threshold fwd": (1, _activation("Threshold", False)),
     "F.hardshrink fwd": (1, _activation("hardshrink", False)),
