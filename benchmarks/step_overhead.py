@@ -144,10 +144,14 @@ def _lerp(lib: Any) -> Callable:
 
 
 def _zero_grad_keep(sizes: tuple[int, ...], via: str) -> Callable:
+    """model.zero_grad(set_to_none=False) (or with None) or the optimizer's, of gradients set
+    once (zeroed after the first call)."""
     def make(lib: Any) -> Callable:
         model = with_grads(lib, mlp(lib, sizes))
         if via == "model":
             return lambda: model.zero_grad(set_to_none=False)
+        if via == "model, to None":
+            return model.zero_grad
         optimizer = (lib.torch.optim if lib.torch else lib.nn.optim).SGD(
             model.parameters(), lr=0.1)
         return lambda: optimizer.zero_grad(set_to_none=False)
@@ -232,6 +236,7 @@ CASES: dict[str, tuple[int, Callable]] = {
     "permute(0, 2, 1)": (2000, _shape("permute", False)),
     "lerp_ (16, 16) under no_grad": (2000, _lerp),
     "model.zero_grad(False) mlp3": (500, _zero_grad_keep((8, 16, 16, 1), "model")),
+    "model.zero_grad() mlp3": (500, _zero_grad_keep((8, 16, 16, 1), "model, to None")),
     "optimizer.zero_grad(False) mlp3": (500, _zero_grad_keep((8, 16, 16, 1), "optimizer")),
     "optimizer.zero_grad(False) 784-100-10": (500, _zero_grad_keep((784, 100, 10), "optimizer")),
     "SGD.step() 32-64-10": (500, _step_only((32, 64, 10), "SGD")),

@@ -856,6 +856,10 @@ class Module:
         >>> layer.weight.grad is None
         True
         """
+        if set_to_none is True:             # the usual call: p.zero_grad(), written out
+            for p in self.parameters():
+                p.grad = p._empty_grad
+            return
         for p in self.parameters():
             clear_grad(p, set_to_none)
 
