@@ -125,6 +125,15 @@ def _parameters(name: str, named: bool) -> Callable:
     return make
 
 
+def _walks(call: str) -> Callable:
+    """The other calls that walk the transformer: train(), state_dict(), requires_grad_()."""
+    def make(lib: Any) -> Callable:
+        model = encoder(lib)
+        return {"train": model.train, "state_dict": model.state_dict,
+                "requires_grad_": model.requires_grad_}[call]
+    return make
+
+
 def _shape(call: str, grad: bool) -> Callable:
     def make(lib: Any) -> Callable:
         x = lib.tensor(np.zeros((4, 8, 16), np.float32), requires_grad=grad)
@@ -230,6 +239,9 @@ CASES: dict[str, tuple[int, Callable]] = {
     "named_parameters() mlp3": (500, _parameters("mlp3", True)),
     "parameters() transformer": (200, _parameters("transformer", False)),
     "named_parameters() transformer": (200, _parameters("transformer", True)),
+    "train() transformer": (200, _walks("train")),
+    "state_dict() transformer": (200, _walks("state_dict")),
+    "requires_grad_() transformer": (200, _walks("requires_grad_")),
     "swapaxes(1, 2)": (2000, _shape("swapaxes", False)),
     "transpose(-2, -1)": (2000, _shape("transpose", False)),
     "transpose(-2, -1), requires grad": (2000, _shape("transpose", True)),
