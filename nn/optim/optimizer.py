@@ -368,9 +368,9 @@ class Optimizer:
         """Two arrays of `like`'s shape and dtype for an update's temporaries (`np.multiply(g,
         c, out=work)`), written before they are read and good until the next call: views of
         two flat buffers as large as the largest parameter, which the optimizer keeps (they
-        are no part of its state). Made anew at every step, a big layer's temporaries were
-        new memory from the OS each time (above 128 KB, glibc's malloc maps it afresh), paged
-        in again; and each costs an allocation even when small."""
+        are no part of its state). Temporaries made anew were five arrays of each parameter's
+        size at every step (each an allocation, and a big one new pages from the OS until
+        glibc's malloc keeps freed blocks: see autograd/allocator.py)."""
         key = (like.shape, like.dtype)
         views = self.__dict__.setdefault("_scratch_views", {})
         pair = views.get(key)
