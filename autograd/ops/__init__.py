@@ -5,10 +5,10 @@
                     fmod (Tensor; Value divides by a ** -1, as micrograd)
     elementwise.py  exp log log2 log10 log1p expm1 xlogy logit sqrt abs tanh (tanh_backward:
                     its gradient g (1 - out²) as one op, for tensors) sigmoid relu
-                    leaky_relu softplus elu (ELU, SELU, CELU) hardswish hardtanh smooth_l1 huber (the
-                    losses' elementwise part) sin cos maximum minimum clip where; step and sign
-                    (flat: the slopes of relu and abs in higher-order rules), log_or_zero (the
-                    ln a in the slope of a ** b),
+                    leaky_relu softplus elu (ELU, SELU, CELU) hardswish hardtanh threshold
+                    hardshrink smooth_l1 huber (the losses' elementwise part) sin cos maximum
+                    minimum clip where; step and sign (flat: the slopes of relu and abs in
+                    higher-order rules), log_or_zero (the ln a in the slope of a ** b),
                     clamped_log (the binary cross-entropy's log, clamped at -100)
     gelu.py         gelu (exact, or PyTorch's tanh approximation) and the normal CDF Φ, made from
     erf.py          erf and erfc of float64 accuracy for arrays (Cody's rational approximations),
@@ -77,7 +77,7 @@ from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, Hardswish
                           Huber,
                           LeakyRelu, Log, Log1p, Log2, Log10, Logit, LogOrZero, Maximum, Minimum,
                           Relu, Sigmoid, Sign, Silu, Sin, SmoothL1, Softplus, Sqrt, Step, Tanh,
-                          TanhGrad,
+                          TanhGrad, Threshold, Hardshrink,
                           Where, XLogY)
 from .erf import Erf, Erfc
 from .erfcx import Erfcx
@@ -114,7 +114,8 @@ __all__ = [
     "Exp", "Log", "Log10", "Log2", "Log1p", "Expm1", "XLogY", "Logit", "Sqrt", "Abs", "Tanh",
     "TanhGrad", "Sigmoid", "Silu", "Relu",
     "Sin", "Cos", "Step", "Sign", "Maximum", "Minimum", "Clip", "Where", "LogOrZero", "ClampedLog",
-    "LeakyRelu", "Softplus", "Elu", "Hardswish", "Hardtanh", "SmoothL1", "Huber", "Gelu", "GeluTanh",
+    "LeakyRelu", "Softplus", "Elu", "Hardswish", "Hardtanh", "Threshold", "Hardshrink",
+    "SmoothL1", "Huber", "Gelu", "GeluTanh",
     "Glu",
     "NormalCdf", "LogNdtr", "InverseMills", "Erf", "Erfc", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Asinh",
     "Acosh", "Atanh", "Hypot", "LogAddExp", "Lgamma", "Polygamma", "Erfinv", "Sinc", "Copysign",

@@ -273,6 +273,11 @@ class Optimizer:
         >>> w.grad
         0.0
         """
+        if set_to_none is True:             # every step's call: p.zero_grad(), written out
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p.grad = p._empty_grad
+            return
         for group in self.param_groups:
             for p in group["params"]:
                 clear_grad(p, set_to_none)
@@ -315,6 +320,7 @@ class Optimizer:
                 except (TypeError, ValueError) as error:
                     raise type(error)(f"step: param_groups[{i}]: {error}") from None
         groups = [(group, self._with_grads(group)) for group in self.param_groups]
+        states, update = self.state, self.update        # (read once, not per parameter)
         for group, with_grads in groups:
             lr, maximize = group["lr"], group["maximize"]
             weight_decay = 0 if self._decays_in_update else group.get("weight_decay", 0)
@@ -326,11 +332,11 @@ class Optimizer:
                     p.data *= 1 - lr * weight_decay
                 elif weight_decay:
                     g = g + weight_decay * p.data
-                state = self.state.get(p)
+                state = states.get(p)
                 if state is None:
                     state = self.init_state(p, group)
                     if state:                   # SGD without momentum remembers nothing
-                        self.state[p] = state
+                        states[p] = state
                 elif p.data.__class__ is np.ndarray:
                     # a model cast since its state was made (see the class): one buffer tells,
                     # as all are made, and cast, in the parameter's dtype (a loop over every
@@ -343,7 +349,7 @@ class Optimizer:
                             break
                 if "step" in state:             # SGD counts no steps (as in PyTorch)
                     state["step"] += 1
-                self.update(p, g, state, group)
+                update(p, g, state, group)
                 p._changed_in_place()           # a graph recorded before the step can tell
         return loss
 
@@ -357,6 +363,27 @@ class Optimizer:
         weight decay, `state` is p's (with `state["step"]` already counting this step), `group`
         holds the hyperparameters."""
         raise NotImplementedError(f"{type(self).__name__} does not implement update()")
+
+    def _scratch(self, like: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Two arrays of `like`'s shape and dtype for an update's temporaries (`np.multiply(g,
+        c, out=work)`), written before they are read and good until the next call: views of
+        two flat buffers as large as the largest parameter, which the optimizer keeps (they
+        are no part of its state). Temporaries made anew were five arrays of each parameter's
+        size at every step (each an allocation, and a big one new pages from the OS until
+        glibc's malloc keeps freed blocks: see autograd/allocator.py)."""
+        key = (like.shape, like.dtype)
+        views = self.__dict__.setdefault("_scratch_views", {})
+        pair = views.get(key)
+        if pair is None:
+            buffers = self.__dict__.setdefault("_scratch_buffers", {})
+            flat = buffers.get(like.dtype)
+            if flat is None or flat[0].size < like.size:
+                flat = buffers[like.dtype] = (np.empty(like.size, like.dtype),
+                                              np.empty(like.size, like.dtype))
+                views.clear()               # (views of the smaller buffers would keep them)
+            pair = views[key] = (flat[0][:like.size].reshape(like.shape),
+                                 flat[1][:like.size].reshape(like.shape))
+        return pair
 
     @staticmethod
     def _evaluate(closure: Callable[[], Any] | None) -> Any:
