@@ -17,6 +17,7 @@ from .creation import (
     linspace, logspace, multinomial, normal, numel, ones, ones_like, poisson, rand, rand_like,
     randint, randint_like, randn, randn_like, randperm, zeros, zeros_like,
 )
+from .creation import Variable          # torch.autograd.Variable (not in __all__: PyTorch's old)
 from .function import Function
 from .arrays import cartesian_prod, cdist, meshgrid, tensordot, tril_indices, triu_indices
 from .statistics import bucketize, isin, searchsorted

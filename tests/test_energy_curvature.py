@@ -12,13 +12,16 @@ Levenberg-Marquardt steps on a small regression (`torch.autograd.functional.jaco
 double backward) and its trace by Hutchinson's estimator; and sharpness-aware minimisation
 (SAM: an `optim.Optimizer` subclass that hands its parameter groups, with its own `rho`, to a
 base optimizer, two backward passes per step, the parameters perturbed in place under
-`no_grad`). Where PyTorch is installed the same code runs there from the same weights and
-must give the same numbers.
+`no_grad`); AdaHessian (`loss.backward(create_graph=True)`, Hutchinson's diagonal kept in the
+parameters' own attribute `p.hess`, `addcmul_`, `addcdiv_`) and SGLD as `optim.Optimizer`
+subclasses; `torch.autograd.Variable`.
+Where PyTorch is installed the same code runs there from the same weights and must give the
+same numbers.
 
 What differs from PyTorch and is written the glassgrad way here: `p.grad` and `p.data` are
 numpy arrays (`torch.as_tensor(p.grad)` makes a Tensor of a gradient; an input moved in place
 is moved under `no_grad()`, `x.add_(...)`, not through `x.data.add_`), and `t.max(dim=1)[1]`
-names its dim (a positional `t.max(1)` is numpy's)."""
+names its dim (a positional `t.max(1)` is numpy's), and `.pow_` is `.pow` (no in-place pow)."""
 
 from __future__ import annotations
 
@@ -40,11 +43,18 @@ from torch_helpers import needs_torch, torch
 
 @pytest.fixture(scope="module", autouse=True)
 def _one_blas_thread():
-    """numpy's BLAS on one thread while these small models train (see test_diffusion.py)."""
+    """numpy's BLAS on one thread while these small models train (see test_diffusion.py), and
+    PyTorch's too: its threads, left spinning after a cross-check, slowed the next tests' numpy
+    (HMC's chain: 0.6 s of CPU took 7 s)."""
     before = autograd.get_num_threads()
     autograd.set_num_threads(1)
+    torch_before = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(1)
     yield
     autograd.set_num_threads(before)
+    if torch is not None:
+        torch.set_num_threads(torch_before)
 
 
 MODES = np.array([[-0.5, 0.0], [0.5, 0.0]])
@@ -354,8 +364,97 @@ def _course(torch, nn, F, optim, functional_call):
                 for group in self.param_groups for p in group["params"]
                 if p.grad is not None]), p=2)
 
-    return dict(two_gaussians=two_gaussians, EnergyNet=EnergyNet, Sampler=Sampler,
-                cd_loss=cd_loss, log_joint=log_joint, log_joint_bernoulli=log_joint_bernoulli,
+    # -- AdaHessian: Adam with Hutchinson's Hessian diagonal in place of the squared gradient -
+
+    class AdaHessian(optim.Optimizer):
+        """loss.backward(create_graph=True), then step(): each parameter's Hessian diagonal,
+        estimated with Rademacher probes z as z * (H z), is kept in `p.hess`."""
+
+        def __init__(self, params, lr=0.1, betas=(0.9, 0.999), eps=1e-4, weight_decay=0.0,
+                     hessian_power=1.0, n_samples=1, seed=0):
+            defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                            hessian_power=hessian_power)
+            self.n_samples = n_samples
+            super().__init__(params, defaults)
+            for p in self.get_params():
+                p.hess = 0.0
+                self.state[p]["hessian step"] = 0
+            self.generator = torch.Generator().manual_seed(seed)
+
+        def get_params(self):
+            return (p for group in self.param_groups for p in group["params"]
+                    if p.requires_grad)
+
+        def zero_hessian(self):
+            for p in self.get_params():
+                if not isinstance(p.hess, float):
+                    p.hess.zero_()
+
+        @torch.no_grad()
+        def set_hessian(self):
+            params = [p for p in self.get_params() if p.grad is not None]
+            for p in params:
+                self.state[p]["hessian step"] += 1
+            grads = [p.grad for p in params]
+            for i in range(self.n_samples):
+                zs = [torch.randint(0, 2, p.size(), generator=self.generator) * 2.0 - 1.0
+                      for p in params]
+                h_zs = torch.autograd.grad(grads, params, grad_outputs=zs, only_inputs=True,
+                                           retain_graph=i < self.n_samples - 1)
+                for h_z, z, p in zip(h_zs, zs, params):
+                    p.hess += h_z * z / self.n_samples
+
+        @torch.no_grad()
+        def step(self, closure=None):
+            loss = closure() if closure is not None else None
+            self.zero_hessian()
+            self.set_hessian()
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    p.mul_(1 - group["lr"] * group["weight_decay"])
+                    state = self.state[p]
+                    if len(state) == 1:                 # only the "hessian step" so far
+                        state["step"] = 0
+                        state["exp_avg"] = torch.zeros_like(p)
+                        state["exp_hessian_diag_sq"] = torch.zeros_like(p)
+                    exp_avg, exp_hessian_diag_sq = state["exp_avg"], state["exp_hessian_diag_sq"]
+                    beta1, beta2 = group["betas"]
+                    state["step"] += 1
+                    exp_avg.mul_(beta1).add_(p.grad, alpha=1 - beta1)
+                    exp_hessian_diag_sq.mul_(beta2).addcmul_(p.hess, p.hess, value=1 - beta2)
+                    bias_correction1 = 1 - beta1 ** state["step"]
+                    bias_correction2 = 1 - beta2 ** state["step"]
+                    k = group["hessian_power"]
+                    denom = (exp_hessian_diag_sq / bias_correction2).pow(k / 2).add_(group["eps"])
+                    p.addcdiv_(exp_avg, denom, value=-group["lr"] / bias_correction1)
+            return loss
+
+    # -- stochastic gradient Langevin dynamics ---------------------------------------------------
+
+    class SGLD(optim.Optimizer):
+        """θ <- θ - lr ∇U(θ) + sqrt(2 lr) z: draws from exp(-U) for small steps."""
+
+        def __init__(self, params, lr=1e-2):
+            super().__init__(params, dict(lr=lr))
+
+        @torch.no_grad()
+        def step(self, closure=None):
+            loss = None
+            if closure is not None:
+                with torch.enable_grad():
+                    loss = closure()
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    p.add_(p.grad, alpha=-group["lr"])
+                    p.add_(torch.randn_like(p) * math.sqrt(2 * group["lr"]))
+            return loss
+
+    return dict(AdaHessian=AdaHessian, SGLD=SGLD, two_gaussians=two_gaussians,
+                EnergyNet=EnergyNet, Sampler=Sampler, cd_loss=cd_loss, log_joint=log_joint, log_joint_bernoulli=log_joint_bernoulli,
                 grad_log_prob=grad_log_prob, leapfrog=leapfrog, hamiltonian=hamiltonian,
                 hmc=hmc, Classifier=Classifier, diag_fisher=diag_fisher, EWC=EWC,
                 train_task=train_task, accuracy=accuracy, flat_model=flat_model,
@@ -509,7 +608,7 @@ def _logistic_data(seed: int = 0, n: int = 100):
     return X, y
 
 
-def _posterior_by_importance_sampling(X, y, prior_std=2.0, draws=200_000):
+def _posterior_by_importance_sampling(X, y, prior_std=2.0, draws=40_000):
     """The posterior's mean and standard deviations, by importance sampling from a wide normal
     around the MAP (numpy alone: an independent reference for the sampler)."""
     w = np.zeros(3)
@@ -523,8 +622,7 @@ def _posterior_by_importance_sampling(X, y, prior_std=2.0, draws=200_000):
     ws = rng.multivariate_normal(w, cov, draws)
     z = ws @ X.T
     log_post = (y * z - np.logaddexp(0, z)).sum(1) - (ws ** 2).sum(1) / (2 * prior_std ** 2)
-    diff = ws - w
-    log_q = -0.5 * np.einsum("ni,ij,nj->n", diff, np.linalg.inv(cov), diff)
+    log_q = -0.5 * ((np.linalg.solve(np.linalg.cholesky(cov), (ws - w).T)) ** 2).sum(0)
     weights = np.exp(log_post - log_q - (log_post - log_q).max())
     weights /= weights.sum()
     mean = weights @ ws
@@ -997,3 +1095,145 @@ def test_the_optimizers_state_is_a_defaultdict_as_pytorchs():
     np.testing.assert_allclose(w.data, [0.9, -1.9], rtol=1e-6)
     optimizer.load_state_dict(optimizer.state_dict())
     assert optimizer.state[nn.Parameter(autograd.zeros(1))] == {}
+
+
+# -- AdaHessian and SGLD: optimizers that keep curvature, and that sample ----------------------
+
+def test_adahessian_keeps_hutchinsons_diagonal_in_p_hess_and_trains():
+    model = _small_net(3)
+    X, y = _xor_like(autograd, 3)
+    optimizer = OURS["AdaHessian"](model.parameters(), n_samples=400, seed=0)
+    assert all(p.hess == 0.0 for p in model.parameters())      # the user's own attribute
+    model.zero_grad()
+    F.cross_entropy(model(X), y).backward(create_graph=True)
+    optimizer.set_hessian()
+    diagonal = np.concatenate([p.hess.numpy().ravel() for p in model.parameters()])
+    exact = np.diag(_exact_hessian(model, X, y))
+    # 400 probes: each entry within 4 standard errors (z Hz's variance is Σ_j≠i H_ij²)
+    H = _exact_hessian(model, X, y)
+    spread = np.sqrt(((H ** 2).sum(1) - exact ** 2) / 400)
+    assert (np.abs(diagonal - exact) < 4 * spread + 1e-12).all()
+    # and it trains: the disc, 60 steps of one probe each
+    autograd.manual_seed(4)
+    net = nn.Sequential(nn.Linear(2, 32), nn.Tanh(), nn.Linear(32, 2))
+    Xd, yd = _disc(autograd, 4)
+    optimizer = OURS["AdaHessian"](net.parameters(), lr=0.1)
+    losses = []
+    for _ in range(60):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(net(Xd), yd)
+        loss.backward(create_graph=True)
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.6 * losses[0], losses[::10]
+    first = net[0].weight
+    assert optimizer.state[first]["step"] == 60 and optimizer.state[first]["hessian step"] == 60
+    assert first.hess.shape == first.shape
+
+
+@needs_torch
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+def test_adahessian_steps_are_pytorchs_given_the_same_probes(monkeypatch):
+    """One probe of ones (z = 1 everywhere, in both engines) instead of the generator's draws
+    (PyTorch warns of the reference cycle p.grad makes with create_graph=True)."""
+    theirs = _theirs()
+    ours = _small_net(4)
+    twin = _twin(ours, torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.Tanh(),
+                                           torch.nn.Linear(8, 2)).double())
+    for lib, course, model in ((autograd, OURS, ours), (torch, theirs, twin)):
+        X, y = _xor_like(lib, 4)
+        optimizer = course["AdaHessian"](model.parameters(), lr=0.05)
+        monkeypatch.setattr(lib, "randint", lambda low, high, size, generator=None:
+                            lib.ones(size, dtype=lib.long))
+        for _ in range(3):
+            optimizer.zero_grad()
+            F_of(lib).cross_entropy(model(X), y).backward(create_graph=True)
+            optimizer.step()
+        monkeypatch.undo()
+    reference = dict(twin.named_parameters())
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.detach().numpy(), reference[name].detach().numpy(),
+                                   rtol=1e-10, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(p.hess.numpy(), reference[name].hess.numpy(), rtol=1e-10,
+                                   atol=1e-13, err_msg=name)
+
+
+def test_sgld_draws_a_bayesian_linear_regressions_posterior():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 2))
+    y = X @ np.array([1.0, -0.5]) + 0.5 * rng.normal(size=50)
+    precision = X.T @ X / 0.25 + np.eye(2)              # noise 0.5, prior N(0, 1)
+    mean = np.linalg.solve(precision, X.T @ y / 0.25)
+    Xt, yt = autograd.tensor(X), autograd.tensor(y)
+    autograd.manual_seed(0)
+    w = autograd.zeros(2, dtype=autograd.float64, requires_grad=True)
+    optimizer = OURS["SGLD"]([w], lr=2e-3)
+    draws = []
+    for i in range(4000):
+        optimizer.zero_grad()
+        U = ((yt - Xt @ w) ** 2).sum() / (2 * 0.25) + (w ** 2).sum() / 2     # -log posterior
+        U.backward()
+        optimizer.step()
+        if i >= 500:
+            draws.append(w.detach().clone())
+    draws = autograd.stack(draws).numpy()
+    sd = np.sqrt(np.diag(np.linalg.inv(precision)))
+    np.testing.assert_allclose(draws.mean(0), mean, atol=0.3 * sd.min())
+    np.testing.assert_allclose(draws.std(0), sd, rtol=0.3)
+
+
+# -- PyTorch's spellings the trial needed ------------------------------------------------------
+
+def test_variable_is_a_new_leaf_over_the_same_numbers():
+    """JEM's and older EBM code: x_k = Variable(x_k, requires_grad=True) before each step."""
+    clf = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 3))
+    x = autograd.randn(4, 2)
+    x_k = autograd.autograd.Variable(x, requires_grad=True)
+    assert x_k.is_leaf and x_k.requires_grad and isinstance(x, autograd.autograd.Variable)
+    energy = -autograd.logsumexp(clf(x_k), 1)
+    (g,) = autograd.autograd.grad(energy.sum(), [x_k], retain_graph=True)
+    assert g.shape == (4, 2) and not x.requires_grad
+    with autograd.no_grad():
+        x_k.add_(1.0)
+    np.testing.assert_array_equal(x.numpy(), x_k.detach().numpy())     # shared numbers
+    assert autograd.autograd.Variable(x).requires_grad is False
+    with pytest.raises(TypeError, match="Variable: data has to be a Tensor, got a list"):
+        autograd.autograd.Variable([1.0, 2.0])
+    with pytest.warns(UserWarning, match="volatile was removed"):
+        autograd.autograd.Variable(x, volatile=True)
+
+
+def test_addcmul_and_addcdiv_in_place():
+    t = autograd.tensor([1.0, 2.0], dtype=autograd.float64)
+    a, b = np.array([2.0, 3.0]), autograd.tensor([4.0, 6.0], dtype=autograd.float64)
+    assert t.addcmul_(a, b, value=0.5) is t
+    np.testing.assert_allclose(t.numpy(), [5.0, 11.0])
+    t.addcdiv_(a, b, value=-2)
+    np.testing.assert_allclose(t.numpy(), [4.0, 10.0])
+    p = nn.Parameter(autograd.tensor([1.0, 1.0]))
+    with pytest.raises(RuntimeError, match="addcmul_ on a tensor that requires grad"):
+        p.addcmul_(a, a)
+    with autograd.no_grad():                    # a parameter, under no_grad (an optimizer)
+        p.addcdiv_(a, b.float(), value=-1.0)
+    np.testing.assert_allclose(p.numpy(), [0.5, 0.5])
+    # a constant that takes in a tensor wanting a gradient joins the graph, as with add_
+    w = autograd.tensor([0.5, -1.0], dtype=autograd.float64, requires_grad=True)
+    c = autograd.zeros(2, dtype=autograd.float64)
+    c.addcmul_(w, w, value=3.0)
+    c.sum().backward()
+    np.testing.assert_allclose(w.grad, 6.0 * w.numpy())
+    with pytest.raises(ValueError, match="addcmul_: cannot update the tensor"):
+        autograd.zeros(2).addcmul_(autograd.ones(3), autograd.ones(3))
+
+
+@needs_torch
+def test_addcmul_and_addcdiv_are_pytorchs():
+    rng = np.random.default_rng(0)
+    t0, a, b = rng.normal(size=(2, 3)), rng.normal(size=(2, 3)), rng.uniform(1, 2, size=3)
+    results = []
+    for lib in (autograd, torch):
+        t = lib.tensor(t0)
+        t.addcmul_(lib.tensor(a), lib.tensor(b), value=0.3).addcdiv_(lib.tensor(a),
+                                                                      lib.tensor(b), value=-2)
+        results.append(_numbers(t))
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-14)
