@@ -454,7 +454,8 @@ def _course(torch, nn, F, optim, functional_call):
             return loss
 
     return dict(AdaHessian=AdaHessian, SGLD=SGLD, two_gaussians=two_gaussians,
-                EnergyNet=EnergyNet, Sampler=Sampler, cd_loss=cd_loss, log_joint=log_joint, log_joint_bernoulli=log_joint_bernoulli,
+                EnergyNet=EnergyNet, Sampler=Sampler, cd_loss=cd_loss, log_joint=log_joint,
+                log_joint_bernoulli=log_joint_bernoulli,
                 grad_log_prob=grad_log_prob, leapfrog=leapfrog, hamiltonian=hamiltonian,
                 hmc=hmc, Classifier=Classifier, diag_fisher=diag_fisher, EWC=EWC,
                 train_task=train_task, accuracy=accuracy, flat_model=flat_model,
