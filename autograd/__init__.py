@@ -119,6 +119,13 @@ _SPELT_OTHERWISE = {
         "real tensors), made by autograd.fft's transforms, autograd.stft, "
         "autograd.complex(real, imag) and autograd.polar(abs, angle)")),
     "set_printoptions": "np.set_printoptions(...) here (a Tensor prints its numpy array)",
+    "lobpcg": ("not here: for a small symmetric matrix, autograd.linalg.eigh(A) gives every "
+               "eigenpair (eigvalsh the values alone); for a Hessian too large to build, power "
+               "iteration on Hessian-vector products (grad of (g * v).sum() for g = "
+               "autograd.grad(loss, params, create_graph=True)) finds the top one"),
+    "forward_ad": ("not here: glassgrad differentiates in reverse mode only (no dual numbers); "
+                   "a Jacobian-vector product is autograd.jvp(f, x, v) (two reverse passes), "
+                   "a whole Jacobian autograd.jacobian(f, x)"),
     **dict.fromkeys(("get_rng_state", "set_rng_state"), (
         "autograd.random.get_state() and autograd.random.set_state(state) here: the shared "
         "generator's state as plain data (a dict, not a tensor; nn.save stores it)")),

@@ -1238,3 +1238,15 @@ def test_addcmul_and_addcdiv_are_pytorchs():
                                                                       lib.tensor(b), value=-2)
         results.append(_numbers(t))
     np.testing.assert_allclose(results[0], results[1], rtol=1e-14)
+
+
+@pytest.mark.parametrize("name, says", [
+    ("lobpcg", r"autograd\.linalg\.eigh\(A\).*power iteration on Hessian-vector products"),
+    ("forward_ad", r"reverse mode only.*autograd\.jvp\(f, x, v\)"),
+])
+def test_what_is_not_here_says_what_to_write(name, says):
+    with pytest.raises(AttributeError, match=f"has no attribute '{name}'; PyTorch's "
+                       f"torch.{name} is not here: .*{says}"):
+        getattr(autograd.autograd, name)
+    # and what it names exists
+    assert callable(autograd.linalg.eigh) and callable(autograd.jvp)
