@@ -25,6 +25,7 @@ names its dim (a positional `t.max(1)` is numpy's), and `.pow_` is `.pow` (no in
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 
@@ -802,12 +803,17 @@ def _sine(lib):
     return x, lib.sin(2 * x).squeeze(-1) + lib.tensor(noise)
 
 
-def test_levenberg_marquardt_fits_the_sine_and_its_two_solves_agree():
-    autograd.manual_seed(0)
-    model = nn.Sequential(nn.Linear(1, 16), nn.Tanh(), nn.Linear(16, 1)).double()
+def _sine_fit(seed: int, hidden: int):
+    """A 1-hidden-1 tanh network for the sine, its data, and it as a function of flat θ."""
+    autograd.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(1, hidden), nn.Tanh(), nn.Linear(hidden, 1)).double()
     x, y = _sine(autograd)
-    f = OURS["flat_model"](model, x)
-    theta0 = nn.utils.parameters_to_vector(model.parameters()).detach()
+    theta = nn.utils.parameters_to_vector(model.parameters()).detach()
+    return model, x, y, OURS["flat_model"](model, x), theta
+
+
+def test_levenberg_marquardt_fits_the_sine_and_its_two_solves_agree():
+    model, x, y, f, theta0 = _sine_fit(0, 16)
     assert theta0.shape == (49,)
     theta, history = OURS["levenberg_marquardt"](f, theta0, y, steps=25)
     assert history[-1] < 1e-3 < history[0] and all(np.diff(history) <= 0), history
@@ -822,11 +828,7 @@ def test_levenberg_marquardt_fits_the_sine_and_its_two_solves_agree():
 
 
 def test_hvp_vhp_jvp_and_vjp_are_products_with_the_whole_matrices():
-    autograd.manual_seed(1)
-    model = nn.Sequential(nn.Linear(1, 6), nn.Tanh(), nn.Linear(6, 1)).double()
-    x, y = _sine(autograd)
-    f = OURS["flat_model"](model, x)
-    theta = nn.utils.parameters_to_vector(model.parameters()).detach()
+    _, _, y, f, theta = _sine_fit(1, 6)
 
     def loss(t):
         return 0.5 * ((f(t) - y) ** 2).mean()
@@ -1250,3 +1252,52 @@ def test_what_is_not_here_says_what_to_write(name, says):
         getattr(autograd.autograd, name)
     # and what it names exists
     assert callable(autograd.linalg.eigh) and callable(autograd.jvp)
+
+
+def test_a_users_optimizers_state_comes_back_from_a_checkpoint(tmp_path):
+    """AdaHessian's own entries (Tensors, its counts): saved in a .pt file and loaded into a
+    fresh optimizer of a copy of the model, the next steps are the same; SAM's old_p too."""
+    X, y = _xor_like(autograd, 5)
+    model = _small_net(5)
+    optimizer = OURS["AdaHessian"](model.parameters(), lr=0.05, seed=1)
+
+    def step(net, opt):
+        opt.zero_grad()
+        F.cross_entropy(net(X), y).backward(create_graph=True)
+        opt.step()
+    for _ in range(3):
+        step(model, optimizer)
+    nn.save({"model": model.state_dict(), "optimizer": optimizer.state_dict()},
+            tmp_path / "run.pt")
+    saved = nn.load(tmp_path / "run.pt")
+    twin = _small_net(6)
+    twin.load_state_dict(saved["model"])
+    resumed = OURS["AdaHessian"](twin.parameters(), lr=0.05, seed=1)
+    resumed.load_state_dict(saved["optimizer"])
+    state = resumed.state[twin[0].weight]
+    assert state["step"] == 3 and state["hessian step"] == 3
+    assert isinstance(state["exp_avg"], autograd.Tensor) and state["exp_avg"].dtype == np.float64
+    resumed.generator = copy.deepcopy(optimizer.generator)     # (not in the state)
+    for _ in range(2):
+        step(model, optimizer)
+        step(twin, resumed)
+    for (name, a), b in zip(model.named_parameters(), twin.parameters()):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-12,
+                                   err_msg=name)
+    # in memory: SAM's old_p comes back as the Tensor it was, a copy
+    sam_model = _disc_net()
+    sam = OURS["SAM"](sam_model.parameters(), nn.optim.SGD, rho=0.05, lr=0.1)
+    Xd, yd = _disc(autograd)
+    F.cross_entropy(sam_model(Xd), yd).backward()
+    sam.first_step(zero_grad=True)
+    sd = sam.state_dict()
+    old = sam.state[sam_model[0].weight]["old_p"]
+    assert sd["state"][0]["old_p"] is not old
+    again = OURS["SAM"](sam_model.parameters(), nn.optim.SGD, rho=0.05, lr=0.1)
+    again.load_state_dict(sd)
+    np.testing.assert_array_equal(again.state[sam_model[0].weight]["old_p"].numpy(),
+                                  old.numpy())
+    # nn.optim's own optimizers still refuse an entry they do not keep
+    with pytest.raises(ValueError, match=r"SGD.load_state_dict: unknown state entry 'old_p'"):
+        nn.optim.SGD([{"params": list(sam_model.parameters()), "rho": 0.05,
+                       "adaptive": False}], lr=0.1).load_state_dict(sd)

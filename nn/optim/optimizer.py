@@ -28,6 +28,7 @@ simplest.
 from __future__ import annotations
 
 import collections
+import copy
 import difflib
 import functools
 import math
@@ -36,7 +37,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from autograd import enable_grad
+from autograd import Tensor, enable_grad
 from autograd.graph import Node
 from autograd.pytorch_names import type_name
 
@@ -515,6 +516,10 @@ class Optimizer:
                 raise ValueError(f"{where} counts steps (0, 1, 2, ...), got {value!r:.60}{why}")
             return self._scalars[key](value)
         if key not in self._buffers:
+            if not type(self).__module__.startswith(__package__):
+                # a user's optimizer (SAM's "old_p", AdaHessian's "exp_avg"), whose entries
+                # no list names: restored as PyTorch restores them
+                return _entry_as_saved(p, key, value)
             raise ValueError(f"{name}.load_state_dict: unknown state entry {key!r} for "
                              f"parameter {index!r} ({name} keeps {self._state_entries()})")
         array = np.asarray(value)
@@ -542,6 +547,28 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join(lines + [")"])
+
+
+def _entry_as_saved(p: Node, key: str, value: Any) -> Any:
+    """A copy of a user's optimizer's saved state entry: arrays as Tensors, which such code,
+    written as PyTorch's, keeps (`torch.zeros_like(p)`; a checkpoint file gives them back as
+    arrays), numbers as they are (a 0-d array too: a .pt file holds a "step" count as PyTorch's
+    Adam does, a float32 tensor, which is the count again); floating arrays in the parameter's
+    dtype, as PyTorch's `load_state_dict` casts them."""
+    if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "biuf":
+        number = value.item()
+        return int(number) if key == "step" and float(number).is_integer() else number
+    if isinstance(value, Tensor):
+        value = value.detach().clone()
+    elif isinstance(value, np.ndarray):
+        value = Tensor(value.copy())
+    else:
+        return copy.deepcopy(value)
+    dtype = getattr(p.data, "dtype", None)
+    if key != "step" and dtype is not None and dtype.kind == "f" and value.dtype.kind == "f" \
+            and value.dtype != dtype:
+        value = value.astype(dtype)
+    return value
 
 
 def _noting_the_step(step: Callable[..., Any]) -> Callable[..., Any]:
@@ -680,6 +707,8 @@ def copy_of(x: Any) -> Any:
     """
     if isinstance(x, list):
         return [copy_of(item) for item in x]
+    if isinstance(x, Tensor):               # (kept by a user's optimizer, as PyTorch's keep)
+        return x.detach().clone()
     return x.copy() if isinstance(x, np.ndarray) else x
 
 
