@@ -123,6 +123,12 @@ _SPELT_OTHERWISE = {
                "eigenpair (eigvalsh the values alone); for a Hessian too large to build, power "
                "iteration on Hessian-vector products (grad of (g * v).sum() for g = "
                "autograd.grad(loss, params, create_graph=True)) finds the top one"),
+    "symeig": ("gone from PyTorch too (removed in 2.0): autograd.linalg.eigh(A) gives the "
+               "eigenvalues, ascending, and the eigenvectors of a symmetric matrix (a Hessian, "
+               "Lanczos' tridiagonal T), autograd.linalg.eigvalsh(A) the values alone"),
+    "eig": ("gone from PyTorch too (removed in 2.0; torch.linalg.eig there): for a symmetric "
+            "matrix (a Hessian, Lanczos' tridiagonal T) autograd.linalg.eigh(A); for others "
+            "np.linalg.eig(t.data) (numbers, no gradient)"),
     "forward_ad": ("not here: glassgrad differentiates in reverse mode only (no dual numbers); "
                    "a Jacobian-vector product is autograd.jvp(f, x, v) (two reverse passes), "
                    "a whole Jacobian autograd.jacobian(f, x)"),
