@@ -297,6 +297,35 @@ def _course(torch, nn, F, optim, functional_call):
             eigenvalue = new
         return eigenvalue, v
 
+    def group_add(xs, ys, alpha=1.0):
+        return [x + alpha * y for x, y in zip(xs, ys)]
+
+    def orthnormal(w, v_list):
+        for v in v_list:
+            w = group_add(w, v, alpha=-group_product(w, v))
+        return normalization(w)
+
+    def lanczos(loss, params, v, iters):
+        """PyHessian's stochastic Lanczos quadrature, one run: the tridiagonal T of `iters`
+        steps (fully reorthogonalised) and its eigenpairs, whose extremes are the Hessian's."""
+        grads = torch.autograd.grad(loss, params, create_graph=True)
+        v = normalization(v)
+        v_list, T = [v], torch.zeros(iters, iters, dtype=torch.float64)
+        w_prime = [h.detach() for h in hessian_vector_product(grads, params, v)]
+        alpha = group_product(w_prime, v)
+        T[0, 0] = alpha
+        w = group_add(w_prime, v, alpha=-alpha)
+        for i in range(1, iters):
+            beta = torch.sqrt(group_product(w, w))
+            v = orthnormal(w, v_list)
+            v_list.append(v)
+            w_prime = [h.detach() for h in hessian_vector_product(grads, params, v)]
+            alpha = group_product(w_prime, v)
+            T[i, i] = alpha
+            T[i - 1, i] = T[i, i - 1] = beta
+            w = group_add(group_add(w_prime, v, alpha=-alpha), v_list[-2], alpha=-beta)
+        return torch.linalg.eigh(T)
+
     def hutchinson_trace(model, loss_fn, n_probes):
         """PyHessian's way: `loss.backward(create_graph=True)` leaves p.grad in the graph."""
         params = [p for p in model.parameters() if p.requires_grad]
@@ -462,6 +491,7 @@ def _course(torch, nn, F, optim, functional_call):
                 train_task=train_task, accuracy=accuracy, flat_model=flat_model,
                 levenberg_marquardt=levenberg_marquardt,
                 hessian_vector_product=hessian_vector_product, top_eigenvalue=top_eigenvalue,
+                lanczos=lanczos,
                 hutchinson_trace=hutchinson_trace, SAM=SAM)
 
 
@@ -917,6 +947,24 @@ def test_power_iteration_finds_the_top_eigenvalue_and_hutchinson_the_trace():
     trace = OURS["hutchinson_trace"](model, lambda: F.cross_entropy(model(X), y), 300)
     assert abs(trace - np.trace(H)) < 0.1 * np.trace(H), (trace, np.trace(H))
     assert all(p.grad is None for p in model.parameters())
+
+
+def test_lanczos_ritz_values_reach_both_ends_of_the_spectrum():
+    model = _small_net(7)
+    X, y = _xor_like(autograd, 7)
+    params = list(model.parameters())
+    autograd.manual_seed(7)
+    ritz, vectors = OURS["lanczos"](F.cross_entropy(model(X), y), params,
+                                    [autograd.randn_like(p) for p in params], iters=30)
+    assert ritz.shape == (30,) and vectors.shape == (30, 30)
+    eigenvalues = np.linalg.eigvalsh(_exact_hessian(model, X, y))
+    # (to 1e-5 of the largest: the normalisation by |v| + 1e-6 leaves each v 1e-6 short)
+    assert abs(ritz[-1].item() - eigenvalues[-1]) < 1e-5 * eigenvalues[-1]
+    assert abs(ritz[0].item() - eigenvalues[0]) < 1e-5 * eigenvalues[-1]
+    # the Ritz values lie within the spectrum, and the weights (first components) sum to 1
+    assert eigenvalues[0] - 1e-5 <= ritz.numpy().min() and ritz.numpy().max() <= \
+        eigenvalues[-1] + 1e-5
+    assert abs((vectors[0] ** 2).sum().item() - 1) < 1e-10
 
 
 def test_hessian_vector_products_of_a_recorded_gradient_are_the_finite_differences():
