@@ -5,8 +5,10 @@ dynamics from a replay buffer (the parameters frozen by `p.requires_grad = False
 sampler takes gradients in the input, `noise.normal_`, `random.choices` of stored chains,
 `chunk`); Hamiltonian Monte Carlo on a Bayesian logistic regression (leapfrog steps with
 `torch.autograd.grad`, the prior a `torch.distributions.Normal`); continual learning with EWC
-(a diagonal Fisher from per-example squared gradients, its quadratic penalty); Gauss-Newton /
-Levenberg-Marquardt steps on a small regression (`torch.autograd.functional.jacobian`,
+(a diagonal Fisher from per-example squared gradients: a loop of backward passes, against
+`torch.func.vmap(grad(...))` and a Jacobian; its quadratic penalty); Gauss-Newton /
+Levenberg-Marquardt steps on a small regression (`torch.func.functional_call` of a flat θ,
+`torch.autograd.functional.jacobian`,
 `torch.linalg.cholesky`, `torch.cholesky_solve`, `torch.linalg.solve`; `hessian`, `hvp`, `vhp`,
 `jvp`, `vjp`); the Hessian's top eigenvalue by power iteration on Hessian-vector products (a
 double backward) and its trace by Hutchinson's estimator; and sharpness-aware minimisation
@@ -37,7 +39,7 @@ import nn
 import nn.optim
 from autograd import gradcheck
 from nn import functional as F
-from nn.utils.stateless import functional_call
+from autograd.func import functional_call, grad as func_grad, vmap
 
 from torch_helpers import needs_torch, torch
 
@@ -61,7 +63,7 @@ def _one_blas_thread():
 MODES = np.array([[-0.5, 0.0], [0.5, 0.0]])
 
 
-def _course(torch, nn, F, optim, functional_call):
+def _course(torch, nn, F, optim):
     """The course's code in PyTorch's spelling, for `torch` = PyTorch or glassgrad."""
 
     # -- an energy-based model on 2-D points ---------------------------------------------------
@@ -247,7 +249,7 @@ def _course(torch, nn, F, optim, functional_call):
             for n, s, k in zip(names, shapes, sizes):
                 params[n] = theta[i:i + k].view(s)
                 i += k
-            return functional_call(model, params, (x,)).squeeze(-1)
+            return torch.func.functional_call(model, params, (x,)).squeeze(-1)
         return f
 
     def levenberg_marquardt(f, theta, y, steps, lam=1e-3, cholesky=True):
@@ -495,12 +497,11 @@ def _course(torch, nn, F, optim, functional_call):
                 hutchinson_trace=hutchinson_trace, SAM=SAM)
 
 
-OURS = _course(autograd, nn, F, nn.optim, functional_call)
+OURS = _course(autograd, nn, F, nn.optim)
 
 
 def _theirs():
-    from torch.func import functional_call as torch_functional_call
-    return _course(torch, torch.nn, torch.nn.functional, torch.optim, torch_functional_call)
+    return _course(torch, torch.nn, torch.nn.functional, torch.optim)
 
 
 def _twin(ours, theirs):
@@ -772,26 +773,33 @@ def test_ewc_keeps_the_first_task_where_plain_training_forgets_it():
     assert ewc.penalty(plain).item() > ewc.penalty(model).item()
 
 
-def test_the_fisher_is_the_per_example_jacobian_squared():
-    """The loop of single-example backward passes against one Jacobian of the unreduced
-    losses (glassgrad's answer to torch.func.vmap(grad(...)); float64)."""
+def test_the_fisher_is_the_per_example_gradients_squared_by_vmap_and_by_the_jacobian():
+    """The loop of single-example backward passes against torch.func's per-example gradients,
+    vmap(grad(...)) over the rows, and one Jacobian of the unreduced losses (float64)."""
     rng = np.random.default_rng(1)
     X, _ = _task(rng, 30)
     X = X.double()
     autograd.manual_seed(1)
     model = OURS["Classifier"](hidden=6).double()
     fisher = OURS["diag_fisher"](model, X, n_samples=30)
-    names = [n for n, _ in model.named_parameters()]
+    params = {n: p.detach() for n, p in model.named_parameters()}
     with autograd.no_grad():
         labels = model(X).argmax(dim=1)
 
-    def losses(*params):
-        out = functional_call(model, dict(zip(names, params)), (X,))
+    def loss_one(params, x, y):
+        out = functional_call(model, params, (x.unsqueeze(0),))
+        return F.nll_loss(F.log_softmax(out, dim=1), y.unsqueeze(0))
+    per_example = vmap(func_grad(loss_one), in_dims=(None, 0, 0))(params, X, labels)
+
+    def losses(*values):
+        out = functional_call(model, dict(zip(params, values)), (X,))
         return F.nll_loss(F.log_softmax(out, dim=1), labels, reduction="none")
-    rows = autograd.jacobian(losses, tuple(p.detach() for p in model.parameters()))
-    for name, block in zip(names, rows):
-        np.testing.assert_allclose(fisher[name].numpy(), (block.numpy() ** 2).mean(0),
-                                   rtol=1e-10, atol=1e-15, err_msg=name)
+    rows = autograd.jacobian(losses, tuple(params.values()))
+    for name, block in zip(params, rows):
+        assert per_example[name].shape == (30,) + params[name].shape
+        for squares in ((per_example[name].numpy() ** 2).mean(0), (block.numpy() ** 2).mean(0)):
+            np.testing.assert_allclose(fisher[name].numpy(), squares, rtol=1e-10, atol=1e-15,
+                                       err_msg=name)
 
 
 @needs_torch
