@@ -8,17 +8,16 @@ sampler takes gradients in the input, `noise.normal_`, `random.choices` of store
 (a diagonal Fisher from per-example squared gradients: a loop of backward passes, against
 `torch.func.vmap(grad(...))` and a Jacobian; its quadratic penalty); Gauss-Newton /
 Levenberg-Marquardt steps on a small regression (`torch.func.functional_call` of a flat θ,
-`torch.autograd.functional.jacobian`,
-`torch.linalg.cholesky`, `torch.cholesky_solve`, `torch.linalg.solve`; `hessian`, `hvp`, `vhp`,
-`jvp`, `vjp`); the Hessian's top eigenvalue by power iteration on Hessian-vector products (a
-double backward) and its trace by Hutchinson's estimator; and sharpness-aware minimisation
-(SAM: an `optim.Optimizer` subclass that hands its parameter groups, with its own `rho`, to a
-base optimizer, two backward passes per step, the parameters perturbed in place under
-`no_grad`); AdaHessian (`loss.backward(create_graph=True)`, Hutchinson's diagonal kept in the
-parameters' own attribute `p.hess`, `addcmul_`, `addcdiv_`) and SGLD as `optim.Optimizer`
-subclasses; `torch.autograd.Variable`.
-Where PyTorch is installed the same code runs there from the same weights and must give the
-same numbers.
+`torch.autograd.functional.jacobian`, `torch.linalg.cholesky`, `torch.cholesky_solve`,
+`torch.linalg.solve`; `hessian`, `hvp`, `vhp`, `jvp`, `vjp`); the Hessian's top eigenvalue by
+power iteration on Hessian-vector products (a double backward), its trace by Hutchinson's
+estimator and both ends of its spectrum by Lanczos (PyHessian's way); sharpness-aware
+minimisation (SAM: an `optim.Optimizer` subclass that hands its parameter groups, with its own
+`rho`, to a base optimizer, two backward passes per step, the parameters perturbed in place
+under `no_grad`); AdaHessian (`loss.backward(create_graph=True)`, Hutchinson's diagonal kept in
+the parameters' own attribute `p.hess`, `addcmul_`, `addcdiv_`) and SGLD as `optim.Optimizer`
+subclasses, their states through a checkpoint; `torch.autograd.Variable`. Where PyTorch is
+installed the same code runs there from the same weights and must give the same numbers.
 
 What differs from PyTorch and is written the glassgrad way here: `p.grad` and `p.data` are
 numpy arrays (`torch.as_tensor(p.grad)` makes a Tensor of a gradient; an input moved in place
