@@ -133,6 +133,17 @@ def _course(torch, nn, F, optim):
             torch.set_grad_enabled(had_gradients_enabled)
             return inp
 
+    def langevin(model, x, steps, step_size, noises=None):
+        """The same chain spelt with autograd.grad: x.requires_grad_() each step, the noise
+        by torch.randn_like, the gradient step first, then the noise."""
+        x = x.detach()
+        for k in range(steps):
+            x.requires_grad_()
+            (g,) = torch.autograd.grad(-model(x).sum(), x)
+            noise = torch.randn_like(x) if noises is None else noises[k]
+            x = (x - step_size * g + math.sqrt(2 * step_size) * noise).clamp(-1, 1).detach()
+        return x
+
     def cd_loss(model, real, fake, alpha=0.1):
         real_out, fake_out = model(torch.cat([real, fake], dim=0)).chunk(2, dim=0)
         reg_loss = alpha * (real_out ** 2 + fake_out ** 2).mean()
@@ -485,7 +496,8 @@ def _course(torch, nn, F, optim):
             return loss
 
     return dict(AdaHessian=AdaHessian, SGLD=SGLD, two_gaussians=two_gaussians,
-                EnergyNet=EnergyNet, Sampler=Sampler, cd_loss=cd_loss, log_joint=log_joint,
+                EnergyNet=EnergyNet, Sampler=Sampler, langevin=langevin, cd_loss=cd_loss,
+                log_joint=log_joint,
                 log_joint_bernoulli=log_joint_bernoulli,
                 grad_log_prob=grad_log_prob, leapfrog=leapfrog, hamiltonian=hamiltonian,
                 hmc=hmc, Classifier=Classifier, diag_fisher=diag_fisher, EWC=EWC,
@@ -569,6 +581,22 @@ def test_contrastive_divergence_learns_both_modes(trained_ebm):
     # the buffer's chains have reached the data too
     near, _ = _near_a_mode(autograd.cat(sampler.examples[:512], dim=0).numpy())
     assert near > 0.65, near
+
+
+def test_the_chain_by_autograd_grad_is_the_samplers_and_also_finds_the_modes(trained_ebm):
+    model = trained_ebm[0]
+    model.zero_grad(set_to_none=True)
+    x = autograd.rand(64, 2) * 2 - 1
+    zeros = [autograd.zeros(64, 2)] * 30            # without noise both are gradient ascent
+    by_backward = OURS["Sampler"].generate_samples(model, x.clone(), steps=30, noises=zeros)
+    by_grad = OURS["langevin"](model, x, steps=30, step_size=0.005, noises=zeros)
+    np.testing.assert_allclose(by_grad.numpy(), by_backward.detach().numpy(), rtol=1e-6,
+                               atol=1e-7)
+    # autograd.grad leaves every .grad alone (the weights' too, though they require grad)
+    assert not by_grad.requires_grad and all(p.grad is None for p in model.parameters())
+    autograd.manual_seed(2)
+    drawn = OURS["langevin"](model, autograd.rand(500, 2) * 2 - 1, steps=100, step_size=0.005)
+    assert _near_a_mode(drawn.numpy())[0] > 0.65
 
 
 def test_the_sampler_freezes_the_weights_and_restores_the_modes(trained_ebm):
