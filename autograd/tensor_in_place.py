@@ -64,6 +64,28 @@ class InPlaceMethods:
                              f"t = t // x for a floor division (a new tensor)")
         return self._arithmetic_(np.divide, "div_", other, 1, "t = t / x")
 
+    def addcmul_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        """t += value * tensor1 * tensor2, in place (see `add_`): an Adam-like optimizer's
+        second moment, `exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)`.
+
+        >>> t = Tensor([1.0, 1.0]); t.addcmul_(Tensor([2.0, 3.0]), Tensor([4.0, 5.0]), value=0.5)
+        Tensor([5. , 8.5])
+        """
+        product = (tensor1 * tensor2 if isinstance(tensor1, Node) or isinstance(tensor2, Node)
+                   else np.multiply(tensor1, tensor2))
+        return self._arithmetic_(np.add, "addcmul_", product, value, "t = t + value * a * b")
+
+    def addcdiv_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        """t += value * tensor1 / tensor2, in place (see `add_`): an Adam-like step,
+        `p.addcdiv_(exp_avg, denom, value=-step_size)` under no_grad().
+
+        >>> t = Tensor([1.0, 1.0]); t.addcdiv_(Tensor([2.0, 3.0]), Tensor([4.0, 6.0]), value=-2)
+        Tensor([0., 0.])
+        """
+        ratio = (tensor1 / tensor2 if isinstance(tensor1, Node) or isinstance(tensor2, Node)
+                 else np.divide(tensor1, tensor2))
+        return self._arithmetic_(np.add, "addcdiv_", ratio, value, "t = t + value * a / b")
+
     def lerp_(self, end: Any, weight: Any) -> Tensor:
         """`lerp(end, weight)` in place, t += weight * (end - t) (see `add_`): an exponential
         moving average of a model's weights, `ema_p.lerp_(p, 1 - decay)` under no_grad().
