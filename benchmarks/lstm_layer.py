@@ -8,7 +8,8 @@ layer alternated in one process, PyTorch in processes of its own.
 Each round times `--calls` calls of each variant in turn, CPU time (the machine is shared),
 after `keep_freed_memory` (so neither way pays page faults for its big arrays): "sequence" is
 `linear` for the input's share and `lstm_sequence` (LSTM.few_features = 0, the way every
-LSTM ran before s32), "layer" is one `lstm_layer` node. The input is batch first (N, T, F),
+LSTM ran before s32), "layer" is one `lstm_layer` node (LSTM.layer_batch = 1: whatever the
+batch, which nn.LSTM itself takes this way from 16 rows on). The input is batch first (N, T, F),
 the loss the last h times fixed weights (`--loss last`, a forecaster's) or every step's h
 (`--loss all`). PyTorch 2.x (torch.set_num_threads(1)) runs the same in separate processes,
 never in the one that times glassgrad (its thread pool would slow what runs after it). The
@@ -59,18 +60,20 @@ def glassgrad_rounds(args: argparse.Namespace, features: int) -> dict:
             fn()
         return (time.process_time() - start) / args.calls * 1e6
 
-    variants = {"sequence": 0, "layer": nn.LSTM.few_features}
+    variants = {"sequence": {"few_features": 0},
+                "layer": {"few_features": nn.LSTM.few_features, "layer_batch": 1}}
     times = {f"{kind} {name}": [] for name in variants for kind in ("forward", "fwd+bwd")}
     for _ in range(2):                                          # warm up
-        for name, few in variants.items():
-            nn.LSTM.few_features = few
+        for options in variants.values():
+            for option, value in options.items():
+                setattr(lstm, option, value)
             chunk(forward), chunk(train)
     for _ in range(args.rounds):
-        for name, few in variants.items():
-            nn.LSTM.few_features = few
+        for name, options in variants.items():
+            for option, value in options.items():
+                setattr(lstm, option, value)
             times[f"forward {name}"].append(chunk(forward))
             times[f"fwd+bwd {name}"].append(chunk(train))
-    nn.LSTM.few_features = variants["layer"]
     return times
 
 

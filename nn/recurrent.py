@@ -37,8 +37,9 @@ gates for every step in one product, and one op (`rnn_sequence`, `gru_sequence`,
 `lstm_sequence`, see `autograd.ops.recurrent`) runs the steps and, in backward, the loop of
 backpropagation through time. An LSTM layer of few input features and a batch of 16 rows or
 more is one node, `lstm_layer`, each step one product with [h; x_t; 1] (see `LSTM`). A cell's
-step is one op (`gru_step`; an LSTM's two, for c' and h') after the products `linear` makes. The rules are written with operations that Tensors have
-too, so higher derivatives work as for any other op.
+step is one op (`gru_step`; an LSTM's two, for c' and h') after the products `linear` makes.
+The rules are written with operations that Tensors have too, so higher derivatives work as for
+any other op.
 
 >>> import numpy as np
 >>> from autograd import Tensor, manual_seed
@@ -491,10 +492,11 @@ class LSTM(RNNBase):
 
     #: a layer and direction with up to `few_features` input features and a batch of
     #: `layer_batch` rows or more runs as one `lstm_layer` node (each step one product with
-    #: [h; x_t; 1], laid out by column), else as `linear` and `lstm_sequence`: T 24, H 32, one
-    #: thread, the forward 0.77x the time at N 64 and 3 features, 0.79x at 32, forward and
-    #: backward 0.88x and 1.0x, 0.6-0.85x at N 128, the same at N 16-32 and 96 features, and
-    #: 1.15-1.25x below 16 rows (docs/measurements.md#recurrent)
+    #: [h; x_t; 1], laid out by column), else as `linear` and `lstm_sequence`. T 24, H 32, one
+    #: thread, against the two nodes: at N 64 the forward in 0.76-0.82x the time for 1 to 32
+    #: features, forward and backward 0.90-0.97x; N 128 0.63-0.84x and 0.86-0.90x; N 16-32
+    #: 0.80-1.0x and the same; 48-96 features 0.78-1.0x and the same; below 16 rows
+    #: 1.04-1.09x and 1.14-1.26x (docs/measurements.md#recurrent)
     few_features, layer_batch = 64, 16
 
     def _run(self, sequence: Tensor, layer: int, suffix: str, state: State | None,

@@ -320,34 +320,31 @@ def test_nn_lstm_as_lstm_layer_nodes_matches_finite_differences(rng, name, optio
 
 # -- errors --------------------------------------------------------------------------------------
 
-def test_shapes_that_do_not_fit_are_refused_naming_the_op_and_the_shapes():
-    x, h, W_ih, W_hh, b = np.zeros((4, 2, 3)), np.zeros((2, 5)), np.zeros((20, 3)), \
-        np.zeros((20, 5)), np.zeros(20)
+# (what differs from x (4, 2, 3), h0 = c0 (2, 5), W_ih (20, 3), W_hh (20, 5), biases (20,); the
+# error's text after "lstm_layer: ")
+REFUSED = [
+    ({"x": (4, 3, 3)}, r"x must have shape \(T, 2, features\) \(time, batch, features\) with "
+                       r"T > 0 for h0 of shape \(2, 5\), got \(4, 3, 3\)"),
+    ({"x": (0, 2, 3)}, r"x .* got \(0, 2, 3\)"),
+    ({"x": (2, 3)}, r"x .* got \(2, 3\)"),
+    ({"c0": (1, 5)}, r"c0 must have the shape of h0 \(2, 5\), got \(1, 5\)"),
+    ({"W_ih": (20, 4)}, r"weight_ih must have shape \(20, 3\) \(4 gates x hidden_size, "
+                        r"features\), got \(20, 4\)"),
+    ({"W_hh": (16, 5)}, r"weight_hh must have shape \(20, 5\) \(4 gates x hidden_size, "
+                        r"hidden_size\), got \(16, 5\)"),
+    ({"b_ih": (5,)}, r"bias_ih must have shape \(20,\), got \(5,\)"),
+    ({"b_hh": None}, r"give both biases, bias_ih and bias_hh, or neither; got only bias_ih"),
+    ({"lengths": [5, 1]}, r"lengths must be 2 integers in 1\.\.4"),
+]
 
-    def call(x=x, h0=h, c0=h, W_ih=W_ih, W_hh=W_hh, b_ih=b, b_hh=b):
-        return lstm_layer(x, h0, c0, W_ih, W_hh, b_ih, b_hh)
-    with pytest.raises(ValueError, match=r"lstm_layer: x must have shape \(T, 2, features\) "
-                                         r"\(time, batch, features\) with T > 0 for h0 of shape "
-                                         r"\(2, 5\), got \(4, 3, 3\)"):
-        call(x=np.zeros((4, 3, 3)))
-    with pytest.raises(ValueError, match=r"lstm_layer: x .* got \(0, 2, 3\)"):
-        call(x=np.zeros((0, 2, 3)))
-    with pytest.raises(ValueError, match=r"lstm_layer: x .* got \(2, 3\)"):
-        call(x=np.zeros((2, 3)))
-    with pytest.raises(ValueError, match=r"lstm_layer: c0 must have the shape of h0 \(2, 5\), "
-                                         r"got \(1, 5\)"):
-        call(c0=np.zeros((1, 5)))
-    with pytest.raises(ValueError, match=r"lstm_layer: weight_ih must have shape \(20, 3\) "
-                                         r"\(4 gates x hidden_size, features\), got \(20, 4\)"):
-        call(W_ih=np.zeros((20, 4)))
-    with pytest.raises(ValueError, match=r"lstm_layer: weight_hh must have shape \(20, 5\) "
-                                         r"\(4 gates x hidden_size, hidden_size\), got \(16, 5\)"):
-        call(W_hh=np.zeros((16, 5)))
-    with pytest.raises(ValueError, match=r"lstm_layer: bias_ih must have shape \(20,\), got "
-                                         r"\(5,\)"):
-        call(b_ih=np.zeros(5))
-    with pytest.raises(ValueError, match=r"lstm_layer: give both biases, bias_ih and bias_hh, "
-                                         r"or neither; got only bias_ih"):
-        call(b_hh=None)
-    with pytest.raises(ValueError, match=r"lstm_layer: lengths must be 2 integers in 1\.\.4"):
-        lstm_layer(x, h, h, W_ih, W_hh, b, b, lengths=[5, 1])
+
+@pytest.mark.parametrize("changed, message", REFUSED, ids=[str(c) for c, _ in REFUSED])
+def test_operands_that_do_not_fit_are_refused_naming_the_op_and_the_shapes(changed, message):
+    shapes = {"x": (4, 2, 3), "h0": (2, 5), "c0": (2, 5), "W_ih": (20, 3), "W_hh": (20, 5),
+              "b_ih": (20,), "b_hh": (20,)}
+    operands = {name: np.zeros(shape) for name, shape in shapes.items()}
+    for name, value in changed.items():
+        operands[name] = np.zeros(value) if isinstance(value, tuple) else value
+    lengths = operands.pop("lengths", None)
+    with pytest.raises(ValueError, match="lstm_layer: " + message):
+        lstm_layer(*operands.values(), lengths=lengths)
