@@ -17,6 +17,7 @@ from .creation import (
     linspace, logspace, multinomial, normal, numel, ones, ones_like, poisson, rand, rand_like,
     randint, randint_like, randn, randn_like, randperm, zeros, zeros_like,
 )
+from .creation import Variable          # torch.autograd.Variable (not in __all__: PyTorch's old)
 from .function import Function
 from .arrays import cartesian_prod, cdist, meshgrid, tensordot, tril_indices, triu_indices
 from .statistics import bucketize, isin, searchsorted
@@ -118,6 +119,19 @@ _SPELT_OTHERWISE = {
         "real tensors), made by autograd.fft's transforms, autograd.stft, "
         "autograd.complex(real, imag) and autograd.polar(abs, angle)")),
     "set_printoptions": "np.set_printoptions(...) here (a Tensor prints its numpy array)",
+    "lobpcg": ("not here: for a small symmetric matrix, autograd.linalg.eigh(A) gives every "
+               "eigenpair (eigvalsh the values alone); for a Hessian too large to build, power "
+               "iteration on Hessian-vector products (grad of (g * v).sum() for g = "
+               "autograd.grad(loss, params, create_graph=True)) finds the top one"),
+    "symeig": ("gone from PyTorch too (removed in 2.0): autograd.linalg.eigh(A) gives the "
+               "eigenvalues, ascending, and the eigenvectors of a symmetric matrix (a Hessian, "
+               "Lanczos' tridiagonal T), autograd.linalg.eigvalsh(A) the values alone"),
+    "eig": ("gone from PyTorch too (removed in 2.0; torch.linalg.eig there): for a symmetric "
+            "matrix (a Hessian, Lanczos' tridiagonal T) autograd.linalg.eigh(A); for others "
+            "np.linalg.eig(t.data) (numbers, no gradient)"),
+    "forward_ad": ("not here: glassgrad differentiates in reverse mode only (no dual numbers); "
+                   "a Jacobian-vector product is autograd.jvp(f, x, v) (two reverse passes), "
+                   "a whole Jacobian autograd.jacobian(f, x)"),
     **dict.fromkeys(("get_rng_state", "set_rng_state"), (
         "autograd.random.get_state() and autograd.random.set_state(state) here: the shared "
         "generator's state as plain data (a dict, not a tensor; nn.save stores it)")),

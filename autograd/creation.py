@@ -2,7 +2,7 @@
 `ones`, `full`, `eye`, `empty`, `zeros_like`, `ones_like`, `full_like`, `empty_like`), ranges
 (`arange`, `linspace`, `logspace`) and random draws (`randn`, `rand`, `randint`, `randn_like`,
 `rand_like`, `randint_like`, `randperm`, `normal`, `bernoulli`, `poisson`, `multinomial`), with
-PyTorch's names, arguments and dtypes; and `is_tensor`, `numel`.
+PyTorch's names, arguments and dtypes; and `is_tensor`, `numel`, and the old `Variable`.
 
 >>> from autograd import arange, manual_seed, randn
 >>> arange(4)                           # int arguments: int64, as in PyTorch
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -872,3 +873,38 @@ def numel(input: Tensor) -> int:
         raise TypeError(f"numel: input must be a Tensor, got {type(input).__name__} "
                         f"(np.size(x) counts the numbers of anything else)")
     return input.numel()
+
+
+class _VariableType(type):
+    """What makes `isinstance(t, Variable)` true for every Tensor, as in PyTorch since 0.4."""
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, Tensor)
+
+
+class Variable(metaclass=_VariableType):
+    """PyTorch's old `torch.autograd.Variable(t, requires_grad=False)`, which EBM and GAN code
+    of its time still writes (`Variable(x_k, requires_grad=True)` before a Langevin step): as
+    in PyTorch, a Tensor, a new leaf over t's numbers (shared, not copied), wanting a gradient
+    if asked. `volatile=` has had no effect since PyTorch 0.4: `no_grad()` replaced it.
+
+    >>> x = Tensor([1.0, 2.0])
+    >>> v = Variable(x, requires_grad=True)
+    >>> v.requires_grad, v.is_leaf, isinstance(x, Variable), type(v).__name__
+    (True, True, True, 'Tensor')
+    """
+
+    def __new__(cls, data: Tensor, requires_grad: bool = False,
+                volatile: bool = False) -> Tensor:           # type: ignore[misc]
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable: data has to be a Tensor, got a {type(data).__name__} "
+                            f"(autograd.tensor(data) makes one; a Variable is a Tensor since "
+                            f"PyTorch 0.4, so autograd.tensor(data, requires_grad=True) is "
+                            f"the modern spelling)")
+        if volatile:
+            warnings.warn("Variable: volatile was removed (PyTorch 0.4) and has no effect; use "
+                          "`with autograd.no_grad():` instead", UserWarning, stacklevel=2)
+        leaf = data.detach()
+        if requires_grad:
+            leaf.requires_grad_(True)
+        return leaf

@@ -1,5 +1,5 @@
 """PyTorch's in-place forms of the ops glassgrad has, mixed into `Tensor` (autograd/tensor.py):
-`t.exp_()`, `t.relu_()`, `t.sigmoid_()`, `t.addcdiv_(m, d, value=-lr)`, `t.unsqueeze_(0)`, ...
+`t.exp_()`, `t.relu_()`, `t.sigmoid_()`, `t.addmm_(a, b)`, `t.unsqueeze_(0)`, ...
 Each is `t.<op>(...)` written into `t` itself, which it returns, by one method,
 `_apply_in_place`, under the rules of the other in-place methods (autograd/tensor_in_place.py,
 `Tensor._in_place` in autograd/tensor.py):
@@ -45,8 +45,8 @@ if TYPE_CHECKING:
 # `Tensor`, a global here as in tensor.py, is put into this module by autograd/tensor.py once
 # the class exists (tensor.py imports this module to make it, so it cannot be imported back)
 
-#: the ops whose PyTorch in-place form `t.<op>_(...)` is made here (add_, clamp_, ... are
-#: written out in tensor_in_place.py)
+#: the ops whose PyTorch in-place form `t.<op>_(...)` is made here (add_, clamp_, addcmul_,
+#: ... are written out in tensor_in_place.py)
 IN_PLACE_FORMS = """
     abs absolute neg negative sign sgn exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square
     reciprocal sigmoid relu tanh sin cos tan asin acos atan sinh cosh asinh acosh atanh arcsin
@@ -57,7 +57,7 @@ IN_PLACE_FORMS = """
     eq ne lt le gt ge greater greater_equal less less_equal not_equal
     logical_and logical_or logical_xor logical_not
     cumsum cumprod tril triu renorm
-    addcmul addcdiv addmm addmv addr baddbmm addbmm
+    addmm addmv addr baddbmm addbmm
     index_copy index_fill index_put put masked_scatter
     unsqueeze squeeze t transpose swapaxes swapdims""".split()
 

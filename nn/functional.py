@@ -55,8 +55,8 @@ import numpy as np
 
 from autograd import Tensor, get_default_dtype, where
 from autograd.graph import apply, grad_mode
-from autograd.ops.elementwise import (Condition, Hardswish, Hardtanh, SavedExp, SavedSigmoid,
-                                      Silu, Softplus)
+from autograd.ops.elementwise import (Hardshrink, Hardswish, Hardtanh, SavedExp, SavedSigmoid,
+                                      Silu, Softplus, Threshold)
 from autograd.ops.glu import Glu, GluCtx
 from autograd.tensor import _axes, _softmax_axis
 # the argument checks shared with the engine's functions (_floating also read here by
@@ -280,26 +280,26 @@ def tanhshrink(x: Any) -> Tensor:
 
 def threshold(x: Any, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else `value` (PyTorch's order of arguments); slope 1 above the
-    threshold, 0 at and below it. NaN stays NaN.
+    threshold, 0 at and below it. NaN stays NaN, with the slope 1, as in PyTorch. (One op,
+    `Threshold`, choosing each number on its bits: np.where took ~20 ms of 4M floats.)
 
     >>> threshold(Tensor([-1.0, 0.5, 2.0]), 0.5, -3.0).numpy()
     array([-3., -3.,  2.], dtype=float32)
     """
     x = _floating("threshold", x)
     limit, value = _real("threshold", "threshold", threshold), _real("threshold", "value", value)
-    return where(Condition(x.data <= limit, f"b ≤ {limit:g}"), value, x)
+    return apply(Threshold, (x,), (limit, value))
 
 
 def hardshrink(x: Any, lambd: float = 0.5) -> Tensor:
-    """x where |x| > lambd, else 0; slope 1 outside [-lambd, lambd], 0 inside.
+    """x where |x| > lambd, else 0; slope 1 outside [-lambd, lambd], 0 inside and at its
+    edges; NaN stays NaN, with the slope 1, as in PyTorch (the `Hardshrink` op).
 
     >>> hardshrink(Tensor([-1.0, 0.25, 0.75])).numpy()
     array([-1.  ,  0.  ,  0.75], dtype=float32)
     """
     x = _floating("hardshrink", x)
-    lambd = _real("hardshrink", "lambd", lambd)
-    inside = (x.data >= -lambd) & (x.data <= lambd)
-    return where(Condition(inside, f"{-lambd:g} ≤ b ≤ {lambd:g}"), 0.0, x)
+    return apply(Hardshrink, (x,), _real("hardshrink", "lambd", lambd))
 
 
 def softshrink(x: Any, lambd: float = 0.5) -> Tensor:

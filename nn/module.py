@@ -39,7 +39,7 @@ import importlib
 import inspect
 from collections import OrderedDict
 from collections.abc import Mapping, MutableMapping
-from types import FunctionType
+from types import BuiltinFunctionType, FunctionType
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import numpy as np
@@ -96,9 +96,12 @@ class Parameter(Tensor):
 
     >>> Parameter([1.0, 2.0])
     Parameter([1., 2.], requires_grad=True)
+
+    Like PyTorch's, it takes attributes of the user's own: AdaHessian keeps each parameter's
+    Hessian diagonal in `p.hess` (a Tensor's slots have no room for them).
     """
 
-    __slots__ = ()
+    __slots__ = ("__dict__",)
 
     def __init__(self, data: Any, dtype: Any = None, label: str = "", *,
                  requires_grad: bool = True) -> None:
@@ -495,17 +498,7 @@ class Module:
 
     def _members(self) -> Iterator[tuple[str, Any]]:
         """(name, item) for the attributes that are parameters or modules, lists unpacked."""
-        for name, value in vars(self).items():
-            # one test lets the many plain settings (sizes, flags, functions) through: every
-            # walk of the model (parameters(), zero_grad(), state_dict()) reads every attribute
-            if not isinstance(value, _MAY_HOLD_PARTS) or name in self._held_apart:
-                continue
-            if isinstance(value, (list, tuple)):
-                for i, item in enumerate(value):
-                    if isinstance(item, Module) or is_parameter(item):
-                        yield f"{name}.{i}", item
-            elif isinstance(value, Module) or is_parameter(value):
-                yield name, value
+        return iter(_own_members(self))
 
     def _child_modules(self) -> Iterator[tuple[str, Module]]:
         """(name, module) for every direct sub-module, a shared one under each of its names."""
@@ -672,23 +665,46 @@ class Module:
         `_own_parameters` read them twice, and the generators stacked on generators cost more
         than the reading (a 2-layer transformer's parameters(): see docs/measurements.md,
         "overhead")."""
+        if not recurse:
+            return [(prefix, self, _listed_members(self))]
+        if not remove_duplicate:
+            return self._walk_every_name(prefix)
         walked = []
-        seen: set[int] = set()
+        seen: set[int] = set()              # (a module is never its own descendant: `seen`
+        stack = [(prefix, self)]            # holds the ancestors, so a back-reference stops)
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            members = _listed_members(module)
+            walked.append((name, module, members))
+            children = None
+            for child_name, child in members:
+                if child.__class__ is not Parameter and isinstance(child, Module):
+                    if children is None:
+                        at = f"{name}." if name else ""
+                        children = [(at + child_name, child)]
+                    else:
+                        children.append((at + child_name, child))
+            if children is not None:
+                children.reverse()          # reversed: pop in declaration order
+                stack += children
+        return walked
+
+    def _walk_every_name(self, prefix: str) -> list[tuple[str, Module, list[tuple[str, Any]]]]:
+        """`_walk` with `remove_duplicate=False`: a shared module under each of its names, so
+        the walk carries each module's ancestors (a back-reference to one must not loop)."""
+        walked = []
         stack = [(prefix, self, frozenset())]
         while stack:
             name, module, ancestors = stack.pop()
             key = id(module)
-            if key in seen or key in ancestors:     # (a back-reference to a parent)
+            if key in ancestors:
                 continue
-            if remove_duplicate:
-                seen.add(key)
-            members = list(module._members())
+            members = _listed_members(module)
             walked.append((name, module, members))
-            if not recurse:
-                break
-            # a module is never its own descendant: with remove_duplicate, `seen` holds the
-            # ancestors already, so only the other walk carries them
-            inside = ancestors if remove_duplicate else ancestors | {key}
+            inside = ancestors | {key}
             children = [(f"{name}.{child_name}" if name else child_name, child, inside)
                         for child_name, child in members if isinstance(child, Module)]
             stack.extend(reversed(children))        # reversed: pop in declaration order
@@ -700,13 +716,14 @@ class Module:
         `own` None, the modules' parameters."""
         seen: set[int] = set()
         for module_name, module, members in self._walk(prefix, remove_duplicate, recurse):
-            items = own(module) if own is not None else \
-                [(name, item) for name, item in members if not isinstance(item, Module)]
-            for name, item in items:
+            at = f"{module_name}." if module_name else ""
+            for name, item in (members if own is None else own(module)):
+                if own is None and item.__class__ is not Parameter and isinstance(item, Module):
+                    continue
                 if id(item) not in seen:
                     if remove_duplicate:
                         seen.add(id(item))
-                    yield (f"{module_name}.{name}" if module_name else name), item
+                    yield at + name, item
 
     def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True) -> Iterator[tuple[str, Node]]:
@@ -733,13 +750,29 @@ class Module:
         >>> next(Linear(2, 3).parameters()).dtype       # PyTorch's way to ask a model's dtype
         dtype('float32')
         """
-        # without the names, which only named_parameters() needs
+        # without the names, which only named_parameters() needs; a module is no parameter,
+        # so one set of ids holds both the modules walked and the parameters listed
         params, seen = Parameters(), set()
-        for _, _, members in self._walk(recurse=recurse):
-            for _, item in members:
-                if id(item) not in seen and not isinstance(item, Module):
+        stack = [self]
+        while stack:
+            module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            children = None
+            for _, item in _listed_members(module):
+                if item.__class__ is not Parameter and isinstance(item, Module):
+                    if recurse:
+                        if children is None:
+                            children = [item]
+                        else:
+                            children.append(item)
+                elif id(item) not in seen:
                     seen.add(id(item))
                     params.append(item)
+            if children is not None:
+                children.reverse()              # reversed: pop in declaration order
+                stack += children
         return params
 
     def register_buffer(self, name: str, value: Any, persistent: bool = True) -> None:
@@ -826,6 +859,10 @@ class Module:
         >>> layer.weight.grad is None
         True
         """
+        if set_to_none is True:             # the usual call: p.zero_grad(), written out
+            for p in self.parameters():
+                p.grad = p._empty_grad
+            return
         for p in self.parameters():
             clear_grad(p, set_to_none)
 
@@ -1165,6 +1202,49 @@ class Module:
 
 #: what an attribute must be to hold a module or a parameter (see `Module._members`)
 _MAY_HOLD_PARTS = (Module, Node, list, tuple)
+#: the exact classes of attributes that never hold one: a module's settings (`_own_members`)
+_NO_PARTS = frozenset({int, float, bool, str, type(None), FunctionType, BuiltinFunctionType,
+                       np.random.Generator, np.ndarray, dict, set})
+
+
+def _own_members(module: Module) -> list[tuple[str, Any]]:
+    """`Module._members`: (name, item) for the attributes of `module` that are parameters or
+    modules, lists and tuples unpacked (named "layers.0", ...)."""
+    # Every walk of a model (parameters(), zero_grad(), state_dict(), train()) reads every
+    # attribute of every module, so the many that are plain settings (sizes, flags, rates, a
+    # generator) are let through by their exact class first: isinstance against the four
+    # kinds of part costs 100 ns for a number, the set 20
+    members = []
+    held_apart = module._held_apart
+    for name, value in module.__dict__.items():
+        kind = value.__class__
+        if kind is Parameter:                       # (the usual part)
+            if name not in held_apart:
+                members.append((name, value))
+        elif kind in _NO_PARTS or not isinstance(value, _MAY_HOLD_PARTS) or name in held_apart:
+            continue
+        elif kind is not list and kind is not tuple and isinstance(value, Module):
+            # (before the test for a list, 70 ns a module: no module is a list or a tuple)
+            members.append((name, value))
+        elif isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                if item.__class__ not in _NO_PARTS and (
+                        isinstance(item, Module) or is_parameter(item)):
+                    members.append((f"{name}.{i}", item))
+        elif is_parameter(value):
+            members.append((name, value))
+    return members
+
+
+def _listed_members(module: Module) -> list[tuple[str, Any]]:
+    """`module._members()` as a list: Module's own without the generator (every layer but the
+    containers, which list their entries first)."""
+    if type(module)._members is _MODULE_MEMBERS:
+        return _own_members(module)
+    return list(module._members())
+
+
+_MODULE_MEMBERS = Module._members
 
 
 class RemovableHandle:
@@ -1213,11 +1293,23 @@ def _no_backward_hooks(module: Module, method: str) -> str:
 
 def clear_grad(p: Node, set_to_none: bool = True) -> None:
     """Forget `p`'s gradient: a Tensor's becomes None (PyTorch's default), or with
-    `set_to_none=False` an array of zeros if it had one; a Value's becomes 0.0 either way."""
-    if set_to_none or p.grad is None or isinstance(p, Value):
+    `set_to_none=False` zeros if it had one, written into its array as PyTorch's
+    `grad.zero_()` writes them (what holds that array sees the zeros); a Value's becomes 0.0
+    either way.
+
+    >>> from autograd import Tensor
+    >>> w = Tensor([1.0, 2.0], requires_grad=True); (w * w).sum().backward()
+    >>> g = w.grad; clear_grad(w, set_to_none=False)
+    >>> w.grad is g, g.tolist()
+    (True, [0.0, 0.0])
+    """
+    grad = p.grad
+    if set_to_none or grad is None or isinstance(p, Value):
         p.zero_grad()
-    else:
-        p.grad = np.zeros_like(p.grad.data if isinstance(p.grad, Node) else p.grad)
+    elif grad.__class__ is np.ndarray and grad.flags.writeable:
+        grad.fill(0)                # (a new array each step cost an allocation a parameter)
+    else:                           # a gradient that is a node (create_graph=True) leaves its
+        p.grad = np.zeros_like(grad.data if isinstance(grad, Node) else grad)   # graph alone
 
 
 #: PyTorch's names of the tensor types of floating dtypes, which `Module.type` takes

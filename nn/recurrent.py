@@ -35,9 +35,11 @@ weights named `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`.
 A layer runs in two nodes per layer and direction: `linear` makes the input's share of the
 gates for every step in one product, and one op (`rnn_sequence`, `gru_sequence`,
 `lstm_sequence`, see `autograd.ops.recurrent`) runs the steps and, in backward, the loop of
-backpropagation through time. A cell's step is one op (`gru_step`; an LSTM's two, for c' and
-h') after the products `linear` makes. The rules are written with operations that Tensors have
-too, so higher derivatives work as for any other op.
+backpropagation through time. An LSTM layer of few input features and a batch of 16 rows or
+more is one node, `lstm_layer`, each step one product with [h; x_t; 1] (see `LSTM`). A cell's
+step is one op (`gru_step`; an LSTM's two, for c' and h') after the products `linear` makes.
+The rules are written with operations that Tensors have too, so higher derivatives work as for
+any other op.
 
 >>> import numpy as np
 >>> from autograd import Tensor, manual_seed
@@ -290,13 +292,8 @@ class RNNBase(Module):
         """One layer in one direction over the whole sequence (T, N, features): its h at every
         step (T, N, hidden_size), and its last state (each row's own last step with
         `lengths`)."""
-        W_ih, W_hh = getattr(self, f"weight_ih_l{layer}{suffix}"), \
-            getattr(self, f"weight_hh_l{layer}{suffix}")
-        b_ih, b_hh = getattr(self, f"bias_ih_l{layer}{suffix}", None), \
-            getattr(self, f"bias_hh_l{layer}{suffix}", None)
-        if state is None:
-            zeros = Tensor(np.zeros((sequence.shape[1], self.hidden_size), sequence.dtype))
-            state = (zeros,) * len(self.state_names)
+        W_ih, W_hh, b_ih, b_hh = self._layer_weights(layer, suffix)
+        state = self._initial_state(state, sequence)
         # the input's share of the gates for all T·N rows in one product; the op runs the steps
         if b_ih is not None and b_hh is not None and self.hidden_bias_in_sum:
             # b_ih + b_hh, one small sum, in that product: the op then adds no bias at each
@@ -305,6 +302,20 @@ class RNNBase(Module):
             b_ih, b_hh = b_ih + b_hh, None
         return self._sequence(AF.linear(sequence, W_ih, b_ih), state, W_hh, b_hh, reverse,
                               lengths)
+
+    def _layer_weights(self, layer: int, suffix: str) -> tuple:
+        """W_ih, W_hh, b_ih, b_hh of one layer and direction (the biases None without)."""
+        return (getattr(self, f"weight_ih_l{layer}{suffix}"),
+                getattr(self, f"weight_hh_l{layer}{suffix}"),
+                getattr(self, f"bias_ih_l{layer}{suffix}", None),
+                getattr(self, f"bias_hh_l{layer}{suffix}", None))
+
+    def _initial_state(self, state: State | None, sequence: Tensor) -> State:
+        """The given state, or zeros (N, hidden_size) for each of its parts."""
+        if state is not None:
+            return state
+        zeros = Tensor(np.zeros((sequence.shape[1], self.hidden_size), sequence.dtype))
+        return (zeros,) * len(self.state_names)
 
     def _sequence(self, from_input: Tensor, state: State, W_hh: Tensor, b_hh: Tensor | None,
                   reverse: bool, lengths: np.ndarray | None) -> tuple[Tensor, State]:
@@ -478,6 +489,23 @@ class LSTM(RNNBase):
             raise ValueError(f"LSTM: proj_size={proj_size!r} (PyTorch's LSTM with projections) "
                              f"is not supported; only proj_size=0, the plain LSTM")
         super().__init__(*args, **options)
+
+    #: a layer and direction with up to `few_features` input features and a batch of
+    #: `layer_batch` rows or more runs as one `lstm_layer` node (each step one product with
+    #: [h; x_t; 1], laid out by column), else as `linear` and `lstm_sequence`. T 24, H 32, one
+    #: thread, against the two nodes: at N 64 the forward in 0.76-0.82x the time for 1 to 32
+    #: features, forward and backward 0.90-0.97x; N 128 0.63-0.84x and 0.86-0.90x; N 16-32
+    #: 0.80-1.0x and the same; 48-96 features 0.78-1.0x and the same; below 16 rows
+    #: 1.04-1.09x and 1.14-1.26x (docs/measurements.md#recurrent)
+    few_features, layer_batch = 64, 16
+
+    def _run(self, sequence: Tensor, layer: int, suffix: str, state: State | None,
+             reverse: bool, lengths: np.ndarray | None = None) -> tuple[Tensor, State]:
+        if sequence.shape[2] > self.few_features or sequence.shape[1] < self.layer_batch:
+            return super()._run(sequence, layer, suffix, state, reverse, lengths)
+        h0, c0 = self._initial_state(state, sequence)
+        return AF.lstm_layer(sequence, h0, c0, *self._layer_weights(layer, suffix), reverse,
+                             lengths)
 
     def _sequence(self, from_input: Tensor, state: State, W_hh: Tensor, b_hh: Tensor | None,
                   reverse: bool, lengths: np.ndarray | None) -> tuple[Tensor, State]:

@@ -1,6 +1,7 @@
 """The activations made fast in s31 (docs/measurements.md#s31-activations): hardtanh, relu6 and
-hardsigmoid (the `Hardtanh` op, a clip with PyTorch's slope), hardswish's backward, softshrink,
-hardshrink, threshold and prelu, built from ops without np.where. Checked exactly at their
+hardsigmoid (the `Hardtanh` op, a clip with PyTorch's slope), hardswish's backward, softshrink
+and prelu, built from ops without np.where; and in s32 threshold and hardshrink (the
+`Threshold` and `Hardshrink` ops, each number chosen on its bits). Checked exactly at their
 kinks, at ±inf and NaN, on 0-d, batch-1 and broadcast shapes, against finite differences in
 float64 and against PyTorch in float32 and float64."""
 
@@ -32,6 +33,15 @@ CASES = [
      lambda T, x: T.prelu(x, T.torch.tensor([0.25], dtype=x.dtype))),
     ("prelu_negative_slope", lambda x: F.prelu(x, Tensor(np.array([-1.5], x.dtype))),
      lambda T, x: T.prelu(x, T.torch.tensor([-1.5], dtype=x.dtype))),
+    # s32: threshold and hardshrink, ops of their own (they were a where())
+    ("threshold", lambda x: F.threshold(x, 0.5, -3.0), lambda T, x: T.threshold(x, 0.5, -3.0)),
+    ("threshold_zero", lambda x: F.threshold(x, 0.0, 0.0), lambda T, x: T.threshold(x, 0.0, 0.0)),
+    ("threshold_below_zero", lambda x: F.threshold(x, -1.0, 5.0),
+     lambda T, x: T.threshold(x, -1.0, 5.0)),
+    ("hardshrink", F.hardshrink, lambda T, x: T.hardshrink(x)),
+    ("hardshrink_wide", lambda x: F.hardshrink(x, 2.0), lambda T, x: T.hardshrink(x, 2.0)),
+    ("hardshrink_negative_lambda", lambda x: F.hardshrink(x, -1.0),
+     lambda T, x: T.hardshrink(x, -1.0)),
 ]
 NAMES = [case[0] for case in CASES]
 
@@ -107,8 +117,10 @@ def test_small_shapes_keep_their_shape_and_dtype(name, make, reference, shape):
     np.testing.assert_allclose(slope, want_slope, rtol=1e-6)
 
 
-@pytest.mark.parametrize("make", [F.relu6, lambda x: F.hardtanh(x, -0.5, 2.0), F.hardsigmoid],
-                         ids=["relu6", "hardtanh", "hardsigmoid"])
+@pytest.mark.parametrize("make", [F.relu6, lambda x: F.hardtanh(x, -0.5, 2.0), F.hardsigmoid,
+                                  lambda x: F.threshold(x, 0.25, -3.0),
+                                  lambda x: F.hardshrink(x, 2.0)],
+                         ids=["relu6", "hardtanh", "hardsigmoid", "threshold", "hardshrink"])
 def test_second_derivative_is_zero_and_graph_of_the_gradient_follows_the_data(make):
     """The slope is piecewise constant: d²/dx² = 0, and the slope taken as a graph (Step
     nodes of x) is the first-order one."""
@@ -173,3 +185,88 @@ def test_the_step_pages_of_prelu_and_softshrink_name_their_pieces():
     steps = record_backprop(F.softshrink(x, 0.5).sum())
     clip = next(step for step in steps if step.op == "clip")
     assert "with low = -0.5, high = 0.5" in clip.lines()[0], clip.lines()
+
+
+# -- s32: threshold and hardshrink, bit for bit ---------------------------------------------------
+
+# ties, signed zeros, infinities, NaN, a subnormal, float32's 0.1 (a tie only in float32)
+EDGES = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0, 0.5, -0.5, 0.1, np.float32(0.1), -1.0,
+                  1e-45, -3.0, 3.0, 1e30, -1e30, 20.0, 2.0, -2.0])
+THRESHOLDS = [(0.1, 20.0), (0.5, -3.0), (0.0, 0.0), (-1.0, 5.0), (-1.0, -0.0), (0.0, np.inf),
+              (np.inf, 1.0), (-np.inf, 1.0), (0.5, np.nan)]
+
+
+def _bits(a):
+    return np.ascontiguousarray(a).view(f"u{a.dtype.itemsize}")
+
+
+def _torch_slope_at(torch, f, x, g):
+    tx = torch.tensor(x, requires_grad=True)
+    f(tx).backward(torch.tensor(g))
+    return tx.grad.numpy()
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_threshold_and_hardshrink_are_pytorchs_bit_for_bit(dtype):
+    """Every value's bits (-0.0 kept where x is kept, the band's 0 +0.0, v = -0.0 as given,
+    the number v = inf or NaN), and every slope, PyTorch's: 0 where x ≤ t (the tie too) or
+    |x| ≤ λ, exactly 0 even where the arriving gradient is inf or NaN, g elsewhere."""
+    torch = pytest.importorskip(
+        "torch", reason="optional cross-check against PyTorch: pip install torch")
+    T = torch.nn.functional
+    with np.errstate(over="ignore"):            # (1e30 is inf in float16)
+        x = EDGES.astype(dtype)
+    g = np.linspace(1.0, 3.0, x.size).astype(dtype)
+    g[[2, 9]] = np.inf                          # at -inf and -1: where the slope is 0 or 1
+    g[3] = np.nan
+    cases = [(lambda t, a=a, b=b: F.threshold(t, a, b), lambda t, a=a, b=b: T.threshold(t, a, b))
+             for a, b in THRESHOLDS]
+    cases += [(lambda t, a=a: F.hardshrink(t, a), lambda t, a=a: T.hardshrink(t, a))
+              for a in (0.5, 0.0, 2.0, -1.0, np.inf)]
+    for ours, theirs in cases:
+        tx = Tensor(x, requires_grad=True)
+        y = ours(tx)
+        y.backward(g)
+        want = theirs(torch.tensor(x)).numpy()
+        assert y.dtype == dtype and tx.grad.dtype == dtype
+        np.testing.assert_array_equal(_bits(y.numpy()), _bits(want))
+        # (PyTorch's float64 hardshrink gives NaN's slope as 0 in its vectorised loop and 1 in
+        # its scalar one, the formula's: each element checked alone takes the scalar loop)
+        slope = np.concatenate([_torch_slope_at(torch, theirs, x[i:i + 1], g[i:i + 1])
+                                for i in range(x.size)])
+        np.testing.assert_array_equal(tx.grad, slope)
+
+
+def test_nan_keeps_the_slope_1_in_both_passes():
+    """PyTorch's x ≤ t ? 0 : g leaves NaN's slope 1 (and a NaN λ shrinks nothing); the
+    gradient taken as a graph (create_graph=True) says the same."""
+    x = Tensor(np.array([np.nan, 0.25, -3.0, 1.0]), requires_grad=True)
+    for make, slope in [(lambda t: F.threshold(t, 0.25, -3.0), [1.0, 0.0, 0.0, 1.0]),
+                        (lambda t: F.hardshrink(t, 0.25), [1.0, 0.0, 1.0, 1.0]),
+                        (lambda t: F.hardshrink(t, float("nan")), [1.0, 1.0, 1.0, 1.0])]:
+        _, first = ours(make, x.data, np.ones(4))
+        (dx,) = grad(make(x).sum(), [x], create_graph=True)
+        np.testing.assert_array_equal(first, slope)
+        np.testing.assert_array_equal(dx.numpy(), slope)
+
+
+@pytest.mark.parametrize("make", [lambda x: F.threshold(x, 0.3, -2.0),
+                                  lambda x: F.hardshrink(x, 0.7)],
+                         ids=["threshold", "hardshrink"])
+def test_broadcast_strided_and_batch_1_inputs_match_finite_differences(make):
+    """An input that is a broadcast (read-only, stride 0) or transposed view, of batch 1, and
+    an arriving gradient that is a broadcast (a sum's): the same numbers as a fresh array."""
+    rng = np.random.default_rng(9)
+    row = rng.uniform(-2, 2, (1, 4))
+    row[np.abs(np.abs(row) - 0.3) < 1e-3] += 0.01
+    row[np.abs(np.abs(row) - 0.7) < 1e-3] += 0.01
+    for x in (np.broadcast_to(row, (3, 4)), rng.uniform(-2, 2, (4, 1, 3)).transpose(2, 1, 0)):
+        tx = Tensor(x, requires_grad=True)
+        make(tx).sum().backward()
+        fresh = Tensor(np.array(x), requires_grad=True)
+        make(fresh).backward(np.ones(x.shape))
+        np.testing.assert_array_equal(make(Tensor(x)).numpy(), make(Tensor(np.array(x))).numpy())
+        np.testing.assert_array_equal(tx.grad, fresh.grad)
+        h = 1e-6
+        fd = (make(Tensor(x + h)).numpy() - make(Tensor(x - h)).numpy()) / (2 * h)
+        np.testing.assert_allclose(tx.grad, fd, rtol=1e-7, atol=1e-9)

@@ -624,6 +624,26 @@ def test_zero_grad_set_to_none_false_keeps_zero_arrays():
     assert m.scale.grad is None
 
 
+def test_zero_grad_set_to_none_false_writes_the_zeros_into_the_gradients_arrays():
+    """As PyTorch's grad.zero_(): the same arrays, zeroed (a new array a parameter each step
+    was an allocation each); a read-only gradient set by hand, or one that is a node (after
+    backward(create_graph=True)), is replaced by new zeros and left as it was."""
+    m = Affine()
+    (m.scale * m.shift).sum().backward()
+    held = m.scale.grad
+    m.zero_grad(set_to_none=False)
+    assert m.scale.grad is held and held.tolist() == [0.0, 0.0]
+    shared = np.ones(2, np.float32)
+    m.scale.grad = np.broadcast_to(shared[:1], (2,))            # read-only
+    m.shift.grad = Tensor(np.full(2, 3.0, np.float32))           # a node
+    node = m.shift.grad
+    m.zero_grad(set_to_none=False)
+    assert m.scale.grad.tolist() == [0.0, 0.0] and m.scale.grad.flags.writeable
+    assert shared.tolist() == [1.0, 1.0]
+    assert type(m.shift.grad) is np.ndarray and m.shift.grad.tolist() == [0.0, 0.0]
+    assert node.tolist() == [3.0, 3.0]
+
+
 def test_requires_grad_freezes_and_unfreezes_parameters_which_stay_registered():
     net = Net()
     assert net.first.requires_grad_(False) is net.first

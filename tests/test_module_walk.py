@@ -208,3 +208,89 @@ def test_an_ema_reads_parameters_and_buffers_as_the_lists_give_them():
         for before, a, c in zip(old, ema.module.parameters(), model.parameters()):
             assert np.allclose(a.data, 0.5 * before + 0.5 * c.data)
         assert np.allclose(ema.module[1].running_mean.data, 2.0 if use_buffers else 4.0)
+
+
+# -- s32: the walk without generators, plain settings let through by their class --------------
+
+def _members_by_the_rule(module):
+    """Module's rule for its members, as `_members` was written before s32 (a generator)."""
+    from nn.module import is_parameter
+    for name, value in vars(module).items():
+        if not isinstance(value, (Module, Value, Tensor, list, tuple)) or \
+                name in module._held_apart:
+            continue
+        if isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                if isinstance(item, Module) or is_parameter(item):
+                    yield f"{name}.{i}", item
+        elif isinstance(value, Module) or is_parameter(value):
+            yield name, value
+
+
+def test_every_kind_of_attribute_is_a_member_or_not_as_the_rule_says():
+    """Attributes of the classes let through at a glance (numbers, strings, None, functions,
+    generators, arrays, dicts, sets), subclasses of them and of tuple, lists mixing settings
+    and parts, Values that do and do not want a gradient, a Tensor buffer, a part held apart:
+    `_members()` lists exactly what the rule lists, in its order."""
+    from collections import namedtuple
+    from enum import IntEnum
+
+    class Mode(IntEnum):
+        FAST = 1
+
+    class Size(int):
+        pass
+
+    Pair = namedtuple("Pair", "first second")
+
+    class Odd(Module):
+        _held_apart = ("hidden",)
+
+        def __init__(self):
+            self.size, self.rate, self.flag, self.word, self.nothing = 3, 0.5, True, "x", None
+            self.fn, self.builtin, self.rng = (lambda x: x), len, np.random.default_rng(0)
+            self.array, self.table, self.names = np.ones(2), {"a": 1}, {"a"}
+            self.mode, self.width = Mode.FAST, Size(4)
+            self.pair = Pair(Linear(1, 2), 7)                   # a tuple subclass: unpacked
+            self.shape = (3, 4)
+            self.mixed = [1, "b", Parameter(np.ones(1)), None, Linear(2, 1), Value(1.0)]
+            self.leaf, self.frozen = Value(2.0), Value(3.0, requires_grad=False)
+            self.scale = Parameter(np.ones(3))
+            self.hidden = Parameter(np.zeros(1))                # held apart: not a member
+            self.register_buffer("count", Tensor(np.zeros(1)))
+            self.sub = Linear(3, 1)
+    model = Odd()
+    expected = list(_members_by_the_rule(model))
+    assert [(n, id(m)) for n, m in model._members()] == [(n, id(m)) for n, m in expected]
+    assert [n for n, _ in expected] == ["pair.0", "mixed.2", "mixed.4", "mixed.5", "leaf",
+                                        "scale", "sub"]
+    names = [n for n, _ in model.named_parameters()]
+    assert names == ["mixed.2", "mixed.5", "leaf", "scale", "pair.0.weight", "pair.0.bias",
+                     "mixed.4.weight", "mixed.4.bias", "sub.weight", "sub.bias"]
+    assert ids(model.parameters()) == ids(p for _, p in model.named_parameters())
+    assert ids(model.parameters(recurse=False)) == ids(model.parameters())[:4]
+
+
+def test_parameters_agree_with_named_parameters_on_deep_shared_models():
+    """parameters() walks on its own (no names): the same parameters as named_parameters(),
+    in its order, for shared layers at several depths, containers in containers, a
+    back-reference and a chain deeper than Python's recursion limit."""
+    shared = Linear(3, 3)
+    inner = Sequential(shared, ReLU(), ModuleList([shared, Linear(3, 2)]))
+    model = Sequential(Linear(2, 3), inner, ModuleDict({"a": inner, "b": Linear(2, 2)}), shared)
+    model[1][1].parent = model
+    assert ids(model.parameters()) == ids(p for _, p in model.named_parameters())
+    assert len(model.parameters()) == 8
+    deep = leaf = Linear(1, 1)
+    for _ in range(1500):
+        deep = Sequential(deep)
+    assert ids(deep.parameters()) == ids(leaf.parameters())
+    assert [n for n, _ in deep.named_parameters()][0] == "0." * 1500 + "weight"
+
+
+def test_named_parameters_is_still_read_when_iterated():
+    """A generator, as PyTorch's: a parameter added before the first item is read is listed."""
+    model = Linear(2, 1)
+    names = model.named_parameters()
+    model.gain = Parameter(np.ones(1))
+    assert [n for n, _ in names] == ["weight", "bias", "gain"]

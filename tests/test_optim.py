@@ -756,8 +756,10 @@ def test_zero_grad_set_to_none_false_keeps_zeros_as_pytorch_does():
     opt = SGD([v, t, unused], lr=0.1)
     (v * 3).backward()
     (t * t).sum().backward()
+    held = t.grad
     opt.zero_grad(set_to_none=False)
     assert v.grad == 0.0 and t.grad.tolist() == [0.0, 0.0] and unused.grad is None
+    assert t.grad is held                           # zeroed in place, as grad.zero_()
     opt.zero_grad(set_to_none=True)
     assert t.grad is None
 
@@ -1346,3 +1348,79 @@ def test_sparse_adam_says_to_use_adam():
         optim.SparseAdam
     with pytest.raises(AttributeError, match=r"^module 'nn.optim' has no attribute 'Adamm'$"):
         optim.Adamm
+
+
+# -- s32: Adam's update computed in place -------------------------------------------------------
+
+def _adam_as_written_before(p, g, state, group):
+    """Adam's update of a Tensor as nn.optim.Adam wrote it before s32 (new arrays for every
+    temporary): the in-place update must give these numbers bit for bit."""
+    lr, (beta1, beta2), eps, t = group["lr"], group["betas"], group["eps"], state["step"]
+    m, v = state["exp_avg"], state["exp_avg_sq"]
+    m *= beta1
+    m += (1 - beta1) * g
+    v *= beta2
+    v += (1 - beta2) * g * g
+    if group["amsgrad"]:
+        v = state["max_exp_avg_sq"] = np.maximum(state.get("max_exp_avg_sq", v), v)
+    denom = v ** 0.5
+    denom /= (1 - beta2 ** t) ** 0.5
+    denom += eps
+    p.data -= lr / (1 - beta1 ** t) * m / denom
+
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("options", [{}, {"amsgrad": True}, {"weight_decay": 0.1},
+                                     {"maximize": True, "betas": (0.5, 0.8)}],
+                         ids=["plain", "amsgrad", "l2", "maximize"])
+@pytest.mark.parametrize("cls", [Adam, AdamW])
+def test_adam_in_place_takes_the_same_steps_bit_for_bit(cls, options, dtype):
+    """Parameters of several shapes (0-d, batch-1, a matrix) share the optimizer's scratch
+    arrays; a larger one joins later (the scratch grows); gradients of another dtype take the
+    allocating path. Every step's numbers are those of the update as written before."""
+    rng = np.random.default_rng(5)
+
+    def make():
+        return [Tensor(rng.standard_normal(s).astype(dtype), requires_grad=True)
+                for s in [(3, 4), (), (1, 5), (7,)]]
+    ours = make()
+    before = [Tensor(p.data.copy(), requires_grad=True) for p in ours]
+    opt = cls(ours, lr=0.05, **options)
+    written_before = staticmethod(_adam_as_written_before)
+    ref = type("Before", (cls,), {"update": written_before})(before, lr=0.05, **options)
+    for step in range(6):
+        if step == 3:                                   # a larger parameter joins
+            big = rng.standard_normal((5, 6)).astype(dtype)
+            ours.append(Tensor(big.copy(), requires_grad=True))
+            before.append(Tensor(big.copy(), requires_grad=True))
+            opt.add_param_group({"params": [ours[-1]]})
+            ref.add_param_group({"params": [before[-1]]})
+        for a, b in zip(ours, before):
+            g = rng.standard_normal(a.shape)
+            g = g.astype(dtype) if step != 4 else g.astype(np.float64)     # float64 once
+            a.grad, b.grad = g.copy(), g.copy()
+        opt.step()
+        ref.step()
+        for a, b in zip(ours, before):
+            assert a.dtype == dtype
+            np.testing.assert_array_equal(a.data, b.data)
+    for a, b in zip(ours, before):
+        for key, value in opt.state[a].items():
+            np.testing.assert_array_equal(value, ref.state[b][key])
+    assert set(opt.state_dict()["state"][0]) == set(ref.state_dict()["state"][0])
+
+
+def test_adam_keeps_no_temporary_per_parameter():
+    """The scratch arrays are two, as large as the largest parameter, whatever the number of
+    parameters (the update's temporaries were new arrays for each)."""
+    params = [Tensor(np.ones((n, 3), np.float32), requires_grad=True) for n in (2, 10, 4)]
+    opt = Adam(params, lr=0.1)
+    for p in params:
+        p.grad = np.ones(p.shape, np.float32)
+    opt.step()
+    opt.step()
+    (flat,) = opt._scratch_buffers.values()
+    assert [b.size for b in flat] == [30, 30]
+    assert all(np.shares_memory(view, buffer) for views in opt._scratch_views.values()
+               for view, buffer in zip(views, flat))

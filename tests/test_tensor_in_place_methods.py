@@ -515,3 +515,41 @@ def test_fill_diagonal_writes_pytorchs_diagonal(shape, wrap):
                 ((3, 3, 3), False): [(0, 0, 0), (1, 1, 1), (2, 2, 2)]}[shape, wrap]
     assert sorted(map(tuple, np.argwhere(np.isinf(t.data)).tolist())) == expected
     assert t.dtype == np.float32 and np.count_nonzero(t.data) == len(expected)
+
+
+# -- s32: lerp_ computed into the tensor's own numbers -----------------------------------------
+
+@pytest.mark.parametrize("dtype, end_dtype", [(np.float32, np.float32), (np.float64, np.float64),
+                                              (np.float32, np.float64)])
+@pytest.mark.parametrize("weight", [0.001, 0.3, 0.5, 0.9, 1.0, -0.25, 1.5])
+def test_lerp_in_place_gives_the_formulas_numbers_bit_for_bit(dtype, end_dtype, weight):
+    """A parameter's lerp_ under no_grad() (an EMA's call) is computed in its own array: the
+    numbers are the formula's, as before, from either end, for an end of another dtype too;
+    0-d, batch-1 and broadcast ends; a weight tensor takes the other path."""
+    from nn import Parameter
+    rng = np.random.default_rng(3)
+    for shape, end_shape in [((4, 3), (4, 3)), ((), ()), ((1, 5), (1, 5)), ((4, 3), (3,))]:
+        start = rng.standard_normal(shape).astype(dtype)
+        end = rng.standard_normal(end_shape).astype(end_dtype)
+        diff = end - start
+        want = (start + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight))
+        p = Parameter(start.copy())
+        numbers = p.data
+        with no_grad():
+            assert p.lerp_(Tensor(end), weight) is p
+        assert p.data is numbers and p.dtype == dtype
+        np.testing.assert_array_equal(p.data, np.asarray(want).astype(dtype))
+        c = Tensor(start.copy())
+        c.lerp_(end, Tensor(np.full(shape, weight, dtype)))       # a weight tensor: 1 - w is
+        np.testing.assert_allclose(c.data, want, rtol=2e-6, atol=1e-6)   # rounded in dtype
+
+
+def test_lerp_in_place_of_a_view_writes_through_and_refuses_what_does_not_fit():
+    x = Tensor(np.zeros((2, 3)))
+    x[0].lerp_(Tensor(np.ones(3)), 0.25)            # a view an op made: into x's numbers
+    assert x.tolist() == [[0.25, 0.25, 0.25], [0.0, 0.0, 0.0]]
+    with pytest.raises(ValueError, match=r"lerp_: end and weight of shapes \(2, 3\) and \(\) "
+                                         r"do not broadcast to the tensor's shape \(3,\)"):
+        x[1].lerp_(Tensor(np.ones((2, 3))), 0.5)
+    with pytest.raises(ValueError, match=r"shapes \(3,\) and \(2,\) do not broadcast"):
+        x[1].lerp_(Tensor(np.ones(3)), np.ones(2))

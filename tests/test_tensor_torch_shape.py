@@ -309,3 +309,50 @@ def test_indexing_a_transposed_tensor_against_central_differences(rng, index):
     expected[index] = 3
     np.testing.assert_array_equal(y.grad, expected)
     assert y.grad.strides == y.data.strides             # laid out as y
+
+
+# -- s32: swapaxes, transpose and permute without their checks for the usual call --------------
+
+def test_every_swap_and_permutation_of_ints_is_numpys_and_the_checks_still_refuse(rng):
+    """The short path (int axes in range) gives numpy's axes for every pair and permutation,
+    negative axes too, 1 to 4 dims; numpy ints take the long path to the same result; what
+    is no pair or permutation of ints in range is refused as before."""
+    import itertools
+    for ndim in range(1, 5):
+        x = rng.uniform(-1, 1, tuple(range(2, 2 + ndim)))
+        t = Tensor(x)
+        for a, b in itertools.product(range(-ndim, ndim), repeat=2):
+            want = np.swapaxes(x, a, b)
+            np.testing.assert_array_equal(t.swapaxes(a, b).data, want)
+            np.testing.assert_array_equal(t.transpose(a, b).data, want)
+            np.testing.assert_array_equal(t.swapaxes(np.int64(a), np.int32(b)).data, want)
+        for order in itertools.permutations(range(ndim)):
+            signed = tuple(o - ndim if o % 2 else o for o in order)   # some of them negative
+            np.testing.assert_array_equal(t.permute(*signed).data, np.transpose(x, order))
+            np.testing.assert_array_equal(t.permute(list(signed)).data, np.transpose(x, order))
+            if ndim != 2:
+                np.testing.assert_array_equal(t.transpose(*signed).data, np.transpose(x, order))
+        np.testing.assert_array_equal(t.transpose().data, x.T)
+    t = Tensor(np.zeros((2, 3, 4)))
+    for call, error, words in [
+            (lambda: t.swapaxes(0, 3), ValueError, "swapaxes: axis 3 is out of range"),
+            (lambda: t.swapaxes(-4, 0), ValueError, "swapaxes: axis -4 is out of range"),
+            (lambda: t.swapaxes(True, 1), TypeError, "swapaxes: an axis must be an int"),
+            (lambda: t.transpose(0, 5), ValueError, "transpose: axis 5 is out of range"),
+            (lambda: Tensor(np.zeros(())).swapaxes(0, 0), ValueError, "out of range"),
+            (lambda: t.permute(0, 0, 1), ValueError, r"\(0, 0, 1\) is not a permutation"),
+            (lambda: t.permute(0, -3, 1), ValueError, r"\(0, -3, 1\) is not a permutation"),
+            (lambda: t.permute(0, 1), ValueError, r"\(0, 1\) is not a permutation"),
+            (lambda: t.permute(0, 1, 3), ValueError, "permute: axis 3 is out of range"),
+            (lambda: t.permute(0, 1, -4), ValueError, "permute: axis -4 is out of range"),
+            (lambda: t.permute(0.0, 1, 2), TypeError, "permute: axes must be ints"),
+            (lambda: t.permute(False, 1, 2), TypeError, "permute: axes must be ints")]:
+        with pytest.raises(error, match=words):
+            call()
+
+
+@pytest.mark.parametrize("shape, f", [((2, 3, 4), lambda t: t.swapaxes(-1, 0)),
+                                      ((1, 3, 2), lambda t: t.transpose(-2, -1)),
+                                      ((2, 1, 3), lambda t: t.permute(2, -3, 1))])
+def test_swapaxes_and_permute_gradcheck(shape, f, rng):
+    assert gradcheck(f, t64(rng.uniform(-2, 2, shape)))

@@ -446,20 +446,34 @@ def test_a_hardtanh_step_names_its_bounds_and_where_its_slope_is_1(make, bounds)
     (lambda x: x.tril(-1), "column ≤ row - 1"),
     (lambda x: x.triu(1), "column ≥ row + 1"),
     (lambda x: x.masked_fill(np.array([[True, False]]), 0.0), "the mask"),
-    (lambda x: nn_functional().threshold(x, 0.5, -3.0), "x ≤ 0.5"),
-    (lambda x: nn_functional().hardshrink(x), "-0.5 ≤ x ≤ 0.5"),
     (lambda x: x.fmax(Tensor(np.zeros((2, 2)), label="y")), "(x ≥ y or y is NaN)"),
     (lambda x: x.fmin(Tensor(np.zeros((2, 2)), label="y")), "(x ≤ y or y is NaN)"),
 ])
 def test_a_where_step_names_its_condition(make, says):
-    """tril, threshold and masked_fill are a `where`: their steps said "where the condition
-    holds" without saying which condition."""
+    """tril and masked_fill are a `where`: their steps said "where the condition holds"
+    without saying which condition. (threshold and hardshrink were too: see below.)"""
     x = Tensor(np.array([[-2.0, 0.5], [3.0, 7.0]]), requires_grad=True, label="x")
     step = next(s for s in record_backprop(make(x).sum()) if s.op == "where")
     lines = step.lines()
     assert f"where({says.strip('()')}, " in lines[0], lines
     assert any(f"where {says} holds, 0 elsewhere" in line for line in lines[1:]), lines
     assert any(f"where {says} does not hold, 0 elsewhere" in line for line in lines[1:]), lines
+
+
+@pytest.mark.parametrize("make, op, numbers, slope", [
+    (lambda x: nn_functional().threshold(x, 0.5, -3.0), "threshold", "t = 0.5, v = -3",
+     "/dx = 0 if x ≤ t else 1"),
+    (lambda x: nn_functional().hardshrink(x), "hardshrink", "λ = 0.5",
+     "/dx = 0 if |x| ≤ λ else 1"),
+])
+def test_threshold_and_hardshrink_steps_name_their_numbers(make, op, numbers, slope):
+    """threshold and hardshrink are ops of their own (s32; they were a `where`): the step says
+    the numbers that ran and where the slope is 0."""
+    x = Tensor(np.array([[-2.0, 0.5], [3.0, 7.0]]), requires_grad=True, label="x")
+    step = next(s for s in record_backprop(make(x).sum()) if s.op == op)
+    lines = step.lines()
+    assert f"= {op}(x) with {numbers}, " in lines[0], lines
+    assert slope in lines[1], lines
 
 
 def test_an_average_pool_says_why_it_is_drawn_as_a_convolution():

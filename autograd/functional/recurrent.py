@@ -1,6 +1,7 @@
 """The recurrent layers' functions: one GRU or LSTM step (`gru_step`, `lstm_step`, for the
 cells) and a whole sequence of an RNN, GRU or LSTM layer as one node (`rnn_sequence`,
-`gru_sequence`, `lstm_sequence`, with `lengths` for a packed batch). Their ops, with the
+`gru_sequence`, `lstm_sequence`, with `lengths` for a packed batch; `lstm_layer`: an LSTM's
+from the input itself, for few input features). Their ops, with the
 gradients right under them, are in autograd/ops/recurrent.py; this module checks the shapes.
 """
 
@@ -12,7 +13,7 @@ import numpy as np
 
 from ..graph import apply
 from ..ops.recurrent import (GateCtx, GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState,
-                             LSTMSequence, RNNSequence, SequenceCtx)
+                             LayerCtx, LSTMLayer, LSTMSequence, RNNSequence, SequenceCtx)
 from ..tensor import Tensor
 from .arguments import _floating, _tensor
 
@@ -136,37 +137,87 @@ def lstm_sequence(from_input: Any, h0: Any, c0: Any, weight_hh: Tensor,
     return states[0], (states[0, last], states[1, last])
 
 
+def lstm_layer(x: Any, h0: Any, c0: Any, weight_ih: Any, weight_hh: Any, bias_ih: Any = None,
+               bias_hh: Any = None, reverse: bool = False,
+               lengths: Any = None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+    """An LSTM layer in one direction as one node, from its input x (T, N, F) itself: what
+    `lstm_sequence` gives for from_input = x W_ihᵀ + b_ih + b_hh, (h of every step (T, N, H),
+    (the last h, the last c)), with the weights as PyTorch stacks them, W_ih (4H, F),
+    W_hh (4H, H), and both biases (4H,) or neither. Each step's gates are one product with
+    [h; x_t; 1], and no (T, N, 4H) input share is made: faster than `linear` and
+    `lstm_sequence` for inputs of few features (see `autograd.ops.recurrent`'s LSTMLayer).
+    `reverse` and `lengths` as in `lstm_sequence`.
+
+    >>> x = Tensor(np.zeros((2, 1, 3)))                        # T = 2, N = 1, F = 3, H = 1
+    >>> hs, (h_n, c_n) = lstm_layer(x, Tensor([[0.0]]), Tensor([[2.0]]),
+    ...                             Tensor(np.zeros((4, 3))), Tensor(np.zeros((4, 1))))
+    >>> c_n.numpy().tolist(), hs.shape                         # f = 1/2 and g = 0: c halves
+    ([[0.5]], (2, 1, 1))
+    """
+    name = "lstm_layer"
+    x = _floating(name, _tensor(x, name))
+    h0, c0 = _state_operands(name, (h0, c0))
+    batch, size = h0.shape
+    if x.ndim != 3 or x.shape[1] != batch or not len(x):
+        raise ValueError(f"{name}: x must have shape (T, {batch}, features) (time, batch, "
+                         f"features) with T > 0 for h0 of shape {h0.shape}, got {x.shape}")
+    if (bias_ih is None) != (bias_hh is None):
+        raise ValueError(f"{name}: give both biases, bias_ih and bias_hh, or neither; got "
+                         f"only {'bias_ih' if bias_hh is None else 'bias_hh'}")
+    ih = _weight_operands(name, 4, size, weight_ih, bias_ih, "ih", x.shape[2])
+    hh = _weight_operands(name, 4, size, weight_hh, bias_hh, "hh")
+    inputs = (x, h0, c0, ih[0], hh[0], *ih[1:], *hh[1:])
+    lengths = _sequence_lengths(name, lengths, x.shape)
+    states = apply(LSTMLayer, inputs, LayerCtx(bool(reverse), lengths, x._fn is not None))
+    last = 0 if reverse else -1
+    return states[0], (states[0, last], states[1, last])
+
+
 def _sequence_operands(name: str, gates: int, from_input: Any, states: tuple, weight_hh: Any,
                        bias_hh: Any) -> tuple:
     """The inputs of a sequence op as float Tensors (integers as the default dtype, as tanh
     takes them), (from_input, *states, weight_hh[, bias_hh]), or an error naming the op and the
     shapes it expected."""
     a = _floating(name, _tensor(from_input, name))
+    states = _state_operands(name, states)
+    batch, size = states[0].shape
+    if a.ndim != 3 or a.shape[1:] != (batch, gates * size) or not len(a):
+        raise ValueError(f"{name}: from_input must have shape (T, {batch}, {gates * size}) "
+                         f"(time, batch, {gates} gates x hidden_size) with T > 0 for h0 of "
+                         f"shape {states[0].shape}, got {a.shape}")
+    return (a, *states, *_weight_operands(name, gates, size, weight_hh, bias_hh, "hh"))
+
+
+def _state_operands(name: str, states: tuple) -> tuple:
+    """The initial states (h0, or h0 and c0) as float Tensors of one shape (N, H)."""
     states = tuple(_floating(name, _tensor(s, name)) for s in states)
-    W = _floating(name, _tensor(weight_hh, name))
-    names = ("h0", "c0")
-    for what, s in zip(names, states):
+    for what, s in zip(("h0", "c0"), states):
         if s.ndim != 2:
             raise ValueError(f"{name}: {what} must be 2-d (batch, hidden_size), got shape "
                              f"{s.shape}")
         if s.shape != states[0].shape:
             raise ValueError(f"{name}: c0 must have the shape of h0 {states[0].shape}, got "
                              f"{s.shape}")
-    batch, size = states[0].shape
-    if a.ndim != 3 or a.shape[1:] != (batch, gates * size) or not len(a):
-        raise ValueError(f"{name}: from_input must have shape (T, {batch}, {gates * size}) "
-                         f"(time, batch, {gates} gates x hidden_size) with T > 0 for h0 of "
-                         f"shape {states[0].shape}, got {a.shape}")
-    if W.shape != (gates * size, size):
-        raise ValueError(f"{name}: weight_hh must have shape {(gates * size, size)} "
-                         f"({gates} gates x hidden_size, hidden_size), got {W.shape}")
-    if bias_hh is None:
-        return (a, *states, W)
-    bias = _floating(name, _tensor(bias_hh, name))
-    if bias.shape != (gates * size,):
-        raise ValueError(f"{name}: bias_hh must have shape ({gates * size},), got "
-                         f"{bias.shape}")
-    return (a, *states, W, bias)
+    return states
+
+
+def _weight_operands(name: str, gates: int, size: int, weight: Any, bias: Any, kind: str,
+                     features: int | None = None) -> tuple:
+    """A weight (gates · H, features, H by default) and its bias (gates · H,) or None, as float
+    Tensors: (weight,) or (weight, bias); `kind` "hh" or "ih" names them."""
+    W = _floating(name, _tensor(weight, name))
+    columns = size if features is None else features
+    if W.shape != (gates * size, columns):
+        what = "hidden_size" if features is None else "features"
+        raise ValueError(f"{name}: weight_{kind} must have shape {(gates * size, columns)} "
+                         f"({gates} gates x hidden_size, {what}), got {W.shape}")
+    if bias is None:
+        return (W,)
+    b = _floating(name, _tensor(bias, name))
+    if b.shape != (gates * size,):
+        raise ValueError(f"{name}: bias_{kind} must have shape ({gates * size},), got "
+                         f"{b.shape}")
+    return (W, b)
 
 
 def _sequence_lengths(name: str, lengths: Any, shape: tuple) -> np.ndarray | None:

@@ -5,10 +5,10 @@
                     fmod (Tensor; Value divides by a ** -1, as micrograd)
     elementwise.py  exp log log2 log10 log1p expm1 xlogy logit sqrt abs tanh (tanh_backward:
                     its gradient g (1 - out²) as one op, for tensors) sigmoid relu
-                    leaky_relu softplus elu (ELU, SELU, CELU) hardswish hardtanh smooth_l1 huber (the
-                    losses' elementwise part) sin cos maximum minimum clip where; step and sign
-                    (flat: the slopes of relu and abs in higher-order rules), log_or_zero (the
-                    ln a in the slope of a ** b),
+                    leaky_relu softplus elu (ELU, SELU, CELU) hardswish hardtanh threshold
+                    hardshrink smooth_l1 huber (the losses' elementwise part) sin cos maximum
+                    minimum clip where; step and sign (flat: the slopes of relu and abs in
+                    higher-order rules), log_or_zero (the ln a in the slope of a ** b),
                     clamped_log (the binary cross-entropy's log, clamped at -100)
     gelu.py         gelu (exact, or PyTorch's tanh approximation) and the normal CDF Φ, made from
     erf.py          erf and erfc of float64 accuracy for arrays (Cody's rational approximations),
@@ -58,7 +58,8 @@
                     last axes, or each channel over the batch)
     recurrent.py    gru_step, and the LSTM's two: lstm_cell_state (c') and lstm_hidden_state
                     (h'), one time step from the gates' two shares; rnn_sequence, gru_sequence,
-                    lstm_sequence: a layer's whole sequence in one direction, with its BPTT
+                    lstm_sequence: a layer's whole sequence in one direction, with its BPTT;
+                    lstm_layer: an LSTM's from its input itself (one product a step)
     ctc.py          the CTC loss of a batch of sequences (α in log space; backward: the β
                     recursion), and the occupancy, its gradient, as an op for gradient graphs
     payload_math.py no ops: the few functions rules call that take a raw payload or a node
@@ -77,7 +78,7 @@ from .elementwise import (Abs, ClampedLog, Clip, Cos, Elu, Exp, Expm1, Hardswish
                           Huber,
                           LeakyRelu, Log, Log1p, Log2, Log10, Logit, LogOrZero, Maximum, Minimum,
                           Relu, Sigmoid, Sign, Silu, Sin, SmoothL1, Softplus, Sqrt, Step, Tanh,
-                          TanhGrad,
+                          TanhGrad, Threshold, Hardshrink,
                           Where, XLogY)
 from .erf import Erf, Erfc
 from .erfcx import Erfcx
@@ -95,8 +96,8 @@ from .normalize import BatchNorm, LayerNorm
 from .pad_modes import PadCopy, PadFold
 from .qr import Qr
 from .pool import MaxPool2d, MaxPool3d, MaxUnpool, PoolGather, PoolScatter, UnpoolGather
-from .recurrent import (GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState, LSTMSequence,
-                        RNNSequence)
+from .recurrent import (GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState, LSTMLayer,
+                        LSTMSequence, RNNSequence)
 from .resample import Resample, ResampleAdjoint
 from .reduce import (Cumprod, Cumsum, LogCumSumExp, Max, Mean, Median, Min, Prod,
                      ScatterReduce, Sum, VectorNorm)
@@ -114,7 +115,8 @@ __all__ = [
     "Exp", "Log", "Log10", "Log2", "Log1p", "Expm1", "XLogY", "Logit", "Sqrt", "Abs", "Tanh",
     "TanhGrad", "Sigmoid", "Silu", "Relu",
     "Sin", "Cos", "Step", "Sign", "Maximum", "Minimum", "Clip", "Where", "LogOrZero", "ClampedLog",
-    "LeakyRelu", "Softplus", "Elu", "Hardswish", "Hardtanh", "SmoothL1", "Huber", "Gelu", "GeluTanh",
+    "LeakyRelu", "Softplus", "Elu", "Hardswish", "Hardtanh", "Threshold", "Hardshrink",
+    "SmoothL1", "Huber", "Gelu", "GeluTanh",
     "Glu",
     "NormalCdf", "LogNdtr", "InverseMills", "Erf", "Erfc", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Asinh",
     "Acosh", "Atanh", "Hypot", "LogAddExp", "Lgamma", "Polygamma", "Erfinv", "Sinc", "Copysign",
@@ -134,7 +136,7 @@ __all__ = [
     "Resample", "ResampleAdjoint", "GridSample", "MaxPool2d",
     "PoolScatter", "PoolGather", "MaxUnpool", "UnpoolGather", "CTCLoss", "CTCOccupancy",
     "BatchNorm", "LayerNorm", "GRUStep", "LSTMCellState", "LSTMHiddenState", "RNNSequence",
-    "GRUSequence", "LSTMSequence",
+    "GRUSequence", "LSTMSequence", "LSTMLayer",
     "I0", "I0e", "I1", "I1e", "I1OverX", "I1eOverX", "Erfcx", "Ndtri", "Entr", "XLog1pY", "Zeta",
     "NoGradient", "Gammainc", "GammaincSlopeA", "StandardGammaDraw", "StandardGammaSlope",
 ]

@@ -1,7 +1,8 @@
 """Elementwise functions: exp, log, log2, log10, log1p, expm1, xlogy, logit, sqrt, abs, tanh
 (and its backward as one op for tensors, tanh_backward), sigmoid, relu, leaky_relu, softplus,
-elu (also SELU's and CELU's), hardswish, hardtanh, smooth_l1 and huber (of the difference pred - target,
-before the loss's reduction), sin, cos, maximum, minimum, clip, where; the two flat ops step
+elu (also SELU's and CELU's), hardswish, hardtanh, threshold, hardshrink, smooth_l1 and huber
+(of the difference pred - target, before the loss's reduction), sin, cos, maximum, minimum,
+clip, where; the two flat ops step
 and sign that the higher-order rules of relu and abs build their slopes from; log_or_zero, the
 ln a in the slope of a ** b with respect to b, and clamped_log, the binary cross-entropy's log
 clamped at -100.
@@ -862,6 +863,126 @@ class Hardtanh(Op):
         inside = np.greater(x, low)
         inside &= x < high
         return (g * inside,)
+
+
+class Threshold(Op):
+    """threshold(x) = v if x ≤ t else x, for (t, v) in ctx;  d/dx = 0 if x ≤ t else 1"""
+    # PyTorch's threshold (nn.Threshold), bit for bit: at the tie x = t the number v and the
+    # slope 0; NaN is kept, and so is its slope 1, as PyTorch's x ≤ t leaves them. Each number
+    # is chosen on its bits (`_put_number`): np.where's branch per element took 20 of 22 ms on
+    # 4M floats.
+    name = "threshold"
+
+    @staticmethod
+    def forward(ctx, x):
+        limit, value = ctx
+        result, taken = _with_bits(x)
+        if result is None:                  # (no integer of its size: a long double)
+            return np.where(x <= _in_dtype(limit, x), _in_dtype(value, x), x)
+        np.less_equal(x, _in_dtype(limit, x), out=taken)
+        _put_number(taken, x, value)
+        return result
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        limit, _ = ctx
+        if isinstance(x, Node):             # higher order: the slope as a Step node of x (a
+            return (g * (1 - _at_most(x, limit)),)     # compiled replay recomputes it)
+        return (_zero_where(g, x, limit, np.less_equal),)
+
+
+class Hardshrink(Op):
+    """hardshrink(x) = 0 if |x| ≤ λ else x, for λ in ctx;  d/dx = 0 if |x| ≤ λ else 1"""
+    # PyTorch's hardshrink: the band's edges -λ and λ are in it (0, slope 0), its 0 is +0.0,
+    # NaN stays NaN with the slope 1, and a λ below 0 leaves x as it is. Chosen on the bits,
+    # as Threshold.
+    name = "hardshrink"
+
+    @staticmethod
+    def forward(lambd, x):
+        result, taken = _with_bits(x)
+        if result is None:
+            return np.where(np.abs(x) <= _in_dtype(lambd, x), x.dtype.type(0), x)
+        _in_band(x, lambd, taken)
+        _put_number(taken, x, 0.0)
+        return result
+
+    @staticmethod
+    def backward(lambd, g, out, x):
+        if isinstance(x, Node):
+            return (g * (1 - _at_most(x.abs(), lambd)),)
+        return (_zero_where(g, x, lambd, _in_band),)
+
+
+#: the integer type of each size of float: numbers chosen by their bits (`_put_number`)
+_BITS = {2: np.dtype(np.int16), 4: np.dtype(np.int32), 8: np.dtype(np.int64)}
+
+
+def _with_bits(x: np.ndarray) -> tuple[Any, Any]:
+    """A new array of x's shape and dtype, and its memory seen as integers of the same size;
+    (None, None) for a dtype that has no such integer (a long double)."""
+    bits = _BITS.get(x.dtype.itemsize)
+    if bits is None:
+        return None, None
+    result = np.empty_like(x)
+    return result, result.view(bits)
+
+
+def _in_dtype(number: float, x: np.ndarray) -> Any:
+    """`number` in x's dtype, as PyTorch compares a tensor with a number (numpy 1.x compared
+    with 1e300 in float64; in float32 it is inf)."""
+    with np.errstate(over="ignore"):
+        return x.dtype.type(number)
+
+
+def _put_number(taken: np.ndarray, x: np.ndarray, number: float) -> None:
+    """Turn `taken`, integers of x's element size holding 1 where `number` (in x's dtype)
+    goes and 0 where x's element stays, into the bits of those numbers: x ^ ((x ^ n) & -1),
+    so each element is exactly x's or the number, NaN, ±inf and -0.0 alike, with no branch
+    per element (np.where's costs ~5 ns an element when the choice is scattered).
+
+    >>> x = np.array([-1.0, 0.5, np.nan, np.inf])
+    >>> taken = (x <= 0.5).astype(np.int64); _put_number(taken, x, 20.0)
+    >>> taken.view(np.float64)
+    array([20., 20., nan, inf])
+    """
+    xb = x.view(taken.dtype)
+    fill = _in_dtype(number, x).view(taken.dtype)
+    if fill == 0:                           # +0.0: x & (taken - 1), two passes fewer
+        taken -= 1
+        taken &= xb
+        return
+    np.negative(taken, out=taken)           # every bit set where the number goes
+    taken &= np.bitwise_xor(xb, fill)
+    taken ^= xb
+
+
+def _in_band(x: np.ndarray, lambd: float, out: np.ndarray) -> np.ndarray:
+    """|x| ≤ λ (-λ ≤ x ≤ λ; never for NaN or a λ below 0), written into `out` as 0 and 1; its
+    memory first holds |x| (`out` is the result's: no array of |x| of its own)."""
+    size = out.view(x.dtype) if out.dtype.itemsize == x.dtype.itemsize else None
+    size = np.abs(x, out=size)
+    return np.less_equal(size, _in_dtype(lambd, x), out=out)
+
+
+def _zero_where(g: np.ndarray, x: np.ndarray, limit: float, test: Any) -> np.ndarray:
+    """g, with 0 where test(x, limit) holds, PyTorch's `test ? 0 : g`: exactly 0 also where
+    g is infinite or NaN, where g · mask would give NaN."""
+    g = np.asarray(g)
+    result, taken = _with_bits(g)
+    if result is None:
+        return np.where(test(x, limit, np.empty(x.shape, bool)), g.dtype.type(0), g)
+    test(x, _in_dtype(limit, x), taken)
+    _put_number(taken, g, 0.0)
+    return result
+
+
+def _at_most(x: Node, limit: float) -> Node:
+    """1 where x ≤ limit, else 0 (NaN: 0), as a Step node of x: x ≤ limit exactly where
+    limit⁺ - x > 0, limit⁺ the next number of x's dtype above limit (none lies between, and
+    two different numbers never differ by 0). (At limit = +inf, x = +inf gives 0.)"""
+    above = np.nextafter(_in_dtype(limit, x.data), x.data.dtype.type(np.inf))
+    return step_of(above - x)
 
 
 class Condition(NamedTuple):

@@ -1,6 +1,8 @@
 """Recurrent layers as fused ops: one step of a GRU or an LSTM (for the cells: one or two nodes
 per step instead of ~15), and a layer's whole sequence in one direction (for the layers: one
 node per layer and direction, the steps' loop and its backpropagation through time inside).
+An LSTM layer of few input features is one node from its input itself, `LSTMLayer` (at the
+end of this file: each step one product with [h; x_t; 1], everything laid out by column).
 
 A step starts from the gates' two shares, each (N, gates · H), cut into H columns per gate:
 a = x_t W_ihᵀ + b_ih from the input and b = h W_hhᵀ + b_hh from the state (σ the sigmoid):
@@ -640,3 +642,236 @@ class LSTMSequence(Op):
         total = A + hidden_share(h_before, W, b)
         i, f, g, o = (total[:, :, k * size:(k + 1) * size] for k in range(4))
         return i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid(), cs.tanh()
+
+
+# -- an LSTM layer from its input: one product a step, laid out by column -------------------------
+
+def layer_order(rows: np.ndarray) -> np.ndarray:
+    """PyTorch's stacked gates (i, f, g, o), the rows of a weight or bias, in the order
+    `lstm_layer` keeps them, (o, i, f, g): the three σ gates one block (one + 1 a step), and
+    the three that backward multiplies by dc one block. A new array.
+
+    >>> layer_order(np.arange(4)), torch_order(np.array([3, 0, 1, 2]))
+    (array([3, 0, 1, 2]), array([0, 1, 2, 3]))
+    """
+    size = len(rows) // 4
+    return np.concatenate((rows[3 * size:], rows[:3 * size]))
+
+
+def torch_order(rows: np.ndarray) -> np.ndarray:
+    """`layer_order` undone: rows (o, i, f, g) as PyTorch's (i, f, g, o), in a new array."""
+    size = len(rows) // 4
+    return np.concatenate((rows[size:], rows[:size]))
+
+
+def unscaling(size: int, dtype: Any) -> np.ndarray:
+    """(4H, 1): what takes out, by row, the powers of 2 that `LSTMLayer`'s factors of the gates
+    (o, i, f, g) carry over the true derivatives, made as they are from the forward's 2σ:
+    O(2 - O) = 4 o(1 - o) for O = 2o, and I(1 - g²) = 2 i(1 - g²). Exact, and applied to
+    the loop's few (·, 4H) and (4H, ·) products, never to the (T, 4H, N) factors."""
+    rows = np.full((4 * size, 1), 0.25, dtype)
+    rows[3 * size:] = 0.5
+    return rows
+
+
+#: from this batch size on, `LSTMLayer`'s backward adds Σ_t d_t [2h; x_t; 1]ᵀ up step by step
+#: (one (4H, N) @ (N, K) product a step: as fast as one batched product of all steps and its
+#: sum over T, without its (T, 4H, K) intermediate); below it, one product of all steps'
+#: columns side by side after the loop, which needs them copied ((T, 4H, N) -> (4H, T·N)):
+#: a backward in 245 against 421 µs at N 1 (against the batched product: numpy's matmul of an
+#: inner axis of 1 is no BLAS call) and 329 against 366 at N 8 (against step by step), even at
+#: 16, 1.04-1.08x the time from 32 on (24 steps, H 32, and T 48, H 64)
+STEPS_SUMMED = 16
+
+
+class LayerCtx(SequenceCtx):
+    """A SequenceCtx that also says whether the layer's input wants a gradient (an input of
+    data does not: its (T, N, F) product is skipped)."""
+    __slots__ = ("input_grad",)
+
+    def __init__(self, reverse: bool, lengths: np.ndarray | None, input_grad: bool) -> None:
+        super().__init__(reverse, lengths=lengths)
+        self.input_grad = input_grad
+
+
+class LSTMLayer(Op):
+    """lstm_sequence from the layer's input itself: the states (h_t, c_t) of every step,
+    (2, T, N, H), from x (T, N, F), h0, c0 (N, H), W_ih (4H, F), W_hh (4H, H) and the biases
+    b_ih, b_hh (4H,) or neither, the gates' sum of step t one product [W_hh, W_ih, b] [h; x_t; 1];
+    backward as lstm_sequence's, then dx_t = d_t W_ih, dW_ih = Σ_t d_tᵀ x_t,
+    db_ih = db_hh = Σ d. ctx: a LayerCtx.
+
+    For few input features: where `linear` made the input's share A of every step and
+    lstm_sequence added A_t to each step's product, each step multiplies the stacked weights
+    by [h; x_t; 1] (K = H + F + 1 rows). Everything runs by column, transposed: a step's sum is
+    (4H, N), each gate's rows one contiguous block (numpy's loops on a block of rows run at full
+    speed; on the (N, H) columns of a (N, 4H) row they took 2-3x as long, which cost
+    lstm_sequence a copy into its gates' blocks every step), and step t writes its h into the
+    first rows of step t + 1's [h; x; 1] as it makes it. σ comes from one tanh,
+    σ(a) = (1 + tanh(a/2)) / 2, each constant folded where it costs nothing: the halves inside
+    tanh into σ's rows of the stacked weights, the outer halves into the states. The forward
+    keeps 2σ (one + 1), 2c' = 2f ⊙ c + 2i ⊙ g then halved, and 2h' = 2o ⊙ tanh c', multiplied
+    by W_hh / 2. Halving and doubling are exact: the states are lstm_sequence's to the rounding
+    of one product's sums. The states are returned as a view of a (2, T, H, N) array: no
+    transposed copy (2 x 19 µs at T 24, N 64, H 32), and the gradients of the output's slices
+    come back laid out alike (see `GetItem`), so backward reads them by column without one
+    either. Backward loops by column too, with factors that keep powers of 2 for the products
+    to take out (`unscaling`), and takes Σ_t d_t [2h; x_t; 1]ᵀ, the three weights' gradients
+    at once (see `STEPS_SUMMED`). The rows of PyTorch's gates (i, f, g, o) are kept as
+    (o, i, f, g) (`layer_order`). (Measured: docs/measurements.md#recurrent.) Called with
+    Tensors (the higher-order pass), the rule builds A and lstm_sequence's graph."""
+    name = "lstm_layer"
+
+    @staticmethod
+    def forward(ctx, x, h0, c0, W_ih, W_hh, b_ih=None, b_hh=None):
+        dtype, lengths = result_type(x, h0, c0, W_ih, W_hh, b_ih, b_hh), ctx.lengths
+        steps, batch, features = x.shape
+        size = h0.shape[1]
+        sigmoids = 3 * size
+        # the stacked weights [W_hh / 2, W_ih, b] (4H, K) in the order (o, i, f, g), σ's rows
+        # halved; K = H + F + 1 columns (no 1 without biases)
+        joint = np.empty((4 * size, size + features + (b_ih is not None)), dtype)
+        np.multiply(layer_order(W_hh), 0.5, out=joint[:, :size])
+        joint[:, size:size + features] = layer_order(W_ih)
+        if b_ih is not None:
+            np.add(layer_order(b_ih), layer_order(b_hh), out=joint[:, -1])
+        joint[:sigmoids] *= 0.5
+        # [2h; x_t; 1] of every step, by column: slot t + shift holds the state step t starts
+        # from and x_t, and step t writes its 2h' into the next slot in its direction's order
+        shift = 1 if ctx.reverse else 0
+        Z = np.empty((steps + 1, joint.shape[1], batch), dtype)
+        Z[shift:steps + shift, size:size + features] = x.transpose(0, 2, 1)
+        if b_ih is not None:
+            Z[shift:steps + shift, -1] = 1
+        np.multiply(h0.T, 2, out=Z[steps if ctx.reverse else 0, :size])
+        gates = np.empty((steps, 4 * size, batch), dtype)       # 2o, 2i, 2f, g of every step
+        states, tanh_cs = np.empty((2, steps, size, batch), dtype), \
+            np.empty((steps, size, batch), dtype)               # [h's; c's] by column
+        ones, half = np.ones((sigmoids, batch), dtype), np.full((size, batch), 0.5, dtype)
+        i_g, c = np.empty((size, batch), dtype), c0.T
+        order = slice(None, None, -1) if ctx.reverse else slice(None)
+        loop = zip(time_steps(steps, ctx.reverse), Z[shift:steps + shift][order],
+                   Z[1 - shift:steps + 1 - shift][order], gates[order],
+                   gates.reshape(steps, 4, size, batch)[order], states[1, order], tanh_cs[order])
+        for t, before, after, s, (o, i, f, g), c_t, tanh_c in loop:
+            np.matmul(joint, before, out=s)             # half the gates' sums, σ's rows: a / 2
+            np.tanh(s, out=s)
+            np.add(s[:sigmoids], ones, out=s[:sigmoids])                # 2σ
+            c_before = c
+            c = np.multiply(f, c, out=c_t)                              # c' = (2f ⊙ c + 2i ⊙ g)/2
+            c += np.multiply(i, g, out=i_g)
+            c *= half
+            np.tanh(c, out=tanh_c)
+            h = np.multiply(o, tanh_c, out=after[:size])                # 2h' = 2o ⊙ tanh c'
+            if lengths is not None:             # past a row's length: its h and c carried
+                frozen = lengths <= t
+                np.copyto(h, before[:size], where=frozen)
+                np.copyto(c, c_before, where=frozen)
+        np.multiply(Z[1 - shift:steps + 1 - shift, :size], 0.5, out=states[0])
+        ctx.gates = gates, states[1], tanh_cs, Z
+        return states.transpose(0, 1, 3, 2)
+
+    @staticmethod
+    def backward(ctx, G, out, x, h0, c0, W_ih, W_hh, b_ih=None, b_hh=None):
+        if isinstance(G, Node):             # higher order: A and lstm_sequence's rule, as graphs
+            A = x @ W_ih.T if b_ih is None else x @ W_ih.T + (b_ih + b_hh)
+            dA, dh, dc, dW_hh, _ = LSTMSequence.backward(
+                SequenceCtx(ctx.reverse, lengths=ctx.lengths), G, out, A, h0, c0, W_hh)
+            dW_ih, db = hidden_weight_grads(dA, x, b_ih)
+            return (dA @ W_ih, dh, dc, dW_ih, dW_hh, *(() if b_ih is None else both(db)))
+        gates, cs, tanh_cs, Z = ctx.gates
+        steps, size, batch = cs.shape
+        dtype = np.result_type(G, gates)
+        factors, dh_dc, kept, carried = LSTMLayer.factors(ctx, gates, cs, tanh_cs, c0, dtype)
+        # by column as the loop (free when G is laid out as the states, as slices' gradients)
+        G = np.ascontiguousarray(G.transpose(0, 1, 3, 2))
+        unscale = unscaling(size, dtype)
+        back = np.ascontiguousarray((layer_order(W_hh) * unscale).T)   # dh = W_hhᵀ d: (H, 4H)
+        d = np.empty(gates.shape, dtype)                                # (T, 4H, N), scaled
+        dh, dc, through, dh_dc_t = np.zeros((4, size, batch), dtype)
+        # Σ_t d_t [2h; x_t; 1]ᵀ, the three weights' gradients at once: added up step by step
+        # as the loop makes d_t; for a small batch, one product after it (see `STEPS_SUMMED`)
+        before = Z[1:] if ctx.reverse else Z[:-1]
+        summed = batch >= STEPS_SUMMED
+        joint = np.zeros((4 * size, Z.shape[1]), dtype)
+        part = np.empty_like(joint)
+        order = slice(None) if ctx.reverse else slice(None, None, -1)  # the last step first
+        for G_h, G_c, d_t, (o, i, f, g), dh_dc_s, kept_t, carried_t, before_t in zip(
+                G[0, order], G[1, order], d[order], factors[order], dh_dc[order], kept[order],
+                carried[order] if carried is not None else [None] * steps, before[order]):
+            dh += G_h
+            dc += G_c
+            dc += np.multiply(dh, dh_dc_s, out=dh_dc_t)
+            np.multiply(o, dh, out=d_t[:size])
+            np.multiply(i, dc, out=d_t[size:2 * size])
+            np.multiply(f, dc, out=d_t[2 * size:3 * size])
+            np.multiply(g, dc, out=d_t[3 * size:])
+            np.matmul(back, d_t, out=through)
+            if carried_t is None:
+                dh, through = through, dh
+            else:
+                dh *= carried_t
+                dh += through
+            dc *= kept_t
+            if summed:
+                joint += np.matmul(d_t, before_t.T, out=part)
+        W_in = layer_order(W_ih) * unscale
+        if summed:
+            dx = None if not ctx.input_grad else np.matmul(d.transpose(0, 2, 1), W_in)
+        else:                               # every step's columns side by side, (·, T·N)
+            # (sizes spelled out: numpy cannot infer a -1 axis of an empty batch)
+            rows = np.ascontiguousarray(d.transpose(1, 0, 2)).reshape(4 * size, steps * batch)
+            joint = rows @ np.ascontiguousarray(before.transpose(1, 0, 2)).reshape(
+                Z.shape[1], steps * batch).T
+            dx = None if not ctx.input_grad else \
+                (W_in.T @ rows).reshape(W_in.shape[1], steps, batch).transpose(1, 2, 0)
+        joint *= unscale
+        joint[:, :size] *= 0.5                                  # (the state is 2h in Z)
+        features = W_ih.shape[1]
+        grads = (dx, np.ascontiguousarray(dh.T), np.ascontiguousarray(dc.T),
+                 torch_order(joint[:, size:size + features]), torch_order(joint[:, :size]))
+        return grads if b_ih is None else (*grads, *both(torch_order(joint[:, -1])))
+
+    @staticmethod
+    def factors(ctx, gates, cs, tanh_cs, c0, dtype):
+        """What backward's loop multiplies by, for every step at once, by column and each gate's
+        steps one block: the factors of the gates (o, i, f, g) with the powers of 2 that
+        `unscaling` takes out, (T, 4, H, N), ∂h_t/∂c_t = o(1 - tanh²c_t) and what dc keeps,
+        f, (T, H, N) each, and with `lengths` 1 - active (T, 1, N) (the factors 0 and f 1
+        past a row's length), else None. The forward's (T, 4H, N) 2o, 2i, 2f, g are copied by
+        gate first: passes over a gate's rows of every step in place ran 4x as long (21
+        against 5.5 µs a pass at T 24, N 64, H 32), and a copy that halved o and f on the way
+        3x as long as the plain copy."""
+        steps, size, batch = cs.shape
+        O, I, F, g = np.ascontiguousarray(
+            gates.reshape(steps, 4, size, batch).transpose(1, 0, 2, 3))   # 2o, 2i, 2f, g
+        factors = np.empty((4, steps, size, batch), dtype)
+        for k, (gate, by) in enumerate(((O, tanh_cs), (I, g), (F, None))):
+            part = np.subtract(2, gate, out=factors[k])         # 4σ(1 - σ) = 2σ (2 - 2σ)
+            part *= gate
+            if by is not None:
+                part *= by
+        part, c_first = factors[2], c0.T                        # f's times c_{t-1}
+        if ctx.reverse:
+            part[:-1] *= cs[1:]
+            part[-1] *= c_first
+        else:
+            part[1:] *= cs[:-1]
+            part[0] *= c_first
+        part = np.multiply(g, g, out=factors[3])                # 2i (1 - g²)
+        np.subtract(1, part, out=part)
+        part *= I
+        dh_dc = np.multiply(tanh_cs, tanh_cs)                   # o (1 - tanh²c)
+        np.subtract(1, dh_dc, out=dh_dc)
+        dh_dc *= O
+        dh_dc *= 0.5
+        f = np.multiply(F, 0.5, out=F)
+        carried = None
+        if ctx.lengths is not None:
+            active = active_steps(ctx.lengths, steps, dtype).transpose(0, 2, 1)
+            carried = 1 - active
+            factors *= active
+            dh_dc *= active
+            f *= active
+            f += carried
+        return factors.transpose(1, 0, 2, 3), dh_dc, f, carried

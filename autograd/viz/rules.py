@@ -24,10 +24,11 @@ from typing import Any, Callable
 import numpy as np
 
 from ..ops import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits, Clip, Conv2d,
-                   ConvTranspose2d, CrossEntropy, Elu, Hardtanh,
+                   ConvTranspose2d, CrossEntropy, Elu, Hardshrink, Hardtanh,
                    GeluTanh, GRUSequence, GRUStep, Huber, IndexPut, LayerNorm, Linear,
                    Logit, LogSoftmax, LSTMCellState, LSTMHiddenState, LSTMSequence, MatMul,
-                   Mean, Polygamma, RNNSequence, SmoothL1, Softmax, Sum, VectorNorm, Where)
+                   Mean, Polygamma, RNNSequence, SmoothL1, Softmax, Sum, Threshold, VectorNorm,
+                   Where)
 from ..ops.elementwise import Condition
 
 _PARTIAL = re.compile(r"d/d(\w+) = (.+?)(?=, d/d\w+ = |$)")    # "d/da = b, d/db = a"
@@ -182,6 +183,8 @@ _CTX_LETTERS: dict[type, Callable[[Any], dict[str, str]]] = {
     Elu: lambda ctx: {letter: _constant(v, "") for letter, v in zip("αsk", ctx)},
     Clip: _clip_letters,
     Hardtanh: _clip_letters,
+    Threshold: lambda ctx: {"t": _constant(ctx[0], ""), "v": _constant(ctx[1], "")},
+    Hardshrink: lambda lambd: {"λ": _constant(lambd, "")},
     Polygamma: lambda n: {"n": str(n)},
     Logit: lambda eps: {"ε": _constant(eps, "none (nothing is clamped)")},
     GeluTanh: lambda ctx: {"u": "√(2/π)(x + 0.044715x³)"},      # cut from the forward: a remark

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+import numpy as np
+
 from autograd.graph import Node
 
 from .optimizer import Optimizer, maximum, zeros_like
@@ -67,6 +69,26 @@ class Adam(Optimizer):
         # write into a Tensor's buffer): the same numbers as `m = β1·m + (1 − β1)·g` without
         # new arrays, which is a fifth of the step for a layer of 100,000 weights.
         m, v = state["exp_avg"], state["exp_avg_sq"]
+        step_size = lr / (1 - beta1 ** t)
+        if m.__class__ is np.ndarray and g.__class__ is np.ndarray and g.dtype == m.dtype:
+            # a Tensor's: every temporary too goes into arrays the optimizer keeps (`_scratch`),
+            # the operations of the lines below in their order, so the same numbers
+            work, update = self._scratch(m)
+            m *= beta1
+            m += np.multiply(g, 1 - beta1, out=work)
+            v *= beta2
+            np.multiply(g, 1 - beta2, out=work)
+            work *= g
+            v += work
+            if group["amsgrad"]:
+                v = _running_maximum(state, v)
+            denom = np.sqrt(v, out=work)
+            denom /= (1 - beta2 ** t) ** 0.5
+            denom += eps
+            np.multiply(m, step_size, out=update)
+            update /= denom
+            p.data -= update
+            return
         m *= beta1
         m += (1 - beta1) * g
         v *= beta2
@@ -74,11 +96,20 @@ class Adam(Optimizer):
         state["exp_avg"], state["exp_avg_sq"] = m, v
         if group["amsgrad"]:            # switched on after the first step: the maximum starts now
             v = state["max_exp_avg_sq"] = maximum(state.get("max_exp_avg_sq", v), v)
-        step_size = lr / (1 - beta1 ** t)
         denom = v ** 0.5
         denom /= (1 - beta2 ** t) ** 0.5
         denom += eps
         p.data -= step_size * m / denom
+
+
+def _running_maximum(state: dict[str, Any], v: np.ndarray) -> np.ndarray:
+    """AMSGrad's max(v_max, v), kept in place in state["max_exp_avg_sq"] (a copy of v when
+    amsgrad was switched on after the first step: the maximum starts now)."""
+    most = state.get("max_exp_avg_sq")
+    if most.__class__ is not np.ndarray or most.shape != v.shape:
+        most = state["max_exp_avg_sq"] = maximum(v if most is None else most, v)
+        return most
+    return np.maximum(most, v, out=most)
 
 
 class AdamW(Adam):

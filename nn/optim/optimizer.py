@@ -27,6 +27,9 @@ simplest.
 
 from __future__ import annotations
 
+import collections
+import copy
+import difflib
 import functools
 import math
 import numbers
@@ -34,7 +37,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from autograd import enable_grad
+from autograd import Tensor, enable_grad
 from autograd.graph import Node
 from autograd.pytorch_names import type_name
 
@@ -46,6 +49,9 @@ from ..state_dict import as_array
 GROUP_ENTRIES = {"params", "param_names", "initial_lr"}
 #: PyTorch's switches of how its update runs, in its optimizers' groups: nothing to do here
 PYTORCH_SWITCHES = {"foreach", "fused", "capturable", "differentiable"}
+#: other spellings of a hyperparameter that are refused in a group, not kept as a group's own
+#: entry (`_misspelt`)
+MEANT = {"learning_rate": "lr", "learningrate": "lr", "epsilon": "eps", "wd": "weight_decay"}
 
 __all__ = ["Optimizer", "zeros_like", "copy_of", "maximum", "sign", "where", "clamp",
            "follow_dtype"]
@@ -143,7 +149,8 @@ class Optimizer:
         self.defaults = dict(defaults)
         #: whether step() was ever called: a scheduler stepped before it warns, as in PyTorch
         self._stepped = False
-        self.state: dict[Node, dict[str, Any]] = {}
+        # a defaultdict, as PyTorch's: a subclass's step writes self.state[p]["key"] first
+        self.state: dict[Node, dict[str, Any]] = collections.defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
@@ -160,6 +167,9 @@ class Optimizer:
         """Add a group: `{"params": [...]}` plus any hyperparameters that differ from the defaults.
 
         Used to unfreeze layers while training: the new group gets its own lr, momentum, ...
+        Entries that are not hyperparameters of this optimizer stay in the group, as in
+        PyTorch (a tag, `"name": "head"`; SAM's `rho` in the groups it hands to its base
+        optimizer); a hyperparameter misspelt (`learning_rate`, `momentom`) is refused.
         """
         name = type(self).__name__
         if not isinstance(param_group, dict):
@@ -168,10 +178,15 @@ class Optimizer:
         if "params" not in param_group:
             raise ValueError(f"{name}: parameter group has no 'params' entry "
                              f"(got keys {sorted(param_group)})")
-        unknown = set(param_group) - set(self.defaults) - GROUP_ENTRIES
-        if unknown:
-            raise ValueError(f"{name}: unknown hyperparameter(s) {sorted(unknown)} in a "
-                             f"parameter group; {name} takes {sorted(self.defaults)}")
+        # Other entries are kept in the group, as PyTorch keeps them: a group's tag ("name")
+        # and SAM's rho, which SAM's base optimizer gets in the groups it shares with SAM.
+        # Only what looks like a hyperparameter misspelt is refused.
+        misspelt = _misspelt(set(param_group) - set(self.defaults) - GROUP_ENTRIES,
+                             self.defaults)
+        if misspelt:
+            raise ValueError(f"{name}: unknown hyperparameter(s) {sorted(misspelt)} in a "
+                             f"parameter group (meant {sorted(set(misspelt.values()))}?); "
+                             f"{name} takes {sorted(self.defaults)}")
         params = param_group["params"]
         _check_ordered(name, params)
         params = [params] if isinstance(params, Node) else list(params)
@@ -273,6 +288,11 @@ class Optimizer:
         >>> w.grad
         0.0
         """
+        if set_to_none is True:             # every step's call: p.zero_grad(), written out
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p.grad = p._empty_grad
+            return
         for group in self.param_groups:
             for p in group["params"]:
                 clear_grad(p, set_to_none)
@@ -315,6 +335,7 @@ class Optimizer:
                 except (TypeError, ValueError) as error:
                     raise type(error)(f"step: param_groups[{i}]: {error}") from None
         groups = [(group, self._with_grads(group)) for group in self.param_groups]
+        states, update = self.state, self.update        # (read once, not per parameter)
         for group, with_grads in groups:
             lr, maximize = group["lr"], group["maximize"]
             weight_decay = 0 if self._decays_in_update else group.get("weight_decay", 0)
@@ -326,11 +347,11 @@ class Optimizer:
                     p.data *= 1 - lr * weight_decay
                 elif weight_decay:
                     g = g + weight_decay * p.data
-                state = self.state.get(p)
-                if state is None:
+                state = states.get(p)
+                if not state:                   # (none, or {} a subclass read: PyTorch's test)
                     state = self.init_state(p, group)
                     if state:                   # SGD without momentum remembers nothing
-                        self.state[p] = state
+                        states[p] = state
                 elif p.data.__class__ is np.ndarray:
                     # a model cast since its state was made (see the class): one buffer tells,
                     # as all are made, and cast, in the parameter's dtype (a loop over every
@@ -343,7 +364,7 @@ class Optimizer:
                             break
                 if "step" in state:             # SGD counts no steps (as in PyTorch)
                     state["step"] += 1
-                self.update(p, g, state, group)
+                update(p, g, state, group)
                 p._changed_in_place()           # a graph recorded before the step can tell
         return loss
 
@@ -357,6 +378,27 @@ class Optimizer:
         weight decay, `state` is p's (with `state["step"]` already counting this step), `group`
         holds the hyperparameters."""
         raise NotImplementedError(f"{type(self).__name__} does not implement update()")
+
+    def _scratch(self, like: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Two arrays of `like`'s shape and dtype for an update's temporaries (`np.multiply(g,
+        c, out=work)`), written before they are read and good until the next call: views of
+        two flat buffers as large as the largest parameter, which the optimizer keeps (they
+        are no part of its state). Temporaries made anew were five arrays of each parameter's
+        size at every step (each an allocation, and a big one new pages from the OS until
+        glibc's malloc keeps freed blocks: see autograd/allocator.py)."""
+        key = (like.shape, like.dtype)
+        views = self.__dict__.setdefault("_scratch_views", {})
+        pair = views.get(key)
+        if pair is None:
+            buffers = self.__dict__.setdefault("_scratch_buffers", {})
+            flat = buffers.get(like.dtype)
+            if flat is None or flat[0].size < like.size:
+                flat = buffers[like.dtype] = (np.empty(like.size, like.dtype),
+                                              np.empty(like.size, like.dtype))
+                views.clear()               # (views of the smaller buffers would keep them)
+            pair = views[key] = (flat[0][:like.size].reshape(like.shape),
+                                 flat[1][:like.size].reshape(like.shape))
+        return pair
 
     @staticmethod
     def _evaluate(closure: Callable[[], Any] | None) -> Any:
@@ -454,7 +496,8 @@ class Optimizer:
             # a torch.optim state dict: its implementation switches change nothing here, as
             # when they are passed to the constructor
             saved = {k: v for k, v in saved.items() if k not in PYTORCH_SWITCHES}
-            unknown = set(saved) - set(self.defaults) - GROUP_ENTRIES
+            # (an entry the group has, a tag or SAM's rho, is restored as PyTorch restores it)
+            unknown = set(saved) - set(self.defaults) - set(group) - GROUP_ENTRIES
             if unknown:
                 cycles = unknown & {"max_lr", "min_lr", "base_momentum", "max_momentum"}
                 hint = ("; PyTorch's OneCycleLR and CyclicLR keep their bounds in the "
@@ -476,7 +519,7 @@ class Optimizer:
                         for key, value in entries.items() if key not in self._pytorch_scratch}
             self._check_restored(index, state[p])
         self.param_groups = groups
-        self.state = state
+        self.state = collections.defaultdict(dict, state)
 
     def _restored(self, p: Node, index: Any, key: str, value: Any) -> Any:
         """A copy of one saved state entry, checked against parameter `p` and converted to its
@@ -500,6 +543,10 @@ class Optimizer:
                 raise ValueError(f"{where} counts steps (0, 1, 2, ...), got {value!r:.60}{why}")
             return self._scalars[key](value)
         if key not in self._buffers:
+            if not type(self).__module__.startswith(__package__):
+                # a user's optimizer (SAM's "old_p", AdaHessian's "exp_avg"), whose entries
+                # no list names: restored as PyTorch restores them
+                return _entry_as_saved(p, key, value)
             raise ValueError(f"{name}.load_state_dict: unknown state entry {key!r} for "
                              f"parameter {index!r} ({name} keeps {self._state_entries()})")
         array = np.asarray(value)
@@ -529,6 +576,28 @@ class Optimizer:
         return "\n".join(lines + [")"])
 
 
+def _entry_as_saved(p: Node, key: str, value: Any) -> Any:
+    """A copy of a user's optimizer's saved state entry: arrays as Tensors, which such code,
+    written as PyTorch's, keeps (`torch.zeros_like(p)`; a checkpoint file gives them back as
+    arrays), numbers as they are (a 0-d array too: a .pt file holds a "step" count as PyTorch's
+    Adam does, a float32 tensor, which is the count again); floating arrays in the parameter's
+    dtype, as PyTorch's `load_state_dict` casts them."""
+    if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "biuf":
+        number = value.item()
+        return int(number) if key == "step" and float(number).is_integer() else number
+    if isinstance(value, Tensor):
+        value = value.detach().clone()
+    elif isinstance(value, np.ndarray):
+        value = Tensor(value.copy())
+    else:
+        return copy.deepcopy(value)
+    dtype = getattr(p.data, "dtype", None)
+    if key != "step" and dtype is not None and dtype.kind == "f" and value.dtype.kind == "f" \
+            and value.dtype != dtype:
+        value = value.astype(dtype)
+    return value
+
+
 def _noting_the_step(step: Callable[..., Any]) -> Callable[..., Any]:
     """A subclass's own `step` that also records that the optimizer has stepped."""
     @functools.wraps(step)
@@ -541,6 +610,24 @@ def _noting_the_step(step: Callable[..., Any]) -> Callable[..., Any]:
 # ----------------------------------------------------------------------------------------------
 # Argument checks
 # ----------------------------------------------------------------------------------------------
+
+def _misspelt(keys: set[str], hyperparameters: dict[str, Any]) -> dict[str, str]:
+    """The keys among `keys` that look like one of `hyperparameters` misspelt, with the one
+    each likely means: another spelling (`learning_rate`) or a near one of about its length
+    (`momentom`, `weight_decy`; not a longer tag such as `weight_decay_mult`).
+
+    >>> _misspelt({"momentom", "rho", "name", "learning_rate"}, {"lr": 0.1, "momentum": 0})
+    {'learning_rate': 'lr', 'momentom': 'momentum'}
+    """
+    found = {}
+    for key in sorted(k for k in keys if isinstance(k, str)):
+        near = [h for h in difflib.get_close_matches(key, hyperparameters, n=3, cutoff=0.8)
+                if abs(len(h) - len(key)) <= 2]
+        meant = MEANT.get(key.lower()) if MEANT.get(key.lower()) in hyperparameters else None
+        if meant or near:
+            found[key] = meant or near[0]
+    return found
+
 
 def _check_parameter(optimizer: str, p: Any, i: int) -> None:
     if not isinstance(p, Node):
@@ -647,6 +734,8 @@ def copy_of(x: Any) -> Any:
     """
     if isinstance(x, list):
         return [copy_of(item) for item in x]
+    if isinstance(x, Tensor):               # (kept by a user's optimizer, as PyTorch's keep)
+        return x.detach().clone()
     return x.copy() if isinstance(x, np.ndarray) else x
 
 
