@@ -614,18 +614,18 @@ class AliasMethods:
     def vsplit(self, indices_or_sections: Any) -> tuple:
         """PyTorch's `t.vsplit(n_or_indices)`: `tensor_split` along axis 0 of a tensor of at
         least 2 dims, n pieces of one length."""
-        if self.ndim < 2:
-            raise ValueError(f"vsplit: needs a tensor of at least 2 dims, got shape "
-                             f"{self.shape}")
-        return self._split_at("vsplit", indices_or_sections, 0, divides=True)
+        return self._split_along("vsplit", indices_or_sections, 0, least=2)
 
     def dsplit(self, indices_or_sections: Any) -> tuple:
         """PyTorch's `t.dsplit(n_or_indices)`: `tensor_split` along axis 2 of a tensor of at
         least 3 dims, n pieces of one length."""
-        if self.ndim < 3:
-            raise ValueError(f"dsplit: needs a tensor of at least 3 dims, got shape "
+        return self._split_along("dsplit", indices_or_sections, 2, least=3)
+
+    def _split_along(self, op: str, indices_or_sections: Any, dim: int, least: int) -> tuple:
+        if self.ndim < least:
+            raise ValueError(f"{op}: needs a tensor of at least {least} dims, got shape "
                              f"{self.shape}")
-        return self._split_at("dsplit", indices_or_sections, 2, divides=True)
+        return self._split_at(op, indices_or_sections, dim, divides=True)
 
     def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
         """PyTorch's `t.diag_embed(offset=0, dim1=-2, dim2=-1)`: matrices with t's last axis
@@ -810,7 +810,7 @@ class AliasMethods:
         if source.size != flat.size:
             raise ValueError(f"{op}: source has {source.size} elements and index {flat.size}; "
                              f"they must have as many")
-        positions = _positions(op, (max(self.size, 1) if self.size else 0,), (flat,))
+        positions = _positions(op, (self.size,), (flat,))
         return self._put_at(op, positions, source.reshape(-1), accumulate)
 
     def _put_at(self, op: str, positions: np.ndarray, values: Any, accumulate: bool) -> Tensor:
@@ -868,7 +868,7 @@ class AliasMethods:
                              f"{source.size} elements")
         target = self if self.shape == shape else self.broadcast_to(shape)
         if count == 0:
-            return target if target is not self else self
+            return target
         order = (np.cumsum(mask.reshape(-1)) - 1).clip(0).reshape(shape)
         return where(mask, source.reshape(-1)[Tensor(order)], target)
 

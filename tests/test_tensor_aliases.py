@@ -15,22 +15,9 @@ import pytest
 
 import autograd
 from autograd import Tensor
-from torch_helpers import needs_torch, same_as_torch, torch
+from torch_helpers import like, needs_torch, same_as_torch, torch
 
 RNG = np.random.default_rng(3)
-
-
-def like(x, data, dtype=None):
-    """`data` as a tensor of x's engine (ours or PyTorch's): an index, a mask, a constant."""
-    data = np.asarray(data, dtype=dtype)
-    if torch is not None and isinstance(x, torch.Tensor):
-        return torch.tensor(data)
-    return Tensor(data)
-
-
-def engine(x):
-    """The module of x's engine: autograd or torch (for torch.xxx(x, ...) forms)."""
-    return torch if torch is not None and isinstance(x, torch.Tensor) else autograd
 
 
 def lower(n, batch=()):

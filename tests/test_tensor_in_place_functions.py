@@ -13,17 +13,9 @@ import pytest
 import autograd
 from autograd import Tensor, no_grad
 from autograd.tensor_in_place_functions import IN_PLACE_FORMS, SHAPE_FORMS
-from torch_helpers import needs_torch, torch
+from torch_helpers import like, needs_torch, torch
 
 RNG = np.random.default_rng(7)
-
-
-def like(x, data, dtype=None):
-    """`data` as a tensor of x's engine (ours or PyTorch's), an index or a mask."""
-    data = np.asarray(data, dtype=dtype)
-    if torch is not None and isinstance(x, torch.Tensor):
-        return torch.tensor(data)
-    return Tensor(data)
 
 
 def numbers(kind, shape):
