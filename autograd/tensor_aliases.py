@@ -103,7 +103,9 @@ def _scaled(x: Any, scale: Any) -> Any:
         scale = scale.item()
     if scale == 1 and not isinstance(scale, (bool, np.bool_)):
         return x
-    return x * scale if isinstance(x, Node) else np.multiply(x, scale)
+    if isinstance(x, Node) or (isinstance(x, numbers.Number) and not isinstance(x, np.generic)):
+        return x * scale            # (a Python number stays one: it widens no tensor's dtype)
+    return np.multiply(x, scale)
 
 
 def _in_graph(*values: Any) -> bool:
