@@ -112,6 +112,11 @@ class _Wired:
             if not -len(args) <= i < len(args):
                 raise ValueError(f"{where}: argnums {i} is out of range for {len(args)} "
                                  f"positional argument(s)")
+        positions = [i % len(args) for i in nums]
+        for i in positions:
+            if positions.count(i) > 1:      # (it would be wired twice: the first gets zeros)
+                raise ValueError(f"{where}: argnums {argnums} names argument {i} twice; give "
+                                 f"each position once")
         self.args = list(args)
         self.builds, self.leaves, self.fresh = [], [], []
         for i in nums:
