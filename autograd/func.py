@@ -291,8 +291,9 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
                              f"shapes {[getattr(s, 'shape', None) for s in seeds]}")
         for leaf in point.fresh:        # (constants between calls: see _Wired.retire)
             leaf.requires_grad = True
-        try:
-            grads = _gradients(outs, seeds, point.leaves, record)
+        try:                            # (vᵀJ is linear in v: recorded for a v that wants one)
+            grads = _gradients(outs, seeds, point.leaves,
+                               record or any(s.requires_grad for s in seeds))
         finally:
             point.retire()
         result = point.unpack(grads)
@@ -337,7 +338,7 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False,
             # u: a stand-in per output; uᵀJ is linear in it, so its value does not matter
             us = [Tensor(np.zeros_like(o.data), requires_grad=True) for o in outs]
             firsts = _gradients(outs, us, point.leaves, True)
-            jv = _gradients(firsts, vs, us, record)
+            jv = _gradients(firsts, vs, us, record or any(v.requires_grad for v in vs))
     finally:
         point.retire()
         for u in us:

@@ -167,6 +167,32 @@ def test_vjp_and_jvp_are_the_jacobians_products():
         func.jvp(lambda w: w, (w,), (torch.ones(3),))
 
 
+
+def test_vjp_and_jvp_are_differentiable_in_the_cotangents_and_tangents():
+    """vᵀJ is linear in v and J·u in u: with v or u wanting a gradient (the double-vjp trick
+    written by hand, grad of vjp_fn), their results are recorded, as PyTorch's are, even when
+    nothing the caller holds requires grad at the primals. They came back as constants: the
+    gradient through them was zeros."""
+    w, x = tensors(W, X)
+    f = lambda w: (x @ w).tanh()                                # noqa: E731
+    jw = torch.jacobian(f, w).data                              # (3, 4)
+    _, vjp_fn = func.vjp(f, w)
+    # d/dv Σ (vᵀJ) = J 1, and J·u by the vjp of vjp_fn (the double-vjp trick)
+    ones = torch.ones(3, dtype=torch.float64)
+    np.testing.assert_allclose(func.grad(lambda v: vjp_fn(v)[0].sum())(ones).data, jw.sum(1),
+                               rtol=1e-13)
+    u = np.random.default_rng(5).normal(size=4)       # (the file's RNG left as it was)
+    _, back = func.vjp(lambda v: vjp_fn(v)[0], ones)
+    np.testing.assert_allclose(back(torch.tensor(u))[0].data, jw @ u, rtol=1e-13)
+    v = torch.tensor(V, requires_grad=True)
+    vjp_fn(v)[0].sum().backward()
+    np.testing.assert_allclose(v.grad, jw.sum(1), rtol=1e-13)
+    tangent = torch.tensor(u, requires_grad=True)
+    _, jv = func.jvp(f, (w,), (tangent,))
+    jv.sum().backward()                                         # d/du Σ J·u = Jᵀ 1
+    np.testing.assert_allclose(tangent.grad, jw.sum(0), rtol=1e-13)
+
+
 # -- vmap ---------------------------------------------------------------------------------------
 
 def test_vmap_maps_over_the_dims_given_and_stacks_along_out_dims():
