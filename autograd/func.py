@@ -593,6 +593,12 @@ def stack_module_state(models: Any) -> tuple[dict, dict]:
     if any(list(p) != list(named[0][0]) or list(b) != list(named[0][1]) for p, b in named):
         raise ValueError("stack_module_state: the models have different parameter or buffer "
                          "names; they must share one architecture")
+    for k, kind in enumerate(("parameter", "buffer")):
+        for n in named[0][k]:
+            shapes = [np.shape(parts[k][n].data) for parts in named]
+            if len(set(shapes)) > 1:
+                raise ValueError(f"stack_module_state: {kind} {n!r} has the shapes {shapes} in "
+                                 f"the models; they must share one architecture")
     params = {n: Tensor(np.stack([p[n].data for p, _ in named]), requires_grad=True)
               for n in named[0][0]}
     buffers = {n: Tensor(np.stack([b[n].data for _, b in named])) for n in named[0][1]}

@@ -283,6 +283,9 @@ def test_an_ensemble_by_stack_module_state_and_vmap_of_functional_call():
     np.testing.assert_allclose(params["2.bias"].grad[2], models[2][2].bias.grad, rtol=1e-13)
     with pytest.raises(ValueError, match="the models have different parameter or buffer names"):
         func.stack_module_state([nn.Linear(3, 2), nn.Sequential(nn.Linear(3, 2))])
+    with pytest.raises(ValueError, match=r"stack_module_state: parameter 'weight' has the "
+                                         r"shapes \[\(2, 3\), \(2, 4\)\] in the models"):
+        func.stack_module_state([nn.Linear(3, 2), nn.Linear(4, 2)])
 
 
 def test_per_example_gradients_by_vmap_of_grad_are_the_losses_rows():
