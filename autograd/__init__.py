@@ -48,7 +48,8 @@ from .linalg import matrix_exp
 from .covariance import corrcoef, cov
 from .linalg_products import kron
 from .sampled import cumulative_trapezoid, diff, trapezoid, trapz
-from .viz import draw_backprop, draw_graph
+from .viz import draw_backprop, draw_dot, draw_graph     # draw_dot: micrograd's name; not in
+#                                                          __all__, as a lecture defines its own
 from .creation import tensor    # the function, PyTorch's torch.tensor; it takes the name
 #                                 `autograd.tensor` from the module autograd/tensor.py, which is
 #                                 still imported as `from autograd.tensor import Tensor`

@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import PENDING, Leaf, Node, _check_root, _clear_marks, _conform, topological_order
+from ..graph import (PENDING, Leaf, Node, _check_root, _clear_marks, _conform, topological_order,
+                     write_clock)
 from ..ops import (AddConst, ConstDiv, ConstPow, ConstSub, DivConst, LeakyRelu, MulConst,
                    PowConst, SubConst)
 from . import labels
@@ -374,6 +375,8 @@ def record_backprop(root: Node, gradient: Any = None, walked: Trace | None = Non
         raise TypeError(f"draw_backprop: expected a Value or a Tensor, got {type(root).__name__}")
     _check_root(root)                       # a constant, or a pass already running: an error
     seed = _seed(root, gradient)
+    if type(root)._notes_writes:            # a Tensor: refused before anything runs, as
+        refuse_changed(root)                # backward refuses a graph changed in place
     walked = trace(root) if walked is None else walked
     position = {id(node): i for i, node in enumerate(walked.nodes)}
     names = step_names(walked)
@@ -405,6 +408,19 @@ def record_backprop(root: Node, gradient: Any = None, walked: Trace | None = Non
         _clear_marks(order, empty)
         raise
     return steps
+
+
+def refuse_changed(root: Node) -> None:
+    """backward's check that no input of the graph's ops was changed in place since the op
+    used it (an optimizer step between the forward pass and the walk), its error named."""
+    from ..tensor import _refuse_changed_graph      # the Tensor's side, only for a Tensor
+
+    if root._written_at >= write_clock.count:       # no tensor changed since root was made
+        return
+    try:
+        _refuse_changed_graph(root)
+    except RuntimeError as error:
+        raise RuntimeError(f"draw_backprop: {error}") from None
 
 
 def _run_rule(node: Node, position: dict[int, int], names: list[str], root_name: str,
