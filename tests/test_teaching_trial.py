@@ -249,6 +249,24 @@ def test_the_attention_head_walk_names_key_query_value():
         np.testing.assert_array_equal(walked[name], p.grad)
 
 
+def test_a_walk_from_a_given_gradient_calls_what_arrives_dL_not_d_out():
+    """out.backward(torch.ones_like(out)) on the head's output, step by step: what arrived was
+    written "d#7/d#7" (which reads as 1) and "d#7/d#6" (a Jacobian for a tensor #7), where it
+    is the gradient of a result the output feeds into."""
+    q, k, v = (torch.randn(1, 2, 4, 3, requires_grad=True) for _ in range(3))
+    q.label, k.label, v.label = "q", "k", "v"
+    out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    out.label = "out"
+    lines = [line for step in draw_backprop(out, torch.ones_like(out)).steps
+             for line in step.lines()]
+    assert lines[0].startswith("start at the output out with the gradient given to it as "
+                               "dL/dout (L: a result that out feeds into): a (1, 2, 4, 3)")
+    assert lines[2] == "#6 gets (dL/dout) @ vᵀ = a (1, 2, 4, 4) array of norm " + \
+        four(np.linalg.norm(np.ones((1, 2, 4, 3), np.float32) @ np.swapaxes(v.data, -1, -2)))
+    assert not any("dout/d" in line for line in lines)
+    assert any("((dL/d#6) − Σ (dL/d#6)*#6)" in line for line in lines)
+
+
 @needs_torch
 def test_the_tensor_graphs_gradients_are_pytorchs():
     for ours, theirs in ((tensor_mlp(), tensor_mlp(pytorch, pytorch.nn,
