@@ -575,6 +575,47 @@ def test_the_step_through_pages_show_backwards_numbers_at_the_end(chromium, tmp_
     assert js_errors(chromium) == []
 
 
+SEEN_AT_EACH_STEP = r"""
+var root = document.querySelector('.glassgrad-backprop'), seen = [];
+function visible(e, below) {                  // inside the window, below `below`, on top there
+  var r = e.getBoundingClientRect(), x = (r.left + r.right) / 2, y = (r.top + r.bottom) / 2;
+  var there = document.elementFromPoint(x, y);
+  return r.top >= below - 1 && r.bottom <= innerHeight + 1 && r.left >= -1 &&
+         r.right <= innerWidth + 1 && there !== null && e.contains(there);
+}
+for (var k = 1; k < %d; k++) {
+  root.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true}));
+  var equation = root.querySelector('.gg-equation');
+  var node = root.querySelector('g.record.gg-hot, g.group.gg-hot');
+  seen.push([visible(equation, 0),
+             visible(node, root.querySelector('.gg-head').getBoundingClientRect().bottom)]);
+}
+return seen;
+"""
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1024, 768), (375, 700)])
+def test_each_steps_equations_stay_in_view_beside_its_node(chromium, tmp_path, width, height):
+    """A drawing taller than the window (the head, the collapsed MLP): each step scrolled its
+    node into view and the equations, at the top of the widget, out of it, at every step but
+    the first; the controls and equations now stay at the top of the view."""
+    head, x, loss_of = attention()
+    head.label_parameters()
+    chromium.set_window_size(width, height)
+    try:
+        for walk, name in ((draw_backprop(loss_of()), "head"),
+                           (draw_backprop(lecture_mlp_loss()), "mlp")):
+            chromium.get(walk.save(tmp_path / f"{name}.html").as_uri())
+            seen = chromium.execute_script(SEEN_AT_EACH_STEP % len(walk.steps))
+            assert len(seen) == len(walk.steps) - 1
+            assert [k + 2 for k, (equation, _) in enumerate(seen) if not equation] == [], name
+            assert [k + 2 for k, (_, node) in enumerate(seen) if not node] == [], name
+            assert chromium.execute_script("return document.documentElement.scrollTop") > 100
+    finally:
+        chromium.set_window_size(1300, 900)
+    assert js_errors(chromium) == []
+
+
 def test_the_collapsed_lecture_mlp_page_ends_with_backwards_ranges(chromium, tmp_path):
     """233 steps: stepped by the page's own key handler in one script (a key press from
     selenium costs ~50 ms), each step's texts compared with the recorded walk."""
