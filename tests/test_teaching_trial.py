@@ -548,6 +548,9 @@ def walk_with_keys(driver, walk, path):
         if k in (0, count // 2, count - 1):
             assert driver.execute_script(LAYOUT_CHECK, ".gg-drawing svg")[1] == [], k
         root.send_keys(Keys.ARROW_RIGHT)
+    for key, shown in ((Keys.END, count), (Keys.HOME, 1), (Keys.ARROW_LEFT, 1), (Keys.END, count)):
+        root.send_keys(key)                                     # the ends, and past them
+        assert driver.execute_script(PAGE_STATE)[1] == f"step {shown} of {count}"
     return texts
 
 
@@ -558,6 +561,17 @@ def test_the_step_through_pages_show_backwards_numbers_at_the_end(chromium, tmp_
     reference.backward()
     for i, node in enumerate(trace(reference).nodes):
         assert texts[f"n{i}"] == f"grad {four(node.grad)}"
+
+    model, X, y, mlp_loss = tensor_mlp()
+    model.label_parameters()
+    texts = walk_with_keys(chromium, draw_backprop(mlp_loss()), tmp_path / "mlp.html")
+    walked = [p.grad.copy() for p in model.parameters()]
+    model.zero_grad()
+    mlp_loss().backward()
+    for (name, p), grad in zip(model.named_parameters(), walked):
+        np.testing.assert_array_equal(grad, p.grad)
+        box = next(f"n{i}" for i, node in enumerate(trace(mlp_loss()).nodes) if node is p)
+        assert texts[box] == f"‖grad‖ {four(np.linalg.norm(p.grad))}", name
 
     head, x, loss_of = attention()
     head.label_parameters()
