@@ -48,14 +48,15 @@ from .linalg import matrix_exp
 from .covariance import corrcoef, cov
 from .linalg_products import kron
 from .sampled import cumulative_trapezoid, diff, trapezoid, trapz
-from .viz import draw_backprop, draw_dot, draw_graph     # draw_dot: micrograd's name; not in
-#                                                          __all__, as a lecture defines its own
+from .viz import draw_backprop, draw_graph
 from .creation import tensor    # the function, PyTorch's torch.tensor; it takes the name
 #                                 `autograd.tensor` from the module autograd/tensor.py, which is
 #                                 still imported as `from autograd.tensor import Tensor`
 
 cat = concat = concatenate             # PyTorch's names: torch.cat(heads, dim=-1)
 vmap = func.vmap                       # torch.vmap is torch.func.vmap
+from .viz import draw_dot             # micrograd's name for draw_graph; not in __all__: the
+#                                       micrograd lecture defines its own
 
 __all__ = [
     "Value", "Tensor", "tensor", "zeros", "ones", "full", "eye", "zeros_like", "ones_like", "full_like",
