@@ -327,8 +327,10 @@ def test_a_value_graph_drawn_after_micrograds_update_says_so():
         loss.backward()
         for p in model.parameters():
             p.data += -0.05 * p.grad
-    with pytest.warns(UserWarning, match=r"Out of date: .* ops were computed before an input "
-                                         r"changed .*p\.data -= lr \* p\.grad"):
+    with pytest.warns(UserWarning, match=r"Out of date: 18 ops were computed before an input "
+                                         r"changed \(among their inputs: 11 unlabelled nodes: "
+                                         r"changed after the forward pass, by p\.data -= lr \* "
+                                         r"p\.grad\?\)"):
         draw_graph(loss, engine="builtin")
     model.zero_grad()
     with pytest.warns(UserWarning, match=r"draw_backprop: Out of date.* what backward\(\) gives"):
@@ -343,11 +345,11 @@ def test_the_neuron_names_the_inputs_of_the_op_that_no_longer_adds_up():
     o, leaves = neuron_with_leaves()
     leaves["b"].data = 0.5
     assert build_scene(o).stale.startswith(
-        "Out of date: 1 op was computed before an input changed (b, changed after the "
-        "forward pass: p.data -= lr * p.grad?), so its result does not follow")
+        "Out of date: 1 op was computed before an input changed (b: changed after the forward "
+        "pass, by p.data -= lr * p.grad?), so its result does not follow")
     leaves["w1"].data = 1.0
-    assert "2 ops were computed before an input changed (x1, w1, b, one of them" in \
-        build_scene(o).stale
+    assert "2 ops were computed before an input changed (among their inputs: x1, w1, b: " \
+        "changed" in build_scene(o).stale
 
 
 def test_graphs_with_in_place_writes_recorded_in_them_are_not_called_out_of_date():

@@ -67,9 +67,9 @@ def stale_note(walked: Trace) -> str:
     >>> y = w * x
     >>> w.data -= 0.1 * 2.0                 # micrograd's update, after the forward pass
     >>> print(stale_note(trace(y)))
-    Out of date: 1 op was computed before an input changed (w, x, one of them changed after \
-the forward pass: p.data -= lr * p.grad?), so its result does not follow from the numbers shown; \
-run the forward pass again after the update, or draw before it.
+    Out of date: 1 op was computed before an input changed (among its inputs: w, x: changed \
+after the forward pass, by p.data -= lr * p.grad?), so its result does not follow from the \
+numbers shown; run the forward pass again after the update, or draw before it.
     """
     ops, inputs = walked.stale()
     if not ops:
@@ -83,9 +83,10 @@ run the forward pass again after the update, or draw before it.
         listed = f"{listed} and {others}" if listed else others
     if labels.is_tensor(nodes[ops[0]]):
         how = f"{listed}: changed in place after the forward pass, by an optimizer step?"
-    else:
-        one = "one of them changed" if len(inputs) > 1 else "changed"
-        how = f"{listed}, {one} after the forward pass: p.data -= lr * p.grad?"
+    else:                                   # the ops' inputs: which of them changed is unknown
+        whose = "its" if len(ops) == 1 else "their"
+        among = "" if len(inputs) == 1 else f"among {whose} inputs: "
+        how = f"{among}{listed}: changed after the forward pass, by p.data -= lr * p.grad?"
     count = ("1 op was computed before an input changed" if len(ops) == 1 else
              f"{len(ops):,} ops were computed before an input changed")
     its = "its result does not" if len(ops) == 1 else "their results do not"
