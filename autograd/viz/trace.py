@@ -38,8 +38,9 @@ class Trace:
 
         A Tensor notes every in-place change (the write clock backward checks): the inputs
         named are exactly those changed. A Value does not (its data is a plain float), so each
-        built-in op is computed again from its inputs; the inputs named are the leaves among
-        the inputs of the ops that disagree (one of them changed).
+        built-in op that reads a leaf (a parameter, an input: what an update changes) is
+        computed again from its inputs; the inputs named are the leaves among the inputs of
+        the ops that disagree (some of them changed).
 
         >>> from autograd import Value
         >>> w, x = Value(-3.0, label="w"), Value(2.0, label="x")
@@ -61,10 +62,10 @@ class Trace:
             node = self.nodes[i]
             if tensors:
                 moved = [p for p in inputs if _written_after(self.nodes[p], node)]
-            elif _disagrees(node):
-                moved = [p for p in inputs if not self.inputs[p]] or [i]
-            else:
-                continue
+            else:       # (ops on results alone are not computed again: half the work saved)
+                moved = [p for p in inputs if not self.inputs[p]]
+                if not moved or not _disagrees(node):
+                    continue
             if moved:
                 ops.append(i)
                 changed.update(dict.fromkeys(moved))
@@ -88,6 +89,7 @@ def _written_after(x: Node, user: Node) -> bool:
 
 
 _OPS = __package__.rpartition(".")[0] + ".ops"           # autograd.ops: the built-in ops
+_BUILTIN: dict[type, bool] = {}                         # op class -> whether it is one
 
 
 def _disagrees(node: Node) -> bool:
@@ -96,7 +98,10 @@ def _disagrees(node: Node) -> bool:
     effects. The tolerance allows a node built by hand the micrograd way, tanh written with
     exp; the drawing's four decimals would not show a smaller change."""
     op = node._fn
-    if not op.__module__.startswith(_OPS):
+    builtin = _BUILTIN.get(op)
+    if builtin is None:
+        builtin = _BUILTIN[op] = op.__module__.startswith(_OPS)
+    if not builtin:
         return False
     inputs, ctx = node._layout()
     try:
