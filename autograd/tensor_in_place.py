@@ -188,14 +188,12 @@ class InPlaceMethods:
                 return self
             value = value.data.item()
         from .creation import _filled       # (creation builds on Tensor: imported here)
-        instead = "autograd.full_like(t, value)"
-        if graph.grad_mode.enabled and self._fn is not None and self._fn is not Leaf:
-            # an op's result in a graph: the numbers, recorded (no gradient to the old ones)
-            return self._write_in_graph(
-                Tensor(_filled(name, self.shape, value, self.data.dtype)), name, instead)
-        self._check_writable(name, f"make a new tensor ({instead})")
         numbers = _filled(name, self.shape, value, self.data.dtype)
-        return self._in_place(_put, name, None, numbers, instead)
+        if self._fn is not None and self._fn is not Leaf and graph.grad_mode.enabled:
+            # an op's result in a graph: the numbers, recorded (no gradient to the old ones)
+            return self._write_in_graph(Tensor(numbers), name, "autograd.full_like(t, value)")
+        self._check_writable(name, "make a new tensor (autograd.full_like(t, value))")
+        return self._in_place(_put, name, None, numbers, "autograd.full_like(t, value)")
 
     def _copy_in_graph(self, name: str, source: Tensor, instead: str) -> Tensor:
         """copy_ (and fill_ of a tensor in a graph) into self, an op's result in a graph or a
