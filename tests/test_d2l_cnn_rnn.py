@@ -336,11 +336,15 @@ def test_rnn_from_scratch_shapes_clipping_and_falling_perplexity():
     assert predict_ch8('time traveller', 10, net, VOCAB).startswith('time traveller')
 
 
-def test_detach_in_place_says_how_for_a_state_tuple():
-    state = (torch.zeros((2, 3)),)
-    with pytest.raises(AttributeError, match=r"tuple\(s\.detach\(\) for s in state\)"):
-        for s in state:
-            s.detach_()
+def test_detach_in_place_on_a_state_tuple_cuts_each_state_off():
+    """d2l's `for s in state: s.detach_()`: as in PyTorch, each state leaves the graph in place
+    (the same objects, no gradient reaches what made them)."""
+    w = torch.ones((2, 3), requires_grad=True)
+    state = (w * 2.0,)
+    for s in state:
+        assert s.detach_() is s
+    assert not state[0].requires_grad and state[0].is_leaf
+    np.testing.assert_array_equal(state[0].numpy(), np.full((2, 3), 2.0, np.float32))
 
 
 @pytest.mark.parametrize("layer", ["RNN", "GRU", "LSTM"])

@@ -480,8 +480,9 @@ def test_lerp_in_place_moves_a_tensor_towards_another():
         p.lerp_(autograd.zeros(2), 0.5)
     assert p.tolist() == [0.5, 1.0]
     h = p * 2
-    with pytest.raises(RuntimeError, match=r"t = t.lerp\(end, weight\)"):
-        h.lerp_(p, 0.5)                                   # an op's result in a graph
+    h.lerp_(p, 0.5)                     # an op's result in a graph: recorded, as in PyTorch
+    h.sum().backward()                  # h = p * 2 + 0.5 (p - p * 2) = 1.5 p
+    assert h.tolist() == [0.75, 1.5] and p.grad.tolist() == [1.5, 1.5]
     with pytest.raises(ValueError, match=r"shapes \(3,\) and \(\) do not broadcast to "
                                          r"the tensor's shape \(2,\)"):
         autograd.zeros(2).lerp_(autograd.zeros(3), 0.5)

@@ -200,5 +200,8 @@ def test_one_step_matches_pytorch_from_the_same_weights_and_noise(one_head):
         loss.backward()
         opt.step()
         results.append((loss.item(), bce.item(), kld.item()))
-    np.testing.assert_allclose(results[0], results[1], rtol=1e-6)
+    # (float32: the KL term, 0.37, is what is left of a sum of terms near 1 that cancel, so
+    # one float32 rounding of mu or logvar by another BLAS kernel moves it ~1e-6 relatively,
+    # as on s32's host, where it read 0.37123173 against PyTorch's 0.37123215)
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-6, atol=2e-6)
     assert_stepped_as_torch(ours, theirs)

@@ -669,8 +669,8 @@ def test_the_gpu_and_precision_settings_say_to_leave_them_out():
             line()
     with pytest.raises(AttributeError, match="numpy has no bfloat16"):
         torch.bfloat16
-    with pytest.raises(AttributeError, match="pin_memory .*leave it out"):
-        torch.zeros(2).pin_memory()
+    t = torch.zeros(2)
+    assert t.pin_memory() is t and not t.is_pinned()     # no GPU to pin for: the tensor
 
 
 def test_a_dataclass_in_a_checkpoint_is_refused_saying_what_to_store(tmp_path):

@@ -44,6 +44,8 @@ def test_the_file_is_what_the_script_writes_now(name):
     assert list(fresh) == list(committed), f"the cases changed: {REGENERATE}"
     for key, value in fresh.items():
         assert (value.shape, value.dtype) == (committed[key].shape, committed[key].dtype), key
-        rtol = 1e-5 if value.dtype == np.float32 else 1e-12
+        # (float64: s32's host read LBFGS's logistic regression and linalg's answers 8e-12
+        # apart from the recorded ones, PyTorch's own sums in another order)
+        rtol = 1e-5 if value.dtype == np.float32 else 1e-10
         np.testing.assert_allclose(value, committed[key], rtol=rtol, atol=rtol,
                                    err_msg=f"{key}: {REGENERATE}")
