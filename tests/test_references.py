@@ -47,5 +47,8 @@ def test_the_file_is_what_the_script_writes_now(name):
         # (float64: s32's host read LBFGS's logistic regression and linalg's answers 8e-12
         # apart from the recorded ones, PyTorch's own sums in another order)
         rtol = 1e-5 if value.dtype == np.float32 else 1e-10
-        np.testing.assert_allclose(value, committed[key], rtol=rtol, atol=rtol,
+        # a recorded rounding error (float32 matrix_exp's |QᵀQ - I|, ~1e-6) is that machine's
+        # rounding itself: it only has to stay as small
+        atol = 1e-5 if key.endswith("_error") else rtol
+        np.testing.assert_allclose(value, committed[key], rtol=rtol, atol=atol,
                                    err_msg=f"{key}: {REGENERATE}")
