@@ -1,14 +1,14 @@
 """PyTorch's names. The Tensor methods that glassgrad lacks or spells otherwise, as markers on
 the Tensor class: reading one raises an AttributeError that names it and says what to write
-instead (`t.add(x)` -> "t + x here"; `t.exp_()` -> "t = t.exp()"). `autograd.__getattr__` reads
-the same hints for PyTorch's module functions (`torch.add` after `import autograd as torch`),
+instead (`t.resize_(n)` -> "t.reshape(...) here"). `autograd.__getattr__` reads
+the same hints for PyTorch's module functions (`torch.as_strided` after `import autograd as torch`),
 and gives the module functions that are Tensor methods here (`torch.exp(t)` is `t.exp()`) and
 PyTorch's dtypes as numpy's (`torch.long` is int64): `module_functions` and `DTYPES` below.
 
 >>> from autograd import Tensor
->>> Tensor([1.0]).add(2.0)     # doctest: +ELLIPSIS
+>>> Tensor([1.0]).resize_(2)     # doctest: +ELLIPSIS
 Traceback (most recent call last):
-AttributeError: ... PyTorch's Tensor.add is t + x here (alpha: t + alpha * x)
+AttributeError: ... PyTorch's Tensor.resize_ is t.reshape(...) here (a new tensor: ...
 """
 
 from __future__ import annotations
@@ -22,25 +22,8 @@ import numpy as np
 
 from .tensor_operands import NONE_COMPARED
 
-_NO_SCATTER = ("has no counterpart here: to add, t.index_add(dim, index, source) or "
-               "t.scatter_add(dim, index, src) (a repeated index adds up; differentiable); to "
-               "overwrite, t.scatter(dim, index, src) or t[index] = values (differentiable, "
-               "as PyTorch's; an index naming a place twice only under no_grad(), where one "
-               "value is kept)")
-_INDEX_PUT = ("has no counterpart here: with accumulate=True and one index tensor, "
-              "t.index_add(0, index, values) (index_add_ in place; a repeated index adds up); "
-              "without, t[index] = values (differentiable, as PyTorch's)")
-_OLD_SVD = ("is the old API (V, not Vh; reduced by default) and has no counterpart "
-            "here: autograd.linalg.svd(t, full_matrices=False) gives (U, S, Vh), as "
-            "torch.linalg.svd, differentiable")
-_OLD_TRIANGULAR = ("is the old API (B.triangular_solve(A) gives (X, A)) and has no "
-                   "counterpart here: autograd.linalg.solve_triangular(A, B, upper=...) gives "
-                   "X, as torch.linalg.solve_triangular, differentiable")
-_OLD_LU = ("is the old API (the packed factors and the pivots) and has no counterpart here: "
-           "autograd.linalg.lu(A) gives (P, L, U), as torch.linalg.lu, differentiable")
 _NO_LAYOUT = ("has no counterpart here: the layout is numpy's (t.data.strides, "
               "t.data.flags['C_CONTIGUOUS']), and no op needs contiguous data")
-_ON_CPU_ONLY = "has no counterpart here: glassgrad computes with numpy on the CPU"
 #: what to write for PyTorch's sparse tensors (a graph's adjacency from an edge list)
 SPARSE = ("not here (glassgrad has no sparse tensors): for A[row, col] = values, either "
           "the dense A = values.new_zeros(n * n).index_add(0, row * n + col, values).view(n, n) "
@@ -56,102 +39,22 @@ QUANTIZATION = (
     "inside the range, 0 outside), and use w_q in the forward (F.linear(x, w_q, b)); export "
     "int8 weights with numpy, np.round(w.numpy() / s.numpy()).astype(np.int8) and the scales, "
     "saved by nn.save(dict, 'model.pt') (int8 arrays are kept as int8)")
-_DRAW = ("has no counterpart here: draw the numbers with autograd.default_rng() (a numpy "
-         "Generator) and write them in with t.copy_(numbers)")
-
 #: name -> what to write instead (the rest of "PyTorch's Tensor.<name> ...")
 TORCH_METHODS = {
-    # another name or an operator
-    "add": "is t + x here (alpha: t + alpha * x)", "sub": "is t - x here",
-    "subtract": "is t - x here", "mul": "is t * x here", "multiply": "is t * x here",
-    **dict.fromkeys(("div", "divide"), (
-        "is t / x here; rounding_mode='floor' is t // x, rounding_mode='trunc' is (t / x)"
-        ".trunc() (the same as t // x for numbers >= 0, such as a beam search's flat index "
-        "// vocabulary size)")),
-    "matmul": "is t @ x here", "positive": "is t itself here",
-    "absolute": "is t.abs() here", "sgn": "is t.sign() here",
-    "greater": "is t > x here (or t.gt(x))", "greater_equal": "is t >= x here (or t.ge(x))",
-    "less": "is t < x here (or t.lt(x))", "less_equal": "is t <= x here (or t.le(x))",
-    "not_equal": "is t != x here (or t.ne(x))",
-    "swapdims": "is t.swapaxes(d0, d1) or t.transpose(d0, d1) here",
-    "movedim": "is t.permute(...) here, with every axis named",
-    "moveaxis": "is t.permute(...) here, with every axis named",
-    "ravel": "is t.reshape(-1) here", "unflatten": "is t.reshape(...) here",
-    "tile": "is t.repeat(*sizes) here (give a size for every axis)",
-    "select": "is indexing here: t.select(1, i) is t[:, i]",
-    "take": "is t.reshape(-1)[index] here",
-    "flipud": "is t.flip(0) here", "fliplr": "is t.flip(1) here",
-    "msort": "is t.sort(dim=0).values here",
-    "aminmax": "is (t.amin(dim), t.amax(dim)) here",
-    "tensor_split": "is t.split(sizes, dim) or t.chunk(n, dim) here",
-    "hsplit": "is t.split(sizes, dim) here", "vsplit": "is t.split(sizes, dim) here",
     "resize": "is t.reshape(...) here (a new tensor)",
     "resize_": "is t.reshape(...) here (a new tensor: t = t.reshape(...))",
-    "new": "is t.new_tensor(data) or t.new_zeros(size) here",
-    "short": "is t.astype(np.int16) here", "byte": "is t.astype(np.uint8) here",
-    "char": "is t.astype(np.int8) here",
     "bfloat16": "has no counterpart here: numpy has no bfloat16 (t.half() is float16)",
-    "is_floating_point": "is t.dtype.kind == 'f' here",
-    "itemsize": "is t.element_size() here",
-    "nbytes": "is t.data.nbytes here",
-    "sum_to_size": "is t.sum(dims, keepdim=True) over the axes to shrink, here",
-    "inner": "is (t * x).sum(-1) here", "vdot": "is t.dot(x) here (real numbers)",
-    "ger": "is t.outer(x) here",
-    "dist": "is (t - x).norm(p) here (p=2 unless given)",
-    **dict.fromkeys(("renorm", "renorm_"), (
-        "has no counterpart here: for the rows of a 2-d t (dim=0), t * (maxnorm / (n + "
-        "1e-7)).clamp(max=1) with n = t.norm(p, dim=1, keepdim=True) (under no_grad() and "
-        "t.copy_(...) for the in-place form); nn.Embedding(..., max_norm=) renormalises the "
-        "rows it looks up")),
-    "diag_embed": ("is t.unsqueeze(-1) * autograd.eye(n) here, n = t.shape[-1] (offset 0, "
-                   "the last two axes)"),
-    "mH": "is t.mT here (real numbers)", "H": "is t.T here (real numbers)",
-    "adjoint": "is t.mT here (real numbers)", "conj": "is t itself here (real numbers)",
-    "cholesky_inverse": ("is autograd.cholesky_solve(autograd.eye(n, dtype=L.dtype), L) here "
-                         "(A⁻¹ from A's Cholesky factor L; differentiable)"),
-    "addmm": "is input + m1 @ m2 here", "addmv": "is input + m @ v here",
-    "baddbmm": "is input + b1 @ b2 here", "addbmm": "is input + (b1 @ b2).sum(0) here",
-    "addcmul": "is t + value * a * b here", "addcdiv": "is t + value * a / b here",
-    "detach_": ("is t = t.detach() here (a recurrent state of several tensors: state = "
-                "tuple(s.detach() for s in state))"),
-    "retains_grad": "would always be True here: backward() fills in every node's .grad",
-    "is_cuda": "would always be False here: glassgrad computes with numpy on the CPU",
-    "is_cpu": "would always be True here: glassgrad computes with numpy on the CPU",
-    "get_device": _ON_CPU_ONLY + " (-1 in PyTorch)",
-    "pin_memory": _ON_CPU_ONLY + "; leave it out",
-    "share_memory_": _ON_CPU_ONLY + "; leave it out",
-    "stride": _NO_LAYOUT,
-    "storage": _NO_LAYOUT, "untyped_storage": _NO_LAYOUT, "storage_offset": _NO_LAYOUT,
-    "as_strided": _NO_LAYOUT,
+    "share_memory_": ("has no counterpart here: a tensor's numbers are a numpy array in this "
+                      "process's memory, which other processes do not share (no Hogwild "
+                      "training of shared parameters)"),
+    "storage": _NO_LAYOUT, "untyped_storage": _NO_LAYOUT, "as_strided": _NO_LAYOUT,
     **dict.fromkeys(("to_sparse", "to_sparse_coo", "to_sparse_csr"), "is " + SPARSE),
-    "apply_": "has no counterpart here: compute with numpy on t.data",
-    "map_": "has no counterpart here: compute with numpy on t.data",
-    "index_copy": _NO_SCATTER, "index_copy_": _NO_SCATTER,
-    **dict.fromkeys(("index_fill", "index_fill_"), (
-        "is item assignment here: t.index_fill_(0, index, value) is t[index] = value, and "
-        "dim 1 is t[:, index] = value (differentiable, as PyTorch's); for t.index_fill(...), "
-        "a new tensor, assign into u = t.clone()")),
-    "index_put": _INDEX_PUT,
-    "index_put_": _INDEX_PUT, "put_": _NO_SCATTER, "masked_scatter": _NO_SCATTER,
-    "masked_scatter_": _NO_SCATTER,
-    "svd": _OLD_SVD,
-    "triangular_solve": _OLD_TRIANGULAR,
-    "lu": _OLD_LU,
-    "geometric_": _DRAW, "cauchy_": _DRAW, "log_normal_": _DRAW,
 }
 
 
-#: PyTorch's in-place methods whose new-tensor form glassgrad has (t.exp_() -> t = t.exp())
-IN_PLACE = (
-    "abs_ neg_ exp_ expm1_ log_ log2_ log10_ log1p_ sqrt_ rsqrt_ sin_ cos_ tanh_ sigmoid_ relu_ "
-    "pow_ reciprocal_ square_ sign_ floor_ ceil_ round_ clamp_min_ clamp_max_ "
-    "tan_ asin_ acos_ atan_ sinh_ cosh_ asinh_ acosh_ atanh_ arcsin_ arccos_ arctan_ arcsinh_ "
-    "arccosh_ arctanh_ erf_ erfc_ atan2_ arctan2_ hypot_ trunc_ fix_ frac_ remainder_ fmod_ "
-    "cumprod_ xlogy_ logit_ exp2_ erfinv_ lgamma_ digamma_ polygamma_ mvlgamma_ sinc_ "
-    "deg2rad_ rad2deg_ copysign_ float_power_ heaviside_ nextafter_ nan_to_num_ true_divide_ "
-    "floor_divide_ "
-    "cumsum_ unsqueeze_ squeeze_ t_ transpose_ swapaxes_ tril_ triu_ eq_ ne_ lt_ "
-    "le_ gt_ ge_ logical_and_ logical_or_ logical_xor_ logical_not_").split()
+#: PyTorch's in-place methods whose new-tensor form glassgrad has but not the in-place one
+#: (t.exp_() -> t = t.exp()); none now: autograd/tensor_in_place_functions.py makes them all
+IN_PLACE: list = []
 
 
 class NotInGlassgrad:
@@ -163,7 +66,7 @@ class NotInGlassgrad:
     interpreter's specialised attribute loads do not apply to such a class, and a lookup of
     an unset slot, e.g. `_a` of a leaf in `graph.constant_kind`, 0.8 µs more: a constant
     x + y took 2.2 -> 3.7 µs). Here nothing changes for the other attributes. For Python the
-    name is still missing: `hasattr(t, "add")` is False."""
+    name is still missing: `hasattr(t, "resize_")` is False."""
 
     __slots__ = ("name", "hint")
 
@@ -352,7 +255,18 @@ METHOD_FUNCTIONS = """
     scatter scatter_add scatter_reduce histogram
     median nanmedian quantile nanquantile kthvalue mode cummax cummin logcumsumexp nansum nanmean
     count_nonzero nonzero argwhere unique bincount take_along_dim rot90
-    inverse det logdet slogdet cholesky cholesky_solve pinverse qr matrix_power cross histc""".split()
+    inverse det logdet slogdet cholesky cholesky_solve pinverse qr matrix_power cross histc
+    add sub subtract mul multiply div divide positive absolute sgn greater greater_equal less
+    less_equal not_equal addcmul addcdiv addmm addmv addr baddbmm addbmm inner vdot ger dist
+    renorm cholesky_inverse swapdims movedim moveaxis ravel unflatten tile select take flipud
+    fliplr msort aminmax tensor_split hsplit vsplit dsplit diag_embed adjoint resolve_conj
+    resolve_neg is_conj is_complex is_floating_point index_copy index_fill index_put put
+    masked_scatter get_device svd lu triangular_solve detach_
+    abs_ neg_ negative_ exp_ exp2_ expm1_ log_ log2_ log10_ log1p_ sqrt_ rsqrt_ square_
+    reciprocal_ sigmoid_ relu_ tanh_ sin_ cos_ tan_ asin_ acos_ atan_ sinh_ cosh_ asinh_ acosh_
+    atanh_ arcsin_ arccos_ arctan_ arcsinh_ arccosh_ arctanh_ erf_ erfc_ i0_ sinc_ logit_
+    deg2rad_ rad2deg_ floor_ ceil_ round_ trunc_ fix_ frac_ nan_to_num_ clamp_min_ clamp_max_
+    xlogy_ addmv_ index_put_""".split()
 
 #: torch.float32, torch.long, ...: numpy's dtypes, which dtype= and .to(dtype) take
 #: (torch.float is float32 and torch.int int32, as in PyTorch)

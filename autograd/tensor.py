@@ -17,8 +17,11 @@ This module holds the class's core: making a Tensor, the hooks the graph core ca
 attributes, the operators (+ - * / ** @ < == & and their in-place forms), and backward. The
 other methods come from mixin classes, one module each, beside this one:
 tensor_elementwise.py (exp, log, clamp, casts, ...), tensor_reductions.py (sum, max, softmax,
-sort, median, ...), tensor_shape.py (reshape, transpose, gather, t[i], ...) and
-tensor_in_place.py (t[i] = v, add_, fill_, uniform_, ...). The functions over several tensors
+sort, median, ...), tensor_shape.py (reshape, transpose, gather, t[i], ...),
+tensor_in_place.py (t[i] = v, add_, fill_, uniform_, ...), tensor_in_place_functions.py (the
+in-place forms of the other ops: exp_, relu_, unsqueeze_, ...) and tensor_aliases.py (PyTorch's
+names and arguments for ops glassgrad has: add(x, alpha=), movedim, tensor_split, index_put,
+stride, ...). The functions over several tensors
 (matmul, einsum, stack, where, ...) are in tensor_functions.py. Two helper modules serve them
 all: tensor_operands.py takes an op's operands (numbers and arrays made Tensors, dtypes
 promoted, the errors numpy would give obscurely) and tensor_axes.py its axis and size arguments
@@ -43,8 +46,8 @@ from .ops.arithmetic import pow_rule
 from .pytorch_names import mark_pytorch_names, numpy_dtype, torch_function_refusal
 from .tables import is_table, table_array
 # Tensor's methods beyond its core live in mixin classes, one module each (see the class)
-from . import tensor_elementwise, tensor_functions, tensor_in_place, tensor_operands
-from . import tensor_reductions, tensor_shape
+from . import tensor_aliases, tensor_elementwise, tensor_functions, tensor_in_place
+from . import tensor_in_place_functions, tensor_operands, tensor_reductions, tensor_shape
 from .tensor_axes import _axes
 from .tensor_elementwise import ElementwiseMethods
 from .tensor_functions import matmul
@@ -60,6 +63,8 @@ from .tensor_operands import (
 )
 from .tensor_reductions import ReductionMethods
 from .tensor_shape import ShapeMethods
+from .tensor_aliases import AliasMethods
+from .tensor_in_place_functions import InPlaceFunctionMethods
 
 # Names defined in those modules that other modules import from here (autograd.statistics,
 # autograd.arrays, nn.layers, ...)
@@ -336,7 +341,8 @@ DATA_IS_AN_ARRAY = ("a Tensor's .data is its numpy array here, and PyTorch's w.d
                     "is w.data = t.numpy(), or with no_grad(): w.copy_(t)")
 
 
-class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods, Node):
+class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
+             InPlaceFunctionMethods, AliasMethods, Node):
     """An array node: `.data` is an ndarray, `.grad` an ndarray of the same shape (or None).
     (Its methods beyond the core are in the mixins' modules: see this module's docstring.)
 
@@ -1451,8 +1457,8 @@ Tensor._node_in_data_hint = f" ({DATA_IS_AN_ARRAY})"     # graph.apply's error f
 # `Tensor`: a global in their modules, as fast to read as in this one (`tensor.Tensor`, a
 # module's attribute, would cost every call a lookup more). Those modules cannot import it,
 # since this module imports them to make the class, so each is given it here, once.
-for _module in (tensor_elementwise, tensor_functions, tensor_in_place, tensor_operands,
-                tensor_reductions, tensor_shape):
+for _module in (tensor_aliases, tensor_elementwise, tensor_functions, tensor_in_place,
+                tensor_in_place_functions, tensor_operands, tensor_reductions, tensor_shape):
     _module.Tensor = Tensor
 
 

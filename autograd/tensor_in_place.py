@@ -58,10 +58,11 @@ class InPlaceMethods:
         return self._arithmetic_(np.multiply, "mul_", other, 1, "t = t * x")
 
     def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
-        """t /= other, in place (see `add_`); an integer tensor cannot hold the fractions."""
+        """t /= other, in place (see `add_`); an integer tensor cannot hold the fractions. With
+        rounding_mode ("trunc" or "floor"), `t.div(other, rounding_mode=...)` written into t
+        (autograd/tensor_in_place_functions.py)."""
         if rounding_mode is not None:
-            raise ValueError(f"div_: rounding_mode={rounding_mode!r} is not supported; write "
-                             f"t = t // x for a floor division (a new tensor)")
+            return self._apply_in_place("div", (other,), {"rounding_mode": rounding_mode})
         return self._arithmetic_(np.divide, "div_", other, 1, "t = t / x")
 
     def addcmul_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:

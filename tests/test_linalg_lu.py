@@ -87,8 +87,6 @@ def test_glows_lu_parametrised_layer_starts_from_lu_and_its_log_det_is_slogdet()
     (lambda: linalg.lu_factor, AttributeError,
      r"no attribute 'lu_factor': lu\(A\) gives P, L, U instead of the packed factors"),
     (lambda: linalg.lu_solve, AttributeError, r"no attribute 'lu_solve': solve\(A, B\) solves"),
-    (lambda: autograd.lu, AttributeError,
-     r"torch.lu is the old API .* autograd.linalg.lu\(A\) gives \(P, L, U\)"),
 ])
 def test_lu_refuses_what_it_does_not_factor_and_names_the_other_forms(call, error, message):
     with pytest.raises(error, match=message):

@@ -259,9 +259,9 @@ def test_pytorch_s_names_reach_them_and_the_old_apis_are_pointed_at_the_new():
     assert autograd.cholesky_solve(B, L).tolist() == B.cholesky_solve(L).tolist() == [[1.0],
                                                                                       [1.0]]
     assert autograd.linalg.solve_triangular is linalg.solve_triangular
-    with pytest.raises(AttributeError, match=r"Tensor.triangular_solve is the old API .* "
-                                             r"autograd.linalg.solve_triangular\(A, B, upper"):
-        B.triangular_solve
-    with pytest.raises(AttributeError, match=r"Tensor.svd is the old API .* "
-                                             r"autograd.linalg.svd\(t, full_matrices=False\)"):
-        B.svd
+    # the old APIs (once hints), PyTorch's Tensor methods: (X, a copy of A) and (U, S, V)
+    X, A = B.triangular_solve(L, upper=False)
+    np.testing.assert_allclose(X.data, linalg.solve_triangular(L, B, upper=False).data)
+    assert A.tolist() == L.tolist()
+    U, S, V = B.svd()
+    np.testing.assert_allclose(((U * S) @ V.mT).data, B.data, rtol=1e-6)

@@ -134,8 +134,8 @@ def test_dtype_and_shape_are_kept_as_in_pytorch():
         Tensor([1.0, 2.0, 3.0]).add_(np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"fill_: fill_value 300 does not fit in uint8"):
         Tensor(np.zeros(2, np.uint8)).fill_(300)
-    with pytest.raises(ValueError, match=r"div_: rounding_mode='floor' is not supported"):
-        Tensor([1.0]).div_(2, rounding_mode="floor")
+    assert Tensor([-3.0]).div_(2, rounding_mode="floor").tolist() == [-2.0]   # (once refused)
+    assert ints.div_(2, rounding_mode="trunc").tolist() == [1, 1, 1] and ints.dtype == np.int64
 
 
 @pytest.mark.parametrize("name, args, check", [

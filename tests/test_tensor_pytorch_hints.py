@@ -18,20 +18,12 @@ from torch_helpers import needs_torch, torch
 
 
 @pytest.mark.parametrize("name, says", [
-    ("add", "is t + x here (alpha: t + alpha * x)"),
-    ("matmul", "is t @ x here"),
-    ("take", "is t.reshape(-1)[index] here"),
-    ("lu", "is the old API (the packed factors and the pivots) and has no counterpart here: "
-           "autograd.linalg.lu(A) gives (P, L, U)"),
-    ("index_copy_", "has no counterpart here: to add, t.index_add(dim, index, source) or "
-                 "t.scatter_add(dim, index, src) (a repeated index adds up"),
-    ("index_put_", "with accumulate=True and one index tensor, t.index_add(0, index, values)"),
-    ("is_cuda", "would always be False here: glassgrad computes with numpy on the CPU"),
-    ("exp_", "changes the tensor in place, which glassgrad does not do for exp: write "
-             "t = t.exp(...)"),
-    ("cumsum_", "write t = t.cumsum(...)"),
-    ("dist", "is (t - x).norm(p) here"),                # (a porter's AttributeError had no hint)
-    ("diag_embed", "is t.unsqueeze(-1) * autograd.eye(n) here"),
+    ("resize_", "is t.reshape(...) here (a new tensor: t = t.reshape(...))"),
+    ("bfloat16", "has no counterpart here: numpy has no bfloat16 (t.half() is float16)"),
+    ("as_strided", "has no counterpart here: the layout is numpy's (t.data.strides"),
+    ("to_sparse", "is not here (glassgrad has no sparse tensors)"),
+    ("share_memory_", "has no counterpart here: a tensor's numbers are a numpy array in this "
+                      "process's memory"),
 ])
 def test_a_pytorch_method_glassgrad_lacks_is_named_with_what_to_write(name, says):
     with pytest.raises(AttributeError, match=re.escape(
@@ -44,8 +36,8 @@ def test_other_names_keep_python_s_error_and_hasattr_is_false():
     t = Tensor([1.0])
     with pytest.raises(AttributeError, match=r"^'Tensor' object has no attribute 'no_such'$"):
         t.no_such
-    assert not hasattr(t, "add") and not hasattr(t, "exp_")
-    assert getattr(t, "lu", None) is None
+    assert not hasattr(t, "resize_") and not hasattr(t, "as_strided")
+    assert getattr(t, "bfloat16", None) is None
 
 
 def test_every_hint_is_shown_and_no_method_is_hidden_by_one():
@@ -53,7 +45,8 @@ def test_every_hint_is_shown_and_no_method_is_hidden_by_one():
     is a marker, and the methods glassgrad has are methods."""
     for name in list(TORCH_METHODS) + IN_PLACE:
         assert isinstance(Tensor.__dict__.get(name), NotInGlassgrad), name
-    for name in ("add_", "zero_", "clamp_", "clamp", "sort", "int", "bool", "exp"):
+    for name in ("add_", "zero_", "clamp_", "clamp", "sort", "int", "bool", "exp", "add", "exp_",
+                 "movedim", "index_put_"):
         assert callable(getattr(Tensor, name)), name
 
 
@@ -78,10 +71,13 @@ def test_a_constant_with_views_and_a_view_copy_and_pickle_as_tensors_of_their_ow
     assert view.tolist() == [2.0, 3.0] and detached.tolist() == [2.0, 3.0, 4.0]
 
 
-def test_the_in_place_hint_names_only_methods_glassgrad_has():
-    for name in IN_PLACE:
-        if isinstance(Tensor.__dict__.get(name), NotInGlassgrad):
-            assert callable(getattr(Tensor, name[:-1])), name
+def test_every_in_place_form_is_a_method_of_an_op_glassgrad_has():
+    """Once hints ("t = t.exp()"), now the methods (autograd/tensor_in_place_functions.py):
+    IN_PLACE, the list of in-place names still hinted, is empty."""
+    from autograd.tensor_in_place_functions import IN_PLACE_FORMS
+    assert IN_PLACE == []
+    for base in IN_PLACE_FORMS:
+        assert callable(getattr(Tensor, base)) and callable(getattr(Tensor, base + "_")), base
 
 
 @needs_torch
@@ -93,16 +89,18 @@ def test_every_hinted_name_is_pytorch_s():
 
 def test_a_hint_that_a_real_tensor_in_a_graph_raises_too():
     x = Tensor(np.ones(2), requires_grad=True) * 2.0
-    with pytest.raises(AttributeError, match=r"PyTorch's Tensor.sub is t - x here"):
-        x.sub(1.0)
+    with pytest.raises(AttributeError, match=r"PyTorch's Tensor.resize_ is t.reshape"):
+        x.resize_(1)
 
 
 def test_the_module_gives_the_methods_hint_for_pytorchs_function_of_the_same_name():
-    """`torch.add(x, y)` after `import autograd as torch` reads the hint of `t.add`."""
+    """`torch.as_strided(x, ...)` after `import autograd as torch` reads the hint of
+    `t.as_strided`."""
     import autograd
-    with pytest.raises(AttributeError, match=r"^module 'autograd' has no attribute 'add'; "
-                                             r"PyTorch's torch\.add is t \+ x here"):
-        autograd.add
+    with pytest.raises(AttributeError, match=r"^module 'autograd' has no attribute "
+                                             r"'as_strided'; PyTorch's torch\.as_strided has no "
+                                             r"counterpart here"):
+        autograd.as_strided
     with pytest.raises(AttributeError, match=r"PyTorch's torch\.LongTensor is "
                                              r"autograd\.tensor\(data, dtype=autograd\.long\)"):
         autograd.LongTensor

@@ -123,9 +123,10 @@ def test_the_note_on_numpy_s_attribute_error_says_what_the_tensor_has():
     assert note("requires_grad").endswith("read t.requires_grad on the Tensor itself")
     assert note("backward").endswith("call t.backward(...) on the Tensor itself, or numpy on "
                                      "the array")
-    assert "a Tensor here has no exp_ either (PyTorch's Tensor.exp_ changes the tensor in " \
-           "place" in note("exp_")
-    assert "call t." not in note("sum_to_size")
+    assert "a Tensor here has no resize_ either (PyTorch's Tensor.resize_ is t.reshape" \
+           in note("resize_")
+    assert "call t." not in note("as_strided")
+    assert note("exp_").endswith("call t.exp_(...) on the Tensor itself, or numpy on the array")
     # FGSM's x.grad.sign(): it said "call t.sign(...) on the Tensor itself", which is x, whose
     # sign is not the gradient's; numpy's function of the name is meant
     assert note("sign").endswith("np.sign(a) on the array (x.grad.sign() is np.sign(x.grad)), "

@@ -51,3 +51,12 @@ def assert_stepped_as_torch(ours: Any, theirs: Any) -> None:
         np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=1e-4,
                                    atol=1e-6 * float(t.grad.abs().max()), err_msg=name)
         np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=0, atol=1e-6, err_msg=name)
+
+
+def like(x: Any, data: Any, dtype: Any = None) -> Any:
+    """`data` as a tensor of x's engine, glassgrad's or PyTorch's (an index, a mask, a constant
+    beside x), for a test function that runs on both."""
+    data = np.asarray(data, dtype=dtype)
+    if torch is not None and isinstance(x, torch.Tensor):
+        return torch.tensor(data)
+    return Tensor(data)
