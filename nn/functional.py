@@ -98,7 +98,7 @@ from .normalization import (  # noqa: F401  (re-exported)
 from .resampling import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401  (re-exported)
 
 __all__ = [
-    "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "embedding",
+    "relu", "relu_", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "embedding",
     "embedding_bag", "relu6", "elu", "selu", "celu", "silu", "mish", "softplus", "softsign",
     "hardtanh", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "threshold", "hardshrink",
     "softshrink", "softmin", "gumbel_softmax", "glu", "prelu",
@@ -618,14 +618,28 @@ def one_hot(labels: Any, num_classes: int = -1) -> Tensor:
 from .attention import scaled_dot_product_attention  # noqa: E402,F401  (re-exported)
 
 
+def relu_(x: Tensor) -> Tensor:
+    """PyTorch's `F.relu_(x)`: `x.relu_()`, x itself made relu(x) under the in-place rules
+    (see `Tensor.relu_`; a result in a graph becomes relu's result, the same object).
+
+    >>> x = Tensor([-1.0, 2.0])
+    >>> relu_(x) is x, x.tolist()
+    (True, [0.0, 2.0])
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"relu_: changes a Tensor in place, got {type(x).__name__}; for a new "
+                        f"tensor write F.relu(x)")
+    return x.relu_()
+
+
 def __getattr__(name: str) -> Any:
-    """PyTorch's in-place spellings (`F.relu_(x)`, `F.elu_`, `F.hardtanh_`, ...) are refused
-    saying what to write; any other missing name is Python's AttributeError.
+    """PyTorch's other in-place spellings (`F.elu_(x)`, `F.leaky_relu_`, `F.hardtanh_`, ...)
+    are refused saying what to write; any other missing name is Python's AttributeError.
 
     >>> import nn.functional as F
-    >>> F.relu_
+    >>> F.elu_
     Traceback (most recent call last):
-    AttributeError: module 'nn.functional' has no attribute 'relu_'; PyTorch's F.relu_ ...
+    AttributeError: module 'nn.functional' has no attribute 'elu_'; PyTorch's F.elu_ ...
     """
     base = name[:-1]
     if name.endswith("_") and not name.startswith("_") and callable(globals().get(base)):

@@ -583,12 +583,23 @@ def test_inplace_true_whose_result_is_thrown_away_is_refused():
     assert (h.data >= 0).all()
 
 
-def test_pytorch_in_place_activation_spellings_say_what_to_write():
-    with pytest.raises(AttributeError, match=r"F\.relu_ changes its input in place.*"
-                                             r"x = F\.relu\(x\)"):
-        F.relu_(torch.randn(3))
-    with pytest.raises(AttributeError, match=r"write t = t\.relu\("):
-        torch.randn(3).relu_()
+@needs_torch
+def test_pytorch_in_place_activation_spellings():
+    """F.relu_(h) and h.relu_() change h as PyTorch's do (h becomes relu(h), the gradient
+    goes through relu); F.elu_ & co., which glassgrad lacks, say what to write."""
+    ours, theirs = _linear_pair(3, 2)
+    x = np.random.default_rng(8).normal(size=(4, 3))
+    h, p = ours(torch.tensor(x)), theirs(pt.tensor(x))
+    assert F.relu_(h) is h
+    pt.nn.functional.relu_(p)
+    h.sum().backward()
+    p.sum().backward()
+    np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), rtol=1e-12)
+    with pytest.raises(AttributeError, match=r"F\.elu_ changes its input in place.*"
+                                             r"x = F\.elu\(x\)"):
+        F.elu_(torch.randn(3))
+    with pytest.raises(TypeError, match=r"relu_: changes a Tensor in place, got list"):
+        F.relu_([1.0, -1.0])
 
 
 # ---------------------------------------------------------------------------------------------
