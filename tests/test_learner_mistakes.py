@@ -125,6 +125,41 @@ def test_no_grad_without_parentheses_is_refused():
             w * 2
 
 
+def test_no_grad_alone_on_a_line_is_refused():
+    """`torch.no_grad()` alone switches nothing (in PyTorch too): the lines after it still
+    record, so a parameter update after it is refused as an in-place edit, far from the slip."""
+    w = torch.ones(2, requires_grad=True)
+
+    def update():
+        torch.no_grad()
+        w.mul_(0.5)
+
+    def evaluate():
+        torch.inference_mode()
+        return w * 2
+
+    with pytest.raises(RuntimeError, match=r"no_grad\(\) alone on a line switches nothing.*"
+                                           r"Write `with no_grad\(\):`"):
+        update()
+    with pytest.raises(RuntimeError, match=r"inference_mode\(\) alone on a line"):
+        evaluate()
+    switch = torch.no_grad()                # kept for later: fine
+    with switch:
+        assert not (w * 2).requires_grad
+
+
+def test_pytorchs_grad_zero_in_a_manual_update_gets_a_note():
+    """`p.grad.zero_()`: .grad is a numpy array here; inside `with no_grad():` numpy's
+    AttributeError gets a note saying what to write."""
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    with pytest.raises(AttributeError, match="zero_") as caught:
+        with torch.no_grad():
+            w -= 0.1 * torch.tensor(w.grad)
+            w.grad.zero_()
+    assert "p.grad = None" in " ".join(getattr(caught.value, "__notes__", []))
+
+
 def test_no_grad_as_a_decorator_and_backward_inside_it_work_as_in_pytorch():
     """Legal: @no_grad (with or without the call) records nothing; backward() of a graph
     recorded outside runs under no_grad too."""
