@@ -21,6 +21,7 @@ super().__init__() forgotten, and state dicts with wrong keys or shapes."""
 
 from __future__ import annotations
 
+import importlib
 import math
 import warnings
 
@@ -36,6 +37,9 @@ from nn import functional as F
 from nn.scalar import MLP as ScalarMLP
 
 from torch_helpers import needs_torch, torch as pt
+
+#: the module (autograd.tensor, the name, is the function tensor())
+autograd_tensor = importlib.import_module("autograd.tensor")
 
 
 @pytest.fixture(autouse=True)
@@ -80,14 +84,22 @@ def test_forgetting_zero_grad_accumulates_as_in_pytorch():
     assert w.grad.tolist() == [6.0, 12.0]
 
 
+@pytest.fixture
+def _no_retain_graph_yet(monkeypatch):
+    """A program that has not passed retain_graph=True (the warning's condition)."""
+    monkeypatch.setattr(autograd_tensor._backward_again, "meant", False)
+
+
 @needs_torch
-def test_backward_twice_needs_no_retain_graph_and_adds_as_pytorch_with_it():
-    """PyTorch refuses a second backward() through a freed graph; glassgrad keeps graphs
-    (documented), and the second pass adds what PyTorch's adds with retain_graph=True."""
+def test_backward_twice_warns_and_adds_as_pytorch_with_retain_graph(_no_retain_graph_yet):
+    """PyTorch refuses a second backward() through a freed graph; glassgrad keeps graphs, so
+    it runs, adds what PyTorch's adds with retain_graph=True, and warns that it does."""
     w, v = torch.tensor([1.0, 2.0], requires_grad=True), pt.tensor([1.0, 2.0], requires_grad=True)
     y, z = w.exp().sum(), v.exp().sum()
-    y.backward()
-    y.backward()
+    _no_warning(y.backward)
+    with pytest.warns(UserWarning, match=r"backward\(\) again from a result of sum.*added into "
+                                         r"the leaves' \.grad once more.*retain_graph=True"):
+        y.backward()
     z.backward(retain_graph=True)
     z.backward()
     np.testing.assert_allclose(w.grad, v.grad.numpy(), rtol=1e-6)
@@ -95,6 +107,22 @@ def test_backward_twice_needs_no_retain_graph_and_adds_as_pytorch_with_it():
     z.backward()
     with pytest.raises(RuntimeError, match="second time"):
         z.backward()
+    y = w.exp().sum()                       # said to be meant: quiet from then on
+    y.backward(retain_graph=True)
+    _no_warning(y.backward)
+
+
+def test_a_notebook_cell_run_again_warns_but_a_new_loss_each_step_does_not(
+        _no_retain_graph_yet):
+    model = nn.Linear(2, 1)
+    x = torch.randn(4, 2)
+    for _ in range(3):                      # the loop: a new loss each time
+        model.zero_grad()
+        _no_warning(model(x).pow(2).mean().backward)
+    loss = model(x).pow(2).mean()
+    loss.backward()
+    with pytest.warns(UserWarning, match="backward\\(\\) again"):
+        loss.backward()                     # the cell run again
 
 
 def test_backward_of_a_non_scalar_or_with_a_wrong_gradient_names_the_shapes():
