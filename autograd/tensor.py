@@ -1276,9 +1276,10 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         A one-element tensor needs no `gradient` (it is 1); any other needs one of its shape.
         The graph is always kept, so a second backward() from the same result runs, adding the
         gradients again, with a warning (PyTorch raises), unless the program passes
-        `retain_graph=True` (or `create_graph=True`) to say it is meant. A tensor the graph used must not have changed in place since (an optimizer
-        step, `+=` or `copy_` between the forward pass and backward): that raises, as in
-        PyTorch, rather than give the gradients at the new values.
+        `retain_graph=True` (or `create_graph=True`) to say it is meant. A tensor the graph
+        used must not have changed in place since (an optimizer step, `+=` or `copy_` between
+        the forward pass and backward): that raises, as in PyTorch, rather than give the
+        gradients at the new values.
 
         >>> from autograd import no_grad
         >>> w = Tensor([1.0, -2.0], requires_grad=True)

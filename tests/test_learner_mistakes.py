@@ -14,7 +14,8 @@ before BCEWithLogits, MSE of (N, 1) against (N,), wrong in_features, channels-la
 unbatched images, a forgotten flatten or eval(), `inplace=True` whose result is thrown away,
 parameters a module does not register (a plain list, a dict, a Tensor, a Parameter scaled
 inline), optimizers given strings, a model or nothing to step (no gradient, a replaced layer),
-no_grad misused, a target network not detached, a graph reused after optimizer.step,
+no_grad misused (without parentheses, alone on a line), p.grad.zero_() in a manual update, a
+target network not detached, a graph reused after optimizer.step,
 datasets of mismatched lengths, NaN, exploding losses and division by zero, Values mixed with
 Tensors, lists and float64 arrays given to float32 layers, model.forward against model(),
 super().__init__() forgotten, and state dicts with wrong keys or shapes."""
