@@ -56,6 +56,8 @@ from .creation import tensor    # the function, PyTorch's torch.tensor; it takes
 
 cat = concat = concatenate             # PyTorch's names: torch.cat(heads, dim=-1)
 vmap = func.vmap                       # torch.vmap is torch.func.vmap
+from .viz import draw_dot             # micrograd's name for draw_graph; not in __all__: the
+#                                       micrograd lecture defines its own
 
 __all__ = [
     "Value", "Tensor", "tensor", "zeros", "ones", "full", "eye", "zeros_like", "ones_like", "full_like",

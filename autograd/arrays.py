@@ -40,7 +40,6 @@ def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
                  for t, axis in zip(tensors, axes))
 
 
-
 def cartesian_prod(*tensors: Any) -> Tensor:
     """PyTorch's `torch.cartesian_prod`: every combination of the elements of 1-d tensors, one
     a row, in itertools.product's order (a grid of coordinates as a list of points, which a
@@ -59,6 +58,7 @@ def cartesian_prod(*tensors: Any) -> Tensor:
     if len(tensors) == 1:
         return tensors[0]
     return stack([grid.reshape(-1) for grid in meshgrid(*tensors)], dim=1)
+
 
 def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
     """The sum of products over `dims` axes: the last `dims` of a with the first `dims` of b,

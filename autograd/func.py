@@ -112,6 +112,11 @@ class _Wired:
             if not -len(args) <= i < len(args):
                 raise ValueError(f"{where}: argnums {i} is out of range for {len(args)} "
                                  f"positional argument(s)")
+        positions = [i % len(args) for i in nums]
+        for i in positions:
+            if positions.count(i) > 1:      # (it would be wired twice: the first gets zeros)
+                raise ValueError(f"{where}: argnums {argnums} names argument {i} twice; give "
+                                 f"each position once")
         self.args = list(args)
         self.builds, self.leaves, self.fresh = [], [], []
         for i in nums:
@@ -286,8 +291,9 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
                              f"shapes {[getattr(s, 'shape', None) for s in seeds]}")
         for leaf in point.fresh:        # (constants between calls: see _Wired.retire)
             leaf.requires_grad = True
-        try:
-            grads = _gradients(outs, seeds, point.leaves, record)
+        try:                            # (vᵀJ is linear in v: recorded for a v that wants one)
+            grads = _gradients(outs, seeds, point.leaves,
+                               record or any(s.requires_grad for s in seeds))
         finally:
             point.retire()
         result = point.unpack(grads)
@@ -332,7 +338,7 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False,
             # u: a stand-in per output; uᵀJ is linear in it, so its value does not matter
             us = [Tensor(np.zeros_like(o.data), requires_grad=True) for o in outs]
             firsts = _gradients(outs, us, point.leaves, True)
-            jv = _gradients(firsts, vs, us, record)
+            jv = _gradients(firsts, vs, us, record or any(v.requires_grad for v in vs))
     finally:
         point.retire()
         for u in us:
@@ -587,6 +593,12 @@ def stack_module_state(models: Any) -> tuple[dict, dict]:
     if any(list(p) != list(named[0][0]) or list(b) != list(named[0][1]) for p, b in named):
         raise ValueError("stack_module_state: the models have different parameter or buffer "
                          "names; they must share one architecture")
+    for k, kind in enumerate(("parameter", "buffer")):
+        for n in named[0][k]:
+            shapes = [np.shape(parts[k][n].data) for parts in named]
+            if len(set(shapes)) > 1:
+                raise ValueError(f"stack_module_state: {kind} {n!r} has the shapes {shapes} in "
+                                 f"the models; they must share one architecture")
     params = {n: Tensor(np.stack([p[n].data for p, _ in named]), requires_grad=True)
               for n in named[0][0]}
     buffers = {n: Tensor(np.stack([b[n].data for _, b in named])) for n in named[0][1]}

@@ -315,6 +315,9 @@ def _batched(outputs: list, inputs: list, grad_outputs: Any, create_graph: bool,
     if len(sizes) != 1:
         raise ValueError(f"grad: is_grads_batched=True: the grad_outputs have batch sizes "
                          f"{sorted(sizes)}; they must be the same")
+    if sizes == {0}:        # (no pass to tell a used input from an unused one: PyTorch fails)
+        raise ValueError("grad: is_grads_batched=True: the grad_outputs hold a batch of 0 rows; "
+                         "give at least one row (batch, *output.shape)")
     per_row = [gradients_of(outputs, inputs, [r[k] for r in rows], create_graph=create_graph,
                             allow_unused=allow_unused, materialize_grads=materialize_grads)
                for k in range(sizes.pop())]

@@ -66,7 +66,6 @@ def diff(input: Any, n: int = 1, dim: int = -1, prepend: Any = None,
     return t
 
 
-
 def gradient(input: Any, *, spacing: Any = 1, dim: Any = None, edge_order: int = 1
              ) -> tuple[Tensor, ...]:
     """PyTorch's `torch.gradient`: the derivative of samples along each dim in `dim` (all of
@@ -162,6 +161,7 @@ def _slope(f: Tensor, axis: int, h: Any, edge_order: int) -> Tensor:
         last = (b ** 2 * at(-3, 1) - (a + b) ** 2 * at(-2, 1)
                 + (2 * b + a) * a * at(-1, 1)) / (a * b * (a + b))
     return concatenate([first, inside, last], dim=axis)
+
 
 def _intervals(y: Tensor, x: Any, dx: Any, axis: int, op: str) -> Any:
     """The widths of the intervals between samples along `axis`: a number (`dx`, 1 unless

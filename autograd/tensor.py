@@ -1426,13 +1426,18 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
     def copy_(self, source: Any) -> Tensor:
         """Overwrite the data in place with `source` (this shape, or one that broadcasts to it;
         cast to this dtype); returns self. A source in a graph is recorded while recording, as
-        `t[...] = source` is (see `__setitem__`), so its gradient is not lost (as in PyTorch).
+        `t[...] = source` is (see `__setitem__`), so its gradient is not lost (as in PyTorch);
+        so is a copy into an op's result in a graph (`h.copy_(values)`: h, the same object).
 
         >>> t = Tensor([1.0, 2.0]); t.copy_([3, 4])
         Tensor([3., 4.])
         >>> t.copy_(Tensor(0.5))
         Tensor([0.5, 0.5])
         """
+        if graph.grad_mode.enabled and self._fn is not None and self._fn is not Leaf:
+            # an op's result in a graph becomes source, recorded (autograd/tensor_in_place.py)
+            return self._copy_in_graph("copy_", source if isinstance(source, Tensor) else
+                                       Tensor(np.asarray(source)), "t = source.expand(shape)")
         self._check_writable("copy_", "make a new tensor instead (Tensor(values)), or copy "
                                       "into a leaf")
         self._refuse_read_only("copy_")

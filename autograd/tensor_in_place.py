@@ -20,6 +20,7 @@ from .broadcast import broadcasts_to
 from .graph import DETACHED, Leaf, Node, apply, write_clock
 from .hooks import move_hooks
 from .ops import IndexPut
+from .tensor_functions import where
 from .tensor_operands import _MIXED_ENGINES, _raw_index, _refuse_integer_out_of_range
 
 if TYPE_CHECKING:
@@ -36,16 +37,25 @@ class InPlaceMethods:
     # -- PyTorch's in-place methods ------------------------------------------------------------
 
     # They follow the rules of the in-place operators (+=, ...: see Tensor.__iadd__ in
-    # autograd/tensor.py), with one difference: a result in a graph is refused
-    # (`_check_writable`), as a method's new tensor would be thrown away (`h.add_(1)` cannot
-    # rebind `h` the way `h += 1` does); but a constant that joined a graph by an in-place
-    # write is written, and recorded, again (`_arithmetic_`). Each returns the tensor itself.
+    # autograd/tensor.py), with one difference: an op's result in a graph is written and the
+    # write recorded, the same object, as PyTorch records it (`h = fc(x); h.mul_(2)` makes h
+    # 2 * fc(x), and the gradient goes through to fc), by the in-place forms' way
+    # (`_write_in_graph`, autograd/tensor_in_place_functions.py): `h += 1` rebinds h to a new
+    # tensor, which a method cannot do. An op that used h before the write cannot
+    # backpropagate afterwards; a view of another tensor's numbers in a graph (x[0], x.T) is
+    # refused. A parameter is written only under no_grad(), where these methods take a fast
+    # path of their own (an optimizer calls them for every parameter at every step). Each
+    # returns the tensor itself.
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        """t += alpha * other, in place (PyTorch's rules: a parameter only under no_grad()).
+        """t += alpha * other, in place (PyTorch's rules: a parameter only under no_grad(); an
+        op's result in a graph recorded, the same object).
 
         >>> t = Tensor([1.0, 2.0]); t.add_(Tensor([1.0, 1.0]), alpha=0.5)
         Tensor([1.5, 2.5])
+        >>> h = Tensor([1.0, 2.0], requires_grad=True) * 3
+        >>> h.add_(1).op
+        'add'
         """
         return self._arithmetic_(np.add, "add_", other, alpha, "t = t + x")
 
@@ -95,12 +105,12 @@ class InPlaceMethods:
         Tensor([ 2.5, 12.5])
         """
         instead = "t = t.lerp(end, weight)"
-        if graph.grad_mode.enabled and (
-                (self._fn is not None and id(self) in graph.written_in_place) or (
-                    self._fn is None and (isinstance(end, Node) and end._fn is not None or (
-                        isinstance(weight, Node) and weight._fn is not None)))):
-            # a constant moved towards a value in a graph joins it, as with add_
-            return self._join_graph(self.lerp(end, weight), "lerp_", instead)
+        fn = self._fn
+        if graph.grad_mode.enabled and fn is not Leaf and (fn is not None or (
+                isinstance(end, Node) and end._fn is not None) or (
+                    isinstance(weight, Node) and weight._fn is not None)):
+            # recorded: an op's result in a graph, or a constant moved towards a value in one
+            return self._apply_in_place("lerp", (end, weight), {})
         self._check_writable("lerp_", f"write {instead} for a new tensor")
         data = self.data
         if data.dtype.kind != "f":
@@ -142,6 +152,10 @@ class InPlaceMethods:
         return self._clamp_("clip_", min, max)
 
     def _clamp_(self, name: str, min: Any, max: Any) -> Tensor:
+        fn = self._fn
+        if graph.grad_mode.enabled and fn is not Leaf and (
+                fn is not None or _operand_in_graph((min, max), {})):
+            return self._apply_in_place(name[:-1], (min, max), {})     # recorded (see add_)
         bounds = self._bounds(name, min, max)
         self._check_writable(name, f"write t = t.{name[:-1]}(min, max) for a new tensor")
         return self._in_place(_clip, name, None, bounds, f"t = t.{name[:-1]}(min, max)")
@@ -166,14 +180,33 @@ class InPlaceMethods:
                 raise ValueError(f"{name}: value must be a number or a one-element tensor, "
                                  f"got shape {value.shape}")
             if value._fn is not None and graph.grad_mode.enabled:
+                if self._fn is not None:        # (a parameter is refused, a result recorded)
+                    return self._copy_in_graph(name, value.reshape(()), "t = value.expand("
+                                                                        "shape)")
                 self._check_writable(name, "write t = value.expand(shape) for a new tensor")
                 self[...] = value.reshape(())     # recorded, as PyTorch records it (see copy_)
                 return self
             value = value.data.item()
         from .creation import _filled       # (creation builds on Tensor: imported here)
-        self._check_writable(name, "make a new tensor (autograd.full_like(t, value))")
         numbers = _filled(name, self.shape, value, self.data.dtype)
+        if self._fn is not None and self._fn is not Leaf and graph.grad_mode.enabled:
+            # an op's result in a graph: the numbers, recorded (no gradient to the old ones)
+            return self._write_in_graph(Tensor(numbers), name, "autograd.full_like(t, value)")
+        self._check_writable(name, "make a new tensor (autograd.full_like(t, value))")
         return self._in_place(_put, name, None, numbers, "autograd.full_like(t, value)")
+
+    def _copy_in_graph(self, name: str, source: Tensor, instead: str) -> Tensor:
+        """copy_ (and fill_ of a tensor in a graph) into self, an op's result in a graph or a
+        parameter: self becomes source (broadcast, in self's dtype) recorded, the gradient
+        reaching source and not self's old history, as PyTorch's; a parameter is refused
+        outside no_grad()."""
+        if self._fn is Leaf:
+            self._check_writable(name, f"write {instead} for a new tensor")
+        if not broadcasts_to(source.shape, self.shape):
+            raise ValueError(f"{name}: expected data of shape {self.shape} (or one that "
+                             f"broadcasts to it, as in PyTorch), got {source.shape}")
+        return self._write_in_graph(where(np.ones(self.shape, dtype=bool), source, self),
+                                    name, instead)
 
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
         """`masked_fill` in place (see `add_`): `value` where the bool `mask`, which broadcasts
@@ -334,26 +367,33 @@ class InPlaceMethods:
                             f"{self.data.dtype}; use a floating tensor (as PyTorch asks)")
         from .random import chosen_generator
         rng = chosen_generator(name, generator)
-        self._check_writable(name, "make a new tensor (autograd.rand, autograd.randn)")
+        recorded = graph.grad_mode.enabled and self._fn is not None and self._fn is not Leaf
+        if not recorded:
+            self._check_writable(name, "make a new tensor (autograd.rand, autograd.randn)")
         with np.errstate(over="ignore"):    # normal_(0, 1e6) in float16: inf, as PyTorch's
             numbers = draw(rng).astype(self.data.dtype, copy=False)
+        if recorded:            # an op's result in a graph: the draws, recorded (see fill_)
+            return self._write_in_graph(Tensor(numbers), name, "a new tensor")
         return self._in_place(_put, name, None, numbers, "a new tensor")
 
     def _arithmetic_(self, ufunc: Any, name: str, other: Any, alpha: Any,
                      instead: str) -> Tensor:
         """add_, sub_, mul_ and div_ (and index_add_, scatter_add_, which add): `_in_place`
-        once the tensor may be written. Given an operand in a graph, a constant joins the
-        graph as with `+=` (`c.add_(w)` makes c itself c + w), and once it has joined, later
-        calls record on it again: message passing's sum, `torch.zeros(n, d).index_add_(0,
-        dst, msg)`, passes msg its gradient, as in PyTorch."""
+        once the tensor may be written (a parameter under no_grad(), a constant). An op's
+        result in a graph becomes the recorded `t + x`, the same object; given an operand in a
+        graph, a constant joins the graph as with `+=` (`c.add_(w)` makes c itself c + w), and
+        once it has joined, later calls record on it again: message passing's sum,
+        `torch.zeros(n, d).index_add_(0, dst, msg)`, passes msg its gradient, as in PyTorch."""
         if alpha != 1:
             instead = instead.replace(" x", " alpha * x")
-        joined = self._fn is not None and id(self) in graph.written_in_place
-        if graph.grad_mode.enabled and (joined or (self._fn is None and isinstance(other, Node)
-                                                   and other._fn is not None)):
+        fn = self._fn
+        if graph.grad_mode.enabled and fn is not Leaf and (
+                fn is not None or (isinstance(other, Node) and other._fn is not None)):
+            # recorded: an op's result in a graph, or a constant given an operand in one (see
+            # add_); a parameter, and anything under no_grad(), takes the path below
             operand = other if alpha == 1 else (
                 other * alpha if isinstance(other, Node) else np.multiply(other, alpha))
-            return self._join_graph(_OPERATORS[ufunc](self, operand), name, instead)
+            return self._write_in_graph(_OPERATORS[ufunc](self, operand), name, instead)
         self._check_writable(name, f"write {instead} for a new tensor")
         if isinstance(other, Node):
             other = other.data
@@ -609,6 +649,16 @@ def _note_constant_view(view: Tensor, source: Tensor, op: Any, ctx: Any) -> None
     view._view_of = (source, op, ctx)
     if view._fn is not None:                            # x[:2] of an x in a graph: its own
         _note_written_in_place(view)                    # views follow it too (x[:2][0])
+
+
+def _operand_in_graph(args: tuple, kwargs: dict) -> bool:
+    """True if an argument (or an item of a tuple or list argument: index_put_'s values) is a
+    tensor that a gradient reaches."""
+    for value in (*args, *kwargs.values()):
+        items = value if isinstance(value, (tuple, list)) else (value,)
+        if any(isinstance(v, Node) and v._fn is not None for v in items):
+            return True
+    return False
 
 
 # the Tensor operator behind each ufunc of _arithmetic_ (t.add_(x) records t + x, ...)

@@ -36,8 +36,8 @@ from .graph import Leaf, Node
 from .hooks import move_hooks
 from .tensor_functions import where
 from .tensor_in_place import (
-    _memory_owner, _put, _shared_with_numpy, _take_history, _use_old_numbers, _view_link,
-    _views_of, share_with_numpy,
+    _memory_owner, _operand_in_graph, _put, _shared_with_numpy, _take_history,
+    _use_old_numbers, _view_link, _views_of, share_with_numpy,
 )
 
 if TYPE_CHECKING:
@@ -65,16 +65,6 @@ IN_PLACE_FORMS = """
 SHAPE_FORMS = frozenset("unsqueeze squeeze t transpose swapaxes swapdims".split())
 
 
-def _operand_in_graph(args: tuple, kwargs: dict) -> bool:
-    """True if an argument (or an item of a tuple or list argument: index_put_'s values) is a
-    tensor that a gradient reaches."""
-    for value in (*args, *kwargs.values()):
-        items = value if isinstance(value, (tuple, list)) else (value,)
-        if any(isinstance(v, Node) and v._fn is not None for v in items):
-            return True
-    return False
-
-
 class InPlaceFunctionMethods:
     """The in-place forms of Tensor's ops, and a few in-place methods of PyTorch's own (see
     the module's docstring)."""
@@ -94,16 +84,31 @@ class InPlaceFunctionMethods:
         if graph.grad_mode.enabled and fn is not Leaf and (
                 fn is not None or _operand_in_graph(args, kwargs)):
             changed = getattr(self, base)(*args, **kwargs)
-            if base not in SHAPE_FORMS and (fn is None or id(self) in graph.written_in_place):
-                # a constant that takes in a tensor in a graph joins it, as with t += w
-                return self._join_graph(changed, name, instead)
-            return self._record_in_place(changed, name, instead, base in SHAPE_FORMS)
+            return self._write_in_graph(changed, name, instead, base in SHAPE_FORMS)
         self._check_writable(name, f"write {instead} for a new tensor")
         with graph.no_grad():
             changed = getattr(self, base)(*args, **kwargs)
         if base in SHAPE_FORMS:
             return self._reshaped_in_place(changed)
         return self._in_place(_put, name, None, changed.data, instead)
+
+    def _write_in_graph(self, changed: Tensor, name: str, instead: str,
+                        reshaped: bool = False) -> Tensor:
+        """Self becomes `changed` (an op on self, or numbers of its own), recorded: an op's
+        result in a graph by `_record_in_place`; a constant that takes in a tensor in a graph,
+        or one that joined a graph by an earlier write (or a constant's view), by
+        `_join_graph`, as with t += w. Also the written-out in-place methods' way into a graph
+        (add_, mul_, clamp_, fill_, copy_, ...: autograd/tensor_in_place.py)."""
+        fn = self._fn
+        if changed._fn is None and fn is not None:
+            # numbers with no gradient (a comparison's bools, fill_'s value): in the graph as
+            # PyTorch keeps them, gradient 0 to the old history
+            changed = where(np.ones(changed.shape, dtype=bool),
+                            changed.astype(self.data.dtype), self)
+        if not reshaped and (fn is None or id(self) in graph.written_in_place
+                             or _view_link(self) is not None):
+            return self._join_graph(changed, name, instead)
+        return self._record_in_place(changed, name, instead, reshaped)
 
     def _record_in_place(self, changed: Tensor, name: str, instead: str, reshaped: bool
                          ) -> Tensor:
@@ -120,11 +125,7 @@ class InPlaceFunctionMethods:
             raise ValueError(f"{name}: the result's shape {changed.shape} is not the tensor's "
                              f"{self.shape}, which an in-place op keeps; {instead} makes a new "
                              f"tensor")
-        if changed._fn is None:
-            # a comparison's bools: flat, but in the graph (gradient 0), as PyTorch keeps them
-            changed = where(np.ones(changed.shape, dtype=bool),
-                            changed.astype(self.data.dtype), self)
-        elif changed.data.dtype != self.data.dtype:
+        if changed.data.dtype != self.data.dtype:
             changed = changed.astype(self.data.dtype)       # (float64 into float32: a cast)
         self._refuse_read_only(name)
         owner = _memory_owner(self.data)

@@ -34,7 +34,6 @@ def test_meshgrid_gradient_sums_over_the_repeats():
     assert a.grad.tolist() == [12.0, 12.0] and b.grad.tolist() == [3.0, 3.0, 3.0]
 
 
-
 def test_cartesian_prod_lists_the_grid_as_itertools_product_does():
     a, b, c = Tensor([1, 2]), Tensor([3, 4, 5]), Tensor([6, 7])
     assert cartesian_prod(a, b).tolist() == [[1, 3], [1, 4], [1, 5], [2, 3], [2, 4], [2, 5]]
@@ -60,6 +59,7 @@ def test_cartesian_prod_lists_the_grid_as_itertools_product_does():
 def test_cartesian_prod_errors_name_it(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
 
 def test_tensordot_contracts_as_pytorch():
     a, b = t64(np.arange(24.0).reshape(2, 3, 4)), t64(np.arange(60.0).reshape(4, 3, 5))

@@ -104,6 +104,11 @@ def test_grad_errors_say_what_is_expected():
         func.grad(lambda p: p[0].sum())([w, "b"])
     with pytest.raises(ValueError, match=r"argnums 2 is out of range for 2 positional"):
         func.grad(energy, argnums=2)(w, torch.tensor(X))
+    # the same argument twice (-2 is 0 here) would get two gradients, the first one zeros
+    for twice in ((0, 0), (0, -2)):
+        with pytest.raises(ValueError, match=r"grad_and_value: argnums .* names argument 0 "
+                                             r"twice; give each position once"):
+            func.grad(energy, argnums=twice)(w, torch.tensor(X))
     with pytest.raises(TypeError, match=r"has_aux=True, so f must return a pair \(output, "
                                         r"aux\), got a Tensor"):
         func.grad(lambda w: w.sum(), has_aux=True)(w)
@@ -160,6 +165,32 @@ def test_vjp_and_jvp_are_the_jacobians_products():
         vjp_fn(torch.ones(4))
     with pytest.raises(ValueError, match=r"tangents must have the primals' structure"):
         func.jvp(lambda w: w, (w,), (torch.ones(3),))
+
+
+
+def test_vjp_and_jvp_are_differentiable_in_the_cotangents_and_tangents():
+    """vᵀJ is linear in v and J·u in u: with v or u wanting a gradient (the double-vjp trick
+    written by hand, grad of vjp_fn), their results are recorded, as PyTorch's are, even when
+    nothing the caller holds requires grad at the primals. They came back as constants: the
+    gradient through them was zeros."""
+    w, x = tensors(W, X)
+    f = lambda w: (x @ w).tanh()                                # noqa: E731
+    jw = torch.jacobian(f, w).data                              # (3, 4)
+    _, vjp_fn = func.vjp(f, w)
+    # d/dv Σ (vᵀJ) = J 1, and J·u by the vjp of vjp_fn (the double-vjp trick)
+    ones = torch.ones(3, dtype=torch.float64)
+    np.testing.assert_allclose(func.grad(lambda v: vjp_fn(v)[0].sum())(ones).data, jw.sum(1),
+                               rtol=1e-13)
+    u = np.random.default_rng(5).normal(size=4)       # (the file's RNG left as it was)
+    _, back = func.vjp(lambda v: vjp_fn(v)[0], ones)
+    np.testing.assert_allclose(back(torch.tensor(u))[0].data, jw @ u, rtol=1e-13)
+    v = torch.tensor(V, requires_grad=True)
+    vjp_fn(v)[0].sum().backward()
+    np.testing.assert_allclose(v.grad, jw.sum(1), rtol=1e-13)
+    tangent = torch.tensor(u, requires_grad=True)
+    _, jv = func.jvp(f, (w,), (tangent,))
+    jv.sum().backward()                                         # d/du Σ J·u = Jᵀ 1
+    np.testing.assert_allclose(tangent.grad, jw.sum(0), rtol=1e-13)
 
 
 # -- vmap ---------------------------------------------------------------------------------------
@@ -252,6 +283,9 @@ def test_an_ensemble_by_stack_module_state_and_vmap_of_functional_call():
     np.testing.assert_allclose(params["2.bias"].grad[2], models[2][2].bias.grad, rtol=1e-13)
     with pytest.raises(ValueError, match="the models have different parameter or buffer names"):
         func.stack_module_state([nn.Linear(3, 2), nn.Sequential(nn.Linear(3, 2))])
+    with pytest.raises(ValueError, match=r"stack_module_state: parameter 'weight' has the "
+                                         r"shapes \[\(2, 3\), \(2, 4\)\] in the models"):
+        func.stack_module_state([nn.Linear(3, 2), nn.Linear(4, 2)])
 
 
 def test_per_example_gradients_by_vmap_of_grad_are_the_losses_rows():

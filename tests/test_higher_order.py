@@ -671,6 +671,10 @@ def test_batched_grad_outputs_give_the_jacobians_rows(create_graph):
                                          r"\(2,\), but output 0 has shape \(2,\): expected "
                                          r"\(batch, \*\(2,\)\)"):
         grad(y, x, np.ones(2), is_grads_batched=True)
+    # an empty batch (it gave None even with materialize_grads=True, which promises zeros)
+    with pytest.raises(ValueError, match=r"is_grads_batched=True: the grad_outputs hold a "
+                                         r"batch of 0 rows; give at least one row"):
+        grad(y, x, np.ones((0, 2)), is_grads_batched=True, materialize_grads=True)
 
 
 @needs_torch

@@ -277,6 +277,29 @@ def test_a_frozen_parameter_stays_where_it_is():
     assert frozen.data[0] == 5.0 and abs(w.data[0] - 1 / 26) < 1e-6
 
 
+def test_a_state_read_before_the_first_step_does_not_break_it():
+    """optimizer.state is a defaultdict, as PyTorch's: reading state[p] first (a log of the
+    state) leaves an empty entry, which the first step fills in: the same iterates and counts
+    as without the read."""
+    runs = []
+    for peek in (False, True):
+        w = Tensor([2.0, -1.0], requires_grad=True)
+        optimizer = LBFGS([w], lr=0.5)
+        if peek:
+            assert optimizer.state[w] == {}
+
+        def closure():
+            optimizer.zero_grad()
+            loss = ((w - 3.0) ** 2).sum()
+            loss.backward()
+            return loss
+
+        optimizer.step(closure)
+        runs.append((w.data.tolist(), optimizer.state[w]["func_evals"],
+                     optimizer.state[w]["n_iter"]))
+    assert runs[0] == runs[1] and runs[0][1] > 1
+
+
 def test_a_scheduler_sets_the_lr_the_next_step_uses():
     w = Tensor(np.array([3.0]), requires_grad=True)
     optimizer = LBFGS([w], lr=1.0, max_iter=1)

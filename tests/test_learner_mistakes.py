@@ -224,11 +224,22 @@ def test_in_place_edits_of_a_leaf_that_requires_grad_are_refused_outside_no_grad
     np.testing.assert_allclose(w.data, [0.8, 1.6], rtol=1e-6)
 
 
-def test_editing_a_tensor_saved_for_backward_is_refused_naming_the_op():
+def test_editing_a_tensor_saved_for_backward():
+    """PyTorch refuses backward() through exp once exp's saved output is changed in place;
+    glassgrad records the write (y becomes 2 · exp(h), the old numbers kept for exp's rule), so
+    the gradient is the right one. An op that used y before the write is refused by both,
+    naming it: its numbers are gone."""
     w = torch.tensor([1.0, 2.0], requires_grad=True)
     y = (w * 1.0).exp()
-    with pytest.raises(RuntimeError, match="mul_: this tensor is the result of exp in a graph"):
-        y.mul_(2)
+    y.mul_(2)
+    y.sum().backward()
+    np.testing.assert_allclose(w.grad, 2 * np.exp([1.0, 2.0]), rtol=1e-6)
+    w.grad = None
+    y = (w * 1.0).exp()
+    z = y * 3
+    y.mul_(2)
+    with pytest.raises(RuntimeError, match=r"backward of mul: its input 0 .*written in place"):
+        z.sum().backward()
     h = w * 1.0
     y = (h ** 2).sum()
     h[0] = 100.0                            # recorded: y's pow used the old numbers

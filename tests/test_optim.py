@@ -1369,7 +1369,6 @@ def _adam_as_written_before(p, g, state, group):
     p.data -= lr / (1 - beta1 ** t) * m / denom
 
 
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("options", [{}, {"amsgrad": True}, {"weight_decay": 0.1},
                                      {"maximize": True, "betas": (0.5, 0.8)}],

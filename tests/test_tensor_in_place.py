@@ -491,13 +491,16 @@ def test_values_keep_micrograds_reading_of_data_at_backward_time():
     assert w.data == 0.0 and w.grad == 0.0            # 2 * w at the new value, not 6
 
 
-def test_copy_into_a_recorded_result_is_refused():
-    # it would reset the result's own stamp and hide an earlier change to its inputs
+def test_copy_into_a_recorded_result_is_recorded_and_keeps_an_earlier_change_seen():
+    # it was refused, lest it reset the result's own stamp and hide an earlier change to its
+    # inputs: recorded now, as PyTorch's, the result's history kept under the write
     w, x = _layer()
     h = F.linear(x, w)
-    with pytest.raises(RuntimeError, match=r"copy_: this tensor is the result of linear in a "
-                                           r"graph"):
-        h.copy_(np.zeros(h.shape))
+    with no_grad():
+        w.mul_(2.0)
+    assert h.copy_(np.zeros(h.shape)) is h and h.requires_grad
+    with pytest.raises(RuntimeError, match=_changed_message("linear", (3, 4))):
+        h.sum().backward()
     with no_grad():
         h2 = F.linear(x, w)
     h2.copy_(np.zeros(h2.shape))                      # a constant result: no graph reads it

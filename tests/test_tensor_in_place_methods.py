@@ -2,9 +2,9 @@
 masked_fill_, uniform_, normal_) under the rules of `+=`: a parameter is written in its own
 array under no_grad() and refused while recording; a constant takes new numbers (a user's array
 stays as it was), but a view (x[0], x.T, x.detach()) writes through into the numbers it shows,
-as in PyTorch; a result in a graph is refused (a method cannot rebind the name as `h += 1`
-does), except masked_fill_ and fill_diagonal_, which record the write as `t[mask] = value`
-does. Each returns the tensor itself."""
+as in PyTorch; on a result in a graph the write is recorded, the same object, as PyTorch's
+(tests/test_in_place_in_graph.py checks it: it was refused, but for masked_fill_ and
+fill_diagonal_, recorded as `t[mask] = value` is). Each returns the tensor itself."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 import autograd
 from autograd import Tensor, no_grad, zeros
 
-REFUSED_IN_A_GRAPH = [  # (call, what it leaves in [1, -2, 3] as float32)
+WRITES = [  # (call, what it leaves in [1, -2, 3] as float32)
     (lambda t: t.zero_(), [0.0, 0.0, 0.0]),
     (lambda t: t.fill_(2.5), [2.5, 2.5, 2.5]),
     (lambda t: t.fill_(Tensor(7.0)), [7.0, 7.0, 7.0]),
@@ -33,7 +33,7 @@ MASKED = [  # recorded on a result in a graph, as t[mask] = value is
     (lambda t: t.masked_fill_(np.array([True, False, True]), 0.5), [0.5, -2.0, 0.5]),
     (lambda t: t.masked_fill_(t.data < 0, Tensor(9.0)), [1.0, 9.0, 3.0]),
 ]
-METHODS = REFUSED_IN_A_GRAPH + MASKED
+METHODS = WRITES + MASKED
 
 
 @pytest.mark.parametrize("call, expected", METHODS)
@@ -61,18 +61,14 @@ def test_a_parameter_is_written_in_place_under_no_grad_only(call, expected):
     np.testing.assert_array_equal(w.data, expected)
 
 
-@pytest.mark.parametrize("call, _", REFUSED_IN_A_GRAPH)
-def test_a_result_in_a_graph_is_refused(call, _):
-    """The reason given is the one that holds for every op (it said 'whose backward would read
-    the new numbers', which mul by a number, a clone or an index never does)."""
-    h = Tensor([1.0, -2.0, 3.0], requires_grad=True) * 1.0
-    with pytest.raises(RuntimeError, match=r"_: this tensor is the result of mul in a graph, "
-                                           r"which would not record the change: backward would "
-                                           r"go through mul as if the old numbers were still "
-                                           r"there; "):
-        call(h)
-    with pytest.raises(RuntimeError, match=r"_: this tensor is the result of clone in a graph"):
-        call(h.clone())
+@pytest.mark.parametrize("call, expected", WRITES)
+def test_a_result_in_a_graph_is_written_and_recorded(call, expected):
+    """It was refused ("would not record the change"): recorded now, as PyTorch records it
+    (tests/test_in_place_in_graph.py: gradients, the rules)."""
+    x = Tensor([1.0, -2.0, 3.0], requires_grad=True)
+    for h in (x * 1.0, (x * 1.0).clone()):
+        assert call(h) is h and h.requires_grad and not h.is_leaf
+        np.testing.assert_array_equal(h.data, expected)
 
 
 @pytest.mark.parametrize("call, _", METHODS)
@@ -89,14 +85,15 @@ def test_a_result_updated_under_no_grad_is_refused_as_not_a_leaf(call, _):
 
 
 def test_the_refusals_say_what_to_write_instead():
-    h = Tensor([1.0], requires_grad=True) * 2.0
+    """A view of a result in a graph (h[0]) is refused, naming the out-of-place form."""
+    h = Tensor([[1.0]], requires_grad=True) * 2.0
     for call, instead in [(lambda t: t.add_(1), "t = t + x"),
                           (lambda t: t.add_(1, alpha=3), "t = t + alpha * x"),
                           (lambda t: t.div_(2), "t = t / x"),
-                          (lambda t: t.clamp_(0, 1), "t = t.clamp(min, max)"),
-                          (lambda t: t.clip_(0, 1), "t = t.clip(min, max)")]:
+                          (lambda t: t.clamp_(0, 1), "t = t.clamp(...)"),
+                          (lambda t: t.clip_(0, 1), "t = t.clip(...)")]:
         with pytest.raises(RuntimeError, match=re.escape(f"write {instead} for a new tensor")):
-            call(h)
+            call(h[0])
 
 
 def test_a_graph_that_used_a_parameter_refuses_backward_after_it_changed():

@@ -86,8 +86,11 @@ def test_the_in_place_forms_follow_add_s_rules():
     with no_grad():
         w.index_add_(0, IDX, Tensor(np.ones(3)), alpha=2).scatter_add_(0, [1], [1.0])
     assert w.tolist() == [4.0, 1.0, 2.0]
-    with pytest.raises(RuntimeError, match=r"scatter_add_: this tensor is the result of mul"):
-        (w * 2).scatter_add_(0, IDX, Tensor(np.ones(3)))
+    h = w * 2                           # an op's result: recorded, as add_ (once refused)
+    assert h.scatter_add_(0, IDX, Tensor(np.ones(3))) is h and h.tolist() == [10.0, 2.0, 5.0]
+    with pytest.raises(RuntimeError, match=r"scatter_add_: this tensor \(shape \(2,\)\) is a "
+                                           r"view of another tensor's numbers in a graph"):
+        (w * 2)[1:].scatter_add_(0, [0], [1.0])
     s = Tensor(np.ones(3), requires_grad=True)
     total = Tensor(np.zeros(3))         # a constant given a value in a graph joins it, as in
     same = total.index_add_(0, IDX, s * 2).scatter_add_(0, [1], s[:1])    # PyTorch

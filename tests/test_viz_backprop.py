@@ -110,13 +110,15 @@ def test_a_given_gradient_is_not_called_the_output_s_derivative_by_itself():
     y = x * x
     y.label = "y"
     steps = draw_backprop(y, 2.0).steps
-    assert steps[0].lines() == ["start at the output y with the gradient given to it: 2.0000"]
+    assert steps[0].lines() == ["start at the output y with the gradient given to it as dL/dy "
+                                "(L: a result that y feeds into): 2.0000"]
     assert x.grad == 12.0
     t = Tensor(np.array([1.0, 2.0]), requires_grad=True, label="t")
     u = t * t
     u.label = "u"
     assert draw_backprop(u, np.array([1.0, -1.0])).steps[0].lines() == [
-        "start at the output u with the gradient given to it: a (2,) array of norm 1.4142"]
+        "start at the output u with the gradient given to it as dL/du (L: a result that u "
+        "feeds into): a (2,) array of norm 1.4142"]
     z = Value(0.5, label="a").tanh()
     z.label = "z"
     assert draw_backprop(z, 1.0).steps[0].lines() == ["start at the output z: dz/dz = 1.0000"]

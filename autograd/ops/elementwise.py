@@ -2,10 +2,9 @@
 (and its backward as one op for tensors, tanh_backward), sigmoid, relu, leaky_relu, softplus,
 elu (also SELU's and CELU's), hardswish, hardtanh, threshold, hardshrink, smooth_l1 and huber
 (of the difference pred - target, before the loss's reduction), sin, cos, maximum, minimum,
-clip, where; the two flat ops step
-and sign that the higher-order rules of relu and abs build their slopes from; log_or_zero, the
-ln a in the slope of a ** b with respect to b, and clamped_log, the binary cross-entropy's log
-clamped at -100.
+clip, where; the two flat ops step and sign that the higher-order rules of relu and abs build
+their slopes from; log_or_zero, the ln a in the slope of a ** b with respect to b, and
+clamped_log, the binary cross-entropy's log clamped at -100.
 
 Where a function has branches (relu, leaky_relu, the edges of log_or_zero and clamped_log), its
 op picks the branch from the data each time it runs, also in a compiled replay

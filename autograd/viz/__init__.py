@@ -12,7 +12,7 @@ layered layout that writes standalone SVG. The pieces, one job each:
     layout.py    the built-in layered layout
     describe.py  a drawing in words: the SVG's <title> and <desc> for screen readers
     svg.py       the built-in SVG writer
-    draw.py      draw_graph and GraphDrawing (Jupyter display, save)
+    draw.py      draw_graph and GraphDrawing (Jupyter display, save); draw_dot, micrograd's name
     rules.py     an op's derivative as its docstring writes it
     steps.py     backpropagation one node at a time, with a record of every step
     backprop.py  draw_backprop: the recorded steps as a drawing you can step through
@@ -22,7 +22,7 @@ layered layout that writes standalone SVG. The pieces, one job each:
 
 from .backprop import BackpropDrawing, draw_backprop
 from .dot import GraphvizFailed, GraphvizNotFound
-from .draw import GraphDrawing, draw_graph
+from .draw import GraphDrawing, draw_dot, draw_graph
 
-__all__ = ["draw_graph", "GraphDrawing", "draw_backprop", "BackpropDrawing",
+__all__ = ["draw_graph", "draw_dot", "GraphDrawing", "draw_backprop", "BackpropDrawing",
            "GraphvizNotFound", "GraphvizFailed"]

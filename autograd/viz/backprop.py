@@ -41,7 +41,7 @@ from .palette import HOT_FILL, TARGET_FILL
 from .collapse import collapse
 from .draw import DEFAULT_MAX_NODES, _builtin_layout, check_options
 from .scene import Scene, build_scene
-from .steps import Step, record_backprop, step_names
+from .steps import Step, record_backprop, refuse_changed, step_names
 from .trace import Trace, trace
 
 UNKNOWN = "not yet"                 # a gradient the walk has not computed yet
@@ -91,6 +91,8 @@ def draw_backprop(output: Node, gradient: Any = None, *, rankdir: str = "LR",
                          f"(max_steps={max_steps:,}): too many to step through, on a page of "
                          f"about {(ops + 1) * 200 / 1e6:.1f} MB; draw a smaller graph (one example, one "
                          f"neuron), use draw_graph for this one, or pass max_steps=None")
+    if type(output)._notes_writes:                      # before the warning below
+        refuse_changed(output)
     before = [_current(node) for node in walked.nodes]   # what the gradients are now
     held = sum(1 for value in before if value is not UNKNOWN)
     if held:
@@ -101,6 +103,9 @@ def draw_backprop(output: Node, gradient: Any = None, *, rankdir: str = "LR",
     steps = record_backprop(output, gradient, walked)
     scene = build_scene(output, rankdir=rankdir, show_grad=True, max_nodes=max_nodes,
                         preview=preview)
+    if scene.stale:     # a Value's (a Tensor's graph is refused, as backward refuses it)
+        warn(f"draw_backprop: {scene.stale} The walk gives what backward() gives now: "
+             f"gradients at the new numbers where a rule reads its inputs.", UserWarning)
     return BackpropDrawing(steps, walked, scene, before, max_nodes)
 
 

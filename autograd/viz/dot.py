@@ -103,6 +103,19 @@ def _record_field(text: str) -> str:
     return "".join("\\" + ch if ch in _RECORD_SPECIAL else ch for ch in _text(text))
 
 
+def _caption(text: str) -> str:
+    r"""The caption as a DOT string wrapped as the built-in drawing wraps it: Graphviz draws a
+    label on one line, and a long caption over a narrow drawing (rankdir="TB") widened it to
+    the caption's length. Each line ends in \l (left-aligned, then a new line).
+
+    >>> print(_caption('say "x"'), _caption("word " * 30).count(r"\l"))
+    "say \"x\"\l" 2
+    """
+    lines = [_text(line).replace("\\", "\\\\").replace('"', '\\"')
+             for line in svg._wrap(text, svg.CAPTION_CHARS)]
+    return '"' + "".join(line + "\\l" for line in lines) + '"'
+
+
 def to_dot(scene: Scene, placed: tuple[list[tuple[float, float]], Layout] | None = None) -> str:
     """The scene as a DOT `digraph`; ids and order follow the scene, so the text is deterministic.
 
@@ -131,7 +144,7 @@ def to_dot(scene: Scene, placed: tuple[list[tuple[float, float]], Layout] | None
     graph_attrs = [f"rankdir={scene.rankdir}", "nodesep=0.25", "ranksep=0.35",
                    f"nslimit={NSLIMIT}", f"fontname={_quote(FONT)}", "fontsize=11"]
     if scene.caption:
-        graph_attrs += [f"label={_quote(_text(scene.caption))}", "labelloc=t", "labeljust=l"]
+        graph_attrs += [f"label={_caption(scene.caption)}", "labelloc=t", "labeljust=l"]
     lines = [
         "digraph glassgrad {",
         f"  graph [{', '.join(graph_attrs)}];",

@@ -74,6 +74,8 @@ def draw_graph(root: Node, *, rankdir: str = "LR", show_grad: bool = True, forma
     scene = build_scene(root, rankdir=rankdir, show_grad=bool(show_grad),
                         max_nodes=None if max_nodes is None else int(max_nodes),
                         color_grad=bool(color_grad), preview=int(preview))
+    if scene.stale:
+        warn(f"draw_graph: {scene.stale}", UserWarning)
     if len(scene.boxes) > LARGE_DRAWING:
         warn(f"draw_graph: {len(scene.boxes):,} boxes (max_nodes={max_nodes}) take seconds to "
              f"minutes to lay out and tens to hundreds of MB of SVG, too big for a notebook to "
@@ -83,6 +85,22 @@ def draw_graph(root: Node, *, rankdir: str = "LR", show_grad: bool = True, forma
     if engine == "auto" and chosen == "graphviz" and _builtin_layout(scene)[1].rows > 1:
         chosen = "builtin"                     # a long chain: only the built-in layout folds it
     return GraphDrawing(scene, chosen, format, fallback=engine == "auto")
+
+
+def draw_dot(root: Node, format: str = "svg", rankdir: str = "LR",
+             **options: Any) -> GraphDrawing:
+    """micrograd's name: the `draw_dot(root, format='svg', rankdir='LR')` of its notebooks
+    and lecture is `draw_graph(root, format=format, rankdir=rankdir)` (which returns a
+    `GraphDrawing`, not a graphviz `Digraph`: it shows itself in Jupyter, `.save("g.svg")`
+    writes it, `.source` is the DOT text). Other options are draw_graph's.
+
+    >>> from autograd import Value
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> L = a * b; L.label = "L"
+    >>> draw_dot(L, rankdir="TB").source == draw_graph(L, rankdir="TB").source
+    True
+    """
+    return draw_graph(root, format=format, rankdir=rankdir, **options)
 
 
 class GraphDrawing:

@@ -155,6 +155,11 @@ def _check(node: ast.AST, names: set[str]) -> None:
         return
     if isinstance(node, ast.keyword):
         return                                           # reported by the Call above
+    if isinstance(node, ast.Attribute) and node.attr in FUNCTIONS:     # (x*w).tanh, no ()
+        raise ExpressionError(f"'.{node.attr}' is a method: call it, (x).{node.attr}()")
+    if isinstance(node, ast.Attribute) and node.attr in ("data", "grad"):   # micrograd's x.data
+        raise ExpressionError(f"'.{node.attr}' is not needed: the expression computes with "
+                              f"the numbers given (write x, not x.{node.attr})")
     what = _REFUSED.get(type(node), type(node).__name__)
     raise ExpressionError(f"not allowed in an expression: {what}")
 

@@ -24,6 +24,7 @@ STYLE = """
   background: %(paper)s; color: %(text)s; }
 .glassgrad-backprop:focus-within, .glassgrad-backprop:focus { border-color: %(frame_focus)s; }
 .glassgrad-backprop:focus-visible { outline: 3px solid %(focus)s; outline-offset: 2px; }
+.glassgrad-backprop .gg-head { position: sticky; top: 0; z-index: 1; background: %(paper)s; }
 .glassgrad-backprop .gg-bar { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
 .glassgrad-backprop .gg-buttons { display: flex; gap: 6px; align-items: center;
   flex: 1 1 240px; max-width: 440px; min-width: 0; }
@@ -47,6 +48,7 @@ STYLE = """
 .glassgrad-backprop .gg-all { display: none; }
 @media print {
   .glassgrad-backprop { border: none; padding: 0; outline: none; }
+  .glassgrad-backprop .gg-head { position: static; }
   .glassgrad-backprop .gg-buttons, .glassgrad-backprop .gg-note { display: none; }
   .glassgrad-backprop .gg-drawing { overflow: visible; }
   .glassgrad-backprop .gg-drawing svg { min-width: 0 !important; break-inside: avoid; }
@@ -100,15 +102,33 @@ SCRIPT = """
   }
   // Scroll the least that brings the boxes into view: in the drawing's own box, then in every box
   // around it up to the page (a notebook scrolls in a panel, not the window). Done by hand:
-  // Chromium's scrollIntoView misplaces an SVG element of a drawing that CSS has scaled.
-  function reveal(names) {                   // the boxes `names` (a node and its op)
-    var boxes = names.map(function (name) { return byId[prefix + "-" + name]; })
-      .filter(Boolean);
-    for (var outer = root.querySelector(".gg-drawing"); outer && boxes.length;
-         outer = outer.parentElement) {
+  // Chromium's scrollIntoView misplaces an SVG element of a drawing that CSS has scaled. Outside
+  // the drawing's box, the controls and the equations stay at the top of the view (sticky):
+  // the boxes go below them, where they can be seen with the step's equations.
+  var head = root.querySelector(".gg-head"), drawingBox = root.querySelector(".gg-drawing");
+  function reveal(hot, targets) {            // the node and its op; its inputs if they fit
+    function find(names) {
+      return names.map(function (name) { return byId[prefix + "-" + name]; }).filter(Boolean);
+    }
+    var boxes = find(hot);
+    // the most that fits, in this order: the node, its op and its inputs; the node and its op
+    // (a folded drawing can put the op at the end of one row, the node at the start of the
+    // next); the node
+    var choices = [boxes.concat(find(targets)), boxes, boxes.slice(0, 1)];
+    for (var outer = drawingBox; outer && boxes.length; outer = outer.parentElement) {
       var page = outer === document.documentElement;
-      var to = around(boxes), inside = page ? {left: 0, top: 0,
-        right: window.innerWidth, bottom: window.innerHeight} : outer.getBoundingClientRect();
+      var view = page ? {left: 0, top: 0, right: window.innerWidth,
+        bottom: window.innerHeight} : outer.getBoundingClientRect();
+      var inside = {left: view.left, right: view.right, bottom: view.bottom, top: outer ===
+        drawingBox ? view.top : Math.max(view.top, head.getBoundingClientRect().bottom)};
+      var to = null;
+      for (var c = 0; c < choices.length && !to; c++) {
+        to = around(choices[c]);
+        if (c < choices.length - 1 && (to.right - to.left > inside.right - inside.left ||
+                                       to.bottom - to.top > inside.bottom - inside.top)) {
+          to = null;
+        }
+      }
       outer.scrollLeft += nearest(to.left, to.right, inside.left, inside.right);
       outer.scrollTop += nearest(to.top, to.bottom, inside.top, inside.bottom);
     }
@@ -136,10 +156,11 @@ SCRIPT = """
     marked = [];
     mark(frames[current].to, "gg-to");
     mark(frames[current].hot, "gg-hot");
-    if (scroll) { reveal(frames[current].hot); }   // the step's node, where the reader looks
     root.querySelector(".gg-counter").textContent = "step " + (current + 1) + " of " + count;
     var equation = root.querySelector(".gg-equation");
     equation.textContent = frames[current].lines.join("\\n");
+    // the step's node, where the reader looks: below the equations, now of this step's height
+    if (scroll) { reveal(frames[current].hot, frames[current].to); }
     slider.value = String(current + 1);
     slider.setAttribute("aria-valuetext", "step " + (current + 1) + " of " + count);
     back.disabled = current === 0;
@@ -198,6 +219,7 @@ def widget(prefix: str, drawing: str, data_json: str, count: int, last_lines: li
  aria-keyshortcuts="ArrowLeft ArrowRight Home End"
  data-lm-suppress-shortcuts="true" data-p-suppress-shortcuts="true">
 <style>{STYLE}</style>
+<div class="gg-head">
 <div class="gg-bar">
 <span class="gg-buttons" hidden><button type="button" class="gg-back">\
 <span aria-hidden="true">◀</span> Back</button>
@@ -206,10 +228,12 @@ def widget(prefix: str, drawing: str, data_json: str, count: int, last_lines: li
 <button type="button" class="gg-next">Next <span aria-hidden="true">▶</span></button></span>
 <span class="gg-counter">step {count} of {count}</span>
 <span class="gg-note">(the final state; stepping through needs JavaScript)</span>
-<span class="gg-legend">{hot} the node whose rule runs {to} its inputs, which \
-receive a gradient</span>
 </div>
 <div class="gg-equation">{equation}</div>
+</div>
+<div class="gg-key"><span class="gg-legend">{hot} the node whose rule runs {to} its inputs, \
+which receive a gradient</span>
+</div>
 <div class="gg-said" role="status" aria-live="polite" aria-atomic="true"></div>
 <div class="gg-drawing">
 {drawing}</div>

@@ -39,6 +39,7 @@ class Scene:
     edges: list[tuple[int, int]]        # (box, box) in the direction data flows
     rankdir: str                        # "LR", "TB", "RL" or "BT", as in Graphviz
     caption: str = ""                   # what was collapsed, what the colours mean
+    stale: str = ""                     # the caption's note that the numbers are out of date
 
 
 def build_scene(root: Node, *, rankdir: str = "LR", show_grad: bool = True,
@@ -47,8 +48,50 @@ def build_scene(root: Node, *, rankdir: str = "LR", show_grad: bool = True,
     """The scene for the graph that leads to `root` (options as in `draw_graph`)."""
     walked = trace(root)
     if max_nodes is not None and len(walked.nodes) > max_nodes:
-        return _collapsed_scene(walked, rankdir, show_grad, max_nodes, color_grad)
-    return _full_scene(walked, rankdir, show_grad, color_grad, preview)
+        scene = _collapsed_scene(walked, rankdir, show_grad, max_nodes, color_grad)
+    else:
+        scene = _full_scene(walked, rankdir, show_grad, color_grad, preview)
+    stale = stale_note(walked)
+    if not stale:
+        return scene
+    caption = f"{stale} {scene.caption}" if scene.caption else stale
+    return Scene(scene.boxes, scene.edges, rankdir, caption, stale)
+
+
+def stale_note(walked: Trace) -> str:
+    """What a drawing says when its numbers no longer add up (`Trace.stale`): which inputs
+    changed, and what to do; "" when they do.
+
+    >>> from autograd import Value
+    >>> w, x = Value(-3.0, label="w"), Value(2.0, label="x")
+    >>> y = w * x
+    >>> w.data -= 0.1 * 2.0                 # micrograd's update, after the forward pass
+    >>> print(stale_note(trace(y)))
+    Out of date: 1 op was computed before an input changed (among its inputs: w, x: changed \
+after the forward pass, by p.data -= lr * p.grad?), so its result does not follow from the \
+numbers shown; run the forward pass again after the update, or draw before it.
+    """
+    ops, inputs = walked.stale()
+    if not ops:
+        return ""
+    nodes = walked.nodes
+    named = [labels.clean(nodes[i].label) for i in inputs if nodes[i].label]
+    unnamed = len(inputs) - len(named)
+    listed = ", ".join(named[:4]) + (", …" if len(named) > 4 else "")
+    if unnamed:
+        others = f"{unnamed} unlabelled node{'s' if unnamed > 1 else ''}"
+        listed = f"{listed} and {others}" if listed else others
+    if labels.is_tensor(nodes[ops[0]]):
+        how = f"{listed}: changed in place after the forward pass, by an optimizer step?"
+    else:                                   # the ops' inputs: which of them changed is unknown
+        whose = "its" if len(ops) == 1 else "their"
+        among = "" if len(inputs) == 1 else f"among {whose} inputs: "
+        how = f"{among}{listed}: changed after the forward pass, by p.data -= lr * p.grad?"
+    count = ("1 op was computed before an input changed" if len(ops) == 1 else
+             f"{len(ops):,} ops were computed before an input changed")
+    its = "its result does not" if len(ops) == 1 else "their results do not"
+    return (f"Out of date: {count} ({how}), so {its} follow from the numbers shown; run the "
+            f"forward pass again after the update, or draw before it.")
 
 
 def _shades(nodes: list[Node], color_grad: bool) -> tuple[list[float], str]:

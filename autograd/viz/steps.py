@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import PENDING, Leaf, Node, _check_root, _clear_marks, _conform, topological_order
+from ..graph import (PENDING, Leaf, Node, _check_root, _clear_marks, _conform, topological_order,
+                     write_clock)
 from ..ops import (AddConst, ConstDiv, ConstPow, ConstSub, DivConst, LeakyRelu, MulConst,
                    PowConst, SubConst)
 from . import labels
@@ -95,11 +96,14 @@ class Step:
         """The step in words and numbers, one equation per line (what the drawings show)."""
         here = self.name
         if self.is_seed:
-            if np.size(self.arrived) == 1 and float(np.reshape(self.arrived, -1)[0]) == 1.0:
+            if _is_one(self.arrived):
                 return [f"start at the output {here}: d{_d(here)}/d{_d(here)} = "
                         f"{_amount(self.arrived)}"]
-            # draw_backprop(y, gradient): d y/d y is still 1; what starts is backward's seed
-            return [f"start at the output {here} with the gradient given to it: "
+            # draw_backprop(y, gradient): d y/d y is still 1; what starts is backward's seed,
+            # the gradient of something y feeds into, which the later steps write dL/d...
+            outer = self.upstream.partition("/")[0][1:]
+            return [f"start at the output {here} with the gradient given to it as "
+                    f"{self.upstream} ({outer}: a result that {here} feeds into): "
                     f"{_amount(self.arrived)}"]
         made = f"{here} = {self.formula}" if self.formula else f"{here} ({self.op})"
         lines = [f"at {made}, the gradient that arrived: {_amount(self.arrived)}"]
@@ -195,6 +199,16 @@ def step_names(walked: Trace) -> list[str]:
 
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+#: what the steps call the result the output feeds into, when a gradient is given (the first
+#: that no node of the graph is called)
+_OUTER_NAMES = ("L", "ℒ", "J", "E", "loss")
+
+
+def _is_one(g: Any) -> bool:
+    """True for the gradient 1 that backward() starts a one-number output from."""
+    return np.size(g) == 1 and float(np.reshape(g, -1)[0]) == 1.0
 
 
 def _d(name: str) -> str:
@@ -339,7 +353,7 @@ def _rules(op: type, ctx: Any, payloads: list, names: list[str], upstream: str, 
 def _upstream(root: str, here: str, g: Any) -> str:
     """How a rule writes the gradient that arrived at `here`: d root/d here, or 1 at an output
     that starts from 1 (then a rule reads "(softmax(z) − onehot(labels)) / N", not "1 × ...")."""
-    if root == here and np.size(g) == 1 and float(np.asarray(g).reshape(-1)[0]) == 1.0:
+    if root == here and _is_one(g):
         return "1"
     return f"d{_d(root)}/d{_d(here)}"
 
@@ -374,11 +388,19 @@ def record_backprop(root: Node, gradient: Any = None, walked: Trace | None = Non
         raise TypeError(f"draw_backprop: expected a Value or a Tensor, got {type(root).__name__}")
     _check_root(root)                       # a constant, or a pass already running: an error
     seed = _seed(root, gradient)
+    if type(root)._notes_writes:            # a Tensor: refused before anything runs, as
+        refuse_changed(root)                # backward refuses a graph changed in place
     walked = trace(root) if walked is None else walked
     position = {id(node): i for i, node in enumerate(walked.nodes)}
     names = step_names(walked)
-    seed_step = Step(root, position[id(root)], "", "", _snapshot(seed),
-                     name=names[position[id(root)]])
+    here = names[position[id(root)]]
+    # the gradient that arrives at each node is d root/d node when the walk starts from 1; from
+    # a given gradient it is dL/d node, L being what the output feeds into (for a Tensor
+    # output, d root/d node would be a Jacobian, not the array that arrives)
+    outer = here if _is_one(seed) else next(
+        (name for name in _OUTER_NAMES if name not in names), "ℒ₀")
+    seed_step = Step(root, position[id(root)], "", "", _snapshot(seed), name=here,
+                     upstream=f"d{_d(outer)}/d{_d(here)}")
     if root._fn is Leaf:                    # backward on a leaf: it just accumulates
         root.grad = seed if root.grad is None else root.grad + seed
         return [seed_step]
@@ -394,7 +416,7 @@ def record_backprop(root: Node, gradient: Any = None, walked: Trace | None = Non
             if node.grad is PENDING:        # no gradient reached it: nothing to pass on
                 node.grad = empty
                 continue
-            steps.append(_run_rule(node, position, names, seed_step.name, conform))
+            steps.append(_run_rule(node, position, names, outer, conform))
     except (ZeroDivisionError, OverflowError) as error:    # a float rule at a point of
         _clear_marks(order, empty)                          # infinite or too steep a slope
         what = (f"infinite at this input ({error})" if isinstance(error, ZeroDivisionError)
@@ -405,6 +427,19 @@ def record_backprop(root: Node, gradient: Any = None, walked: Trace | None = Non
         _clear_marks(order, empty)
         raise
     return steps
+
+
+def refuse_changed(root: Node) -> None:
+    """backward's check that no input of the graph's ops was changed in place since the op
+    used it (an optimizer step between the forward pass and the walk), its error named."""
+    from ..tensor import _refuse_changed_graph      # the Tensor's side, only for a Tensor
+
+    if root._written_at >= write_clock.count:       # no tensor changed since root was made
+        return
+    try:
+        _refuse_changed_graph(root)
+    except RuntimeError as error:
+        raise RuntimeError(f"draw_backprop: {error}") from None
 
 
 def _run_rule(node: Node, position: dict[int, int], names: list[str], root_name: str,

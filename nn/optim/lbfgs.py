@@ -178,7 +178,10 @@ class LBFGS(Optimizer):
                                  "closure must call loss.backward() before returning the loss")
             return result, _loss_number(result), self._flat_grad()
 
-        state = self.state.setdefault(self._params[0], {"func_evals": 0, "n_iter": 0})
+        # (self.state is a defaultdict: an entry read before the first step is an empty dict)
+        state = self.state[self._params[0]]
+        state.setdefault("func_evals", 0)
+        state.setdefault("n_iter", 0)
         follow_dtype(state, self._dtype())      # (the parameters may have been cast since)
         first_result, loss, grad = evaluate()
         evaluations = 1
