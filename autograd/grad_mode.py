@@ -19,6 +19,8 @@ import functools
 import inspect
 from typing import Any, Callable
 
+from .warn import refuse_dropped_switch
+
 __all__ = ["grad_mode", "is_grad_enabled", "no_grad", "enable_grad", "inference_mode",
            "set_grad_enabled", "is_inference_mode_enabled"]
 
@@ -161,6 +163,7 @@ class _FixedSwitch(_GradSwitch):
                 raise TypeError(f"{cls.__name__}() takes no arguments (or, as a decorator, a "
                                 f"function), got {type(fn).__name__} {fn!r:.40}")
             return cls()(fn)
+        refuse_dropped_switch(cls.__name__)     # `no_grad()` alone on a line
         return super().__new__(cls)
 
 
@@ -217,6 +220,7 @@ class inference_mode(_GradSwitch):
         if mode is not True and mode is not False:
             raise TypeError(f"inference_mode: mode must be True or False (or, as a decorator, "
                             f"a function), got {mode!r:.40}")
+        refuse_dropped_switch(type(self).__name__)      # `inference_mode()` alone on a line
         super().__init__()
         self.mode = not mode
         self._saved_inference: list[bool] = []

@@ -396,6 +396,8 @@ def _backward_leaving_other_leaves(out: Node, gradient: np.ndarray, checked: lis
     mine = {id(x) for x in checked}
     others = [(node, node.grad) for node in walk(out)
               if node._fn is Leaf and id(node) not in mine]
+    if not isinstance(out, Value) and out._fn is not Leaf:
+        out.grad = None             # a repeat on purpose (backward warns of one by its .grad)
     try:
         out.backward(float(gradient) if isinstance(out, Value) else gradient)
     finally:                        # accumulating rebinds .grad (have + g): the old is intact

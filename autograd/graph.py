@@ -235,7 +235,9 @@ class Node:
         dtype = getattr(self.data, "dtype", None)           # (a Value's float has none)
         if wanted and dtype is not None and dtype.kind != "f":
             raise TypeError(f"requires_grad: only floating-point tensors can require grad, got "
-                            f"dtype {dtype}")
+                            f"dtype {dtype}; make it floating first, t = t.float() (Tensor([1, "
+                            f"2]) of Python ints is int64, as torch.tensor([1, 2]) is, where "
+                            f"PyTorch's torch.Tensor([1, 2]) would be float32)")
         self._fn = Leaf if wanted else None
         requires_grad_clock.count += 1
 

@@ -45,6 +45,7 @@ from .ops import (Add, AddConst, ConstDiv, ConstPow, ConstSub, Div, DivConst, In
 from .ops.arithmetic import pow_rule
 from .pytorch_names import mark_pytorch_names, numpy_dtype, torch_function_refusal
 from .tables import is_table, table_array
+from .warn import warn
 # Tensor's methods beyond its core live in mixin classes, one module each (see the class)
 from . import tensor_aliases, tensor_elementwise, tensor_functions, tensor_in_place
 from . import tensor_in_place_functions, tensor_operands, tensor_reductions, tensor_shape
@@ -1273,10 +1274,12 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         """Backpropagate from this tensor; leaves' `.grad` accumulate, intermediates' are rewritten.
 
         A one-element tensor needs no `gradient` (it is 1); any other needs one of its shape.
-        The graph is always kept (`retain_graph` is accepted for PyTorch code, and changes
-        nothing). A tensor the graph used must not have changed in place since (an optimizer
-        step, `+=` or `copy_` between the forward pass and backward): that raises, as in
-        PyTorch, rather than give the gradients at the new values.
+        The graph is always kept, so a second backward() from the same result runs, adding the
+        gradients again, with a warning (PyTorch raises), unless the program passes
+        `retain_graph=True` (or `create_graph=True`) to say it is meant. A tensor the graph
+        used must not have changed in place since (an optimizer step, `+=` or `copy_` between
+        the forward pass and backward): that raises, as in PyTorch, rather than give the
+        gradients at the new values.
 
         >>> from autograd import no_grad
         >>> w = Tensor([1.0, -2.0], requires_grad=True)
@@ -1305,6 +1308,10 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
                     f"shape, got {seed.shape}")
         if self._written_at < write_clock.count:    # some tensor changed since this was made:
             _refuse_changed_graph(self)             # is it one of the graph's? (before any rule)
+        if retain_graph or create_graph:
+            _backward_again.meant = True
+        elif self.grad is not None and self._fn is not Leaf and not _backward_again.meant:
+            _warn_backward_again(self)              # a result backward already went through
         if create_graph:
             if isinstance(gradient, Tensor):
                 root_grad = gradient
@@ -1513,6 +1520,26 @@ class NumpyMinValues(NumpyMaxValues):
 
 tensor_reductions.NumpyMaxValues = NumpyMaxValues    # (made from Tensor, and so given to the
 tensor_reductions.NumpyMinValues = NumpyMinValues    # module of max and min the same way)
+
+
+class _backward_again:
+    """Whether this program has passed retain_graph=True (or create_graph=True) to a backward:
+    then it backpropagates through a graph again on purpose, and is not warned."""
+
+    meant = False
+
+
+def _warn_backward_again(root: Tensor) -> None:
+    """A second backward() from a result that a backward has gone through (its `.grad` is set:
+    `loss.backward()` twice, a notebook cell run again): glassgrad keeps graphs, so it runs,
+    and adds the gradients into the leaves' `.grad` once more, where PyTorch raises unless the
+    first call passed retain_graph=True. Warned, once per line, in a program that never passes
+    retain_graph=True (one that does knows what it asks for)."""
+    warn(f"backward() again from a result of {root.op} that backward() has already gone "
+         f"through: its gradients are added into the leaves' .grad once more (PyTorch raises "
+         f"here, 'Trying to backward through the graph a second time'). For fresh gradients "
+         f"call zero_grad() first, or compute the loss again; if the repeat is meant, pass "
+         f"retain_graph=True to the first backward()", UserWarning)
 
 
 def _refuse_changed_graph(root: Tensor) -> None:

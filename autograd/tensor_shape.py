@@ -803,7 +803,9 @@ class ShapeMethods:
         try:
             return apply(GetItem, (self,), index)
         except IndexError as e:
-            raise IndexError(f"getitem: {e} (tensor of shape {self.shape})") from None
+            hint = (": a 0-d tensor holds one number, t.item() (a loss: loss.item(), not "
+                    "loss[0] or loss.data[0])" if self.data.ndim == 0 else "")
+            raise IndexError(f"getitem: {e} (tensor of shape {self.shape}){hint}") from None
         except ValueError as e:                     # a slice's step of 0
             raise ValueError(f"getitem: {e} (tensor of shape {self.shape})") from None
 

@@ -32,6 +32,7 @@ from autograd import Tensor, get_default_dtype, no_grad
 from autograd import functional as AF
 from autograd.devices import check_device
 from autograd.tensor import _one_name, _softmax_axis   # `dim=` for `axis=`, as Tensor takes it
+from autograd.warn import refuse_dropped_inplace
 
 from . import functional as F
 from .module import Module, Parameter
@@ -54,10 +55,14 @@ class ReLU(Module):
     >>> ReLU()(Tensor([-1.0, 2.0]))
     Tensor([0., 2.])
     """
+    inplace = False             # (a subclass need not call __init__)
+
     def __init__(self, inplace: bool = False) -> None:
         self.inplace = inplace
 
     def forward(self, x: Any) -> Any:
+        if self.inplace:
+            refuse_dropped_inplace(type(self).__name__, layer=True)
         try:
             return x.relu()
         except AttributeError:      # not a node: an array, a list, a pool's (values, indices)
@@ -72,6 +77,8 @@ class LeakyReLU(Module):
     >>> LeakyReLU(0.1)(Tensor([-2.0, 3.0]))
     Tensor([-0.2,  3. ])
     """
+    inplace = False             # (a subclass need not call __init__)
+
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         if not isinstance(negative_slope, numbers.Real) or isinstance(negative_slope, bool):
             raise TypeError(f"LeakyReLU: negative_slope must be a number, got "
@@ -79,6 +86,8 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = float(negative_slope), inplace
 
     def forward(self, x: Any) -> Any:
+        if self.inplace:
+            refuse_dropped_inplace(type(self).__name__, layer=True)
         return AF.leaky_relu(x, self.negative_slope)
 
     def extra_repr(self) -> str:
@@ -163,6 +172,8 @@ class LogSoftmax(Softmax):
 class _InPlace(Module):
     """An activation that takes PyTorch's `inplace` flag (shown in the repr when set)."""
 
+    inplace = False             # (a subclass need not call __init__)
+
     def __init__(self, inplace: bool = False) -> None:
         self.inplace = inplace
 
@@ -187,6 +198,8 @@ class Hardtanh(_InPlace):
                                                                max_val)
 
     def forward(self, x: Any) -> Tensor:
+        if self.inplace:
+            refuse_dropped_inplace(type(self).__name__, layer=True)
         return F.hardtanh(x, self.min_val, self.max_val)
 
     def extra_repr(self) -> str:
@@ -219,6 +232,8 @@ class ELU(_InPlace):
         self.alpha = AF._real("ELU", "alpha", alpha)
 
     def forward(self, x: Any) -> Tensor:
+        if self.inplace:
+            refuse_dropped_inplace(type(self).__name__, layer=True)
         return F.elu(x, self.alpha)
 
     def extra_repr(self) -> str:
@@ -233,6 +248,8 @@ class SELU(_InPlace):
     """
 
     def forward(self, x: Any) -> Tensor:
+        if self.inplace:
+            refuse_dropped_inplace(type(self).__name__, layer=True)
         return F.selu(x)
 
 
@@ -248,6 +265,8 @@ class CELU(_InPlace):
         self.alpha = AF.checked_celu_alpha("CELU", alpha)
 
     def forward(self, x: Any) -> Tensor:
+        if self.inplace:
+            refuse_dropped_inplace(type(self).__name__, layer=True)
         return F.celu(x, self.alpha)
 
     def extra_repr(self) -> str:
@@ -262,6 +281,8 @@ class SiLU(_InPlace):
     """
 
     def forward(self, x: Any) -> Tensor:
+        if self.inplace:
+            refuse_dropped_inplace(type(self).__name__, layer=True)
         return F.silu(x)
 
 
@@ -273,6 +294,8 @@ class Mish(_InPlace):
     """
 
     def forward(self, x: Any) -> Tensor:
+        if self.inplace:
+            refuse_dropped_inplace(type(self).__name__, layer=True)
         return F.mish(x)
 
 
@@ -284,6 +307,8 @@ class Hardsigmoid(_InPlace):
     """
 
     def forward(self, x: Any) -> Tensor:
+        if self.inplace:
+            refuse_dropped_inplace(type(self).__name__, layer=True)
         return F.hardsigmoid(x)
 
 
@@ -295,6 +320,8 @@ class Hardswish(_InPlace):
     """
 
     def forward(self, x: Any) -> Tensor:
+        if self.inplace:
+            refuse_dropped_inplace(type(self).__name__, layer=True)
         return F.hardswish(x)
 
 
@@ -355,11 +382,15 @@ class Threshold(Module):
     Threshold(threshold=0.1, value=20.0)
     """
 
+    inplace = False             # (a subclass need not call __init__)
+
     def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
         self.threshold = AF._real("Threshold", "threshold", threshold)
         self.value, self.inplace = AF._real("Threshold", "value", value), inplace
 
     def forward(self, x: Any) -> Tensor:
+        if self.inplace:
+            refuse_dropped_inplace(type(self).__name__, layer=True)
         return F.threshold(x, self.threshold, self.value)
 
     def extra_repr(self) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 
 from autograd import Tensor, Value
 
-from .module import Module, Parameter, _class_has, _not_a_module
+from .module import Module, Parameter, _class_has, _not_a_module, note_replaced
 
 __all__ = ["ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
@@ -133,7 +133,10 @@ class ModuleList(_ListContainer):
 
     def __setitem__(self, index: int, module: Module) -> None:
         """Replace the module at `index` (it keeps the name of the one it replaces)."""
+        old = self._items[index]
         self._items[index] = self._checked(module)
+        if old is not module:
+            note_replaced(old, module, f"{type(self).__name__}[{index}]")
 
     def __delitem__(self, index: int | slice) -> None:
         """Remove modules; the rest are numbered afresh from 0, as in PyTorch."""
@@ -211,7 +214,10 @@ class _KeyedContainer(Module):
                             f"'.', got {key!r}")
         if key not in self._entries:
             _check_key_free(self, key)
+        old = self._entries.get(key)
         self._entries[key] = self._checked(key, value)
+        if old is not None and old is not value:
+            note_replaced(old, value, f"{type(self).__name__}[{key!r}]")
 
     def __getitem__(self, key: str) -> Any:
         try:
@@ -364,7 +370,10 @@ class ParameterList(_ListContainer):
     def __setitem__(self, index: int, value: Any) -> None:
         """Replace the parameter at `index` (append adds one)."""
         self._check_index(index)
-        self._items[index] = _as_parameter(self, f"[{index}]", value)
+        old = self._items[index]
+        self._items[index] = new = _as_parameter(self, f"[{index}]", value)
+        if old is not new:
+            note_replaced(old, new, f"{type(self).__name__}[{index}]")
 
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):

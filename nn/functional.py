@@ -73,6 +73,7 @@ from autograd.functional import (  # noqa: F401  (re-exported: one function, two
     grid_sample,
 )
 from autograd.random import default_rng
+from autograd.warn import refuse_dropped_inplace
 
 # the similarities and the losses live in modules of their own; here they are re-exported, with
 # the checks of arguments that the loss and layer modules (nn.losses, nn.layers) read here
@@ -97,7 +98,7 @@ from .normalization import (  # noqa: F401  (re-exported)
 from .resampling import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401  (re-exported)
 
 __all__ = [
-    "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "embedding",
+    "relu", "relu_", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "embedding",
     "embedding_bag", "relu6", "elu", "selu", "celu", "silu", "mish", "softplus", "softsign",
     "hardtanh", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "threshold", "hardshrink",
     "softshrink", "softmin", "gumbel_softmax", "glu", "prelu",
@@ -135,6 +136,8 @@ def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool 
     >>> y.backward(np.ones(3)); y.numpy(), x.grad
     (array([-1. , -1. ,  0.5], dtype=float32), array([0., 0., 1.], dtype=float32))
     """
+    if inplace:
+        refuse_dropped_inplace("F.hardtanh")
     low, high = checked_hardtanh_bounds("hardtanh", min_val, max_val)
     return _clamp(_floating("hardtanh", x), low, high)
 
@@ -158,6 +161,8 @@ def relu6(x: Any, inplace: bool = False) -> Tensor:
     >>> relu6(Tensor([-1.0, 3.0, 8.0])).numpy()
     array([0., 3., 6.], dtype=float32)
     """
+    if inplace:
+        refuse_dropped_inplace("F.relu6")
     return _clamp(_floating("relu6", x), 0.0, 6.0)
 
 
@@ -174,6 +179,8 @@ def hardsigmoid(x: Any, inplace: bool = False) -> Tensor:
     >>> hardsigmoid(Tensor([-4.0, 0.0, 1.5, 4.0])).numpy()
     array([0.  , 0.5 , 0.75, 1.  ], dtype=float32)
     """
+    if inplace:
+        refuse_dropped_inplace("F.hardsigmoid")
     return _clamp(_floating("hardsigmoid", x) + 3.0, 0.0, 6.0) / 6.0
 
 
@@ -184,6 +191,8 @@ def hardswish(x: Any, inplace: bool = False) -> Tensor:
     >>> hardswish(Tensor([-4.0, 1.0, 4.0])).numpy().round(4)
     array([-0.    ,  0.6667,  4.    ], dtype=float32)
     """
+    if inplace:
+        refuse_dropped_inplace("F.hardswish")
     return apply(Hardswish, (_floating("hardswish", x),))
 
 
@@ -196,6 +205,8 @@ def silu(x: Any, inplace: bool = False) -> Tensor:
     >>> silu(Tensor([-1000.0, 0.0, 2.0])).numpy().round(4)
     array([-0.    ,  0.    ,  1.7616], dtype=float32)
     """
+    if inplace:
+        refuse_dropped_inplace("F.silu")
     x = _floating("silu", x)
     return apply(Silu, (x,), SavedSigmoid() if x.requires_grad and grad_mode.enabled else None)
 
@@ -206,6 +217,8 @@ def mish(x: Any, inplace: bool = False) -> Tensor:
     >>> mish(Tensor([-1000.0, 0.0, 1.0])).numpy().round(4)
     array([-0.    ,  0.    ,  0.8651], dtype=float32)
     """
+    if inplace:
+        refuse_dropped_inplace("F.mish")
     x = _floating("mish", x)
     return x * apply(Softplus, (x,), _saved_exp(x)).tanh()
 
@@ -286,6 +299,8 @@ def threshold(x: Any, threshold: float, value: float, inplace: bool = False) -> 
     >>> threshold(Tensor([-1.0, 0.5, 2.0]), 0.5, -3.0).numpy()
     array([-3., -3.,  2.], dtype=float32)
     """
+    if inplace:
+        refuse_dropped_inplace("F.threshold")
     x = _floating("threshold", x)
     limit, value = _real("threshold", "threshold", threshold), _real("threshold", "value", value)
     return apply(Threshold, (x,), (limit, value))
@@ -453,6 +468,8 @@ def dropout(x: Any, p: float = 0.5, training: bool = True,
     >>> y                                               # kept: doubled; dropped: 0
     Tensor([2., 0., 0., 0.])
     """
+    if inplace or rng is True:
+        refuse_dropped_inplace("F.dropout")
     return _dropout("dropout", x, p, training, rng, None)
 
 
@@ -470,6 +487,8 @@ def dropout2d(x: Any, p: float = 0.5, training: bool = True,
            [2., 2., 2., 2.],
            [2., 2., 2., 2.]])
     """
+    if inplace or rng is True:
+        refuse_dropped_inplace("F.dropout2d")
     return _dropout("dropout2d", x, p, training, rng, 4)
 
 
@@ -485,6 +504,8 @@ def dropout1d(x: Any, p: float = 0.5, training: bool = True,
            [2., 2., 2.],
            [2., 2., 2.]])
     """
+    if inplace or rng is True:
+        refuse_dropped_inplace("F.dropout1d")
     return _dropout("dropout1d", x, p, training, rng, 3)
 
 
@@ -499,6 +520,8 @@ def dropout3d(x: Any, p: float = 0.5, training: bool = True,
     >>> dropout3d(x, 0.5, training=False).data[0].mean(axis=(1, 2, 3))                # evaluation
     array([1., 1., 1., 1.])
     """
+    if inplace or rng is True:
+        refuse_dropped_inplace("F.dropout3d")
     return _dropout("dropout3d", x, p, training, rng, 5)
 
 
@@ -593,3 +616,34 @@ def one_hot(labels: Any, num_classes: int = -1) -> Tensor:
 # attention lives with its layer in nn.attention, which takes `_dropout` from this module:
 # imported last, once that exists
 from .attention import scaled_dot_product_attention  # noqa: E402,F401  (re-exported)
+
+
+def relu_(x: Tensor) -> Tensor:
+    """PyTorch's `F.relu_(x)`: `x.relu_()`, x itself made relu(x) under the in-place rules
+    (see `Tensor.relu_`; a result in a graph becomes relu's result, the same object).
+
+    >>> x = Tensor([-1.0, 2.0])
+    >>> relu_(x) is x, x.tolist()
+    (True, [0.0, 2.0])
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"relu_: changes a Tensor in place, got {type(x).__name__}; for a new "
+                        f"tensor write F.relu(x)")
+    return x.relu_()
+
+
+def __getattr__(name: str) -> Any:
+    """PyTorch's other in-place spellings (`F.elu_(x)`, `F.leaky_relu_`, `F.hardtanh_`, ...)
+    are refused saying what to write; any other missing name is Python's AttributeError.
+
+    >>> import nn.functional as F
+    >>> F.elu_
+    Traceback (most recent call last):
+    AttributeError: module 'nn.functional' has no attribute 'elu_'; PyTorch's F.elu_ ...
+    """
+    base = name[:-1]
+    if name.endswith("_") and not name.startswith("_") and callable(globals().get(base)):
+        raise AttributeError(f"module 'nn.functional' has no attribute {name!r}; PyTorch's "
+                             f"F.{name} changes its input in place, which glassgrad's "
+                             f"activations never do: write x = F.{base}(x) (a new tensor)")
+    raise AttributeError(f"module 'nn.functional' has no attribute {name!r}")

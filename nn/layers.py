@@ -32,6 +32,7 @@ from autograd import Tensor, Value, get_default_dtype, no_grad
 from autograd import functional as AF
 from autograd.devices import check_device
 from autograd.random import default_rng
+from autograd.warn import refuse_dropped_inplace
 from autograd.tensor import _one_name   # `dim=` for `axis=`, PyTorch's name, as Tensor takes it
 
 from . import activations as A
@@ -440,6 +441,8 @@ class Dropout(Module):
     Dropout(p=0.2, inplace=True)
     """
 
+    inplace = False             # (a subclass need not call __init__)
+
     def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None, *,
                  inplace: bool = False) -> None:
         name = type(self).__name__
@@ -450,6 +453,8 @@ class Dropout(Module):
         self.p, self.inplace, self.rng = float(p), inplace, F._dropout_rng(name, rng)
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.inplace:
+            refuse_dropped_inplace(type(self).__name__, layer=True)
         return F.dropout(x, self.p, training=self.training, rng=self.rng)
 
     def extra_repr(self) -> str:
@@ -467,6 +472,8 @@ class Dropout2d(Dropout):
     """
 
     def forward(self, x: Any) -> Tensor:
+        if self.inplace:
+            refuse_dropped_inplace(type(self).__name__, layer=True)
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 4:
             raise not_an_image_batch(self, x.shape)
         return F.dropout2d(x, self.p, training=self.training, rng=self.rng)
@@ -484,6 +491,8 @@ class Dropout3d(Dropout):
     """
 
     def forward(self, x: Any) -> Tensor:
+        if self.inplace:
+            refuse_dropped_inplace(type(self).__name__, layer=True)
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 5:
             raise not_a_volume_batch(self, x.shape)
         return F.dropout3d(x, self.p, training=self.training, rng=self.rng)
@@ -504,6 +513,8 @@ class Dropout1d(Dropout):
     """
 
     def forward(self, x: Any) -> Tensor:
+        if self.inplace:
+            refuse_dropped_inplace(type(self).__name__, layer=True)
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 3:
             raise not_a_sequence_batch(self, x.shape)
         return F.dropout1d(x, self.p, training=self.training, rng=self.rng)

@@ -37,6 +37,7 @@ import difflib
 import functools
 import importlib
 import inspect
+import sys
 from collections import OrderedDict
 from collections.abc import Mapping, MutableMapping
 from types import BuiltinFunctionType, FunctionType
@@ -179,6 +180,39 @@ def _cast_floats(array: np.ndarray, dtype: np.dtype, where: str) -> np.ndarray:
                              f"parameters are {dtype.name}, so its data are cast to "
                              f"{dtype.name}: scale the data down, or make the model "
                              f"float64 (model.double())") from None
+
+
+class _Replacements:
+    """How many parameters `note_replaced` has marked: while none, an optimizer's step has no
+    replaced parameter to look for (it looks only when some of its parameters got no
+    gradient)."""
+
+    count = 0
+
+
+def note_replaced(old: Any, new: Any, where: str) -> None:
+    """Mark the parameters of `old` (a Parameter or a Module) that `new` replaced at `where`
+    (`'Net.fc'`, `'Sequential[2]'`), so that an optimizer made before the replacement can say
+    why they get no gradient while the new ones are not trained: the transfer-learning slip of
+    `model.fc = Linear(512, 10)` after `optimizer = SGD(model.parameters())` (PyTorch's step
+    is silent). A parameter the new part keeps (`model.head = Sequential(model.head, ReLU())`)
+    is left unmarked."""
+    olds = [old] if isinstance(old, Parameter) else (
+        old.parameters() if isinstance(old, Module) else ())
+    if not olds:
+        return
+    news = [new] if isinstance(new, Parameter) else (
+        list(new.parameters()) if isinstance(new, Module) else [])
+    kept = set(map(id, news))
+    for p in olds:
+        if isinstance(p, Parameter) and id(p) not in kept:
+            p.__dict__["_replaced_by"] = (where, news)
+            _Replacements.count += 1
+
+
+def replaced_parameter_note(p: Any) -> tuple[str, list] | None:
+    """What `note_replaced` noted on `p`: (where, the parameters that replaced it), or None."""
+    return p.__dict__.get("_replaced_by") if isinstance(p, Parameter) else None
 
 
 class _Hint:
@@ -456,6 +490,10 @@ class Module:
                                 f"nn.Parameter(values); if it is not meant to train, make it "
                                 f"with requires_grad=False, or keep it outside the module (an "
                                 f"input kept for its gradient)")
+            if value.__class__ is Tensor and not value.is_leaf and value.requires_grad:
+                lost = _lost_leaf(value)
+                if lost is not None:
+                    raise TypeError(_lost_leaf_message(self, name, value, lost))
             torch_part = _pytorch_part(value)       # itself, or in a list, tuple or dict
             if torch_part is not None:
                 raise TypeError(_pytorch_refusal(self, name, value, torch_part))
@@ -470,6 +508,9 @@ class Module:
                                 f"list inside a list are not registered (only one level is "
                                 f"searched); use a flat list, or a list of nn.Sequential(...) "
                                 f"or nn.ModuleList(...)")
+        old = self.__dict__.get(name)
+        if old is not None and old is not value and isinstance(old, (Module, Parameter)):
+            note_replaced(old, value, f"{type(self).__name__}.{name}")
         buffers = self.__dict__.get("_buffer_names", ())
         if name in buffers:
             if isinstance(value, Module) or is_parameter(value):
@@ -1555,6 +1596,65 @@ def _replaced_parameter(module: Module, name: str, value: Any) -> str:
             f"place: `layer.{name}.data[...] = new_values`, or under no_grad() "
             f"`layer.{name} -= lr * layer.{name}.grad`; to replace it, wrap the new value: "
             f"`layer.{name} = nn.Parameter(value)`")
+
+
+def _inputs_and_references(node: Node) -> list[tuple[Any, int]]:
+    """Each input of `node` with its reference count, taken while only `node` (its slot, or
+    its tuple of inputs), the loop's variable and getrefcount's argument hold it besides the
+    rest of the program: the same count whichever layout the node has (see `_ALONE`)."""
+    found = []
+    if node._a.__class__ is tuple:          # (not bound to a name: that would hold an input)
+        inputs = node._a
+        for i in range(len(inputs)):
+            x = inputs[i]
+            found.append((x, sys.getrefcount(x)))
+        return found
+    x = node._a
+    found.append((x, sys.getrefcount(x)))
+    x = node._b
+    if isinstance(x, Node):
+        found.append((x, sys.getrefcount(x)))
+    return found
+
+
+#: the count `_inputs_and_references` gives an input that nothing else holds (measured on a
+#: leaf made inline, so that it holds on any CPython, whose counting of a frame's own
+#: references differs between versions)
+_ALONE = _inputs_and_references(Tensor(np.zeros(1), requires_grad=True) * 1.0)[0][1]
+
+
+def _lost_leaf(value: Tensor, depth: int = 3) -> Tensor | None:
+    """A leaf that wants a gradient, at most `depth` ops below `value`, that nothing holds but
+    the op that used it: `nn.Parameter(autograd.randn(3, 3)) * 0.01` made inline. Assigned to
+    a module, `value` is not registered (it is computed), and that leaf can never be reached by
+    an optimizer or a checkpoint (PyTorch is silent, and its model trains without it)."""
+    frontier = [value]
+    for _ in range(depth):
+        below = []
+        for node in frontier:
+            if node.is_leaf:
+                continue
+            for x, references in _inputs_and_references(node):
+                if x.__class__ is Tensor or x.__class__ is Parameter:
+                    if x.is_leaf:
+                        if x.requires_grad and references <= _ALONE:
+                            return x
+                    else:
+                        below.append(x)
+        frontier = below[:8]            # (a cached activation's graph is not walked through)
+    return None
+
+
+def _lost_leaf_message(module: Module, name: str, value: Tensor, leaf: Tensor) -> str:
+    """Why `module.name = value` is refused when `value` is computed from a leaf that nothing
+    else holds (see `_lost_leaf`), and what to write."""
+    what = "Parameter" if isinstance(leaf, Parameter) else "leaf Tensor that requires grad"
+    return (f"{type(module).__name__}.{name}: this Tensor is the result of {value.op} on a new "
+            f"{what} of shape {leaf.shape}, which nothing else holds: a module registers "
+            f"Parameters, not results computed from them, so neither would be trained or "
+            f"saved (model.parameters() leaves them out). Compute the numbers first and wrap "
+            f"the result: self.{name} = nn.Parameter(autograd.randn(...) * 0.01), not "
+            f"nn.Parameter(autograd.randn(...)) * 0.01")
 
 
 class _ChildrenView(MutableMapping):

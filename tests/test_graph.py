@@ -37,8 +37,8 @@ def test_tensor_repeated_backward_accumulates_leaves_only():
     a = t64([3.0, -1.0])
     b = a + a
     c = (b * b).sum()
-    c.backward()
-    np.testing.assert_array_equal(a.grad, [24.0, -8.0])
+    c.backward(retain_graph=True)           # (without it, the second call warns, as PyTorch
+    np.testing.assert_array_equal(a.grad, [24.0, -8.0])     # would raise)
     np.testing.assert_array_equal(b.grad, [12.0, -4.0])
     c.backward()
     np.testing.assert_array_equal(a.grad, [48.0, -16.0])

@@ -39,6 +39,7 @@ import numpy as np  # (the examples use it)
 from ..graph import Node
 from ..tensor import Tensor, concatenate, matmul, stack, where
 from ..value import Value  # (the examples use it)
+from ..warn import refuse_dropped_inplace
 # Re-exported (hence noqa: F401): the functions by theme, and the helpers that nn's layers and
 # losses, and code written before the split, import from here.
 from .activations import (  # noqa: F401
@@ -174,6 +175,8 @@ def relu(x: Any, inplace: bool = False) -> Node:
     >>> relu(Tensor([-2.0, 0.5])).numpy()
     array([0. , 0.5], dtype=float32)
     """
+    if inplace:
+        refuse_dropped_inplace("F.relu")
     return _node(x, "relu").relu()
 
 

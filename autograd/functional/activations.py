@@ -17,6 +17,7 @@ from ..ops.elementwise import Elu, LeakyRelu
 from ..ops.gelu import APPROXIMATIONS, Gelu, GeluTanh, SavedCdf
 from ..tensor import Tensor
 from ..value import Value, _apply_one
+from ..warn import refuse_dropped_inplace
 from .arguments import _floating, _real, _tensor
 
 
@@ -33,6 +34,8 @@ def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> N
     >>> y.backward(np.ones(3)); y.numpy(), x.grad
     (array([-0.2,  0. ,  3. ], dtype=float32), array([0.1, 0.1, 1. ], dtype=float32))
     """
+    if inplace:
+        refuse_dropped_inplace("F.leaky_relu")
     if not isinstance(negative_slope, numbers.Real) or isinstance(negative_slope, bool):
         raise TypeError(f"leaky_relu: negative_slope must be a number, got {negative_slope!r}")
     if isinstance(x, Value):
@@ -59,6 +62,8 @@ def elu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     (array([-0.5   , -0.3161,  2.    ], dtype=float32),
      array([0.    , 0.1839, 1.    ], dtype=float32))
     """
+    if inplace:
+        refuse_dropped_inplace("F.elu")
     return apply(Elu, (_floating("elu", x),), (_real("elu", "alpha", alpha), 1.0, 1.0))
 
 
@@ -70,6 +75,8 @@ def selu(x: Any, inplace: bool = False) -> Tensor:
     >>> selu(Tensor([-1000.0, 0.0, 1.0])).numpy()
     array([-1.7580993,  0.       ,  1.050701 ], dtype=float32)
     """
+    if inplace:
+        refuse_dropped_inplace("F.selu")
     return apply(Elu, (_floating("selu", x),), (SELU_ALPHA, SELU_SCALE, 1.0))
 
 
@@ -80,6 +87,8 @@ def celu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     >>> celu(Tensor([-1.0, 3.0]), alpha=2.0).numpy().round(4)      # 2 (e^-0.5 - 1), 3
     array([-0.7869,  3.    ], dtype=float32)
     """
+    if inplace:
+        refuse_dropped_inplace("F.celu")
     alpha = checked_celu_alpha("celu", alpha)
     return apply(Elu, (_floating("celu", x),), (alpha, 1.0, 1.0 / alpha))
 

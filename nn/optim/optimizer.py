@@ -40,8 +40,9 @@ import numpy as np
 from autograd import Tensor, enable_grad
 from autograd.graph import Node
 from autograd.pytorch_names import type_name
+from autograd.warn import warn
 
-from ..module import clear_grad
+from ..module import _Replacements, clear_grad, replaced_parameter_note
 from ..state_dict import as_array
 
 #: what a parameter group holds besides hyperparameters: its parameters, their names if given
@@ -335,6 +336,12 @@ class Optimizer:
                 except (TypeError, ValueError) as error:
                     raise type(error)(f"step: param_groups[{i}]: {error}") from None
         groups = [(group, self._with_grads(group)) for group in self.param_groups]
+        if not any(with_grads for _, with_grads in groups):
+            self._warn_without_gradients()
+        else:
+            self._had_gradients = True
+            if _Replacements.count:
+                self._warn_about_replaced()
         states, update = self.state, self.update        # (read once, not per parameter)
         for group, with_grads in groups:
             lr, maximize = group["lr"], group["maximize"]
@@ -399,6 +406,46 @@ class Optimizer:
             pair = views[key] = (flat[0][:like.size].reshape(like.shape),
                                  flat[1][:like.size].reshape(like.shape))
         return pair
+
+    def _warn_without_gradients(self) -> None:
+        """A step in which no parameter has a gradient changes nothing. PyTorch's is silent,
+        but a model then never trains, and the mistakes that cause it are each made on one
+        line: backward() not called (`loss.backward` without the parentheses, or after the
+        step), zero_grad() between backward() and step(), or an optimizer of parameters the
+        loss does not use (another model's, or made before the model's layers were replaced).
+        Frozen parameters (requires_grad False) are meant to get none, and are not counted;
+        an optimizer that has never had a gradient and drives a scheduler (its groups have
+        "initial_lr") is stepped to plot the schedule, and is left alone."""
+        params = [p for group in self.param_groups for p in group["params"]]
+        if not any(p.requires_grad for p in params) or (
+                not self.__dict__.get("_had_gradients")
+                and any("initial_lr" in group for group in self.param_groups)):
+            return
+        warn(f"{type(self).__name__}.step(): none of its {len(params)} parameters has a "
+             f"gradient, so nothing changed. Call loss.backward() (with the parentheses) "
+             f"before optimizer.step(), and zero_grad() before backward(), not between "
+             f"backward() and step(); if backward() did run, the loss does not use these "
+             f"parameters: make the optimizer from the parameters() of the model that computes "
+             f"the loss, after its layers are built or replaced", UserWarning)
+
+    def _warn_about_replaced(self) -> None:
+        """Some parameters got gradients and a model's part was replaced since (`model.fc =
+        Linear(512, 10)`, see `nn.module.note_replaced`): if one that got none is a part that
+        was replaced, and none of its replacement's parameters is here, the new part does not
+        train (PyTorch's step is silent)."""
+        held = {id(p) for group in self.param_groups for p in group["params"]}
+        for group in self.param_groups:
+            for p in group["params"]:
+                note = replaced_parameter_note(p) if p.grad is None else None
+                if note is not None and not any(id(new) in held for new in note[1]):
+                    where, new = note
+                    warn(f"{type(self).__name__}.step(): {where} was replaced after this "
+                         f"optimizer was made, which still holds the old parameter (shape "
+                         f"{p.shape}) and none of the new {len(new)}: the new part does not "
+                         f"train. Make the optimizer after changing the model, or add them: "
+                         f"optimizer.add_param_group({{'params': <the new part>.parameters()}})",
+                         UserWarning)
+                    return
 
     @staticmethod
     def _evaluate(closure: Callable[[], Any] | None) -> Any:
