@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
-__all__ = ["positive_int", "random_seed", "positive_float", "fraction", "sizes"]
+__all__ = ["positive_int", "random_seed", "positive_float", "fraction", "sizes", "separator"]
 
 
 def _number(text: str, kind: type) -> float:
@@ -67,3 +67,22 @@ def sizes(text: str) -> list[int]:
     if any(v < 1 for v in values):
         raise argparse.ArgumentTypeError(f"sizes must be at least 1, got {text!r}")
     return values
+
+
+#: separators that are hard to type on a command line, by name
+_SEPARATORS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "space": " ",
+               "pipe": "|"}
+
+
+def separator(text: str) -> str:
+    r"""A CSV separator: one character, or tab, comma, semicolon, space, pipe by name (or \t,
+    as typed in a shell).
+
+    >>> separator(";"), separator("tab"), separator("\t")
+    (';', '\t', '\t')
+    """
+    value = _SEPARATORS.get(text.lower(), text)
+    if len(value) != 1 or value in "\"\r\n" or value.isalnum() or value == ".":
+        raise argparse.ArgumentTypeError(f"a separator is one character such as , ; | or the "
+                                         f"word tab, got {text!r}")
+    return value
