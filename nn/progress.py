@@ -6,6 +6,7 @@ epoch. The loop that updates them is in nn/train.py.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import time
 from typing import Any, Callable
@@ -35,7 +36,19 @@ def _progress_bar(total: int, progress: bool | str | None, epochs: int = 1) -> A
         from tqdm.std import tqdm
     else:
         from tqdm.auto import tqdm      # notebook widgets in Jupyter, text in a terminal
+    if not in_notebook() and _terminal_columns() == 0:
+        # a terminal that says it has no size (a pseudo-terminal nobody sized: `docker run
+        # -t`, some CI runners): tqdm would hide the bar below its 0 rows, showing nothing
+        return tqdm(total=total, unit="batch", leave=True, ncols=100, nrows=24)
     return tqdm(total=total, unit="batch", leave=True, dynamic_ncols=True)
+
+
+def _terminal_columns() -> int | None:
+    """The width stderr's terminal reports (0 when it was never set), or None if unknown."""
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns
+    except (AttributeError, OSError, ValueError):     # no stderr, no file descriptor, no tty
+        return None
 
 
 class EpochLines:

@@ -87,25 +87,34 @@ def encoded_features(columns: Sequence[str], categories: dict[str, Sequence[str]
     return names
 
 
+#: the suffixes of a weights file: numpy's archive, or PyTorch's (torch.load reads it)
+WEIGHTS_SUFFIXES = (".npz", ".pt", ".pth")
+
+
 def trained_paths(path: str | os.PathLike) -> tuple[str, str]:
     """The (weights, settings) file names for `path`: `model`, `model.npz` and `model.json` all
-    give ("model.npz", "model.json"); any other suffix is kept ("m.v2" → "m.v2.npz", "m.v2.json"),
-    so the two files never share a name.
+    give ("model.npz", "model.json"), `model.pt` ("model.pt", "model.json"): PyTorch's format;
+    any other suffix is kept ("m.v2" → "m.v2.npz", "m.v2.json"), so the two files never share
+    a name. `model.json` names a `model.pt` beside it when there is no `model.npz`.
 
-    >>> trained_paths("runs/model.json")
-    ('runs/model.npz', 'runs/model.json')
+    >>> trained_paths("runs/model.json"), trained_paths("runs/model.pt")
+    (('runs/model.npz', 'runs/model.json'), ('runs/model.pt', 'runs/model.json'))
 
     A path without a name ("", "runs/", ".npz") is refused: it would give hidden ".npz" files.
     """
     path = os.fspath(path)
     stem, suffix = os.path.splitext(path)
-    if suffix.lower() not in (".npz", ".json"):
-        stem = path
+    if suffix.lower() not in (*WEIGHTS_SUFFIXES, ".json"):
+        stem, suffix = path, ""
     name = os.path.basename(stem)
-    if name in ("", ".", "..") or name.lower() in (".npz", ".json"):
+    if name in ("", ".", "..") or name.lower() in (*WEIGHTS_SUFFIXES, ".json"):
         raise ValueError(f"trained_paths: {path!r} has no file name; give one such as "
                          f"'model.npz'")
-    return stem + ".npz", stem + ".json"
+    weights = stem + (suffix if suffix.lower() in WEIGHTS_SUFFIXES else ".npz")
+    if suffix.lower() == ".json" and not os.path.exists(weights):
+        weights = next((stem + pt for pt in WEIGHTS_SUFFIXES[1:] if os.path.exists(stem + pt)),
+                       weights)
+    return weights, stem + ".json"
 
 
 class TrainedModel(Module):
@@ -243,7 +252,9 @@ class TrainedModel(Module):
         state.update(input_mean=self.input_mean, input_std=self.input_std,
                      settings=self.settings())
         if self.task == "regress":
-            state.update(target_mean=self.target_mean, target_std=self.target_std)
+            # 0-d arrays: a .pt file keeps them as tensors (numpy scalars became floats)
+            state.update(target_mean=np.array(self.target_mean),
+                         target_std=np.array(self.target_std))
         save(state, weights_path)
         settings = {**self.settings(), "weights": os.path.basename(weights_path),
                     "weights_sha256": _sha256(weights_path)}

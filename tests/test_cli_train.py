@@ -144,7 +144,8 @@ def test_train_regresses_a_numeric_target(tmp_path, capsys):
     ("1,,3,0\n3,4,5,1\n", "data.csv: no column 'label' (the target); the file has no header "
                           "row"),       # not "column 2 of the header has no name"
     ("a,b,label\n1,2,0\n3,oops,1\n5,6,0\n", "line 3, column 'b': 'oops' is not a number (the "
-     "other cells of 'b' are numbers: write this one as a number or remove the row)"),
+     "other cells of 'b' are numbers: write this one as a number or remove the row, or "
+     "leave the column out: --ignore b)"),
     ("a,b,label\n1,2,0\n3,1\n", "line 3: 2 values, the header has 3"),
     ("a,b,label\n1,2,0\n3\n", "line 3: 1 value, the header has 3"),
     # a quote left open took the rest of the file into one class: trained on 2 rows, status 0
@@ -161,7 +162,8 @@ def test_train_regresses_a_numeric_target(tmp_path, capsys):
     ("a,b,label\n1,inf,0\n3,4,1\n", "line 2, column 'b': 'inf' is not a finite number"),
     # a word among numbers is a slip of the keyboard, not a category to encode
     ("a,b,label\n1,2,0\n3,4,1\n5,three,0\n", "line 4, column 'b': 'three' is not a number "
-     "(the other cells of 'b' are numbers: write this one as a number or remove the row)\n"),
+     "(the other cells of 'b' are numbers: write this one as a number or remove the row, "
+     "or leave the column out: --ignore b)\n"),
 
     # a missing target cell names its row: never a class "" of its own
     ("a,b,label\n1,2,0\n3,4,1\n\n5,6,\n7,8,1\n", "line 5: the 'label' cell is empty"),
@@ -214,7 +216,8 @@ def test_train_regresses_a_numeric_target(tmp_path, capsys):
      "with a thousands separator; write it without separators (1234.5)\n"),
     # not groups of three: no number, whatever the separators
     ("a,b,label\n1,2,0\n3,4,1\n5,\"12,34\",0\n", "line 4, column 'b': '12,34' is not a number "
-     "(the other cells of 'b' are numbers: write this one as a number or remove the row)\n"),
+     "(the other cells of 'b' are numbers: write this one as a number or remove the row, "
+     "or leave the column out: --ignore b)\n"),
     ("a,b,label\n" + "1,2,0\n3,4,1\n" * 5 + "5,6,\"1,23\"\n", "line 12: the target 'label' is "
      "'1,23', a number in most other rows: a missing value?"),
     ("a,label\n1,0\n", "data.csv: 1 row is too few to train and validate; glassgrad train needs "

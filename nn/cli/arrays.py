@@ -29,18 +29,23 @@ __all__ = ["ArrayData", "is_arrays", "read_arrays"]
 #: what the inputs and the labels of an .npz file are called, when it holds more than two arrays
 INPUT_NAMES = ("X", "x", "inputs", "features", "data", "images")
 LABEL_NAMES = ("y", "Y", "labels", "label", "targets", "target")
-#: MNIST's file names: the images' "images-idx3" is the labels' "labels-idx1"
-IMAGES_NAME = re.compile(r"images(?=[-_.]idx3)|idx3(?=[-_.]ubyte)", re.IGNORECASE)
 
 
 class ArrayData(NamedTuple):
     """Samples as rows of numbers (N, D), their labels (N,) if there are any, where they come
-    from (the inputs' array or file, the labels') and the target's name."""
+    from (the inputs' array or file) and the target's name, and the shape of one sample before
+    it was flattened ((28, 28) for an MNIST digit)."""
     path: str
     X: np.ndarray
     labels: np.ndarray | None
     inputs: str
     target: str
+    shape: tuple[int, ...] = ()
+
+    @property
+    def images(self) -> bool:
+        """Whether a sample is a grid of values (an image), not a row of features."""
+        return len(self.shape) >= 2
 
     def at(self, i: int) -> str:
         """Where sample `i`'s label is, for an error message."""
@@ -98,7 +103,8 @@ def _read_npz(path: str, target: str | None, ignore: list[str], need_labels: boo
                 raise UsageError(f"{path}: which array is the target? It holds "
                                  f"{_listing(archive, names)}; name it: --target NAME (and leave "
                                  f"out arrays that are neither: --ignore NAME)")
-            inputs = _inputs_name(path, archive, [n for n in names if n != target], target)
+            inputs = _inputs_name(path, archive, [n for n in names if n != target], target,
+                                  need_labels)
             X, labels = archive[inputs], archive[target] if target is not None else None
     except (zipfile.BadZipFile, EOFError, OSError, KeyError) as err:
         raise UsageError(f"{path}: not a readable .npz file ({err})") from None
@@ -124,9 +130,10 @@ def _labels_name(names: list[str], shapes: dict[str, tuple]) -> str | None:
 
 
 def _inputs_name(path: str, archive: np.lib.npyio.NpzFile, names: list[str],
-                 target: str | None) -> str:
+                 target: str | None, training: bool) -> str:
     """The inputs: the one array left, or the one named as the labels are (x_train beside
-    y_train), or an array named X, x, inputs..."""
+    y_train), or an array named X, x, inputs... (`training`: train's --ignore can leave the
+    others out)."""
     if len(names) == 1:
         return names[0]
     if target is not None and target[:1] in "yY":
@@ -136,20 +143,19 @@ def _inputs_name(path: str, archive: np.lib.npyio.NpzFile, names: list[str],
     for name in INPUT_NAMES:
         if name in names:
             return name
+    what = ("leave out the others: --ignore NAME" if training and names
+            else "save them as X: np.savez(path, X=X)")
     raise UsageError(f"{path}: which array holds the inputs? Besides the target, it holds "
-                     f"{_listing(archive, names) if names else 'nothing'}; "
-                     f"{'leave out the others: --ignore NAME' if names else 'add them'}")
+                     f"{_listing(archive, names) if names else 'nothing'}; {what}")
 
 
 def _labels_beside(images: str) -> str | None:
     """The labels file of an IDX images file, by MNIST's names (train-images-idx3-ubyte →
     train-labels-idx1-ubyte, .gz or not); None when its name says nothing."""
     folder, name = os.path.split(images)
-    labels = IMAGES_NAME.sub(lambda m: "labels" if m.group(0).lower() == "images" else "idx1",
-                             name)
+    labels = re.sub("images", "labels", name, flags=re.IGNORECASE).replace("idx3", "idx1")
     if labels == name:
         return None
-    labels = IMAGES_NAME.sub(lambda m: "idx1", labels)
     for candidate in (labels, labels[:-3] if labels.endswith(".gz") else labels + ".gz"):
         if os.path.exists(os.path.join(folder, candidate)):
             return os.path.join(folder, candidate)
@@ -182,6 +188,7 @@ def _checked(path: str, X: np.ndarray, labels: np.ndarray | None, inputs: str,
     if X.dtype.kind not in "biuf" or X.ndim == 0 or len(X) == 0:
         raise UsageError(f"{path}: the inputs {inputs!r} must be an array of numbers, one row "
                          f"per sample; got {X.dtype} data of shape {X.shape}")
+    shape = X.shape[1:]
     X = X.reshape(len(X), -1) if X.ndim != 1 else X.reshape(-1, 1)
     if X.dtype.kind == "f" and not np.isfinite(X).all():
         r, c = np.argwhere(~np.isfinite(X))[0]
@@ -199,7 +206,7 @@ def _checked(path: str, X: np.ndarray, labels: np.ndarray | None, inputs: str,
         if len(labels) != len(X):
             raise UsageError(f"{path}: {len(X)} samples in {inputs!r} but {len(labels)} labels "
                              f"in {target!r}; they must match")
-    return ArrayData(path, X.astype(np.float32), labels, inputs, target)
+    return ArrayData(path, X.astype(np.float32), labels, inputs, target, shape)
 
 
 def label_texts(labels: np.ndarray) -> list[str]:

@@ -33,9 +33,9 @@ STDIN = "-"                                         # the file name that means s
 #: a number with thousands separators: digits in groups of three after the first, then maybe
 #: a decimal part ("1,234.5", "-12,000"); a CSV file holds one only in quotes
 THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
-#: a number written with a decimal comma ("2,5", "-0,25", "1,5e3"), in a file whose cells are
-#: not separated by commas
-DECIMAL_COMMA = re.compile(r"\s*[+-]?[0-9]*,[0-9]+([eE][+-]?[0-9]+)?\s*")
+#: a number written with a decimal comma ("2,5", "-0,25", "1,5e3"), maybe with points between
+#: groups of three digits ("1.234,5"), in a file whose cells are not separated by commas
+DECIMAL_COMMA = re.compile(r"\s*[+-]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]*),[0-9]+([eE][+-]?[0-9]+)?\s*")
 #: the separators a file may use, in the order they are tried: a file of tabs or semicolons may
 #: hold commas in its cells (decimal commas, text), a file of commas rarely holds the others
 SEPARATORS = ("\t", ";", ",")
@@ -135,7 +135,7 @@ def cell_hint(text: str, column: str, cells: list[str], training: bool) -> str:
 
     >>> cell_hint("NA", "age", ["3", "NA"], training=False)
     ' (a missing value, which this model cannot fill in; fill it in or remove the row)'
-    >>> cell_hint("three", "rooms", ["2", "three", "4"], training=True)
+    >>> cell_hint("three", "rooms", ["2", "three", "4"], training=False)
     " (the other cells of 'rooms' are numbers: write this one as a number or remove the row)"
     >>> cell_hint("north", "area", ["north", "south"], training=False)
     " (the model was trained on numbers in 'area')"
@@ -149,8 +149,9 @@ def cell_hint(text: str, column: str, cells: list[str], training: bool) -> str:
     if number_problem(text) != "is not a number":
         return ""
     if sum(number_problem(cell) is None for cell in cells) > len(cells) / 2:
+        leave = f", or leave the column out: --ignore {shlex.quote(column)}" if training else ""
         return (f" (the other cells of {column!r} are numbers: write this one as a number or "
-                f"remove the row)")
+                f"remove the row{leave})")
     if not training:
         return f" (the model was trained on numbers in {column!r})"
     return (" (every feature column must hold numbers: encode a category such as "
@@ -279,10 +280,22 @@ class Table(NamedTuple):
     def _hint(self, absent: list[str]) -> str:
         """What to do about the `absent` columns: a name close to one of the file's, or, in a
         file without a header row, giving positions."""
+        if len(self.header) == 1:          # another separator than the one given: one column
+            for sep in SEPARATORS:
+                if sep != self.sep and sep in self.header[0]:
+                    return (f"; the file is read as separated by "
+                            f"{SEPARATOR_NAMES.get(self.sep, repr(self.sep))}, but its header "
+                            f"holds {SEPARATOR_NAMES[sep]}: give --sep {_sep_option(sep)}, or "
+                            f"leave --sep out to find it from the file")
         if self.has_header:
             return _close_names(absent, self.header)
         return (f": give positions (--target {len(self.header) - 1} or -1 for the last), or add "
                 f"a header row of names")
+
+
+def _sep_option(sep: str) -> str:
+    """How --sep gives `sep` on a command line."""
+    return "tab" if sep == "\t" else shlex.quote(sep)
 
 
 def _close_names(absent: list[str], header: list[str]) -> str:
@@ -361,8 +374,8 @@ def read_table(path: str, sep: str | None = None, header: bool | None = None) ->
         raise UsageError(f"{path}: the file is empty (expected a header row and data rows)")
     written = rows                              # as in the file, for predict to write back
     if sep != ",":                              # "2,5" is 2.5 (see DECIMAL_COMMA)
-        rows = [[cell.replace(",", ".") if DECIMAL_COMMA.fullmatch(cell) else cell
-                 for cell in row] for row in rows]
+        rows = [[cell.replace(".", "").replace(",", ".") if DECIMAL_COMMA.fullmatch(cell)
+                 else cell for cell in row] for row in rows]
     if header is None:
         header = not _first_row_is_data(rows)
     if not header:                              # columns named by position, as pandas does
