@@ -529,6 +529,10 @@ def _bad_inputs(d):
     np.savez(d / "nan.npz", X=np.array([[1.0, np.nan], [2.0, 3.0]]), y=np.array([0, 1]))
     np.savez(d / "three.npz", a=np.zeros((4, 2)), b=np.zeros((4, 2)), c=np.zeros(4))
     write_idx(d / "lonely-images-idx3-ubyte", np.zeros((4, 2, 2), np.uint8))
+    write_csv(d / "empty_column.csv", ["a", "b", "label"], [(i, "NA", i % 2) for i in range(8)])
+    # a word far down a column of numbers (the first rows are read as a sample first)
+    write_csv(d / "late.csv", ["a", "b", "label"],
+              [(i, "three" if i == 250 else i % 7, i % 2) for i in range(300)])
     model = d / "model.npz"
     train = ["train", "--out", str(model), "--data"]
     return [
@@ -571,6 +575,12 @@ def _bad_inputs(d):
         (train + [str(d / "lonely-images-idx3-ubyte")],
          f"{d / 'lonely-images-idx3-ubyte'}: no labels: expected "
          f"{d / 'lonely-labels-idx1-ubyte'} beside it"),
+        (train + [str(d / "empty_column.csv"), "--target", "label"],
+         f"{d / 'empty_column.csv'}: the column 'b' has no value in any row (every cell is "
+         f"empty or missing); leave it out: --ignore b"),
+        (train + [str(d / "late.csv"), "--target", "label"],
+         f"{d / 'late.csv'}, line 252, column 'b': 'three' is not a number (the other cells of "
+         f"'b' are numbers"),
         (train + [str(good), "--target", "label", "--resume", str(d / "none.npz")],
          f"--resume {d / 'none.npz'}: load_trained: no model at"),
         (["train", "--data", str(good), "--target", "label", "--out", str(d / "no" / "m.npz")],

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import math
+from typing import Any
 
-__all__ = ["positive_int", "random_seed", "positive_float", "fraction", "sizes", "separator"]
+__all__ = ["positive_int", "random_seed", "positive_float", "fraction", "sizes", "separator",
+           "add_reading_options"]
 
 
 def _number(text: str, kind: type) -> float:
@@ -86,3 +88,13 @@ def separator(text: str) -> str:
         raise argparse.ArgumentTypeError(f"a separator is one character such as , ; | or the "
                                          f"word tab, got {text!r}")
     return value
+
+
+def add_reading_options(parser: Any) -> None:
+    """--sep and --header, how train and predict read a CSV file (table.py finds both from the
+    file when they are not given)."""
+    parser.add_argument("--sep", type=separator, help="the CSV file's separator: , ; tab | ... "
+                        "(default: found from the file; a file named .tsv has tabs)")
+    parser.add_argument("--header", action=argparse.BooleanOptionalAction, default=None,
+                        help="whether the CSV file's first line names the columns (default: "
+                             "yes, unless it holds a number at the top of a column of numbers)")

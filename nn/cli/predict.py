@@ -29,7 +29,7 @@ from nn.trained import TrainedModel, load_trained, trained_paths
 from .arrays import is_arrays, label_texts, read_arrays
 from .encoding import Encoding, encode, filled_text
 from .errors import UsageError, warn
-from .options import separator
+from .options import add_reading_options
 from .output import check_output_path, same_file, write_stdout, write_text
 from .table import Table, is_missing, number_problem, read_table
 
@@ -50,11 +50,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--data", "--csv", dest="data", required=True, metavar="FILE",
                    help="the rows to predict: a CSV file with the columns the model was trained "
                         "on (- reads them from standard input), an .npz or an IDX images file")
-    p.add_argument("--sep", type=separator, help="the CSV file's separator (default: found "
-                   "from the file)")
-    p.add_argument("--header", action=argparse.BooleanOptionalAction, default=None,
-                   help="whether the CSV file's first line names the columns (default: found "
-                        "from the file)")
+    add_reading_options(p)
     p.add_argument("--out", help="write the predictions here as CSV (default, or -: to "
                    "standard output)")
     p.set_defaults(run=run)

@@ -229,22 +229,16 @@ class Table(NamedTuple):
         "?", "nan"...) is NaN, for the caller to fill in; else it is an error too."""
         columns = [self.header.index(self.spelled(name)) for name in names]
         cells = [[row[i] for i in columns] for row in self.rows]
-        # a column of True and False (as pandas writes a bool column) is 1 and 0
-        truths = [all(row[c].strip().lower() in _TRUTHS or (missing and is_missing(row[c]))
-                      for row in cells) and any(row[c].strip().lower() in _TRUTHS for row in cells)
-                  for c in range(len(names))]
-        if any(truths):
-            cells = [[_TRUTHS.get(cell.strip().lower(), cell) if truth else cell
-                      for cell, truth in zip(row, truths)] for row in cells]
-        if missing:
-            cells = [["nan" if is_missing(cell) else cell for cell in row] for row in cells]
         shape = (len(cells), len(names))
-        try:                        # numpy reads every cell as float() does, in one pass
-            X = np.array(cells, dtype=np.float64).reshape(shape)
+        X = _floats(cells, shape)     # every cell a number, as float() reads it: one pass
+        if X is None:
+            cells = _readable(cells, missing)
+            X = _floats(cells, shape)
+        if X is not None:
             bad = ~(np.abs(X) <= FLOAT32_MAX)        # nan, inf, or too large: inf in float32
             if missing:
                 bad &= ~np.isnan(X)
-        except ValueError:          # some cell is no number: look at them one by one
+        else:                       # some cell is no number: look at them one by one
             bad = np.array([[number_problem(cell) is not None and not (missing and cell == "nan")
                              for cell in row] for row in cells], dtype=bool).reshape(shape)
         if bad.any():
@@ -291,6 +285,29 @@ class Table(NamedTuple):
             return _close_names(absent, self.header)
         return (f": give positions (--target {len(self.header) - 1} or -1 for the last), or add "
                 f"a header row of names")
+
+
+def _floats(cells: list[list[str]], shape: tuple[int, int]) -> np.ndarray | None:
+    """The cells as a float64 matrix, if every one is a number float() reads; else None."""
+    try:
+        return np.array(cells, dtype=np.float64).reshape(shape)
+    except ValueError:
+        return None
+
+
+def _readable(cells: list[list[str]], missing: bool) -> list[list[str]]:
+    """The cells with a column of True and False (as pandas writes a bool column) as 1 and 0,
+    and, if `missing`, a missing value as "nan"."""
+    width = len(cells[0]) if cells else 0
+    truths = [all(row[c].strip().lower() in _TRUTHS or (missing and is_missing(row[c]))
+                  for row in cells) and any(row[c].strip().lower() in _TRUTHS for row in cells)
+              for c in range(width)]
+    if any(truths):
+        cells = [[_TRUTHS.get(cell.strip().lower(), cell) if truth else cell
+                  for cell, truth in zip(row, truths)] for row in cells]
+    if missing:
+        cells = [["nan" if is_missing(cell) else cell for cell in row] for row in cells]
+    return cells
 
 
 def _sep_option(sep: str) -> str:
@@ -374,8 +391,9 @@ def read_table(path: str, sep: str | None = None, header: bool | None = None) ->
         raise UsageError(f"{path}: the file is empty (expected a header row and data rows)")
     written = rows                              # as in the file, for predict to write back
     if sep != ",":                              # "2,5" is 2.5 (see DECIMAL_COMMA)
-        rows = [[cell.replace(".", "").replace(",", ".") if DECIMAL_COMMA.fullmatch(cell)
-                 else cell for cell in row] for row in rows]
+        rows = [[cell.replace(".", "").replace(",", ".")
+                 if "," in cell and DECIMAL_COMMA.fullmatch(cell) else cell for cell in row]
+                for row in rows]
     if header is None:
         header = not _first_row_is_data(rows)
     if not header:                              # columns named by position, as pandas does
@@ -459,7 +477,7 @@ def _first_row_is_data(rows: list[list[str]]) -> bool:
     >>> _first_row_is_data([["id", "2019", "y"], ["1", "5", "0"], ["2", "6", "1"]])
     False
     """
-    first, below = rows[0], rows[1:]
+    first, below = rows[0], rows[1:201]          # (a sample is enough to tell)
     if not below:
         return False
     data = False

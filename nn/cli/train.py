@@ -39,11 +39,11 @@ from nn.train import TrainingDiverged, interrupt
 from nn.trained import TrainedModel, trained_paths
 
 from .errors import CommandFailed, Terminated, UsageError, warn
-from .options import fraction, positive_float, positive_int, random_seed, sizes
+from .options import (add_reading_options, fraction, positive_float, positive_int,
+                      random_seed, sizes)
 from .output import check_output_path, matrix_text, same_file
 from .arrays import ArrayData, is_arrays, label_texts, read_arrays
-from .encoding import Encoding, column_kinds, encode, filled_text, fit_encoding
-from .options import separator
+from .encoding import Encoding, encode, filled_text, fit_encoding, read_features
 from .predict import load_model
 from .table import (SEPARATOR_NAMES, STDIN, Table, check_resolution, number_problem,
                     read_table, without_separators)
@@ -80,11 +80,7 @@ def add_parser(subparsers: Any) -> None:
                         "gives the answer away): --ignore id,date or --ignore id --ignore date; "
                         "names or positions. predict skips them too. For an .npz: arrays to "
                         "leave out")
-    p.add_argument("--sep", type=separator, help="the CSV file's separator: , ; tab | ... "
-                   "(default: found from the file; a file named .tsv has tabs)")
-    p.add_argument("--header", action=argparse.BooleanOptionalAction, default=None,
-                   help="whether the CSV file's first line names the columns (default: yes, "
-                        "unless it holds a number at the top of a column of numbers)")
+    add_reading_options(p)
     p.add_argument("--task", choices=("classify", "regress"),
                    help="default: classify when the target is text or has at most 20 integer "
                         "values, else regress")
@@ -568,18 +564,18 @@ def _prepare_table(args: argparse.Namespace, resumed: TrainedModel | None) -> Pr
     else:
         ignored = _ignored(table, target, args.ignore)
         columns = _features(table, target, ignored)
-    kinds = column_kinds(table, columns) if resumed is None else {}
-    numbers = [c for c in columns if kinds.get(c) == "number"]
-    if numbers:                     # every cell checked before the target's, as before
-        table.numbers(numbers, training=True, missing=True)
+    if resumed is None:             # every cell checked before the target's, as before
+        kinds, numbers = read_features(table, columns)
+    else:
+        kinds, numbers = {}, None
     labels = Labels.of_table(table, target)
     task, y, classes = _labels(labels, args.task, resumed)
     train, val = _split(args, y, task)
     if resumed is not None:
         encoding = Encoding(columns, resumed.categories, resumed.fill)
     else:
-        encoding = fit_encoding(table, columns, train)
-    encoded = encode(table, encoding, training=True)
+        encoding = fit_encoding(table, columns, train, kinds, numbers)
+    encoded = encode(table, encoding, training=True, numbers=numbers)
     notes = [f"{_ignoring(ignored)}{_row_index(table)}", *_read_as(table)]
     notes += _encoding_notes(encoding, encoded, kinds)
     return Prepared(encoded.X, y, classes, task, target, encoding.features(), encoding, train,
