@@ -575,6 +575,9 @@ def _bad_inputs(d):
         (train + [str(d / "lonely-images-idx3-ubyte")],
          f"{d / 'lonely-images-idx3-ubyte'}: no labels: expected "
          f"{d / 'lonely-labels-idx1-ubyte'} beside it"),
+        (train + [str(d / "lonely-images-idx3-ubyte"), "--target", str(d / "nope")],
+         f"--target {d / 'nope'}: no such file (for IDX images, --target names their labels "
+         f"file)"),
         (train + [str(d / "empty_column.csv"), "--target", "label"],
          f"{d / 'empty_column.csv'}: the column 'b' has no value in any row (every cell is "
          f"empty or missing); leave it out: --ignore b"),

@@ -166,6 +166,9 @@ def _read_idx(path: str, target: str | None, need_labels: bool) -> ArrayData:
     labels_path = target or _labels_beside(path)
     try:
         X = read_idx(path)
+        if target is not None and not os.path.exists(target):
+            raise UsageError(f"--target {target}: no such file (for IDX images, --target names "
+                             f"their labels file)")
         if labels_path is None or not os.path.exists(labels_path):
             if need_labels:
                 expected = f"{labels_path} beside it" if labels_path else "a labels file"
