@@ -59,7 +59,7 @@ __all__ = ["fit", "evaluate", "predict_labels", "History", "EarlyStopping", "Tra
 def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: int = 1, *,
         val_data: Any = None, metrics: Sequence[str | Callable] | None = None,
         scheduler: Any = None, early_stopping: EarlyStopping | int | None = None,
-        progress: bool | None = None, batch_size: int | None = None, shuffle: bool | None = None,
+        progress: bool | str | None = None, batch_size: int | None = None, shuffle: bool | None = None,
         drop_last: bool | None = None, seed: Any = None,
         predict: Callable | None = None, live: bool = False,
         clip_grad_norm: float | None = None, sample_weight: Any = None) -> History:
@@ -151,7 +151,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     and restores the best weights. The progress bar (tqdm: a widget in Jupyter when ipywidgets
     is installed, text otherwise) shows the latest numbers: by default (`progress=None`) only
     in a notebook or when stderr, where it writes, is a terminal, so a log redirected to a file
-    gets no bar; `True` forces it, `False` turns it off.
+    gets no bar; `True` forces it, `False` turns it off, and `"epochs"` prints a line per
+    epoch instead, for logs (about 20 lines in a long run, see `nn.progress.EpochLines`).
 
     `clip_grad_norm=c` scales each step's gradients together so that their total norm is at
     most c (`nn.utils.clip_grad_norm_`, between backward and the optimizer's step), as
@@ -303,7 +304,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
     best = math.inf if mode == "min" else -math.inf     # the best monitored score so far
     weights = _Weights(optimizer)
     finished = _snapshot(model)             # put back if an error stops the loop
-    bar = _progress_bar(epochs * len(train_loader), progress)
+    bar = _progress_bar(epochs * len(train_loader), progress, epochs)
     plot = _live_plot(model, loss_fn, train_loader, predict) if live and in_notebook() else None
     started = time.perf_counter()
     steps = _Steps()                        # Ctrl-C waits for the step under way to finish

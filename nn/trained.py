@@ -8,7 +8,10 @@
                  standardised target: its outputs are scaled back), and "settings": the model's
                  settings, so that this file alone is the whole model
     model.json   the same settings to read and edit: task, target, feature names, hidden sizes,
-                 activation, class names, plus "weights": "model.npz" and "weights_sha256":
+                 activation, class names, for a model of a table's columns how it reads them
+                 ("columns" in order, the words of each "categories" column, one 0/1 feature
+                 "colour=red" each, and the "fill" of a number column's missing values: its
+                 training median), plus "weights": "model.npz" and "weights_sha256":
                  that file's SHA-256, which ties the two files together (the weights loaded
                  are always the .npz of the same name: a pair copied or renamed still loads)
 
@@ -63,30 +66,55 @@ from .io import load, save, unique_keys
 from .layers import ACTIVATIONS, MLP
 from .module import Module
 
-__all__ = ["TrainedModel", "load_trained", "trained_paths"]
+__all__ = ["TrainedModel", "load_trained", "trained_paths", "encoded_features"]
 
 TASKS = ("classify", "regress")
 
 
+def encoded_features(columns: Sequence[str], categories: dict[str, Sequence[str]]) -> list[str]:
+    """The features a table's `columns` give: a column of numbers is one, a category one per
+    word, named "column=word" (as pd.get_dummies(df, prefix_sep="=") names them).
+
+    >>> encoded_features(["age", "colour"], {"colour": ["blue", "red"]})
+    ['age', 'colour=blue', 'colour=red']
+    """
+    names: list[str] = []
+    for column in columns:
+        if column in categories:
+            names += [f"{column}={word}" for word in categories[column]]
+        else:
+            names.append(column)
+    return names
+
+
+#: the suffixes of a weights file: numpy's archive, or PyTorch's (torch.load reads it)
+WEIGHTS_SUFFIXES = (".npz", ".pt", ".pth")
+
+
 def trained_paths(path: str | os.PathLike) -> tuple[str, str]:
     """The (weights, settings) file names for `path`: `model`, `model.npz` and `model.json` all
-    give ("model.npz", "model.json"); any other suffix is kept ("m.v2" → "m.v2.npz", "m.v2.json"),
-    so the two files never share a name.
+    give ("model.npz", "model.json"), `model.pt` ("model.pt", "model.json"): PyTorch's format;
+    any other suffix is kept ("m.v2" → "m.v2.npz", "m.v2.json"), so the two files never share
+    a name. `model.json` names a `model.pt` beside it when there is no `model.npz`.
 
-    >>> trained_paths("runs/model.json")
-    ('runs/model.npz', 'runs/model.json')
+    >>> trained_paths("runs/model.json"), trained_paths("runs/model.pt")
+    (('runs/model.npz', 'runs/model.json'), ('runs/model.pt', 'runs/model.json'))
 
     A path without a name ("", "runs/", ".npz") is refused: it would give hidden ".npz" files.
     """
     path = os.fspath(path)
     stem, suffix = os.path.splitext(path)
-    if suffix.lower() not in (".npz", ".json"):
-        stem = path
+    if suffix.lower() not in (*WEIGHTS_SUFFIXES, ".json"):
+        stem, suffix = path, ""
     name = os.path.basename(stem)
-    if name in ("", ".", "..") or name.lower() in (".npz", ".json"):
+    if name in ("", ".", "..") or name.lower() in (*WEIGHTS_SUFFIXES, ".json"):
         raise ValueError(f"trained_paths: {path!r} has no file name; give one such as "
                          f"'model.npz'")
-    return stem + ".npz", stem + ".json"
+    weights = stem + (suffix if suffix.lower() in WEIGHTS_SUFFIXES else ".npz")
+    if suffix.lower() == ".json" and not os.path.exists(weights):
+        weights = next((stem + pt for pt in WEIGHTS_SUFFIXES[1:] if os.path.exists(stem + pt)),
+                       weights)
+    return weights, stem + ".json"
 
 
 class TrainedModel(Module):
@@ -100,7 +128,10 @@ class TrainedModel(Module):
     def __init__(self, model: Module, input_mean: Any, input_std: Any, *, task: str, target: str,
                  features: Sequence[str], classes: Sequence[str] = (),
                  hidden: Sequence[int] = (), activation: str = "relu",
-                 target_mean: float = 0.0, target_std: float = 1.0) -> None:
+                 target_mean: float = 0.0, target_std: float = 1.0,
+                 columns: Sequence[str] | None = None,
+                 categories: dict[str, Sequence[str]] | None = None,
+                 fill: dict[str, float] | None = None) -> None:
         super().__init__()
         if task not in TASKS:
             raise ValueError(f"TrainedModel: task must be one of {TASKS}, got {task!r}")
@@ -128,6 +159,17 @@ class TrainedModel(Module):
         self.task, self.target = task, target
         self.features, self.classes = list(features), list(classes)
         self.hidden, self.activation = [int(h) for h in hidden], activation
+        # how a table's columns become the features (glassgrad train's; None: they are the
+        # features): the words of the categories, the medians that fill in missing numbers
+        self.columns = None if columns is None else list(columns)
+        self.categories = {k: list(v) for k, v in (categories or {}).items()}
+        self.fill = {k: float(v) for k, v in (fill or {}).items()}
+        if self.columns is not None and encoded_features(self.columns, self.categories) != \
+                self.features:
+            raise ValueError(f"TrainedModel: the columns {self.columns} with the categories "
+                             f"{self.categories} give the features "
+                             f"{encoded_features(self.columns, self.categories)}, not "
+                             f"{self.features}")
 
     def _features_of(self, x: Any, where: str) -> Any:
         """A pandas or polars DataFrame's feature columns, by name, in the model's order (as
@@ -173,15 +215,30 @@ class TrainedModel(Module):
         feature columns are read by name, whatever their order and whatever other columns it
         has (and so are a pandas row's, df.iloc[0], one sample)."""
         where = f"{type(self).__name__}.predict"
-        outputs = self(checked_arrays(where, self._features_of(X, where))[0]).numpy()
+        X = self._filled(self._features_of(X, where))
+        outputs = self(checked_arrays(where, X)[0]).numpy()
         if self.task == "classify":
             return _class_array(self.classes)[outputs.argmax(axis=-1)]
         return outputs.reshape(len(outputs))
 
+    def _filled(self, X: Any) -> Any:
+        """An array `X` whose NaN (missing values) in features with a `fill` value are that
+        value, the median of the training rows, as `glassgrad predict` fills them in; anything
+        else as it is."""
+        if not self.fill or not isinstance(X, np.ndarray) or X.dtype.kind != "f" or \
+                X.shape[-1:] != (len(self.features),) or not np.isnan(X).any():
+            return X
+        values = np.array([self.fill.get(name, np.nan) for name in self.features], X.dtype)
+        return np.where(np.isnan(X), values, X)
+
     def settings(self) -> dict[str, Any]:
         """What the model is, apart from its arrays: model.json holds it, and model.npz too."""
-        return {"task": self.task, "target": self.target, "features": self.features,
-                "hidden": self.hidden, "activation": self.activation, "classes": self.classes}
+        settings = {"task": self.task, "target": self.target, "features": self.features,
+                    "hidden": self.hidden, "activation": self.activation,
+                    "classes": self.classes}
+        if self.columns is not None:
+            settings.update(columns=self.columns, categories=self.categories, fill=self.fill)
+        return settings
 
     def save(self, path: str | os.PathLike) -> tuple[str, str]:
         """Write the weights, then the settings (see `trained_paths`); returns the two paths.
@@ -195,7 +252,9 @@ class TrainedModel(Module):
         state.update(input_mean=self.input_mean, input_std=self.input_std,
                      settings=self.settings())
         if self.task == "regress":
-            state.update(target_mean=self.target_mean, target_std=self.target_std)
+            # 0-d arrays: a .pt file keeps them as tensors (numpy scalars became floats)
+            state.update(target_mean=np.array(self.target_mean),
+                         target_std=np.array(self.target_std))
         save(state, weights_path)
         settings = {**self.settings(), "weights": os.path.basename(weights_path),
                     "weights_sha256": _sha256(weights_path)}
@@ -277,7 +336,9 @@ def load_trained(path: str | os.PathLike) -> TrainedModel:
         return TrainedModel(mlp, mean, std, task=settings["task"], target=settings["target"],
                             features=settings["features"], classes=settings["classes"],
                             hidden=settings["hidden"], activation=settings["activation"],
-                            target_mean=float(target_mean), target_std=float(target_std))
+                            target_mean=float(target_mean), target_std=float(target_std),
+                            columns=settings.get("columns"),
+                            categories=settings.get("categories"), fill=settings.get("fill"))
     except ValueError as err:
         raise ValueError(f"load_trained: {weights_path!r}: {err}") from None
 
@@ -381,6 +442,22 @@ def _checked(settings: Any, path: str, in_weights: bool) -> dict[str, Any]:
         type(h) is int and h > 0 for h in settings["hidden"]), "'hidden' must be sizes")  # no bool
     expect(isinstance(settings["activation"], str) and settings["activation"].lower() in
            ACTIVATIONS, f"'activation' must be one of {sorted(ACTIVATIONS)}")
+    if "columns" in settings:
+        columns = settings["columns"]
+        expect(isinstance(columns, list) and all(isinstance(v, str) for v in columns) and
+               len(set(columns)) == len(columns), "'columns' must be a list of distinct names")
+        categories = settings.setdefault("categories", {})
+        expect(isinstance(categories, dict) and all(
+            name in columns and isinstance(words, list) and words and
+            all(isinstance(w, str) for w in words) for name, words in categories.items()),
+            "'categories' must map some of the 'columns' to lists of words")
+        fill = settings.setdefault("fill", {})
+        expect(isinstance(fill, dict) and all(
+            name in columns and name not in categories and type(v) in (int, float) and
+            math.isfinite(v) for name, v in fill.items()),
+            "'fill' must map number columns of 'columns' to finite numbers")
+        expect(encoded_features(columns, categories) == settings["features"],
+               "'features' must be the 'columns', a category's as one 'column=word' per word")
     if in_weights:
         return settings
     weights = settings.get("weights")

@@ -38,7 +38,7 @@ def test_autograd_never_imports_nn():
 @pytest.mark.parametrize("argv, message", [
     ([], "the following arguments are required: COMMAND"),
     (["fly"], "argument COMMAND: invalid choice: 'fly'"),
-    (["train", "--target", "y"], "the following arguments are required: --csv"),
+    (["train", "--target", "y"], "the following arguments are required: --data/--csv"),
     (["graph", "x", "x=1", "--engine", "cairo"], "argument --engine: invalid choice: 'cairo'"),
     (["demo", "--epochs", "many"], "argument --epochs: 'many' is not an integer"),
     (["demo", "--colour"], "unrecognized arguments: --colour"),

@@ -1,8 +1,8 @@
 """The `glassgrad` command: every subcommand in this one package, above `autograd` and `nn`.
 
     glassgrad demo                            train an MLP on the moons, write its pictures
-    glassgrad train --csv data.csv --target y train an MLP on your CSV, save it
-    glassgrad predict --model model.npz --csv new.csv   predict new rows with the saved model
+    glassgrad train --data data.csv --target y   train an MLP on your CSV (.npz, IDX), save it
+    glassgrad predict --model model.npz --data new.csv  predict new rows with the saved model
     glassgrad graph "tanh(x*w + b)" x=2.0 w=-3.0 b=6.88 -o neuron.svg
     glassgrad --version                       the installed version
     python -m nn.cli ...                      (the same, without installing the script)

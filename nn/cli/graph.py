@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import keyword
+import shlex
 import math
 import pathlib
 import sys
@@ -72,12 +73,24 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def parse_assignments(items: list[str]) -> dict[str, float]:
-    """NAME=VALUE strings as {name: value}; every name a new identifier, every value finite."""
+def parse_assignments(items: list[str], expression_text: str = "") -> dict[str, float]:
+    """NAME=VALUE strings as {name: value}; every name a new identifier, every value finite.
+    `expression_text` is the expression given before them: an item without "=" is most often
+    the rest of it, split off by the shell at a space (glassgrad graph x**2 + 3*x x=2)."""
     values: dict[str, float] = {}
     for item in items:
         name, sep, text = item.partition("=")
         name = name.strip()
+        if not sep and expression_text and not values:      # before every NAME=VALUE
+            parts = [expression_text]
+            for part in items:
+                if "=" in part:
+                    break
+                parts.append(part)
+            whole = " ".join(parts)
+            raise UsageError(f"expected NAME=VALUE (like x=2.0), got {item!r:.60}: the shell "
+                             f"splits an expression at its spaces; put it in quotes: "
+                             f"glassgrad graph {shlex.quote(whole)} ...")
         if not sep or not name.isidentifier() or keyword.iskeyword(name):
             raise UsageError(f"expected NAME=VALUE (like x=2.0), got {item!r:.60}")
         if name in expression.FUNCTIONS:
@@ -119,7 +132,8 @@ def run(args: argparse.Namespace) -> int:
         _check_steps(args.steps)
     if args.max_nodes < 1:
         raise UsageError(f"--max-nodes must be at least 1, got {args.max_nodes}")
-    out, leaves, walk = _compute(args.expression, parse_assignments(args.assignments),
+    out, leaves, walk = _compute(args.expression,
+                                 parse_assignments(args.assignments, args.expression),
                                  stepwise=args.steps is not None, max_nodes=args.max_nodes,
                                  rankdir=args.rankdir)
     report = sys.stderr if args.output == "-" else sys.stdout     # stdout may hold the SVG

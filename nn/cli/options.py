@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import math
+from typing import Any
 
-__all__ = ["positive_int", "random_seed", "positive_float", "fraction", "sizes"]
+__all__ = ["positive_int", "random_seed", "positive_float", "fraction", "sizes", "separator",
+           "add_reading_options"]
 
 
 def _number(text: str, kind: type) -> float:
@@ -67,3 +69,32 @@ def sizes(text: str) -> list[int]:
     if any(v < 1 for v in values):
         raise argparse.ArgumentTypeError(f"sizes must be at least 1, got {text!r}")
     return values
+
+
+#: separators that are hard to type on a command line, by name
+_SEPARATORS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "space": " ",
+               "pipe": "|"}
+
+
+def separator(text: str) -> str:
+    r"""A CSV separator: one character, or tab, comma, semicolon, space, pipe by name (or \t,
+    as typed in a shell).
+
+    >>> separator(";"), separator("tab"), separator("\t")
+    (';', '\t', '\t')
+    """
+    value = _SEPARATORS.get(text.lower(), text)
+    if len(value) != 1 or value in "\"\r\n" or value.isalnum() or value == ".":
+        raise argparse.ArgumentTypeError(f"a separator is one character such as , ; | or the "
+                                         f"word tab, got {text!r}")
+    return value
+
+
+def add_reading_options(parser: Any) -> None:
+    """--sep and --header, how train and predict read a CSV file (table.py finds both from the
+    file when they are not given)."""
+    parser.add_argument("--sep", type=separator, help="the CSV file's separator: , ; tab | ... "
+                        "(default: found from the file; a file named .tsv has tabs)")
+    parser.add_argument("--header", action=argparse.BooleanOptionalAction, default=None,
+                        help="whether the CSV file's first line names the columns (default: "
+                             "yes, unless it holds a number at the top of a column of numbers)")
