@@ -1,9 +1,10 @@
-"""Depthwise convolutions (groups = C, one input channel per group, m ≤ 2 outputs per channel)
-run tap by tap (`depthwise_forward`, `depthwise_input_grad`, `depthwise_weight_grad` in
-autograd/ops/conv.py): the path is taken where it should be and not elsewhere, gives the product
-path's numbers, and its gradients (first and second order) match finite differences in float64;
-conv1d, conv3d and conv_transpose2d with such groups too; the same numbers as live PyTorch in
-float32 and float64 (skipped where torch is missing)."""
+"""Depthwise convolutions (groups = C, one input channel per group, m ≤ 8 outputs per channel)
+run by blocks of channels (`depthwise_forward`, `depthwise_input_grad`, `depthwise_weight_grad`
+in autograd/ops/conv.py): the path is taken where it should be and not elsewhere, gives the
+product path's numbers (in one block and in blocks of one or two channels), and its gradients
+(first and second order) match finite differences in float64; conv1d, conv3d and
+conv_transpose2d with such groups too; the same numbers as live PyTorch in float32 and float64
+(skipped where torch is missing)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ CASES = [
     ((2, 3, 6, 7), (6, 1, 3, 3), 1, 1, 1),                  # channel multiplier 2
     ((1, 2, 9, 8), (4, 1, 3, 3), (2, 1), (1, 3), (1, 2)),   # multiplier 2, per-axis settings
     ((3, 2, 5, 5), (2, 1, 3, 3), 3, 3, 1),                  # padding over k - 1, stride 3
+    ((1, 3, 7, 5), (12, 1, 3, 3), 2, 1, 1),                 # multiplier 4, batch 1, stride 2
+    ((2, 2, 5, 6), (6, 1, 2, 3), 1, (0, 1), (2, 1)),        # multiplier 3, dilated in h
 ]
 IDS = [f"x{x}-w{w}-s{s}-p{p}-d{d}" for x, w, s, p, d in CASES]
 
@@ -47,7 +50,7 @@ def _geometry(xs, stride, padding, dilation):
 
 
 def _no_products(monkeypatch):
-    """Make the per-group products and col2im fail: only the tap-by-tap kernels may run."""
+    """Make the per-group products and col2im fail: only the depthwise kernels may run."""
     def refuse(*args, **kwargs):
         raise AssertionError("a per-group product ran: the depthwise path was not taken")
     monkeypatch.setattr(conv_ops, "column_tiles", refuse)
@@ -72,6 +75,39 @@ def test_the_three_kernels_give_the_grouped_products_numbers(rng, monkeypatch, x
     for a, b in zip(got, expected):
         assert a.shape == b.shape and a.dtype == b.dtype
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def _in_small_blocks(monkeypatch, per_block):
+    """Blocks of `per_block` channels (the last one shorter where they do not divide C), so that
+    the block loops and the padded buffer a block refills run more than once."""
+    monkeypatch.setattr(conv_ops, "_channel_block", lambda shape, *rest: min(shape[1], per_block))
+
+
+@pytest.mark.parametrize("per_block", [1, 2], ids=["one-channel", "two-channels"])
+@pytest.mark.parametrize("xs, ws, stride, padding, dilation", CASES, ids=IDS)
+def test_blocks_of_channels_give_the_same_numbers(rng, monkeypatch, xs, ws, stride, padding,
+                                                  dilation, per_block):
+    geo = _geometry(xs, stride, padding, dilation)
+    x, w = rng.normal(size=xs), rng.normal(size=ws)
+    g = rng.normal(size=(xs[0], ws[0]) + geo.output_size(xs[2:], ws[2:]))
+    whole = (conv_ops.conv_forward(x, w, geo), conv_ops.conv_input_grad_forward(g, w, geo, xs),
+             conv_ops.conv_weight_grad_forward(x, g, geo, ws))
+    _no_products(monkeypatch)
+    _in_small_blocks(monkeypatch, per_block)
+    got = (conv_ops.conv_forward(x, w, geo), conv_ops.conv_input_grad_forward(g, w, geo, xs),
+           conv_ops.conv_weight_grad_forward(x, g, geo, ws))
+    for a, b in zip(got, whole):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-13)
+    xt, wt = t64(x), t64(w)
+    assert gradcheck(lambda x, w: F.conv2d(x, w, None, stride, padding, dilation, xs[1]), xt, wt)
+
+
+def test_the_default_block_splits_a_large_layer(rng):
+    """A MobileNetV2-sized layer does not fit one block: several blocks, the last one shorter."""
+    m, out_size, slices = conv_ops._depthwise_parts((32, 99, 18, 18), (99, 1, 3, 3),
+                                                    Geometry((1, 1), (0, 0), (1, 1), 99))
+    block = conv_ops._channel_block((32, 99, 18, 18), out_size, m, len(slices), 4)
+    assert 1 < block < 99 and 99 % block
 
 
 def test_float32_stays_float32(rng, monkeypatch):
@@ -129,8 +165,8 @@ def test_conv1d_conv3d_and_conv_transpose2d_with_groups_c(rng, monkeypatch):
     assert gradcheck(lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1, groups=2), x, w)
 
 
-@pytest.mark.parametrize("ws, groups", [((12, 1, 3, 3), 4), ((3, 2, 3, 3), 3), ((4, 1, 3, 3), 1)],
-                         ids=["multiplier-3", "two-per-group", "one-channel"])
+@pytest.mark.parametrize("ws, groups", [((32, 1, 3, 3), 2), ((3, 2, 3, 3), 3), ((4, 1, 3, 3), 1)],
+                         ids=["multiplier-16", "two-per-group", "one-channel"])
 def test_the_other_grouped_cases_keep_the_products(rng, ws, groups):
     xs = (2, groups * ws[1], 5, 5)
     assert not conv_ops.runs_depthwise(xs[1], ws, Geometry((1, 1), (1, 1), (1, 1), groups))

@@ -300,38 +300,47 @@ def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------------
-# Depthwise convolutions, tap by tap
+# Depthwise convolutions, a block of channels at a time
 #
 # With groups = C and one input channel per group (MobileNet's, ConvNeXt's, EfficientNet's 3x3
-# and 5x5 layers; m = O / C outputs per channel), each group's product above is a (m, kh·kw) @
-# (kh·kw, positions) sliver, made once per group per tile: BLAS gains nothing, and the Python
-# loop around it was the cost (64 channels on (16, 64, 16, 16): ~1,400 products, 4.1 ms forward).
-# Here every kernel tap is instead one numpy op over all channels and the whole batch: the tap's
-# per-channel weights times the strided slice of the padded input it reads (stride and dilation
-# are the slice's step and offset; `tap_slices`), batch-last as everywhere in this file,
+# and 5x5 layers; m = O / C outputs per channel), the grouped products above are (m, kh·kw) @
+# (kh·kw, positions) slivers, one per group per tile of positions: BLAS gains nothing and the
+# Python loop around them was the cost (64 channels on (16, 64, 16, 16): ~1,400 products). Here
+# the loop runs over blocks of channels instead, each block small enough to stay in the core's
+# cache (DEPTHWISE_BLOCK_BYTES), and every channel of a block is one product over all its
+# positions and the whole batch, the block's columns copied tap by tap (batch-last, as
+# everywhere in this file; x_t: tap t's strided slice of the channel's padded input, stride and
+# dilation the slice's step and offset, `tap_slices`):
 #
-#     y[c, j] = Σ_t w[c, j, t] · x_t[c]      dx_t[c] += Σ_j w[c, j, t] · g[c, j]
-#     dw[c, j, t] = Σ_{n, positions} g[c, j] · x_t[c]
+#     y[c] (m, P) = W[c] (m, taps) @ cols[c] (taps, P),    cols[c][t] = x_t[c]
+#     dW[c] = g[c] (m, P) @ cols[c]ᵀ      dcols[c] = W[c]ᵀ @ g[c], added back onto x_t[c]
 #
-# (x_t: tap t's slice of the padded input (C, Ho, Wo, N); j < m.) Measured, float32, one
-# thread, µs (docs/measurements.md#conv, s31): forward / input gradient / weight gradient of
-# 3x3 on (16, 64, 16, 16) 4110 / 5077 / 5324 -> ~1000 / ~1100 / ~500.
+# (s31 ran each tap as one multiply and one add over all channels at once: on a MobileNetV2
+# block's (32, 128, 32, 32) every one of those 18 passes went through 16 MB arrays, out of
+# cache; measured, float32, one thread, ms, forward: 49 -> 13-15 by blocks; docs/measurements.md
+# #conv, s32.)
 # ----------------------------------------------------------------------------------------------
 
 def runs_depthwise(channels: int, w_shape: tuple, geo: Geometry) -> bool:
     """Whether a convolution of `channels` input channels by a weight (O, C/G, *kernel) runs
-    tap by tap: one input channel per group (groups = C > 1) and at most DEPTHWISE_MULTIPLIER
-    outputs per channel."""
+    channel by channel: one input channel per group (groups = C > 1) and at most
+    DEPTHWISE_MULTIPLIER outputs per channel."""
     return (geo.groups == channels > 1 and w_shape[1] == 1 and
             w_shape[0] <= DEPTHWISE_MULTIPLIER * channels)
 
 
-# With m outputs per channel a tap's multiply and add run over m times the input, where the
-# products share one (m, kh·kw) @ (kh·kw, positions) per group. Measured (float32, one thread,
-# docs/measurements.md#conv, s31): at m = 2 the tap path was faster in all three kernels on
-# every shape tried (3x3 on (32, 32, 16, 16): 2716 / 2903 / 3027 -> 1990 / 1718 / 1727 µs); at
-# m = 4 its forward was 1.3-1.5x slower (3x3 on (32, 32, 16, 16) 2701 -> 3401).
-DEPTHWISE_MULTIPLIER = 2
+# The blocks' products (m, kh·kw) @ (kh·kw, positions) grow with m outputs per channel until the
+# per-group products' tiles are as good: measured (float32, one thread, µs, forward / input
+# gradient / weight gradient, per-group products -> blocks; docs/measurements.md#conv, s32), 3x3
+# on (32, 32, 16, 16) m = 4 1348 / 2058 / 1201 -> 1036 / 1928 / 959, m = 8 1998 / 2485 / 2519 ->
+# 1330 / 2421 / 1536; on (32, 16, 16, 16) m = 16 1763 / 2060 / 1687 -> 2127 / 2772 / 2520.
+DEPTHWISE_MULTIPLIER = 8
+
+# A block's padded input, columns and output (or gradient) rows together: the core's L2 cache
+# is 2 MB here; measured, the forward of 3x3 on (16, 64, 16, 16) / (64, 128, 7, 7) / (32, 96,
+# 14, 14) 5x5, µs: 256 KB 1198 / 2010 / 5556, 512 KB 907 / 1290 / 5140, 1 MB 767 / 1079 / 5419,
+# 2 MB 984 / 1490 / 6054
+DEPTHWISE_BLOCK_BYTES = 2 ** 20
 
 
 def _depthwise_parts(x_shape: tuple, w_shape: tuple, geo: Geometry) -> tuple:
@@ -341,77 +350,108 @@ def _depthwise_parts(x_shape: tuple, w_shape: tuple, geo: Geometry) -> tuple:
     return w_shape[0] // x_shape[1], out_size, tap_slices(kernel, out_size, geo)
 
 
-def _per_channel(w: np.ndarray, m: int, spatial: int, dtype: Any) -> np.ndarray:
-    """The weight (C·m, 1, *kernel) as (taps, C, m, 1, ..., 1): tap t's weights broadcast
-    against (C, m, *out_size, N) (dtype: the result's, so float32 stays float32)."""
-    c, taps = w.shape[0] // m, math.prod(w.shape[2:])
-    w_t = np.ascontiguousarray(w.reshape(c, m, taps).transpose(2, 0, 1), dtype=dtype)
-    return w_t.reshape((taps, c, m) + (1,) * (spatial + 1))
+def _channel_block(x_shape: tuple, out_size: tuple, m: int, taps: int, itemsize: int) -> int:
+    """How many channels a block holds: its padded input, columns and m output rows per
+    channel within DEPTHWISE_BLOCK_BYTES (one channel at least)."""
+    n, c, *sizes = x_shape
+    positions = math.prod(out_size) * n
+    per_channel = (math.prod(sizes) * n + (taps + m) * positions) * itemsize
+    return max(1, min(c, DEPTHWISE_BLOCK_BYTES // max(1, per_channel)))
+
+
+def _padded_blocks(xe: np.ndarray, padding: tuple, block: int):
+    """The input (C, *sizes, N) a block of channels at a time, padded: yields (start, end, the
+    block (end - start, *padded sizes, N)), a view of xe where there is no padding, else one
+    buffer with zero borders that the next block refills."""
+    c, *sizes, n = xe.shape
+    if not any(padding):
+        for start in range(0, c, block):
+            yield start, min(c, start + block), xe[start:start + block]
+        return
+    buffer = np.zeros((block, *(s + 2 * p for s, p in zip(sizes, padding)), n), xe.dtype)
+    middle = (slice(None),) + tuple(slice(p, p + s) for s, p in zip(sizes, padding))
+    for start in range(0, c, block):
+        end = min(c, start + block)
+        padded = buffer[:end - start]
+        padded[middle] = xe[start:end]
+        yield start, end, padded
+
+
+def depthwise_column_blocks(x: np.ndarray, w_shape: tuple, geo: Geometry, dtype: Any):
+    """x's columns a block of channels at a time: yields (start, end, cols (end - start, taps,
+    positions·N)) in one buffer that the next block overwrites (in `dtype`, the product's)."""
+    n, c = x.shape[:2]
+    m, out_size, slices = _depthwise_parts(x.shape, w_shape, geo)
+    padded = tuple(s + 2 * p for s, p in zip(x.shape[2:], geo.padding))
+    block = _channel_block((n, c, *padded), out_size, m, len(slices), np.dtype(dtype).itemsize)
+    buffer = np.empty((block, len(slices), *out_size, n), dtype)
+    everything = (slice(None),)
+    xe = batch_to_end(as_batch_last(x))                                 # (C, *sizes, N)
+    for start, end, xb in _padded_blocks(xe, geo.padding, block):
+        cols = buffer[:end - start]
+        for t, where in enumerate(slices):
+            cols[:, t] = xb[everything + where]
+        yield start, end, cols.reshape(end - start, len(slices), -1)
 
 
 def depthwise_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
-    """conv(x, w) for groups = C, w (C·m, 1, *kernel): Σ over taps of weight · slice, each tap
-    multiplied into one scratch buffer and added in place (no (C, taps, positions) columns)."""
+    """conv(x, w) for groups = C, w (C·m, 1, *kernel): per channel W[c] (m, taps) @ cols[c],
+    a block of channels at a time (`depthwise_column_blocks`)."""
     n, c = x.shape[:2]
-    m, out_size, slices = _depthwise_parts(x.shape, w.shape, geo)
+    m, out_size, _ = _depthwise_parts(x.shape, w.shape, geo)
     dtype = np.result_type(x, w)
-    xp = batch_to_end(pad_spatial(as_batch_last(x), geo.padding))      # (C, *padded, N)
-    w_t = _per_channel(w, m, len(out_size), dtype)
-    y = np.empty((c, m, *out_size, n), dtype)
-    scratch = np.empty_like(y)
-    everything = (slice(None),)
-    for t, where in enumerate(slices):
-        x_t = xp[everything + where][:, None]                            # (C, 1, *out_size, N)
-        if t == 0:
-            np.multiply(x_t, w_t[0], out=y)
-        else:
-            np.multiply(x_t, w_t[t], out=scratch)
-            y += scratch
+    weights = np.ascontiguousarray(w.reshape(c, m, -1), dtype=dtype)      # (C, m, taps)
+    y = np.empty((c, m, math.prod(out_size) * n), dtype)
+    for start, end, cols in depthwise_column_blocks(x, w.shape, geo, dtype):
+        np.matmul(weights[start:end], cols, out=y[start:end])
     return batch_first(y.reshape(c * m, *out_size, n))
 
 
 def depthwise_input_grad(g: np.ndarray, w: np.ndarray, geo: Geometry,
                          x_shape: tuple) -> np.ndarray:
-    """dL/dx of depthwise_forward for dL/dy = g: its adjoint, each tap's Σ_j weight · g (one
-    einsum: for m = 2 1.4-1.5x as fast as m multiplies and adds) added onto the slice of the
-    padded dx that the tap read. (At stride 1 with m = 1 `conv_input_grad_forward` runs
-    depthwise_forward on g with the flipped kernel instead: its adds go into a contiguous
-    output, 1.25-1.4x as fast as these into strided slices.)"""
+    """dL/dx of depthwise_forward for dL/dy = g: its adjoint, per channel dcols = W[c]ᵀ @ g[c]
+    added back tap by tap onto the slices of the padded dx that the taps read, a block of
+    channels at a time. (At stride 1 with m = 1 `conv_input_grad_forward` runs
+    depthwise_forward on g with the flipped kernel instead.)"""
     n, c, *sizes = x_shape
     m, out_size, slices = _depthwise_parts(x_shape, w.shape, geo)
     dtype = np.result_type(g, w)
-    g = batch_to_end(as_batch_last(g)).reshape(c, m, *out_size, n)
-    w_t = np.ascontiguousarray(w.reshape(c, m, -1).transpose(2, 0, 1), dtype=dtype)  # (t, C, m)
-    axes = _SPATIAL_LETTERS[:len(out_size)] + "n"
-    sums = f"cj{axes},cj->c{axes}"
-    dxp = np.zeros((c, *(s + 2 * p for s, p in zip(sizes, geo.padding)), n), dtype)
-    scratch = np.empty((c, *out_size, n), dtype)
+    g = batch_to_end(as_batch_last(g)).reshape(c, m, -1)                # (C, m, positions·N)
+    w_t = np.ascontiguousarray(w.reshape(c, m, -1).transpose(0, 2, 1), dtype=dtype)
+    padded = tuple(s + 2 * p for s, p in zip(sizes, geo.padding))
+    block = _channel_block((n, c, *padded), out_size, m, len(slices), np.dtype(dtype).itemsize)
+    dcols = np.empty((block, len(slices), *out_size, n), dtype)
+    dx = np.empty((c, *sizes, n), dtype)
     everything = (slice(None),)
-    for t, where in enumerate(slices):
-        np.einsum(sums, g, w_t[t], out=scratch)
-        dxp[everything + where] += scratch                              # a view: adds land
-    return unpad_spatial(batch_first(dxp), geo.padding)
-
-
-# einsum's letters for up to five output axes (conv3d uses three), besides c, j and n
-_SPATIAL_LETTERS = "hwdvu"
+    dxp = np.empty((block, *padded, n), dtype) if any(geo.padding) else None
+    middle = everything + tuple(slice(p, p + s) for s, p in zip(sizes, geo.padding))
+    for start in range(0, c, block):
+        end = min(c, start + block)
+        cols = dcols[:end - start]
+        # with one output per channel the product is an outer one, (taps, 1) @ (1, P): as a
+        # broadcast multiply 10x as fast as OpenBLAS's product (23 against 260 µs a block)
+        (np.multiply if m == 1 else np.matmul)(
+            w_t[start:end], g[start:end], out=cols.reshape(end - start, len(slices), -1))
+        into = dx[start:end] if dxp is None else dxp[:end - start]
+        into.fill(0)
+        for t, where in enumerate(slices):
+            into[everything + where] += cols[:, t]                      # a view: adds land
+        if dxp is not None:
+            dx[start:end] = into[middle]
+    return batch_first(dx)
 
 
 def depthwise_weight_grad(x: np.ndarray, g: np.ndarray, geo: Geometry,
                           w_shape: tuple) -> np.ndarray:
-    """dL/dw of depthwise_forward for dL/dy = g: per tap, Σ over the batch and positions of
-    g · the tap's slice, one einsum (no product array; (g · x_t).sum() was 1.2-2.4x slower)."""
-    n, c = x.shape[:2]
-    m, out_size, slices = _depthwise_parts(x.shape, w_shape, geo)
-    xp = batch_to_end(pad_spatial(as_batch_last(x), geo.padding))
-    g = batch_to_end(as_batch_last(g)).reshape(c, m, *out_size, n)
-    axes = _SPATIAL_LETTERS[:len(out_size)] + "n"                        # positions, batch
-    sums = f"cj{axes},c{axes}->cj"
-    dw = np.empty((len(slices), c, m), np.result_type(x, g))
-    everything = (slice(None),)
-    for t, where in enumerate(slices):
-        np.einsum(sums, g, xp[everything + where], out=dw[t])
-    return dw.transpose(1, 2, 0).reshape(w_shape)
+    """dL/dw of depthwise_forward for dL/dy = g: per channel g[c] (m, P) @ cols[c]ᵀ, the batch
+    and the positions summed inside the product, a block of channels at a time."""
+    c, m = x.shape[1], w_shape[0] // x.shape[1]
+    dtype = np.result_type(x, g)
+    g = batch_to_end(as_batch_last(g)).reshape(c, m, -1)                # (C, m, positions·N)
+    dw = np.empty((c, m, math.prod(w_shape[2:])), dtype)
+    for start, end, cols in depthwise_column_blocks(x, w_shape, geo, dtype):
+        np.matmul(g[start:end], cols.transpose(0, 2, 1), out=dw[start:end])
+    return dw.reshape(w_shape)
 
 
 def conv_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
@@ -437,7 +477,7 @@ def conv_input_grad_forward(g: np.ndarray, w: np.ndarray, geo: Geometry,
                             x_shape: tuple) -> np.ndarray:
     """dL/dx of y = conv(x, w) for dL/dy = g: each column gets Wᵀ g, then col2im (or, for
     stride 1 and no more output than input channels, a convolution of g: `flipped_kernel`; a
-    depthwise one's adjoint tap by tap: `depthwise_input_grad`)."""
+    depthwise one's adjoint by blocks of channels: `depthwise_input_grad`)."""
     if runs_length_major(x_shape[2:], w.shape[2:], geo):
         return conv1d_input_grad(g, w, geo, x_shape)
     kernel = w.shape[2:]
@@ -448,7 +488,7 @@ def conv_input_grad_forward(g: np.ndarray, w: np.ndarray, geo: Geometry,
         # layers, batch 16 (µs): 32 -> 16 channels on 32x32 6362 -> 2731, 64 -> 32 on 16x16
         # 4399 -> 2127, 16 -> 16 on 32x32 3532 -> 1830, 64 -> 64 on 8x8 1407 -> 1151; with twice
         # as many output channels it was 16 % faster or 13 % slower, with 8x 1.7x slower. A
-        # depthwise kernel flipped is depthwise again, so conv_forward runs it tap by tap
+        # depthwise kernel flipped is depthwise again, so conv_forward runs it by blocks
         full = tuple(d * (k - 1) - p for k, p, d in zip(kernel, geo.padding, geo.dilation))
         return conv_forward(g, flipped_kernel(w, geo.groups),
                             Geometry(geo.stride, full, geo.dilation, geo.groups))
