@@ -37,6 +37,7 @@ CASES = [
     ((3, 2, 5, 5), (2, 1, 3, 3), 3, 3, 1),                  # padding over k - 1, stride 3
     ((1, 3, 7, 5), (12, 1, 3, 3), 2, 1, 1),                 # multiplier 4, batch 1, stride 2
     ((2, 2, 5, 6), (6, 1, 2, 3), 1, (0, 1), (2, 1)),        # multiplier 3, dilated in h
+    ((1, 3, 6, 9), (3, 1, 2, 3), 1, (0, 2), (2, 1)),        # stride 1, batch 1, per-axis
 ]
 IDS = [f"x{x}-w{w}-s{s}-p{p}-d{d}" for x, w, s, p, d in CASES]
 
@@ -80,7 +81,7 @@ def test_the_three_kernels_give_the_grouped_products_numbers(rng, monkeypatch, x
 def _in_small_blocks(monkeypatch, per_block):
     """Blocks of `per_block` channels (the last one shorter where they do not divide C), so that
     the block loops and the padded buffer a block refills run more than once."""
-    monkeypatch.setattr(conv_ops, "_channel_block", lambda shape, *rest: min(shape[1], per_block))
+    monkeypatch.setattr(conv_ops, "_channel_block", lambda c, per_channel: min(c, per_block))
 
 
 @pytest.mark.parametrize("per_block", [1, 2], ids=["one-channel", "two-channels"])
@@ -102,12 +103,17 @@ def test_blocks_of_channels_give_the_same_numbers(rng, monkeypatch, xs, ws, stri
     assert gradcheck(lambda x, w: F.conv2d(x, w, None, stride, padding, dilation, xs[1]), xt, wt)
 
 
-def test_the_default_block_splits_a_large_layer(rng):
+def test_the_default_block_splits_a_large_layer(rng, monkeypatch):
     """A MobileNetV2-sized layer does not fit one block: several blocks, the last one shorter."""
-    m, out_size, slices = conv_ops._depthwise_parts((32, 99, 18, 18), (99, 1, 3, 3),
-                                                    Geometry((1, 1), (0, 0), (1, 1), 99))
-    block = conv_ops._channel_block((32, 99, 18, 18), out_size, m, len(slices), 4)
-    assert 1 < block < 99 and 99 % block
+    blocks = []
+    original = conv_ops._channel_block
+    monkeypatch.setattr(conv_ops, "_channel_block", lambda *a: blocks.append(original(*a)) or
+                        blocks[-1])
+    x = rng.normal(size=(32, 99, 16, 16)).astype(np.float32)
+    w = rng.normal(size=(99, 1, 3, 3)).astype(np.float32)
+    for stride in (1, 2):                   # the rows' kernel and the columns' one
+        conv_ops.conv_forward(x, w, Geometry((stride, stride), (1, 1), (1, 1), 99))
+    assert len(blocks) == 2 and all(1 < b < 99 and 99 % b for b in blocks)
 
 
 def test_float32_stays_float32(rng, monkeypatch):
