@@ -8,7 +8,9 @@ im2col copies every receptive field of x into a column, so the whole layer is on
 
     cols (C·kh·kw, Ho·Wo·N)    W (O, C·kh·kw)    y = W @ cols  (O, Ho·Wo·N)
 
-(computed one cache-sized tile of columns at a time: `column_tiles`).
+(computed one cache-sized tile of columns at a time: `column_tiles`; at stride 1 along the
+width, by image rows with no columns at all: `rows_forward`; 1x1 layers as one product of the
+input's rows: `runs_pointwise`; depthwise ones a block of channels at a time).
 
 A convolution is linear in x and in w, so its two gradients are the other two "faces" of the
 same sum, and each of them is linear again:
@@ -311,6 +313,99 @@ def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------------
+# 2-D convolutions by image rows
+#
+# At stride 1 along the width, a layer needs no columns at all if its input is laid out as
+# (Hp, C, Wp, N), the padded image's rows outermost and each row's channels next, batch-last
+# within the row: then for kernel column j and output row h, the numbers that taps (i, c) read
+# are the rows (i·C + c) of one plain matrix, (kh·C, Wo·N), Wp·N apart, starting at padded row
+# h and column j (channel c of row h + i lies C·Wp·N · i + Wp·N · c past row h's start). So
+#
+#     y[:, h] (O, Wo·N) = Σ_j W_j (O, kh·C) @ X_{h,j} (kh·C, Wo·N)     (W_j = w[:, :, :, j])
+#     dW_j = Σ_h X_{h,j} @ g[:, h]ᵀ
+#
+# kw stacked products (one matmul over the output rows each) read the relaid-out input where
+# im2col copied every window (kh·kw times the input) before its product. The input is relaid
+# out once, with its padding (one copy of runs of W·N numbers), and y is written batch-last.
+# Measured (float32, one thread, µs; docs/measurements.md#conv, s32), forward / weight gradient,
+# im2col tiles -> rows: a 14 × 14 denoiser's 3x3 64 -> 32, batch 64, 8813 / 7924 -> 5904 / 5851;
+# 64 -> 64 11539 / 11589 -> 9199 / 9156; a U-Net's 32 -> 16 on (16, 32, 32, 32) 4350 / 4047 ->
+# 1968 / 2820; LeNet's 5x5 16 -> 32 on (64, 16, 14, 14) 5780 / 5280 -> 4577 / 4750. A first
+# layer's products have kh·C = 3 or 5 rows: its forward was 2x slower so (3x3 1 -> 32 on
+# (64, 1, 14, 14) 202 -> 398), so the forward needs ROWS_LEAST_CHANNELS; its weight gradient was
+# faster (167 -> 127).
+# ----------------------------------------------------------------------------------------------
+
+# (3x3 16 outputs on (64, C, 28, 28), forward, µs, tiles -> rows: C = 2 1083 -> 1293, 3 855 ->
+# 1337, 4 1738 -> 1543)
+ROWS_LEAST_CHANNELS = 4
+
+
+def runs_by_rows(channels: int, kernel: tuple, geo: Geometry, least: int = 1) -> bool:
+    """Whether a convolution runs by image rows: 2-D, one group, stride 1 along the width and no
+    dilation along the height (so that the taps (i, c) of a kernel column are one matrix), and
+    at least `least` input channels."""
+    return (len(kernel) == 2 and geo.groups == 1 and geo.stride[1] == 1 and
+            geo.dilation[0] == 1 and channels >= least)
+
+
+def rows_layout(x: np.ndarray, padding: tuple, dtype: Any) -> np.ndarray:
+    """x (N, C, H, W) padded with zeros and stored as (Hp, C, Wp, N), in `dtype`."""
+    n, c, h, w = x.shape
+    ph, pw = padding
+    xp = np.empty((h + 2 * ph, c, w + 2 * pw, n), dtype)
+    for border in (xp[:ph], xp[ph + h:], xp[ph:ph + h, :, :pw], xp[ph:ph + h, :, pw + w:]):
+        border.fill(0)
+    xp[ph:ph + h, :, pw:pw + w] = batch_to_end(x).transpose(1, 0, 2, 3)
+    return xp
+
+
+def _row_views(xp: np.ndarray, kernel: tuple, out_size: tuple, geo: Geometry) -> list:
+    """For each kernel column j, the matrices X_{h,j} (kh·C, Wo·N) of every output row h:
+    one read-only view (Ho, kh·C, Wo·N) of xp (Hp, C, Wp, N)."""
+    (kh, kw), (ho, wo), size = kernel, out_size, xp.itemsize
+    _, c, wp, n = xp.shape
+    strides = (geo.stride[0] * c * wp * n * size, wp * n * size, size)
+    return [as_strided(xp[:, :, geo.dilation[1] * j:], (ho, kh * c, wo * n), strides,
+                       writeable=False) for j in range(kw)]
+
+
+def rows_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
+    """conv(x, w) by image rows: Σ_j W_j @ X_{h,j} for every output row h, (N, O, Ho, Wo)
+    batch-last."""
+    n, o, (kh, kw) = x.shape[0], w.shape[0], w.shape[2:]
+    ho, wo = geo.output_size(x.shape[2:], (kh, kw))
+    dtype = np.result_type(x, w)
+    views = _row_views(rows_layout(x, geo.padding, dtype), (kh, kw), (ho, wo), geo)
+    weights = np.ascontiguousarray(w.transpose(3, 0, 2, 1), dtype=dtype).reshape(kw, o, -1)
+    y = np.empty((o, ho, wo * n), dtype)
+    np.matmul(weights[0], views[0], out=y.transpose(1, 0, 2))     # row h: (O, Wo·N) of y
+    if kw > 1:
+        term = np.empty_like(y)
+        for w_j, x_j in zip(weights[1:], views[1:]):
+            np.matmul(w_j, x_j, out=term.transpose(1, 0, 2))
+            y += term
+    return batch_first(y.reshape(o, ho, wo, n))
+
+
+def rows_weight_grad(x: np.ndarray, g: np.ndarray, geo: Geometry,
+                     w_shape: tuple) -> np.ndarray:
+    """dL/dw of rows_forward for dL/dy = g: dW_j = Σ_h X_{h,j} @ g[:, h]ᵀ (the batch summed in
+    each product, the rows after)."""
+    o, c, kh, kw = w_shape
+    ho, wo = g.shape[2:]
+    dtype = np.result_type(x, g)
+    views = _row_views(rows_layout(x, geo.padding, dtype), (kh, kw), (ho, wo), geo)
+    g_t = batch_to_end(as_batch_last(g)).reshape(o, ho, -1).transpose(1, 2, 0)  # (Ho, Wo·N, O)
+    per_row = np.empty((ho, kh * c, o), dtype)
+    dw = np.empty((kw, kh * c, o), dtype)
+    for j, x_j in enumerate(views):
+        np.matmul(x_j, g_t, out=per_row)
+        per_row.sum(axis=0, out=dw[j])
+    return np.ascontiguousarray(dw.reshape(kw, kh, c, o).transpose(3, 2, 1, 0))
+
+
+# ----------------------------------------------------------------------------------------------
 # Depthwise convolutions, a block of channels at a time
 #
 # With groups = C and one input channel per group (MobileNet's, ConvNeXt's, EfficientNet's 3x3
@@ -514,6 +609,8 @@ def conv_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
     if runs_pointwise(w.shape[2:], geo):                       # x's rows are its columns
         y = _products(_grouped(w, groups), _rows_by_group(as_batch_last(x), groups))
         return batch_first(y.reshape(o, *x.shape[2:], n))
+    if runs_by_rows(x.shape[1], w.shape[2:], geo, ROWS_LEAST_CHANNELS):
+        return rows_forward(x, w, geo)
     out_size = geo.output_size(x.shape[2:], w.shape[2:])
     y = np.empty((o, *out_size, n), np.result_type(x, w))     # batch last, every cell written
     by_group = y.reshape(groups, o // groups, *out_size, n)
@@ -529,8 +626,9 @@ def conv_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
 def conv_input_grad_forward(g: np.ndarray, w: np.ndarray, geo: Geometry,
                             x_shape: tuple) -> np.ndarray:
     """dL/dx of y = conv(x, w) for dL/dy = g: each column gets Wᵀ g, then col2im (or, for
-    stride 1 and no more output than input channels, a convolution of g: `flipped_kernel`; a
-    depthwise one's adjoint by blocks of channels: `depthwise_input_grad`)."""
+    stride 1 and no more output than input channels, or more by image rows, a convolution of g:
+    `flipped_kernel`; a depthwise one's adjoint by blocks of channels: `depthwise_input_grad`;
+    a 1x1 one's Wᵀ g alone)."""
     if runs_length_major(x_shape[2:], w.shape[2:], geo):
         return conv1d_input_grad(g, w, geo, x_shape)
     kernel = w.shape[2:]
@@ -539,17 +637,23 @@ def conv_input_grad_forward(g: np.ndarray, w: np.ndarray, geo: Geometry,
         dx = _products(_grouped(w, geo.groups).transpose(0, 2, 1),
                        _rows_by_group(as_batch_last(g), geo.groups))
         return batch_first(dx.reshape(x_shape[1], *x_shape[2:], x_shape[0]))
-    if (w.shape[0] <= x_shape[1] and all(s == 1 for s in geo.stride) and
-            all(p <= d * (k - 1) for k, p, d in zip(kernel, geo.padding, geo.dilation))):
+    if all(s == 1 for s in geo.stride) and all(
+            p <= d * (k - 1) for k, p, d in zip(kernel, geo.padding, geo.dilation)):
         # see `flipped_kernel`: the columns it copies have O·kh·kw rows where col2im's have
         # C·kh·kw, and they are copied one cache-sized tile at a time; measured on a U-Net's 3x3
         # layers, batch 16 (µs): 32 -> 16 channels on 32x32 6362 -> 2731, 64 -> 32 on 16x16
         # 4399 -> 2127, 16 -> 16 on 32x32 3532 -> 1830, 64 -> 64 on 8x8 1407 -> 1151; with twice
-        # as many output channels it was 16 % faster or 13 % slower, with 8x 1.7x slower. A
+        # as many output channels it was 16 % faster or 13 % slower, with 8x 1.7x slower. By
+        # image rows (no columns: `rows_forward`) it is as fast as col2im or faster with more
+        # outputs too (s32, µs: 16 -> 32 on (16, 16, 16, 16) 1031 -> 484, 8 -> 16 on (64, 8, 28,
+        # 28) 4549 -> 1952, 32 -> 64 on (64, 32, 14, 14) 6450 -> 6334, 8 -> 64 on (16, 8, 16,
+        # 16) 710 -> 714), but not from one input channel (1 -> 16 5x5 1715 -> 2285). A
         # depthwise kernel flipped is depthwise again, so conv_forward runs it by blocks
         full = tuple(d * (k - 1) - p for k, p, d in zip(kernel, geo.padding, geo.dilation))
-        return conv_forward(g, flipped_kernel(w, geo.groups),
-                            Geometry(geo.stride, full, geo.dilation, geo.groups))
+        flipped = Geometry(geo.stride, full, geo.dilation, geo.groups)
+        if w.shape[0] <= x_shape[1] or (x_shape[1] >= ROWS_LEAST_CHANNELS and runs_by_rows(
+                w.shape[0], kernel, flipped, ROWS_LEAST_CHANNELS)):
+            return conv_forward(g, flipped_kernel(w, geo.groups), flipped)
     if runs_depthwise(x_shape[1], w.shape, geo):
         return depthwise_input_grad(g, w, geo, x_shape)
     wg = _grouped(w, geo.groups)                              # (G, O/G, K)
@@ -588,6 +692,8 @@ def conv_weight_grad_forward(x: np.ndarray, g: np.ndarray, geo: Geometry,
         dw_t = _products(_rows_by_group(as_batch_last(x), groups),
                          _rows_by_group(as_batch_last(g), groups).transpose(0, 2, 1))
         return dw_t.transpose(0, 2, 1).reshape(w_shape)
+    if runs_by_rows(x.shape[1], w_shape[2:], geo):
+        return rows_weight_grad(x, g, geo, w_shape)
     out_size = geo.output_size(x.shape[2:], w_shape[2:])
     g = batch_to_end(as_batch_last(g)).reshape(groups, o // groups, *out_size, n)
     dw_t = np.zeros((groups, int(np.prod(w_shape[1:])), o // groups), np.result_type(x, g))
