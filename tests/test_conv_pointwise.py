@@ -9,20 +9,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograd import Tensor, gradcheck, grad
+from autograd import gradcheck, grad
 from autograd import functional as F
 from autograd.ops import conv as conv_ops
 from autograd.ops.conv import Geometry
 
 from conftest import t64
-
-try:
-    import torch
-except ImportError:
-    torch = None
-
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed (optional "
-                                 "cross-check against live torch: pip install torch)")
+from conv_helpers import assert_conv2d_matches_pytorch
+from torch_helpers import needs_torch
 
 # (x shape, weight shape (O, C/G, 1, 1), groups)
 CASES = [
@@ -122,17 +116,4 @@ def test_a_depthwise_1x1_layer_stays_depthwise(rng, monkeypatch):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("xs, ws, groups", CASES, ids=IDS)
 def test_pointwise_matches_pytorch(rng, xs, ws, groups, dtype):
-    arrays = [rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=ws[0])]
-    ours = [Tensor(a.astype(dtype), requires_grad=True) for a in arrays]
-    theirs = [torch.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
-    y = F.conv2d(*ours, groups=groups)
-    expected = torch.nn.functional.conv2d(*theirs, groups=groups)
-    upstream = rng.normal(size=y.shape).astype(dtype)
-    y.backward(upstream)
-    expected.backward(torch.tensor(upstream))
-    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
-    assert y.dtype == dtype
-    np.testing.assert_allclose(y.data, expected.detach().numpy(), **tol)
-    for a, b in zip(ours, theirs):
-        assert a.grad.dtype == dtype
-        np.testing.assert_allclose(a.grad, b.grad.numpy(), **tol)
+    assert_conv2d_matches_pytorch(rng, xs, ws, dtype, groups=groups)

@@ -16,14 +16,8 @@ from autograd.ops import conv as conv_ops
 from autograd.ops.conv import Geometry
 
 from conftest import t64
-
-try:
-    import torch
-except ImportError:
-    torch = None
-
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed (optional "
-                                 "cross-check against live torch: pip install torch)")
+from conv_helpers import assert_conv2d_matches_pytorch
+from torch_helpers import needs_torch
 
 # (x shape, weight shape, stride, padding, dilation): one group
 CASES = [
@@ -146,18 +140,5 @@ def test_conv3d_keeps_the_columns(rng, monkeypatch):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("xs, ws, stride, padding, dilation", CASES, ids=IDS)
 def test_rows_match_pytorch(rng, xs, ws, stride, padding, dilation, dtype):
-    arrays = [rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=ws[0])]
-    settings = (_pair(stride), _pair(padding), _pair(dilation))
-    ours = [Tensor(a.astype(dtype), requires_grad=True) for a in arrays]
-    theirs = [torch.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
-    y = F.conv2d(*ours, *settings)
-    expected = torch.nn.functional.conv2d(*theirs, *settings)
-    upstream = rng.normal(size=y.shape).astype(dtype)
-    y.backward(upstream)
-    expected.backward(torch.tensor(upstream))
-    tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
-    assert y.dtype == dtype
-    np.testing.assert_allclose(y.data, expected.detach().numpy(), **tol)
-    for a, b in zip(ours, theirs):
-        assert a.grad.dtype == dtype
-        np.testing.assert_allclose(a.grad, b.grad.numpy(), **tol)
+    assert_conv2d_matches_pytorch(rng, xs, ws, dtype, stride=_pair(stride), padding=_pair(padding),
+                                  dilation=_pair(dilation))

@@ -280,7 +280,8 @@ def _grouped(w: np.ndarray, groups: int) -> np.ndarray:
 
 
 def _rows_by_group(g: np.ndarray, groups: int) -> np.ndarray:
-    """An output-shaped array (N, O, Ho, Wo) as (G, O/G, Ho·Wo·N) (free in the batch-last layout)."""
+    """An output-shaped array (N, O, Ho, Wo) as (G, O/G, Ho·Wo·N) (free in the batch-last
+    layout)."""
     return batch_to_end(g).reshape(groups, g.shape[1] // groups, -1)
 
 
