@@ -32,6 +32,9 @@ CASES = [
     ((1, 3, 7, 5), (12, 1, 3, 3), 2, 1, 1),                 # multiplier 4, batch 1, stride 2
     ((2, 2, 5, 6), (6, 1, 2, 3), 1, (0, 1), (2, 1)),        # multiplier 3, dilated in h
     ((1, 3, 6, 9), (3, 1, 2, 3), 1, (0, 2), (2, 1)),        # stride 1, batch 1, per-axis
+    ((2, 3, 9, 8), (3, 1, 3, 3), 2, 2, 2),                  # stride 2, dilated: no phases
+    ((1, 2, 7, 10), (2, 1, 2, 5), (1, 3), (1, 2), 1),       # phases along the width only
+    ((2, 2, 5, 4), (2, 1, 3, 3), 1, 3, 1),                  # stride 1, padding over k - 1
 ]
 IDS = [f"x{x}-w{w}-s{s}-p{p}-d{d}" for x, w, s, p, d in CASES]
 
@@ -108,6 +111,23 @@ def test_the_default_block_splits_a_large_layer(rng, monkeypatch):
     for stride in (1, 2):                   # the rows' kernel and the columns' one
         conv_ops.conv_forward(x, w, Geometry((stride, stride), (1, 1), (1, 1), 99))
     assert len(blocks) == 2 and all(1 < b < 99 and 99 % b for b in blocks)
+
+
+@pytest.mark.parametrize("xs, ws, stride, padding, dilation", CASES, ids=IDS)
+def test_the_input_gradient_takes_phases_where_it_should(rng, monkeypatch, xs, ws, stride,
+                                                         padding, dilation):
+    """One output per channel, no dilation, stride > 1 (or padding beyond d·(k - 1)): dx by
+    phases (stride-1 convolutions of g), never strided adds; else the flipped kernel or blocks."""
+    geo = _geometry(xs, stride, padding, dilation)
+    calls = []
+    original = conv_ops._depthwise_input_grad_by_phases
+    monkeypatch.setattr(conv_ops, "_depthwise_input_grad_by_phases",
+                        lambda *a: calls.append(1) or original(*a))
+    g = rng.normal(size=(xs[0], ws[0]) + geo.output_size(xs[2:], ws[2:]))
+    conv_ops.conv_input_grad_forward(g, rng.normal(size=ws), geo, xs)
+    flipped = geo.stride == (1, 1) and all(p <= d * (k - 1) for p, d, k in
+                                           zip(geo.padding, geo.dilation, ws[2:]))
+    assert bool(calls) == (ws[0] == xs[1] and geo.dilation == (1, 1) and not flipped)
 
 
 def test_float32_stays_float32(rng, monkeypatch):
