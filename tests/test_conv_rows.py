@@ -1,7 +1,7 @@
 """2-D convolutions by image rows (`rows_forward`, `rows_weight_grad` in autograd/ops/conv.py: one
-group, stride 1 along the width, no dilation along the height; the input relaid out as (Hp, C, Wp,
-N), no columns copied), and the flipped-kernel input gradient that then runs for more output than
-input channels too: the paths are taken where they should be and not elsewhere, give the tiled
+group, no dilation along the height; the input relaid out as (Hp, C, s, Wp / s, N), no columns
+copied), and the flipped-kernel input gradient that then runs for more output than input
+channels too: the paths are taken where they should be and not elsewhere, give the tiled
 products' numbers, their gradients (first and second order) match finite differences in float64,
 and the numbers match live PyTorch in float32 and float64 (skipped where torch is missing)."""
 
@@ -28,6 +28,9 @@ CASES = [
     ((2, 4, 1, 8), (3, 4, 3, 3), 1, 1, 1),                  # a height of 1, padded
     ((2, 8, 5, 6), (16, 8, 3, 3), 1, 1, 1),                 # more outputs: dx by rows too
     ((1, 1, 6, 7), (4, 1, 3, 3), 1, 1, 1),                  # one channel: dw by rows only
+    ((2, 4, 8, 8), (5, 4, 4, 4), 2, 1, 1),                  # a DCGAN's 4x4 stride 2
+    ((2, 4, 7, 9), (3, 4, 3, 3), (1, 2), 1, 1),             # stride 2 along w, odd width
+    ((1, 5, 6, 13), (2, 5, 2, 3), (1, 3), (0, 2), (1, 2)),  # stride 3, dilated along w
 ]
 IDS = [f"x{x}-w{w}-s{s}-p{p}-d{d}" for x, w, s, p, d in CASES]
 
@@ -114,8 +117,8 @@ def test_float32_stays_float32_and_transposed_convolutions(rng, monkeypatch):
 
 
 @pytest.mark.parametrize("stride, dilation, groups, ws", [
-    ((1, 2), 1, 1, (3, 4, 3, 3)), (1, (2, 1), 1, (3, 4, 3, 3)), (1, 1, 2, (4, 2, 3, 3))],
-    ids=["stride-2-along-w", "dilated-along-h", "groups-2"])
+    (1, (2, 1), 1, (3, 4, 3, 3)), ((2, 1), (2, 2), 1, (3, 4, 2, 3)), (1, 1, 2, (4, 2, 3, 3))],
+    ids=["dilated-along-h", "strided-and-dilated", "groups-2"])
 def test_the_other_cases_keep_the_columns(rng, monkeypatch, stride, dilation, groups, ws):
     geo = _geometry(stride, 1, dilation, groups)
     assert not conv_ops.runs_by_rows(4, ws[2:], geo)

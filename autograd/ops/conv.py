@@ -316,11 +316,13 @@ def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------
 # 2-D convolutions by image rows
 #
-# At stride 1 along the width, a layer needs no columns at all if its input is laid out as
-# (Hp, C, Wp, N), the padded image's rows outermost and each row's channels next, batch-last
-# within the row: then for kernel column j and output row h, the numbers that taps (i, c) read
-# are the rows (i·C + c) of one plain matrix, (kh·C, Wo·N), Wp·N apart, starting at padded row
-# h and column j (channel c of row h + i lies C·Wp·N · i + Wp·N · c past row h's start). So
+# A layer needs no columns at all if its input is laid out as (Hp, C, Wp, N), the padded
+# image's rows outermost and each row's channels next, batch-last within the row: then for
+# kernel column j and output row h, the numbers that taps (i, c) read are the rows (i·C + c) of
+# one plain matrix, (kh·C, Wo·N), Wp·N apart, starting at padded row h and column j (channel c
+# of row h + i lies C·Wp·N · i + Wp·N · c past row h's start). At a stride s along the width
+# each row's columns are split into s phases first, (Hp, C, s, Wp / s, N), so that the columns
+# a kernel column reads are again side by side (in phase j mod s from j // s). So
 #
 #     y[:, h] (O, Wo·N) = Σ_j W_j (O, kh·C) @ X_{h,j} (kh·C, Wo·N)     (W_j = w[:, :, :, j])
 #     dW_j = Σ_h X_{h,j} @ g[:, h]ᵀ
@@ -331,10 +333,12 @@ def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 # Measured (float32, one thread, µs; docs/measurements.md#conv, s32), forward / weight gradient,
 # im2col tiles -> rows: a 14 × 14 denoiser's 3x3 64 -> 32, batch 64, 8813 / 7924 -> 5904 / 5851;
 # 64 -> 64 11539 / 11589 -> 9199 / 9156; a U-Net's 32 -> 16 on (16, 32, 32, 32) 4350 / 4047 ->
-# 1968 / 2820; LeNet's 5x5 16 -> 32 on (64, 16, 14, 14) 5780 / 5280 -> 4577 / 4750. A first
-# layer's products have kh·C = 3 or 5 rows: its forward was 2x slower so (3x3 1 -> 32 on
-# (64, 1, 14, 14) 202 -> 398), so the forward needs ROWS_LEAST_CHANNELS; its weight gradient was
-# faster (167 -> 127).
+# 1968 / 2820; LeNet's 5x5 16 -> 32 on (64, 16, 14, 14) 5780 / 5280 -> 4577 / 4750; at stride 2,
+# a DCGAN's 4x4 32 -> 64 on (64, 32, 14, 14) 3134 / 3322 -> 2950 / 2947, 3x3 8 -> 16 on (64, 8,
+# 28, 28) 1087 / 1288 -> 845 / 807, 16 -> 32 1.05x slower / 1.2x faster. A first layer's
+# products have kh·C = 3 or 5 rows: its forward was 2x slower so (3x3 1 -> 32 on (64, 1, 14,
+# 14) 202 -> 398), so the forward needs ROWS_LEAST_CHANNELS; its weight gradient was faster
+# (167 -> 127).
 # ----------------------------------------------------------------------------------------------
 
 # (3x3 16 outputs on (64, C, 28, 28), forward, µs, tiles -> rows: C = 2 1083 -> 1293, 3 855 ->
@@ -343,32 +347,45 @@ ROWS_LEAST_CHANNELS = 4
 
 
 def runs_by_rows(channels: int, kernel: tuple, geo: Geometry, least: int = 1) -> bool:
-    """Whether a convolution runs by image rows: 2-D, one group, stride 1 along the width and no
-    dilation along the height (so that the taps (i, c) of a kernel column are one matrix), and
-    at least `least` input channels."""
-    return (len(kernel) == 2 and geo.groups == 1 and geo.stride[1] == 1 and
-            geo.dilation[0] == 1 and channels >= least)
+    """Whether a convolution runs by image rows: 2-D, one group, no dilation along the height
+    (so that the taps (i, c) of a kernel column are one matrix), and at least `least` input
+    channels."""
+    return (len(kernel) == 2 and geo.groups == 1 and geo.dilation[0] == 1 and
+            channels >= least)
 
 
-def rows_layout(x: np.ndarray, padding: tuple, dtype: Any) -> np.ndarray:
-    """x (N, C, H, W) padded with zeros and stored as (Hp, C, Wp, N), in `dtype`."""
+def rows_layout(x: np.ndarray, padding: tuple, stride: int, dtype: Any) -> np.ndarray:
+    """x (N, C, H, W) padded with zeros and stored as (Hp, C, s, ⌈Wp / s⌉, N) in `dtype`, s the
+    stride along the width: padded column s·q + b at [·, ·, b, q] (for s = 1 the padded image,
+    rows first), so that the columns a kernel column reads at stride s lie side by side."""
     n, c, h, w = x.shape
-    ph, pw = padding
-    xp = np.empty((h + 2 * ph, c, w + 2 * pw, n), dtype)
-    for border in (xp[:ph], xp[ph + h:], xp[ph:ph + h, :, :pw], xp[ph:ph + h, :, pw + w:]):
-        border.fill(0)
-    xp[ph:ph + h, :, pw:pw + w] = batch_to_end(x).transpose(1, 0, 2, 3)
+    (ph, pw), s = padding, stride
+    xp = np.empty((h + 2 * ph, c, s, -(-(w + 2 * pw) // s), n), dtype)
+    xp[:ph] = 0
+    xp[ph + h:] = 0
+    rows = batch_to_end(x).transpose(1, 0, 2, 3)                       # (H, C, W, N)
+    for b in range(s):
+        # the phase's padded columns s·q + b that hold x's column s·q + b - pw
+        first, last = max(0, -((b - pw) // s)), (pw + w - 1 - b) // s
+        phase = xp[ph:ph + h, :, b]
+        phase[:, :, :first] = 0
+        phase[:, :, last + 1:] = 0
+        if last >= first:
+            phase[:, :, first:last + 1] = rows[:, :, s * first + b - pw::s][:, :, :last + 1 - first]
     return xp
 
 
 def _row_views(xp: np.ndarray, kernel: tuple, out_size: tuple, geo: Geometry) -> list:
     """For each kernel column j, the matrices X_{h,j} (kh·C, Wo·N) of every output row h:
-    one read-only view (Ho, kh·C, Wo·N) of xp (Hp, C, Wp, N)."""
+    one read-only view (Ho, kh·C, Wo·N) of xp (`rows_layout`'s)."""
     (kh, kw), (ho, wo), size = kernel, out_size, xp.itemsize
-    _, c, wp, n = xp.shape
-    strides = (geo.stride[0] * c * wp * n * size, wp * n * size, size)
-    return [as_strided(xp[:, :, geo.dilation[1] * j:], (ho, kh * c, wo * n), strides,
-                       writeable=False) for j in range(kw)]
+    _, c, s, wq, n = xp.shape
+    strides = (geo.stride[0] * c * s * wq * n * size, s * wq * n * size, size)
+    views = []
+    for j in range(kw):
+        q, b = divmod(geo.dilation[1] * j, s)          # column s·(w + q) + b for output w
+        views.append(as_strided(xp[:, :, b, q:], (ho, kh * c, wo * n), strides, writeable=False))
+    return views
 
 
 def rows_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
@@ -377,7 +394,8 @@ def rows_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
     n, o, (kh, kw) = x.shape[0], w.shape[0], w.shape[2:]
     ho, wo = geo.output_size(x.shape[2:], (kh, kw))
     dtype = np.result_type(x, w)
-    views = _row_views(rows_layout(x, geo.padding, dtype), (kh, kw), (ho, wo), geo)
+    views = _row_views(rows_layout(x, geo.padding, geo.stride[1], dtype), (kh, kw),
+                       (ho, wo), geo)
     weights = np.ascontiguousarray(w.transpose(3, 0, 2, 1), dtype=dtype).reshape(kw, o, -1)
     y = np.empty((o, ho, wo * n), dtype)
     np.matmul(weights[0], views[0], out=y.transpose(1, 0, 2))     # row h: (O, Wo·N) of y
@@ -396,7 +414,8 @@ def rows_weight_grad(x: np.ndarray, g: np.ndarray, geo: Geometry,
     o, c, kh, kw = w_shape
     ho, wo = g.shape[2:]
     dtype = np.result_type(x, g)
-    views = _row_views(rows_layout(x, geo.padding, dtype), (kh, kw), (ho, wo), geo)
+    views = _row_views(rows_layout(x, geo.padding, geo.stride[1], dtype), (kh, kw),
+                       (ho, wo), geo)
     g_t = batch_to_end(as_batch_last(g)).reshape(o, ho, -1).transpose(1, 2, 0)  # (Ho, Wo·N, O)
     per_row = np.empty((ho, kh * c, o), dtype)
     dw = np.empty((kw, kh * c, o), dtype)
