@@ -1,9 +1,10 @@
-"""Depthwise convolutions (groups = C, one input channel per group, m ≤ 2 outputs per channel)
-run tap by tap (`depthwise_forward`, `depthwise_input_grad`, `depthwise_weight_grad` in
-autograd/ops/conv.py): the path is taken where it should be and not elsewhere, gives the product
-path's numbers, and its gradients (first and second order) match finite differences in float64;
-conv1d, conv3d and conv_transpose2d with such groups too; the same numbers as live PyTorch in
-float32 and float64 (skipped where torch is missing)."""
+"""Depthwise convolutions (groups = C, one input channel per group, m ≤ 8 outputs per channel)
+run by blocks of channels (`depthwise_forward`, `depthwise_input_grad`, `depthwise_weight_grad`
+in autograd/ops/conv.py): the path is taken where it should be and not elsewhere, gives the
+product path's numbers (in one block and in blocks of one or two channels), and its gradients
+(first and second order) match finite differences in float64; conv1d, conv3d and
+conv_transpose2d with such groups too; the same numbers as live PyTorch in float32 and float64
+(skipped where torch is missing)."""
 
 from __future__ import annotations
 
@@ -16,14 +17,8 @@ from autograd.ops import conv as conv_ops
 from autograd.ops.conv import Geometry
 
 from conftest import t64
-
-try:
-    import torch
-except ImportError:
-    torch = None
-
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed (optional "
-                                 "cross-check against live torch: pip install torch)")
+from conv_helpers import assert_conv2d_matches_pytorch
+from torch_helpers import needs_torch
 
 # (x shape, weight shape (C·m, 1, kh, kw), stride, padding, dilation): groups = C
 CASES = [
@@ -34,6 +29,12 @@ CASES = [
     ((2, 3, 6, 7), (6, 1, 3, 3), 1, 1, 1),                  # channel multiplier 2
     ((1, 2, 9, 8), (4, 1, 3, 3), (2, 1), (1, 3), (1, 2)),   # multiplier 2, per-axis settings
     ((3, 2, 5, 5), (2, 1, 3, 3), 3, 3, 1),                  # padding over k - 1, stride 3
+    ((1, 3, 7, 5), (12, 1, 3, 3), 2, 1, 1),                 # multiplier 4, batch 1, stride 2
+    ((2, 2, 5, 6), (6, 1, 2, 3), 1, (0, 1), (2, 1)),        # multiplier 3, dilated in h
+    ((1, 3, 6, 9), (3, 1, 2, 3), 1, (0, 2), (2, 1)),        # stride 1, batch 1, per-axis
+    ((2, 3, 9, 8), (3, 1, 3, 3), 2, 2, 2),                  # stride 2, dilated: no phases
+    ((1, 2, 7, 10), (2, 1, 2, 5), (1, 3), (1, 2), 1),       # phases along the width only
+    ((2, 2, 5, 4), (2, 1, 3, 3), 1, 3, 1),                  # stride 1, padding over k - 1
 ]
 IDS = [f"x{x}-w{w}-s{s}-p{p}-d{d}" for x, w, s, p, d in CASES]
 
@@ -47,7 +48,7 @@ def _geometry(xs, stride, padding, dilation):
 
 
 def _no_products(monkeypatch):
-    """Make the per-group products and col2im fail: only the tap-by-tap kernels may run."""
+    """Make the per-group products and col2im fail: only the depthwise kernels may run."""
     def refuse(*args, **kwargs):
         raise AssertionError("a per-group product ran: the depthwise path was not taken")
     monkeypatch.setattr(conv_ops, "column_tiles", refuse)
@@ -72,6 +73,61 @@ def test_the_three_kernels_give_the_grouped_products_numbers(rng, monkeypatch, x
     for a, b in zip(got, expected):
         assert a.shape == b.shape and a.dtype == b.dtype
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def _in_small_blocks(monkeypatch, per_block):
+    """Blocks of `per_block` channels (the last one shorter where they do not divide C), so that
+    the block loops and the padded buffer a block refills run more than once."""
+    monkeypatch.setattr(conv_ops, "_channel_block", lambda c, per_channel: min(c, per_block))
+
+
+@pytest.mark.parametrize("per_block", [1, 2], ids=["one-channel", "two-channels"])
+@pytest.mark.parametrize("xs, ws, stride, padding, dilation", CASES, ids=IDS)
+def test_blocks_of_channels_give_the_same_numbers(rng, monkeypatch, xs, ws, stride, padding,
+                                                  dilation, per_block):
+    geo = _geometry(xs, stride, padding, dilation)
+    x, w = rng.normal(size=xs), rng.normal(size=ws)
+    g = rng.normal(size=(xs[0], ws[0]) + geo.output_size(xs[2:], ws[2:]))
+    whole = (conv_ops.conv_forward(x, w, geo), conv_ops.conv_input_grad_forward(g, w, geo, xs),
+             conv_ops.conv_weight_grad_forward(x, g, geo, ws))
+    _no_products(monkeypatch)
+    _in_small_blocks(monkeypatch, per_block)
+    got = (conv_ops.conv_forward(x, w, geo), conv_ops.conv_input_grad_forward(g, w, geo, xs),
+           conv_ops.conv_weight_grad_forward(x, g, geo, ws))
+    for a, b in zip(got, whole):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-13)
+    xt, wt = t64(x), t64(w)
+    assert gradcheck(lambda x, w: F.conv2d(x, w, None, stride, padding, dilation, xs[1]), xt, wt)
+
+
+def test_the_default_block_splits_a_large_layer(rng, monkeypatch):
+    """A MobileNetV2-sized layer does not fit one block: several blocks, the last one shorter."""
+    blocks = []
+    original = conv_ops._channel_block
+    monkeypatch.setattr(conv_ops, "_channel_block", lambda *a: blocks.append(original(*a)) or
+                        blocks[-1])
+    x = rng.normal(size=(32, 99, 16, 16)).astype(np.float32)
+    w = rng.normal(size=(99, 1, 3, 3)).astype(np.float32)
+    for stride in (1, 2):                   # the rows' kernel and the columns' one
+        conv_ops.conv_forward(x, w, Geometry((stride, stride), (1, 1), (1, 1), 99))
+    assert len(blocks) == 2 and all(1 < b < 99 and 99 % b for b in blocks)
+
+
+@pytest.mark.parametrize("xs, ws, stride, padding, dilation", CASES, ids=IDS)
+def test_the_input_gradient_takes_phases_where_it_should(rng, monkeypatch, xs, ws, stride,
+                                                         padding, dilation):
+    """One output per channel, no dilation, stride > 1 (or padding beyond d·(k - 1)): dx by
+    phases (stride-1 convolutions of g), never strided adds; else the flipped kernel or blocks."""
+    geo = _geometry(xs, stride, padding, dilation)
+    calls = []
+    original = conv_ops._depthwise_input_grad_by_phases
+    monkeypatch.setattr(conv_ops, "_depthwise_input_grad_by_phases",
+                        lambda *a: calls.append(1) or original(*a))
+    g = rng.normal(size=(xs[0], ws[0]) + geo.output_size(xs[2:], ws[2:]))
+    conv_ops.conv_input_grad_forward(g, rng.normal(size=ws), geo, xs)
+    flipped = geo.stride == (1, 1) and all(p <= d * (k - 1) for p, d, k in
+                                           zip(geo.padding, geo.dilation, ws[2:]))
+    assert bool(calls) == (ws[0] == xs[1] and geo.dilation == (1, 1) and not flipped)
 
 
 def test_float32_stays_float32(rng, monkeypatch):
@@ -129,8 +185,8 @@ def test_conv1d_conv3d_and_conv_transpose2d_with_groups_c(rng, monkeypatch):
     assert gradcheck(lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1, groups=2), x, w)
 
 
-@pytest.mark.parametrize("ws, groups", [((12, 1, 3, 3), 4), ((3, 2, 3, 3), 3), ((4, 1, 3, 3), 1)],
-                         ids=["multiplier-3", "two-per-group", "one-channel"])
+@pytest.mark.parametrize("ws, groups", [((32, 1, 3, 3), 2), ((3, 2, 3, 3), 3), ((4, 1, 3, 3), 1)],
+                         ids=["multiplier-16", "two-per-group", "one-channel"])
 def test_the_other_grouped_cases_keep_the_products(rng, ws, groups):
     xs = (2, groups * ws[1], 5, 5)
     assert not conv_ops.runs_depthwise(xs[1], ws, Geometry((1, 1), (1, 1), (1, 1), groups))
@@ -142,18 +198,5 @@ def test_the_other_grouped_cases_keep_the_products(rng, ws, groups):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("xs, ws, stride, padding, dilation", CASES, ids=IDS)
 def test_depthwise_matches_pytorch(rng, xs, ws, stride, padding, dilation, dtype):
-    arrays = [rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=ws[0])]
-    settings = (_pair(stride), _pair(padding), _pair(dilation), xs[1])
-    ours = [Tensor(a.astype(dtype), requires_grad=True) for a in arrays]
-    theirs = [torch.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
-    y = F.conv2d(*ours, *settings)
-    expected = torch.nn.functional.conv2d(*theirs, *settings)
-    upstream = rng.normal(size=y.shape).astype(dtype)
-    y.backward(upstream)
-    expected.backward(torch.tensor(upstream))
-    tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
-    assert y.dtype == dtype
-    np.testing.assert_allclose(y.data, expected.detach().numpy(), **tol)
-    for a, b in zip(ours, theirs):
-        assert a.grad.dtype == dtype
-        np.testing.assert_allclose(a.grad, b.grad.numpy(), **tol)
+    assert_conv2d_matches_pytorch(rng, xs, ws, dtype, stride=_pair(stride), padding=_pair(padding),
+                                  dilation=_pair(dilation), groups=xs[1])

@@ -8,7 +8,9 @@ im2col copies every receptive field of x into a column, so the whole layer is on
 
     cols (C·kh·kw, Ho·Wo·N)    W (O, C·kh·kw)    y = W @ cols  (O, Ho·Wo·N)
 
-(computed one cache-sized tile of columns at a time: `column_tiles`).
+(computed one cache-sized tile of columns at a time: `column_tiles`; at stride 1 along the
+width, by image rows with no columns at all: `rows_forward`; 1x1 layers as one product of the
+input's rows: `runs_pointwise`; depthwise ones a block of channels at a time).
 
 A convolution is linear in x and in w, so its two gradients are the other two "faces" of the
 same sum, and each of them is linear again:
@@ -278,8 +280,20 @@ def _grouped(w: np.ndarray, groups: int) -> np.ndarray:
 
 
 def _rows_by_group(g: np.ndarray, groups: int) -> np.ndarray:
-    """An output-shaped array (N, O, Ho, Wo) as (G, O/G, Ho·Wo·N) (free in the batch-last layout)."""
+    """An output-shaped array (N, O, Ho, Wo) as (G, O/G, Ho·Wo·N) (free in the batch-last
+    layout)."""
     return batch_to_end(g).reshape(groups, g.shape[1] // groups, -1)
+
+
+def runs_pointwise(kernel: tuple, geo: Geometry) -> bool:
+    """Whether a convolution is a 1x1 one at stride 1 without padding (a MobileNet block's
+    expansion and projection, a ResNet bottleneck's ends): its columns are the input's rows
+    (C, H·W·N) themselves, so each kernel is one product with no columns copied. Measured
+    (float32, one thread, µs; docs/measurements.md#conv, s32): 32 -> 128 channels on (32, 32, 32,
+    32), forward / input gradient / weight gradient, 6729 / 5002 / 7143 by tiles of columns,
+    3401 / 3703 / 4699 so."""
+    return all(k == 1 for k in kernel) and all(s == 1 for s in geo.stride) and not any(
+        geo.padding)
 
 
 def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -300,38 +314,159 @@ def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------------
-# Depthwise convolutions, tap by tap
+# 2-D convolutions by image rows
+#
+# A layer needs no columns at all if its input is laid out as (Hp, C, Wp, N), the padded
+# image's rows outermost and each row's channels next, batch-last within the row: then for
+# kernel column j and output row h, the numbers that taps (i, c) read are the rows (i·C + c) of
+# one plain matrix, (kh·C, Wo·N), Wp·N apart, starting at padded row h and column j (channel c
+# of row h + i lies C·Wp·N · i + Wp·N · c past row h's start). At a stride s along the width
+# each row's columns are split into s phases first, (Hp, C, s, Wp / s, N), so that the columns
+# a kernel column reads are again side by side (in phase j mod s from j // s). So
+#
+#     y[:, h] (O, Wo·N) = Σ_j W_j (O, kh·C) @ X_{h,j} (kh·C, Wo·N)     (W_j = w[:, :, :, j])
+#     dW_j = Σ_h X_{h,j} @ g[:, h]ᵀ
+#
+# kw stacked products (one matmul over the output rows each) read the relaid-out input where
+# im2col copied every window (kh·kw times the input) before its product. The input is relaid
+# out once, with its padding (one copy of runs of W·N numbers), and y is written batch-last.
+# Measured (float32, one thread, µs; docs/measurements.md#conv, s32), forward / weight gradient,
+# im2col tiles -> rows: a 14 × 14 denoiser's 3x3 64 -> 32, batch 64, 8813 / 7924 -> 5904 / 5851;
+# 64 -> 64 11539 / 11589 -> 9199 / 9156; a U-Net's 32 -> 16 on (16, 32, 32, 32) 4350 / 4047 ->
+# 1968 / 2820; LeNet's 5x5 16 -> 32 on (64, 16, 14, 14) 5780 / 5280 -> 4577 / 4750; at stride 2,
+# a DCGAN's 4x4 32 -> 64 on (64, 32, 14, 14) 3134 / 3322 -> 2950 / 2947, 3x3 8 -> 16 on (64, 8,
+# 28, 28) 1087 / 1288 -> 845 / 807, 16 -> 32 1.05x slower / 1.2x faster. A first layer's
+# products have kh·C = 3 or 5 rows: its forward was 2x slower so (3x3 1 -> 32 on (64, 1, 14,
+# 14) 202 -> 398), so the forward needs ROWS_LEAST_CHANNELS; its weight gradient was faster
+# (167 -> 127).
+# ----------------------------------------------------------------------------------------------
+
+# (3x3 16 outputs on (64, C, 28, 28), forward, µs, tiles -> rows: C = 2 1083 -> 1293, 3 855 ->
+# 1337, 4 1738 -> 1543)
+ROWS_LEAST_CHANNELS = 4
+
+
+def runs_by_rows(channels: int, kernel: tuple, geo: Geometry, least: int = 1) -> bool:
+    """Whether a convolution runs by image rows: 2-D, one group, no dilation along the height
+    (so that the taps (i, c) of a kernel column are one matrix), and at least `least` input
+    channels."""
+    return (len(kernel) == 2 and geo.groups == 1 and geo.dilation[0] == 1 and
+            channels >= least)
+
+
+def rows_layout(x: np.ndarray, padding: tuple, stride: int, dtype: Any) -> np.ndarray:
+    """x (N, C, H, W) padded with zeros and stored as (Hp, C, s, ⌈Wp / s⌉, N) in `dtype`, s the
+    stride along the width: padded column s·q + b at [·, ·, b, q] (for s = 1 the padded image,
+    rows first), so that the columns a kernel column reads at stride s lie side by side."""
+    n, c, h, w = x.shape
+    (ph, pw), s = padding, stride
+    xp = np.empty((h + 2 * ph, c, s, -(-(w + 2 * pw) // s), n), dtype)
+    xp[:ph] = 0
+    xp[ph + h:] = 0
+    rows = batch_to_end(x).transpose(1, 0, 2, 3)                       # (H, C, W, N)
+    for b in range(s):
+        # the phase's padded columns s·q + b that hold x's column s·q + b - pw
+        first, last = max(0, -((b - pw) // s)), (pw + w - 1 - b) // s
+        phase = xp[ph:ph + h, :, b]
+        phase[:, :, :first] = 0
+        phase[:, :, last + 1:] = 0
+        if last >= first:
+            phase[:, :, first:last + 1] = rows[:, :, s * first + b - pw::s][:, :, :last + 1 - first]
+    return xp
+
+
+def _row_views(xp: np.ndarray, kernel: tuple, out_size: tuple, geo: Geometry) -> list:
+    """For each kernel column j, the matrices X_{h,j} (kh·C, Wo·N) of every output row h:
+    one read-only view (Ho, kh·C, Wo·N) of xp (`rows_layout`'s)."""
+    (kh, kw), (ho, wo), size = kernel, out_size, xp.itemsize
+    _, c, s, wq, n = xp.shape
+    strides = (geo.stride[0] * c * s * wq * n * size, s * wq * n * size, size)
+    views = []
+    for j in range(kw):
+        q, b = divmod(geo.dilation[1] * j, s)          # column s·(w + q) + b for output w
+        views.append(as_strided(xp[:, :, b, q:], (ho, kh * c, wo * n), strides, writeable=False))
+    return views
+
+
+def rows_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
+    """conv(x, w) by image rows: Σ_j W_j @ X_{h,j} for every output row h, (N, O, Ho, Wo)
+    batch-last."""
+    n, o, (kh, kw) = x.shape[0], w.shape[0], w.shape[2:]
+    ho, wo = geo.output_size(x.shape[2:], (kh, kw))
+    dtype = np.result_type(x, w)
+    views = _row_views(rows_layout(x, geo.padding, geo.stride[1], dtype), (kh, kw),
+                       (ho, wo), geo)
+    weights = np.ascontiguousarray(w.transpose(3, 0, 2, 1), dtype=dtype).reshape(kw, o, -1)
+    y = np.empty((o, ho, wo * n), dtype)
+    np.matmul(weights[0], views[0], out=y.transpose(1, 0, 2))     # row h: (O, Wo·N) of y
+    if kw > 1:
+        term = np.empty_like(y)
+        for w_j, x_j in zip(weights[1:], views[1:]):
+            np.matmul(w_j, x_j, out=term.transpose(1, 0, 2))
+            y += term
+    return batch_first(y.reshape(o, ho, wo, n))
+
+
+def rows_weight_grad(x: np.ndarray, g: np.ndarray, geo: Geometry,
+                     w_shape: tuple) -> np.ndarray:
+    """dL/dw of rows_forward for dL/dy = g: dW_j = Σ_h X_{h,j} @ g[:, h]ᵀ (the batch summed in
+    each product, the rows after)."""
+    o, c, kh, kw = w_shape
+    ho, wo = g.shape[2:]
+    dtype = np.result_type(x, g)
+    views = _row_views(rows_layout(x, geo.padding, geo.stride[1], dtype), (kh, kw),
+                       (ho, wo), geo)
+    g_t = batch_to_end(as_batch_last(g)).reshape(o, ho, -1).transpose(1, 2, 0)  # (Ho, Wo·N, O)
+    per_row = np.empty((ho, kh * c, o), dtype)
+    dw = np.empty((kw, kh * c, o), dtype)
+    for j, x_j in enumerate(views):
+        np.matmul(x_j, g_t, out=per_row)
+        per_row.sum(axis=0, out=dw[j])
+    return np.ascontiguousarray(dw.reshape(kw, kh, c, o).transpose(3, 2, 1, 0))
+
+
+# ----------------------------------------------------------------------------------------------
+# Depthwise convolutions, a block of channels at a time
 #
 # With groups = C and one input channel per group (MobileNet's, ConvNeXt's, EfficientNet's 3x3
-# and 5x5 layers; m = O / C outputs per channel), each group's product above is a (m, kh·kw) @
-# (kh·kw, positions) sliver, made once per group per tile: BLAS gains nothing, and the Python
-# loop around it was the cost (64 channels on (16, 64, 16, 16): ~1,400 products, 4.1 ms forward).
-# Here every kernel tap is instead one numpy op over all channels and the whole batch: the tap's
-# per-channel weights times the strided slice of the padded input it reads (stride and dilation
-# are the slice's step and offset; `tap_slices`), batch-last as everywhere in this file,
+# and 5x5 layers; m = O / C outputs per channel), the grouped products above are (m, kh·kw) @
+# (kh·kw, positions) slivers, one per group per tile of positions: BLAS gains nothing and the
+# Python loop around them was the cost (64 channels on (16, 64, 16, 16): ~1,400 products). Here
+# the loop runs over blocks of channels instead, each block small enough to stay in the core's
+# cache (DEPTHWISE_BLOCK_BYTES), and every channel of a block is one product over all its
+# positions and the whole batch, the block's columns copied tap by tap (batch-last, as
+# everywhere in this file; x_t: tap t's strided slice of the channel's padded input, stride and
+# dilation the slice's step and offset, `tap_slices`):
 #
-#     y[c, j] = Σ_t w[c, j, t] · x_t[c]      dx_t[c] += Σ_j w[c, j, t] · g[c, j]
-#     dw[c, j, t] = Σ_{n, positions} g[c, j] · x_t[c]
+#     y[c] (m, P) = W[c] (m, taps) @ cols[c] (taps, P),    cols[c][t] = x_t[c]
+#     dW[c] = g[c] (m, P) @ cols[c]ᵀ      dcols[c] = W[c]ᵀ @ g[c], added back onto x_t[c]
 #
-# (x_t: tap t's slice of the padded input (C, Ho, Wo, N); j < m.) Measured, float32, one
-# thread, µs (docs/measurements.md#conv, s31): forward / input gradient / weight gradient of
-# 3x3 on (16, 64, 16, 16) 4110 / 5077 / 5324 -> ~1000 / ~1100 / ~500.
+# (s31 ran each tap as one multiply and one add over all channels at once: on a MobileNetV2
+# block's (32, 128, 32, 32) every one of those 18 passes went through 16 MB arrays, out of
+# cache; measured, float32, one thread, ms, forward: 49 -> 13-15 by blocks; docs/measurements.md
+# #conv, s32.)
 # ----------------------------------------------------------------------------------------------
 
 def runs_depthwise(channels: int, w_shape: tuple, geo: Geometry) -> bool:
     """Whether a convolution of `channels` input channels by a weight (O, C/G, *kernel) runs
-    tap by tap: one input channel per group (groups = C > 1) and at most DEPTHWISE_MULTIPLIER
-    outputs per channel."""
+    channel by channel: one input channel per group (groups = C > 1) and at most
+    DEPTHWISE_MULTIPLIER outputs per channel."""
     return (geo.groups == channels > 1 and w_shape[1] == 1 and
             w_shape[0] <= DEPTHWISE_MULTIPLIER * channels)
 
 
-# With m outputs per channel a tap's multiply and add run over m times the input, where the
-# products share one (m, kh·kw) @ (kh·kw, positions) per group. Measured (float32, one thread,
-# docs/measurements.md#conv, s31): at m = 2 the tap path was faster in all three kernels on
-# every shape tried (3x3 on (32, 32, 16, 16): 2716 / 2903 / 3027 -> 1990 / 1718 / 1727 µs); at
-# m = 4 its forward was 1.3-1.5x slower (3x3 on (32, 32, 16, 16) 2701 -> 3401).
-DEPTHWISE_MULTIPLIER = 2
+# The blocks' products (m, kh·kw) @ (kh·kw, positions) grow with m outputs per channel until the
+# per-group products' tiles are as good: measured (float32, one thread, µs, forward / input
+# gradient / weight gradient, per-group products -> blocks; docs/measurements.md#conv, s32), 3x3
+# on (32, 32, 16, 16) m = 4 1348 / 2058 / 1201 -> 1036 / 1928 / 959, m = 8 1998 / 2485 / 2519 ->
+# 1330 / 2421 / 1536; on (32, 16, 16, 16) m = 16 1763 / 2060 / 1687 -> 2127 / 2772 / 2520.
+DEPTHWISE_MULTIPLIER = 8
+
+# A block's padded input, columns and output (or gradient) rows together: the core's L2 cache
+# is 2 MB here; measured, the forward of 3x3 on (16, 64, 16, 16) / (64, 128, 7, 7) / (32, 96,
+# 14, 14) 5x5, µs: 256 KB 1198 / 2010 / 5556, 512 KB 907 / 1290 / 5140, 1 MB 767 / 1079 / 5419,
+# 2 MB 984 / 1490 / 6054
+DEPTHWISE_BLOCK_BYTES = 2 ** 20
 
 
 def _depthwise_parts(x_shape: tuple, w_shape: tuple, geo: Geometry) -> tuple:
@@ -341,77 +476,173 @@ def _depthwise_parts(x_shape: tuple, w_shape: tuple, geo: Geometry) -> tuple:
     return w_shape[0] // x_shape[1], out_size, tap_slices(kernel, out_size, geo)
 
 
-def _per_channel(w: np.ndarray, m: int, spatial: int, dtype: Any) -> np.ndarray:
-    """The weight (C·m, 1, *kernel) as (taps, C, m, 1, ..., 1): tap t's weights broadcast
-    against (C, m, *out_size, N) (dtype: the result's, so float32 stays float32)."""
-    c, taps = w.shape[0] // m, math.prod(w.shape[2:])
-    w_t = np.ascontiguousarray(w.reshape(c, m, taps).transpose(2, 0, 1), dtype=dtype)
-    return w_t.reshape((taps, c, m) + (1,) * (spatial + 1))
+def _channel_block(channels: int, per_channel: int) -> int:
+    """How many channels a block holds: `per_channel` bytes each (the padded input, the columns
+    and the output rows of one channel) within DEPTHWISE_BLOCK_BYTES, one channel at least."""
+    return max(1, min(channels, DEPTHWISE_BLOCK_BYTES // max(1, per_channel)))
+
+
+def _padded_blocks(xe: np.ndarray, padding: tuple, block: int):
+    """The input (C, *sizes, N) a block of channels at a time, padded: yields (start, end, the
+    block (end - start, *padded sizes, N)), a view of xe where there is no padding, else one
+    buffer with zero borders that the next block refills."""
+    c, *sizes, n = xe.shape
+    if not any(padding):
+        for start in range(0, c, block):
+            yield start, min(c, start + block), xe[start:start + block]
+        return
+    buffer = np.zeros((block, *(s + 2 * p for s, p in zip(sizes, padding)), n), xe.dtype)
+    middle = (slice(None),) + tuple(slice(p, p + s) for s, p in zip(sizes, padding))
+    for start in range(0, c, block):
+        end = min(c, start + block)
+        padded = buffer[:end - start]
+        padded[middle] = xe[start:end]
+        yield start, end, padded
+
+
+def depthwise_column_blocks(x: np.ndarray, w_shape: tuple, geo: Geometry, dtype: Any):
+    """x's columns a block of channels at a time: yields (start, end, cols (end - start, taps,
+    positions·N)) in one buffer that the next block overwrites (in `dtype`, the product's)."""
+    n, c = x.shape[:2]
+    m, out_size, slices = _depthwise_parts(x.shape, w_shape, geo)
+    padded = tuple(s + 2 * p for s, p in zip(x.shape[2:], geo.padding))
+    positions = math.prod(out_size) * n
+    block = _channel_block(c, (math.prod(padded) * n + (len(slices) + m) * positions) *
+                           np.dtype(dtype).itemsize)
+    buffer = np.empty((block, len(slices), *out_size, n), dtype)
+    everything = (slice(None),)
+    xe = batch_to_end(as_batch_last(x))                                 # (C, *sizes, N)
+    for start, end, xb in _padded_blocks(xe, geo.padding, block):
+        cols = buffer[:end - start]
+        for t, where in enumerate(slices):
+            cols[:, t] = xb[everything + where]
+        yield start, end, cols.reshape(end - start, len(slices), -1)
 
 
 def depthwise_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
-    """conv(x, w) for groups = C, w (C·m, 1, *kernel): Σ over taps of weight · slice, each tap
-    multiplied into one scratch buffer and added in place (no (C, taps, positions) columns)."""
+    """conv(x, w) for groups = C, w (C·m, 1, *kernel): per channel W[c] (m, taps) @ cols[c],
+    a block of channels at a time (`depthwise_column_blocks`)."""
     n, c = x.shape[:2]
-    m, out_size, slices = _depthwise_parts(x.shape, w.shape, geo)
+    m, out_size, _ = _depthwise_parts(x.shape, w.shape, geo)
     dtype = np.result_type(x, w)
-    xp = batch_to_end(pad_spatial(as_batch_last(x), geo.padding))      # (C, *padded, N)
-    w_t = _per_channel(w, m, len(out_size), dtype)
-    y = np.empty((c, m, *out_size, n), dtype)
-    scratch = np.empty_like(y)
-    everything = (slice(None),)
-    for t, where in enumerate(slices):
-        x_t = xp[everything + where][:, None]                            # (C, 1, *out_size, N)
-        if t == 0:
-            np.multiply(x_t, w_t[0], out=y)
-        else:
-            np.multiply(x_t, w_t[t], out=scratch)
-            y += scratch
+    if m == 1 and len(out_size) == 2 and geo.stride == (1, 1):
+        return _depthwise_forward_by_rows(x, w, geo, dtype)
+    weights = np.ascontiguousarray(w.reshape(c, m, -1), dtype=dtype)      # (C, m, taps)
+    y = np.empty((c, m, math.prod(out_size) * n), dtype)
+    for start, end, cols in depthwise_column_blocks(x, w.shape, geo, dtype):
+        np.matmul(weights[start:end], cols, out=y[start:end])
     return batch_first(y.reshape(c * m, *out_size, n))
+
+
+def _depthwise_forward_by_rows(x: np.ndarray, w: np.ndarray, geo: Geometry,
+                               dtype: Any) -> np.ndarray:
+    """depthwise_forward of an image batch at stride 1 with one output per channel, no
+    columns: each channel's padded image is one run of memory (Hp·Wp·N, batch-last), and its
+    outputs are computed over the padded width (the last Wp - Wo of each row thrown away), so
+    that tap (i, j) reads the run shifted by (d·i·Wp + d·j)·N: the block's taps are one view of
+    overlapping rows, and one einsum sums weight · tap over them. Measured (float32, one thread,
+    µs; docs/measurements.md#conv, s32), 3x3 on (16, 64, 16, 16) / (64, 128, 7, 7) / (32, 32,
+    32, 32), 5x5 on (32, 96, 14, 14): 691 / 1023 / 2697 / 4523 by columns and products, 499 /
+    785 / 2001 / 2649 so (with 2 outputs per channel, 3x3 on (32, 32, 16, 16): 791 against
+    1206, so those keep the products)."""
+    n, c, h, wd = x.shape
+    (ho, wo) = geo.output_size(x.shape[2:], w.shape[2:])
+    (kh, kw), (ph, pw), (dh, dw) = w.shape[2:], geo.padding, geo.dilation
+    hp, wp = h + 2 * ph, wd + 2 * pw
+    plane = (hp * wp + dw * (kw - 1)) * n   # the last row's last taps read past it: zeros
+    length = ho * wp * n                    # outputs over the padded width
+    block = _channel_block(c, (plane + length) * np.dtype(dtype).itemsize)
+    buffer = np.zeros((block, plane), dtype)
+    middle = buffer[:, :hp * wp * n].reshape(block, hp, wp, n)[:, ph:ph + h, pw:pw + wd]
+    rows = np.empty((block, length), dtype)
+    weights = w.reshape(c, kh, kw).astype(dtype, copy=False)
+    xe = batch_to_end(as_batch_last(x))                                 # (C, H, W, N)
+    y = np.empty((c, ho, wo, n), dtype)
+    size = buffer.itemsize
+    for start in range(0, c, block):
+        end = min(c, start + block)
+        middle[:end - start] = xe[start:end]
+        taps = as_strided(buffer, (end - start, kh, kw, length),
+                          (plane * size, dh * wp * n * size, dw * n * size, size), writeable=False)
+        out = rows[:end - start]
+        np.einsum("cij,cijl->cl", weights[start:end], taps, out=out)
+        y[start:end] = out.reshape(end - start, ho, wp, n)[:, :, :wo]
+    return batch_first(y)
 
 
 def depthwise_input_grad(g: np.ndarray, w: np.ndarray, geo: Geometry,
                          x_shape: tuple) -> np.ndarray:
-    """dL/dx of depthwise_forward for dL/dy = g: its adjoint, each tap's Σ_j weight · g (one
-    einsum: for m = 2 1.4-1.5x as fast as m multiplies and adds) added onto the slice of the
-    padded dx that the tap read. (At stride 1 with m = 1 `conv_input_grad_forward` runs
-    depthwise_forward on g with the flipped kernel instead: its adds go into a contiguous
-    output, 1.25-1.4x as fast as these into strided slices.)"""
+    """dL/dx of depthwise_forward for dL/dy = g: its adjoint, per channel dcols = W[c]ᵀ @ g[c]
+    added back tap by tap onto the slices of the padded dx that the taps read, a block of
+    channels at a time. (At stride 1 with m = 1 `conv_input_grad_forward` runs
+    depthwise_forward on g with the flipped kernel instead; other images with m = 1 and no
+    dilation take `_depthwise_input_grad_by_phases`.)"""
     n, c, *sizes = x_shape
     m, out_size, slices = _depthwise_parts(x_shape, w.shape, geo)
     dtype = np.result_type(g, w)
-    g = batch_to_end(as_batch_last(g)).reshape(c, m, *out_size, n)
-    w_t = np.ascontiguousarray(w.reshape(c, m, -1).transpose(2, 0, 1), dtype=dtype)  # (t, C, m)
-    axes = _SPATIAL_LETTERS[:len(out_size)] + "n"
-    sums = f"cj{axes},cj->c{axes}"
-    dxp = np.zeros((c, *(s + 2 * p for s, p in zip(sizes, geo.padding)), n), dtype)
-    scratch = np.empty((c, *out_size, n), dtype)
+    if m == 1 and len(sizes) == 2 and geo.dilation == (1, 1):
+        return _depthwise_input_grad_by_phases(g, w, geo, x_shape, dtype)
+    g = batch_to_end(as_batch_last(g)).reshape(c, m, -1)                # (C, m, positions·N)
+    w_t = np.ascontiguousarray(w.reshape(c, m, -1).transpose(0, 2, 1), dtype=dtype)
+    padded = tuple(s + 2 * p for s, p in zip(sizes, geo.padding))
+    positions = math.prod(out_size) * n
+    block = _channel_block(c, (math.prod(padded) * n + (len(slices) + m) * positions) *
+                           np.dtype(dtype).itemsize)
+    dcols = np.empty((block, len(slices), *out_size, n), dtype)
+    dx = np.empty((c, *sizes, n), dtype)
     everything = (slice(None),)
-    for t, where in enumerate(slices):
-        np.einsum(sums, g, w_t[t], out=scratch)
-        dxp[everything + where] += scratch                              # a view: adds land
+    dxp = np.empty((block, *padded, n), dtype) if any(geo.padding) else None
+    middle = everything + tuple(slice(p, p + s) for s, p in zip(sizes, geo.padding))
+    for start in range(0, c, block):
+        end = min(c, start + block)
+        cols = dcols[:end - start]
+        # with one output per channel the product is an outer one, (taps, 1) @ (1, P): as a
+        # broadcast multiply 10x as fast as OpenBLAS's product (23 against 260 µs a block)
+        (np.multiply if m == 1 else np.matmul)(
+            w_t[start:end], g[start:end], out=cols.reshape(end - start, len(slices), -1))
+        into = dx[start:end] if dxp is None else dxp[:end - start]
+        into.fill(0)
+        for t, where in enumerate(slices):
+            into[everything + where] += cols[:, t]                      # a view: adds land
+        if dxp is not None:
+            dx[start:end] = into[middle]
+    return batch_first(dx)
+
+
+def _depthwise_input_grad_by_phases(g: np.ndarray, w: np.ndarray, geo: Geometry,
+                                    x_shape: tuple, dtype: Any) -> np.ndarray:
+    """depthwise_input_grad of an image batch at a stride s > 1 (no dilation, one output per
+    channel) without strided adds: the padded dx's pixel (s·u + a, s·v + b) is reached only by
+    the taps (a + s·q, b + s·r), from output (u - q, v - r), so each phase (a, b) of dx is a
+    stride-1 convolution of g, padded by its sub-kernel's size - 1, with that sub-kernel's taps
+    reversed (`_depthwise_forward_by_rows`), copied into every s-th pixel from (a, b). (Its
+    rows reach s·(Ho - 1) + kh - 1 at most: inside the padded image.) Measured (float32, one
+    thread, µs; docs/measurements.md#conv, s32), 3x3 stride 2 on (16, 128, 14, 14) / (32, 64,
+    32, 32), 5x5 on (32, 48, 28, 28): 1958 / 5613 / 9331 by blocks, 1248 / 5379 / 4069 so."""
+    n, c, h, wd = x_shape
+    (kh, kw), (sh, sw), (ph, pw) = w.shape[2:], geo.stride, geo.padding
+    dxp = np.zeros((c, h + 2 * ph, wd + 2 * pw, n), dtype)
+    for a in range(min(sh, kh)):                    # a phase that no tap reaches stays zero
+        for b in range(min(sw, kw)):
+            taps = w[:, :, a::sh, b::sw]
+            full = Geometry((1, 1), (taps.shape[2] - 1, taps.shape[3] - 1), (1, 1), c)
+            phase = batch_to_end(_depthwise_forward_by_rows(g, taps[:, :, ::-1, ::-1], full,
+                                                            dtype))
+            dxp[:, a::sh, b::sw][:, :phase.shape[1], :phase.shape[2]] = phase
     return unpad_spatial(batch_first(dxp), geo.padding)
-
-
-# einsum's letters for up to five output axes (conv3d uses three), besides c, j and n
-_SPATIAL_LETTERS = "hwdvu"
 
 
 def depthwise_weight_grad(x: np.ndarray, g: np.ndarray, geo: Geometry,
                           w_shape: tuple) -> np.ndarray:
-    """dL/dw of depthwise_forward for dL/dy = g: per tap, Σ over the batch and positions of
-    g · the tap's slice, one einsum (no product array; (g · x_t).sum() was 1.2-2.4x slower)."""
-    n, c = x.shape[:2]
-    m, out_size, slices = _depthwise_parts(x.shape, w_shape, geo)
-    xp = batch_to_end(pad_spatial(as_batch_last(x), geo.padding))
-    g = batch_to_end(as_batch_last(g)).reshape(c, m, *out_size, n)
-    axes = _SPATIAL_LETTERS[:len(out_size)] + "n"                        # positions, batch
-    sums = f"cj{axes},c{axes}->cj"
-    dw = np.empty((len(slices), c, m), np.result_type(x, g))
-    everything = (slice(None),)
-    for t, where in enumerate(slices):
-        np.einsum(sums, g, xp[everything + where], out=dw[t])
-    return dw.transpose(1, 2, 0).reshape(w_shape)
+    """dL/dw of depthwise_forward for dL/dy = g: per channel g[c] (m, P) @ cols[c]ᵀ, the batch
+    and the positions summed inside the product, a block of channels at a time."""
+    c, m = x.shape[1], w_shape[0] // x.shape[1]
+    dtype = np.result_type(x, g)
+    g = batch_to_end(as_batch_last(g)).reshape(c, m, -1)                # (C, m, positions·N)
+    dw = np.empty((c, m, math.prod(w_shape[2:])), dtype)
+    for start, end, cols in depthwise_column_blocks(x, w_shape, geo, dtype):
+        np.matmul(g[start:end], cols.transpose(0, 2, 1), out=dw[start:end])
+    return dw.reshape(w_shape)
 
 
 def conv_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
@@ -421,6 +652,11 @@ def conv_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
     if runs_depthwise(x.shape[1], w.shape, geo):
         return depthwise_forward(x, w, geo)
     (n, o), groups = (x.shape[0], w.shape[0]), geo.groups
+    if runs_pointwise(w.shape[2:], geo):                       # x's rows are its columns
+        y = _products(_grouped(w, groups), _rows_by_group(as_batch_last(x), groups))
+        return batch_first(y.reshape(o, *x.shape[2:], n))
+    if runs_by_rows(x.shape[1], w.shape[2:], geo, ROWS_LEAST_CHANNELS):
+        return rows_forward(x, w, geo)
     out_size = geo.output_size(x.shape[2:], w.shape[2:])
     y = np.empty((o, *out_size, n), np.result_type(x, w))     # batch last, every cell written
     by_group = y.reshape(groups, o // groups, *out_size, n)
@@ -436,22 +672,34 @@ def conv_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
 def conv_input_grad_forward(g: np.ndarray, w: np.ndarray, geo: Geometry,
                             x_shape: tuple) -> np.ndarray:
     """dL/dx of y = conv(x, w) for dL/dy = g: each column gets Wᵀ g, then col2im (or, for
-    stride 1 and no more output than input channels, a convolution of g: `flipped_kernel`; a
-    depthwise one's adjoint tap by tap: `depthwise_input_grad`)."""
+    stride 1 and no more output than input channels, or more by image rows, a convolution of g:
+    `flipped_kernel`; a depthwise one's adjoint by blocks of channels: `depthwise_input_grad`;
+    a 1x1 one's Wᵀ g alone)."""
     if runs_length_major(x_shape[2:], w.shape[2:], geo):
         return conv1d_input_grad(g, w, geo, x_shape)
     kernel = w.shape[2:]
-    if (w.shape[0] <= x_shape[1] and all(s == 1 for s in geo.stride) and
-            all(p <= d * (k - 1) for k, p, d in zip(kernel, geo.padding, geo.dilation))):
+    if runs_pointwise(kernel, geo) and not runs_depthwise(x_shape[1], w.shape, geo):
+        # Wᵀ g is dx's rows already (a depthwise 1x1 layer's products would have K = 1)
+        dx = _products(_grouped(w, geo.groups).transpose(0, 2, 1),
+                       _rows_by_group(as_batch_last(g), geo.groups))
+        return batch_first(dx.reshape(x_shape[1], *x_shape[2:], x_shape[0]))
+    if all(s == 1 for s in geo.stride) and all(
+            p <= d * (k - 1) for k, p, d in zip(kernel, geo.padding, geo.dilation)):
         # see `flipped_kernel`: the columns it copies have O·kh·kw rows where col2im's have
         # C·kh·kw, and they are copied one cache-sized tile at a time; measured on a U-Net's 3x3
         # layers, batch 16 (µs): 32 -> 16 channels on 32x32 6362 -> 2731, 64 -> 32 on 16x16
         # 4399 -> 2127, 16 -> 16 on 32x32 3532 -> 1830, 64 -> 64 on 8x8 1407 -> 1151; with twice
-        # as many output channels it was 16 % faster or 13 % slower, with 8x 1.7x slower. A
-        # depthwise kernel flipped is depthwise again, so conv_forward runs it tap by tap
+        # as many output channels it was 16 % faster or 13 % slower, with 8x 1.7x slower. By
+        # image rows (no columns: `rows_forward`) it is as fast as col2im or faster with more
+        # outputs too (s32, µs: 16 -> 32 on (16, 16, 16, 16) 1031 -> 484, 8 -> 16 on (64, 8, 28,
+        # 28) 4549 -> 1952, 32 -> 64 on (64, 32, 14, 14) 6450 -> 6334, 8 -> 64 on (16, 8, 16,
+        # 16) 710 -> 714), but not from one input channel (1 -> 16 5x5 1715 -> 2285). A
+        # depthwise kernel flipped is depthwise again, so conv_forward runs it by blocks
         full = tuple(d * (k - 1) - p for k, p, d in zip(kernel, geo.padding, geo.dilation))
-        return conv_forward(g, flipped_kernel(w, geo.groups),
-                            Geometry(geo.stride, full, geo.dilation, geo.groups))
+        flipped = Geometry(geo.stride, full, geo.dilation, geo.groups)
+        if w.shape[0] <= x_shape[1] or (x_shape[1] >= ROWS_LEAST_CHANNELS and runs_by_rows(
+                w.shape[0], kernel, flipped, ROWS_LEAST_CHANNELS)):
+            return conv_forward(g, flipped_kernel(w, geo.groups), flipped)
     if runs_depthwise(x_shape[1], w.shape, geo):
         return depthwise_input_grad(g, w, geo, x_shape)
     wg = _grouped(w, geo.groups)                              # (G, O/G, K)
@@ -486,6 +734,12 @@ def conv_weight_grad_forward(x: np.ndarray, g: np.ndarray, geo: Geometry,
     if runs_depthwise(x.shape[1], w_shape, geo):
         return depthwise_weight_grad(x, g, geo, w_shape)
     (n, o), groups = (x.shape[0], w_shape[0]), geo.groups
+    if runs_pointwise(w_shape[2:], geo):                       # x gᵀ, as the tiles' below
+        dw_t = _products(_rows_by_group(as_batch_last(x), groups),
+                         _rows_by_group(as_batch_last(g), groups).transpose(0, 2, 1))
+        return dw_t.transpose(0, 2, 1).reshape(w_shape)
+    if runs_by_rows(x.shape[1], w_shape[2:], geo):
+        return rows_weight_grad(x, g, geo, w_shape)
     out_size = geo.output_size(x.shape[2:], w_shape[2:])
     g = batch_to_end(as_batch_last(g)).reshape(groups, o // groups, *out_size, n)
     dw_t = np.zeros((groups, int(np.prod(w_shape[1:])), o // groups), np.result_type(x, g))
