@@ -25,6 +25,7 @@ from .graph import Leaf, Node
 from .tensor_axes import _axes, _one_int, _shape_args
 from .tensor_functions import matmul, where
 from .tensor_operands import _as_tensor, _refuse_integer_division_by_zero
+from .tensor_shape import broadcast_mask
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -851,19 +852,11 @@ class AliasMethods:
         [7, 0, 8]
         """
         op = "masked_scatter"
-        mask = np.asarray(mask.data if isinstance(mask, Node) else mask)
-        if mask.dtype.kind != "b":
-            raise TypeError(f"{op}: the mask must be bool, got dtype {mask.dtype}")
+        mask, shape = broadcast_mask(op, mask, self.shape)
         source = _as_tensor(source, op)
         if source.data.dtype != self.data.dtype:
             raise TypeError(f"{op}: source is {source.data.dtype} and the tensor "
                             f"{self.data.dtype}; PyTorch asks for one dtype")
-        try:
-            shape = np.broadcast_shapes(self.shape, mask.shape)
-        except ValueError:
-            raise ValueError(f"{op}: the mask of shape {mask.shape} does not broadcast with "
-                             f"the tensor's shape {self.shape}") from None
-        mask = np.broadcast_to(mask, shape)
         count = int(mask.sum())
         if count > source.size:
             raise ValueError(f"{op}: the mask has {count} True places and source only "

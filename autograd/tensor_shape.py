@@ -503,17 +503,9 @@ class ShapeMethods:
         array([[1., 0.],
                [1., 0.]], dtype=float32)
         """
-        mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
-        if mask.dtype != np.bool_:
-            raise TypeError(f"masked_select: the mask must be bools, got dtype {mask.dtype} "
-                            f"(a comparison gives one: t > 0)")
-        try:
-            shape = np.broadcast_shapes(self.shape, mask.shape)
-        except ValueError:
-            raise ValueError(f"masked_select: the mask's shape {mask.shape} cannot be "
-                             f"broadcast with the tensor's {self.shape}") from None
+        mask, shape = broadcast_mask("masked_select", mask, self.shape)
         x = self if self.shape == shape else self.broadcast_to(shape)
-        return x[np.broadcast_to(mask, shape)]
+        return x[mask]
 
     def repeat_interleave(self, repeats: Any = None, dim: int | None = None, *,
                           output_size: int | None = None) -> Tensor:
@@ -808,6 +800,21 @@ class ShapeMethods:
             raise IndexError(f"getitem: {e} (tensor of shape {self.shape}){hint}") from None
         except ValueError as e:                     # a slice's step of 0
             raise ValueError(f"getitem: {e} (tensor of shape {self.shape})") from None
+
+
+def broadcast_mask(op: str, mask: Any, shape: tuple) -> tuple[np.ndarray, tuple]:
+    """A bool mask (an array, a list or a Tensor) broadcast with a tensor's `shape`: (the mask
+    at the shape both broadcast to, that shape); a clear error for any other mask."""
+    mask = np.asarray(mask.data if isinstance(mask, graph.Node) else mask)
+    if mask.dtype != np.bool_:
+        raise TypeError(f"{op}: the mask must be bool, got dtype {mask.dtype} (a comparison "
+                        f"gives one: t > 0)")
+    try:
+        both = np.broadcast_shapes(shape, mask.shape)
+    except ValueError:
+        raise ValueError(f"{op}: the mask of shape {mask.shape} does not broadcast with the "
+                         f"tensor's shape {shape}") from None
+    return np.broadcast_to(mask, both), both
 
 
 def _reshape_error(name: str, x: Tensor, shape: tuple, error: Exception) -> Exception:
