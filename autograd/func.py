@@ -216,7 +216,11 @@ def grad_and_value(func: Callable, argnums: Any = 0, has_aux: bool = False) -> C
     >>> g, value
     ({'w': Tensor([6.])}, Tensor(9.))
     """
-    where = "grad_and_value"
+    return _grad_and_value("grad_and_value", func, argnums, has_aux)
+
+
+def _grad_and_value(where: str, func: Callable, argnums: Any, has_aux: bool) -> Callable:
+    """`grad_and_value`, its errors naming `where` (the function the user called)."""
 
     def wrapper(*args: Any, **kwargs: Any) -> tuple:
         point = _Wired(where, args, argnums)
@@ -253,7 +257,7 @@ def grad(func: Callable, argnums: Any = 0, has_aux: bool = False) -> Callable:
     >>> grad(cube)(x), grad(lambda x: grad(cube)(x).sum())(x)      # 3x², 6x
     (Tensor([ 3., 12.]), Tensor([ 6., 12.]))
     """
-    with_value = grad_and_value(func, argnums, has_aux)
+    with_value = _grad_and_value("grad", func, argnums, has_aux)
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         g, value = with_value(*args, **kwargs)

@@ -93,7 +93,7 @@ def test_grad_reaches_what_the_caller_holds():
 
 def test_grad_errors_say_what_is_expected():
     w = torch.tensor(W)
-    with pytest.raises(ValueError, match=r"grad_and_value: f must return a one-element Tensor "
+    with pytest.raises(ValueError, match=r"grad: f must return a one-element Tensor "
                                          r"\(a scalar: its gradient is defined\), got a Tensor "
                                          r"of shape \(4,\); reduce it"):
         func.grad(lambda w: w * 2)(w)
