@@ -907,18 +907,6 @@ class AliasMethods:
         raise TypeError(f"new: takes sizes (ints), a tuple of them, or data (a list, an array "
                         f"or a tensor), got {args!r}")
 
-    def short(self) -> Tensor:
-        """PyTorch's `t.short()`: `astype(np.int16)`, a constant."""
-        return self.astype(np.int16)
-
-    def byte(self) -> Tensor:
-        """PyTorch's `t.byte()`: `astype(np.uint8)`, a constant."""
-        return self.astype(np.uint8)
-
-    def char(self) -> Tensor:
-        """PyTorch's `t.char()`: `astype(np.int8)`, a constant."""
-        return self.astype(np.int8)
-
     # -- layout, device and graph facts ----------------------------------------------------------
 
     @property

@@ -795,6 +795,18 @@ class ElementwiseMethods:
         """PyTorch's `t.int()`: `astype(np.int32)`, a constant (as `long`)."""
         return self.astype(np.int32)
 
+    def short(self) -> Tensor:
+        """PyTorch's `t.short()`: `astype(np.int16)`, a constant."""
+        return self.astype(np.int16)
+
+    def byte(self) -> Tensor:
+        """PyTorch's `t.byte()`: `astype(np.uint8)`, a constant."""
+        return self.astype(np.uint8)
+
+    def char(self) -> Tensor:
+        """PyTorch's `t.char()`: `astype(np.int8)`, a constant."""
+        return self.astype(np.int8)
+
     def half(self) -> Tensor:
         """PyTorch's `t.half()`: `astype(np.float16)`."""
         return self.astype(np.float16)
