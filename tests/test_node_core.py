@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Function, Tensor, Value, concatenate, detect_anomaly, no_grad
+from autograd import functional as F
 from autograd.graph import (
     CLOSED, PENDING, VISITING, Leaf, Node, apply, make_node, topological_order, walk,
 )
@@ -558,6 +559,95 @@ def test_a_gradient_of_the_wrong_shape_inside_a_chain_names_the_op():
 
 def _unmarked(root):
     return not any(n.grad is PENDING or n.grad is VISITING for n in walk(root))
+
+
+# n-ary links: a node with several inputs of which one alone is an op node (a linear layer's
+# x, with its weight and bias leaves) is a link of the chain too; two op-node inputs, or one
+# node given twice, are not. Each link maps (N, 3) rows to (N, 3) rows.
+TENSOR_LINKS = [
+    lambda y, p: F.linear(y, p["W"], p["b"]),                    # (x, W, b): one op node
+    lambda y, p: F.linear(y, p["W"]),                            # (x, W)
+    lambda y, p: concatenate((y, p["c"]), axis=1) @ p["W6"],     # (y, constant c)
+    lambda y, p: concatenate((y, y), axis=1) @ p["W6"],          # y twice: the sort
+    lambda y, p: concatenate((y, y.tanh()), axis=1) @ p["W6"],   # two op nodes: the sort
+    lambda y, p: y.tanh(),
+    lambda y, p: (y * 1.5).relu(),
+]
+
+
+def _tensor_chain(links, rng_seed):
+    rng = np.random.default_rng(rng_seed)
+    p = {"W": Tensor(rng.normal(size=(3, 3)), requires_grad=True),
+         "b": Tensor(rng.normal(size=3), requires_grad=True),
+         "W6": Tensor(rng.normal(size=(6, 3)) * 0.5, requires_grad=True),
+         "c": Tensor(rng.normal(size=(4, 3)))}
+    x = Tensor(rng.normal(size=(4, 3)), requires_grad=True)
+    y = x * 1.0
+    for k in links:
+        y = TENSOR_LINKS[k](y, p)
+    return F.cross_entropy(y, np.array([0, 2, 1, 2])), [x, p["W"], p["b"], p["W6"]]
+
+
+@settings(max_examples=120)
+@given(links=st.lists(st.integers(0, len(TENSOR_LINKS) - 1), min_size=1, max_size=6),
+       seed=st.integers(0, 2 ** 16))
+def test_n_ary_links_of_a_chain_are_ordered_and_backpropagated(links, seed):
+    """Random chains of linear layers, concatenations and activations ending in a loss: the
+    order lists every op node once, after its inputs; backward gives the gradients of
+    micrograd's loop over `walk`'s own order and leaves no marks."""
+    root, leaves = _tensor_chain(links, seed)
+    op_nodes = [n for n in walk(root) if not n.is_leaf and n._fn is not None]
+    full = topological_order(root)
+    for node in full:
+        node.grad = None
+    _is_a_topological_order(full)
+    assert {id(n) for n in full} == {id(n) for n in op_nodes} and full[-1] is root
+    root.backward()
+    assert _unmarked(root)
+    ref_root, ref_leaves = _tensor_chain(links, seed)
+    ref_root.grad = np.ones((), ref_root.dtype)
+    for node in reversed([n for n in walk(ref_root) if not n.is_leaf and n._fn is not None]):
+        node._backward()
+    for leaf, ref in zip(leaves, ref_leaves):
+        if ref.grad is None:                             # (a leaf the links never used)
+            assert leaf.grad is None
+        else:
+            np.testing.assert_allclose(leaf.grad, ref.grad, rtol=1e-12, atol=1e-15)
+
+
+def test_an_mlp_loss_is_one_chain_and_needs_no_sort(monkeypatch):
+    """cross_entropy ← linear ← relu ← linear, the weights and biases leaves: backward walks it
+    down with the gradient and never sorts; the gradients are finite differences'."""
+    import autograd.graph as graph
+    rng = np.random.default_rng(3)
+    W1, b1 = rng.normal(size=(5, 4)), rng.normal(size=5)
+    W2, b2 = rng.normal(size=(3, 5)), rng.normal(size=3)
+    X, labels = rng.normal(size=(6, 4)), np.array([0, 1, 2, 2, 1, 0])
+
+    def loss_of(W1, b1, W2, b2):
+        hidden = F.linear(Tensor(X), W1, b1).relu()
+        return F.cross_entropy(F.linear(hidden, W2, b2), labels)
+
+    params = [Tensor(a, requires_grad=True) for a in (W1, b1, W2, b2)]
+    loss = loss_of(*params)
+
+    def no_sort(*args, **kwargs):
+        raise AssertionError("backward sorted a chain")
+    monkeypatch.setattr(graph, "topological_order", no_sort)
+    loss.backward()
+    monkeypatch.undo()
+    arrays = [W1, b1, W2, b2]
+    for i, param in enumerate(params):
+        expected = np.zeros_like(arrays[i])
+        for index in np.ndindex(arrays[i].shape):
+            up = [a.copy() for a in arrays]
+            down = [a.copy() for a in arrays]
+            up[i][index] += 1e-6
+            down[i][index] -= 1e-6
+            expected[index] = (loss_of(*map(Tensor, up)).item()
+                               - loss_of(*map(Tensor, down)).item()) / 2e-6
+        np.testing.assert_allclose(param.grad, expected, rtol=1e-6, atol=1e-8)
+    assert _unmarked(loss)
 
 
 @pytest.mark.parametrize("step", [
