@@ -397,6 +397,25 @@ def test_optimizers_written_by_hand_step_as_nn_optim_s():
         for p, q in zip(a.parameters(), b.parameters()):
             np.testing.assert_allclose(p.numpy(), q.numpy(), rtol=1e-5, atol=1e-6)
 
+    # fast.ai's MomentumLearner: its zero_grad keeps mom times each gradient, which the next
+    # backward adds to, so that it steps as SGD with momentum
+    torch.manual_seed(4)
+    a = nn.Linear(20, 3)
+    b = copy.deepcopy(a)
+    opt = optim.SGD(b.parameters(), lr=0.1, momentum=0.85)
+    for _ in range(4):
+        F.cross_entropy(a(x), y).backward()
+        with torch.no_grad():
+            for p in a.parameters():
+                p -= p.grad * 0.1
+            for p in a.parameters():
+                p.grad *= 0.85
+        F.cross_entropy(b(x), y).backward()
+        opt.step()
+        opt.zero_grad()
+    for p, q in zip(a.parameters(), b.parameters()):
+        np.testing.assert_allclose(p.numpy(), q.numpy(), rtol=1e-5, atol=1e-6)
+
     # PyTorch's habits on p.grad, a numpy array here, are explained
     p = nn.Parameter(torch.ones(3))
     (p * 2).sum().backward()
@@ -1044,7 +1063,7 @@ def test_lsuv_rescales_each_layer_to_mean_0_and_std_1():
         assert abs(h.mean.item()) < 1.1e-3 and abs(h.std.item() - 1) < 1.1e-3
 
 
-def test_general_relu_s_in_place_steps_have_pytorch_s_gradient():
+def test_general_relu_s_in_place_steps_have_the_true_gradient():
     act = OURS['GeneralRelu'](leak=0.1, sub=0.4, maxv=1.5)
     rng = np.random.default_rng(5)
     x = rng.uniform(-3, 3, (6, 7))
