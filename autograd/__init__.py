@@ -30,6 +30,7 @@ from .grad_mode import is_inference_mode_enabled
 from .higher_order import grad
 from .derivatives import gradgradcheck, hessian, hvp, jacobian, jvp, vhp, vjp
 from .random import Generator, default_rng, manual_seed
+from .random import are_deterministic_algorithms_enabled, use_deterministic_algorithms
 from .tensor import (
     Tensor, concatenate, einsum, flatten, get_default_dtype, matmul, set_default_dtype, stack,
     tril, triu, where,

@@ -130,6 +130,10 @@ def _can_require_grad(where: str, dtype: np.dtype, requires_grad: bool) -> None:
 
 def _shape_and_dtype(where: str, input: Any) -> tuple[tuple[int, ...], np.dtype]:
     """What a `*_like` creator copies from its input."""
+    if isinstance(input, memoryview):       # fast.ai's zeros_like(p.grad.data)
+        raise TypeError(f"{where}: input must be a Tensor (or an ndarray), got a memoryview, "
+                        f"what numpy's .data of an array is: p.grad is the numpy array itself "
+                        f"here (PyTorch's p.grad.data), so write {where}(p.grad)")
     if not isinstance(input, (Tensor, np.ndarray)):
         raise TypeError(f"{where}: input must be a Tensor (or an ndarray), got "
                         f"{type(input).__name__}")
@@ -335,11 +339,17 @@ def full_like(input: Tensor | np.ndarray, fill_value: Any, *, dtype: Any = None,
     array([2, 2, 2])
     """
     check_device("full_like", device)
-    shape, input_dtype = _shape_and_dtype("full_like", input)
-    fill_value = _fill_number("full_like", fill_value)
-    dtype = _dtype("full_like", dtype, input_dtype)
-    _can_require_grad("full_like", dtype, requires_grad)
-    return Tensor(_filled("full_like", shape, fill_value, dtype), requires_grad=requires_grad)
+    return _full_like("full_like", input, fill_value, dtype, requires_grad)
+
+
+def _full_like(where: str, input: Any, fill_value: Any, dtype: Any,
+               requires_grad: bool) -> Tensor:
+    """full_like's work, its errors naming `where` (zeros_like, ones_like, ...)."""
+    shape, input_dtype = _shape_and_dtype(where, input)
+    fill_value = _fill_number(where, fill_value)
+    dtype = _dtype(where, dtype, input_dtype)
+    _can_require_grad(where, dtype, requires_grad)
+    return Tensor(_filled(where, shape, fill_value, dtype), requires_grad=requires_grad)
 
 
 def zeros_like(input: Tensor | np.ndarray, *, dtype: Any = None,
@@ -350,7 +360,7 @@ def zeros_like(input: Tensor | np.ndarray, *, dtype: Any = None,
     array([[0., 0.]], dtype=float32)
     """
     check_device("zeros_like", device)
-    return full_like(input, 0, dtype=dtype, requires_grad=requires_grad)
+    return _full_like("zeros_like", input, 0, dtype, requires_grad)
 
 
 def ones_like(input: Tensor | np.ndarray, *, dtype: Any = None,
@@ -361,7 +371,7 @@ def ones_like(input: Tensor | np.ndarray, *, dtype: Any = None,
     array([1, 1])
     """
     check_device("ones_like", device)
-    return full_like(input, 1, dtype=dtype, requires_grad=requires_grad)
+    return _full_like("ones_like", input, 1, dtype, requires_grad)
 
 
 def empty_like(input: Tensor | np.ndarray, *, dtype: Any = None,
@@ -373,7 +383,7 @@ def empty_like(input: Tensor | np.ndarray, *, dtype: Any = None,
     dtype('int64')
     """
     check_device("empty_like", device)
-    return full_like(input, 0, dtype=dtype, requires_grad=requires_grad)
+    return _full_like("empty_like", input, 0, dtype, requires_grad)
 
 
 # -- ranges ----------------------------------------------------------------------------------

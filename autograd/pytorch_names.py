@@ -187,9 +187,8 @@ def note_numpy_attribute(error: BaseException) -> None:
     ...           .split(";")[0])
     glassgrad: a numpy array has no zero_
     """
-    name = getattr(error, "name", None)
-    if not (isinstance(error, AttributeError) and isinstance(getattr(error, "obj", None),
-                                                              np.ndarray)
+    name, obj = getattr(error, "name", None), getattr(error, "obj", None)
+    if not (isinstance(error, AttributeError) and isinstance(obj, (np.ndarray, memoryview))
             and isinstance(name, str) and hasattr(error, "add_note")):
         return
     # what a Tensor has under that name: a method to call, an attribute to read (t.grad_fn),
@@ -215,6 +214,11 @@ def note_numpy_attribute(error: BaseException) -> None:
         return
     if any(note.startswith("glassgrad:") for note in getattr(error, "__notes__", ())):
         return                              # (noted already, by an inner module)
+    if isinstance(obj, memoryview):         # p.grad.data.zero_(): .data of the array
+        error.add_note(f"glassgrad: a memoryview, numpy's .data of an array, has no {name}; "
+                       f"p.grad and p.data are numpy arrays here, not Tensors as in PyTorch, "
+                       f"so p.grad.data is p.grad: {instead}")
+        return
     error.add_note(f"glassgrad: a numpy array has no {name}; p.grad and p.data are numpy "
                    f"arrays here, not Tensors as in PyTorch: {instead}")
 

@@ -46,6 +46,38 @@ def manual_seed(seed: int) -> None:
     _rng.bit_generator.state = _seeded("manual_seed", seed).bit_generator.state
 
 
+#: PyTorch's deterministic-algorithms mode, as last set (see use_deterministic_algorithms)
+_deterministic = {"mode": False, "warn_only": False}
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """PyTorch's `torch.use_deterministic_algorithms(mode)`, which fast.ai's `set_seed` calls:
+    accepted, and nothing changes, because glassgrad has no nondeterministic algorithms to
+    switch off (numpy on the CPU, no atomic adds: after `manual_seed` a run repeats bit for bit
+    on the same machine and BLAS thread count). The mode is kept for
+    `are_deterministic_algorithms_enabled()`.
+
+    >>> use_deterministic_algorithms(True); are_deterministic_algorithms_enabled()
+    True
+    >>> use_deterministic_algorithms(False); are_deterministic_algorithms_enabled()
+    False
+    """
+    for name, value in (("mode", mode), ("warn_only", warn_only)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"use_deterministic_algorithms: {name} must be a bool, got "
+                            f"{value!r}")
+    _deterministic.update(mode=bool(mode), warn_only=bool(warn_only))
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    """The mode last given to `use_deterministic_algorithms` (False at first, as in PyTorch).
+
+    >>> isinstance(are_deterministic_algorithms_enabled(), bool)
+    True
+    """
+    return _deterministic["mode"]
+
+
 def _seeded(where: str, seed: int) -> np.random.Generator:
     """A new numpy Generator seeded with `seed`, or an error naming `where`."""
     try:

@@ -367,8 +367,12 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
     # (tensor_in_place.py), set with the first; __weakref__: what is remembered of a tensor
     # goes with it: a hook's entry (autograd/hooks.py), a view's entry in its base's _views;
     # _numpy_shares: the array numpy code was handed (t.numpy(), from_numpy), which in-place
-    # changes write into (tensor_in_place.share_with_numpy), set with the first
-    __slots__ = ("_written_at", "_hooks", "_views", "_view_of", "_numpy_shares", "__weakref__")
+    # changes write into (tensor_in_place.share_with_numpy), set with the first; __dict__:
+    # attributes of the user's own, as PyTorch's tensors take them (the from-scratch backprop
+    # lessons' `out.g = ...`, AdaHessian's `p.hess`); made only when one is set, so a tensor
+    # without any costs one pointer more and its attribute loads are as fast (CPython 3.11)
+    __slots__ = ("_written_at", "_hooks", "_views", "_view_of", "_numpy_shares", "__weakref__",
+                 "__dict__")
     _empty_grad = None
     _notes_writes = True
     #: pandas (2.1 on) steps aside for an operand of higher priority than its own (a DataFrame's

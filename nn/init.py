@@ -415,7 +415,11 @@ def _kaiming_std(name: str, tensor: Any, a: float, mode: str, nonlinearity: str)
 
 
 def _real(name: str, key: str, value: Any) -> float:
-    """`value` as a float, or a TypeError naming the initialiser and the argument."""
+    """`value` as a float, or a TypeError naming the initialiser and the argument. A 0-d
+    Tensor counts as its number, as in PyTorch (fast.ai's random erasing fills a patch with
+    `init.normal_(patch, mean=x.mean(), std=x.std())`)."""
+    if isinstance(value, Tensor) and value.ndim == 0 and value.dtype.kind in "fiu":
+        return float(value.data)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: {key} must be a real number, got {value!r:.60}")
     return float(value)

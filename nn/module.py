@@ -98,11 +98,11 @@ class Parameter(Tensor):
     >>> Parameter([1.0, 2.0])
     Parameter([1., 2.], requires_grad=True)
 
-    Like PyTorch's, it takes attributes of the user's own: AdaHessian keeps each parameter's
-    Hessian diagonal in `p.hess` (a Tensor's slots have no room for them).
+    Like PyTorch's, it takes attributes of the user's own (as every Tensor does): AdaHessian
+    keeps each parameter's Hessian diagonal in `p.hess`.
     """
 
-    __slots__ = ("__dict__",)
+    __slots__ = ()
 
     def __init__(self, data: Any, dtype: Any = None, label: str = "", *,
                  requires_grad: bool = True) -> None:

@@ -264,8 +264,17 @@ def test_multinomial_all_categories_is_a_permutation_and_huge_weights_do_not_ove
                                                    r"got 'nonsense'"),
     (lambda: randn_like(Tensor([1, 2])), TypeError, r"randn_like: dtype must be floating "
                                                     r"point, got int64"),
-    (lambda: zeros_like([1.0, 2.0]), TypeError, r"full_like: input must be a Tensor \(or an "
+    (lambda: zeros_like([1.0, 2.0]), TypeError, r"zeros_like: input must be a Tensor \(or an "
                                                 r"ndarray\), got list"),
+    (lambda: ones_like("1"), TypeError, r"ones_like: input must be a Tensor \(or an ndarray\), "
+                                        r"got str"),
+    # fast.ai's torch.zeros_like(p.grad.data): numpy's .data of the gradient array
+    (lambda: zeros_like(np.zeros(2).data), TypeError, r"zeros_like: input must be a Tensor "
+                                                      r"\(or an ndarray\), got a memoryview, .*"
+                                                      r"p\.grad is the numpy array itself here "
+                                                      r"\(PyTorch's p\.grad\.data\), so write "
+                                                      r"zeros_like\(p\.grad\)"),
+    (lambda: autograd.empty_like(np.zeros(2).data), TypeError, r"empty_like: .* got a memoryview"),
     (lambda: full((2,), 1j), TypeError, r"full: fill_value must be a real number or a bool, "
                                         r"got 1j"),
     (lambda: full((2,), 7, requires_grad=True), TypeError,

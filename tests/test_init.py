@@ -417,6 +417,26 @@ def test_a_wrong_argument_is_named_by_its_initialiser(call, message):
         call(Tensor(np.zeros((3, 3))))
 
 
+def test_a_0_d_tensor_counts_as_its_number_as_in_pytorch():
+    """fast.ai's random erasing: `init.normal_(patch, mean=x.mean(), std=x.std())` was refused
+    ("mean must be a real number, got Tensor(...)"); PyTorch takes a 0-d tensor as its number.
+    The draws are those of the plain numbers; a tensor of several numbers is still refused."""
+    x = Tensor(np.arange(12.0).reshape(3, 4))
+    a, b = Tensor(np.zeros((3, 3))), Tensor(np.zeros((3, 3)))
+    init.normal_(a, mean=x.mean(), std=x.std(), rng=np.random.default_rng(0))
+    init.normal_(b, mean=float(x.mean().item()), std=x.std().item(),
+                 rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(a.data, b.data)
+    init.uniform_(a, Tensor(np.float32(-1.0)), Tensor(2))
+    assert -1 <= a.data.min() and a.data.max() <= 2
+    init.constant_(a, Tensor(0.5))
+    assert (a.data == 0.5).all()
+    with pytest.raises(TypeError, match=r"^normal_: std must be a real number, got Tensor\("):
+        init.normal_(a, 0, Tensor([1.0, 2.0]))
+    with pytest.raises(TypeError, match=r"^uniform_: b must be a real number, got Tensor\(True"):
+        init.uniform_(a, 0, Tensor(True))
+
+
 @pytest.mark.parametrize("name", ["uniform_", "normal_", "trunc_normal_", "xavier_uniform_",
                                   "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
                                   "orthogonal_"])

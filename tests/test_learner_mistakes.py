@@ -189,6 +189,21 @@ def test_pytorchs_grad_zero_in_a_manual_update_gets_a_note():
     assert "p.grad = None" in " ".join(getattr(caught.value, "__notes__", []))
 
 
+def test_pytorchs_grad_data_zero_in_a_manual_update_gets_a_note_too():
+    """Older code's `p.grad.data.zero_()` (fast.ai's hand-written optimizers): .data of the
+    numpy array is a memoryview, whose AttributeError said nothing of glassgrad; leaving
+    `no_grad()` it gets the note p.grad.zero_() gets, saying that p.grad.data is p.grad."""
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    with pytest.raises(AttributeError, match="'memoryview' object has no attribute 'zero_'") \
+            as caught:
+        with torch.no_grad():
+            w.grad.data.zero_()
+    (note,) = caught.value.__notes__
+    assert note.startswith("glassgrad: a memoryview, numpy's .data of an array, has no zero_; ")
+    assert "so p.grad.data is p.grad: for a gradient, p.grad = None" in note
+
+
 def test_no_grad_as_a_decorator_and_backward_inside_it_work_as_in_pytorch():
     """Legal: @no_grad (with or without the call) records nothing; backward() of a graph
     recorded outside runs under no_grad too."""

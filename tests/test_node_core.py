@@ -33,14 +33,15 @@ def state(node):
 # -- layout ----------------------------------------------------------------------------------------
 
 def test_a_node_is_six_slots_and_one_object():
-    # a Tensor adds six: when its data was made or changed in place (test_in_place_changes.py),
+    # a Tensor adds seven: when its data was made or changed in place (test_in_place_changes.py),
     # its own hooks (so a hook's cycle through its tensor can be freed: test_hooks.py), a
     # constant's views and a view's base, the array it shares with numpy code
-    # (test_tensor_in_place.py), and a weak reference's, so that what is remembered of a tensor
-    # goes with it
+    # (test_tensor_in_place.py), a weak reference's, so that what is remembered of a tensor
+    # goes with it, and a dict for attributes of the user's own (`out.g = ...`, as PyTorch's
+    # tensors take them), made only when one is set
     assert Node.__slots__ == SLOTS and Value.__slots__ == ()
     assert Tensor.__slots__ == ("_written_at", "_hooks", "_views", "_view_of", "_numpy_shares",
-                                "__weakref__")
+                                "__weakref__", "__dict__")
     v = Value(1.0)
     assert not hasattr(v, "__dict__")
     assert sys.getsizeof(v) <= 16 + 16 + 8 * len(SLOTS)     # GC header + object header + slots

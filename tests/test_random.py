@@ -101,3 +101,25 @@ def test_a_copied_generator_is_still_a_seedable_generator():
 def test_torch_default_generator_names_the_shared_generator():
     with pytest.raises(AttributeError, match=r"torch.default_generator is autograd.default_rng"):
         autograd.default_generator
+
+
+def test_pytorch_s_deterministic_algorithms_switch_is_accepted_and_kept():
+    """fast.ai's set_seed calls torch.use_deterministic_algorithms(deterministic) before
+    seeding: it was "module 'autograd' has no attribute ...", with no hint. glassgrad has only
+    deterministic algorithms, so either mode runs the same code: a seeded run repeats."""
+    before = autograd.are_deterministic_algorithms_enabled()
+    try:
+        draws = []
+        for mode in (True, False):
+            autograd.use_deterministic_algorithms(mode, warn_only=not mode)
+            assert autograd.are_deterministic_algorithms_enabled() is mode
+            manual_seed(3)
+            x = autograd.randn(4, 5)
+            draws.append(((x @ x.T).softmax(-1) * x.sum()).numpy())
+        np.testing.assert_array_equal(draws[0], draws[1])
+        for bad in ({"mode": 1}, {"mode": True, "warn_only": "yes"}):
+            with pytest.raises(TypeError, match=r"^use_deterministic_algorithms: \w+ must be a "
+                                                r"bool, got "):
+                autograd.use_deterministic_algorithms(**bad)
+    finally:
+        autograd.use_deterministic_algorithms(before)
