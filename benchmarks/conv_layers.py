@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from conv_steps import engines_of, run_worker      # (benchmarks/ is the script's directory)
 
 # (x shape (N, C, H, W), out channels, kernel, stride, padding, groups, transposed): the
 # convolutions of conv_steps.py's models ("transposed": ConvTranspose2d, whose forward is the
@@ -91,15 +88,8 @@ def worker(engine: str, model: str, calls: int, threads: int = 1) -> dict:
 
 
 def run(engine: str, tree: Path, model: str, calls: int, threads: int) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(tree), PYTHONDONTWRITEBYTECODE="1",
-               OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
-               MKL_NUM_THREADS=str(threads))
-    task = json.dumps({"engine": engine, "model": model, "calls": calls, "threads": threads})
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", task],
-                          cwd=tree, env=env, capture_output=True, text=True, timeout=1800)
-    if proc.returncode != 0:
-        sys.exit(f"conv_layers: the {engine} worker failed:\n{proc.stderr[-2000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    task = {"engine": engine, "model": model, "calls": calls, "threads": threads}
+    return run_worker(Path(__file__).resolve(), tree, task, threads)
 
 
 def main() -> None:
@@ -119,11 +109,7 @@ def main() -> None:
             torch.set_num_threads(task["threads"])
         print(json.dumps(worker(task["engine"], task["model"], task["calls"], task["threads"])))
         return
-    engines = {"glassgrad": ("glassgrad", ROOT)}
-    if args.base:
-        engines["base"] = ("glassgrad", Path(args.base).resolve())
-    if not args.no_torch:
-        engines["torch"] = ("torch", ROOT)
+    engines = engines_of(args)
     for model in sorted(LAYERS) if args.model == "all" else [args.model]:
         results: dict = {name: [] for name in engines}
         for _ in range(args.rounds):

@@ -226,16 +226,34 @@ def worker(engine: str, model: str, steps: int, ops: bool, keep: bool = True,
     return result
 
 
-def run(engine: str, tree: Path, args, ops: bool = False, profile: bool = False) -> dict:
+def run_worker(script: Path, tree: Path, task: dict, threads: int = 1) -> dict:
+    """Run `script --worker task` in a fresh process on `tree`'s code with `threads` BLAS and
+    OpenMP threads; its last line of output, parsed (JSON). Shared with conv_layers.py."""
     env = dict(os.environ, PYTHONPATH=str(tree), PYTHONDONTWRITEBYTECODE="1",
-               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    task = json.dumps({"engine": engine, "model": args.model, "steps": args.steps, "ops": ops,
-                       "keep": not args.default_allocator, "profile": profile})
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", task],
+               OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
+               MKL_NUM_THREADS=str(threads))
+    proc = subprocess.run([sys.executable, str(script), "--worker", json.dumps(task)],
                           cwd=tree, env=env, capture_output=True, text=True, timeout=1800)
     if proc.returncode != 0:
-        sys.exit(f"conv_steps: the {engine} worker failed:\n{proc.stderr[-2000:]}")
+        sys.exit(f"{script.stem}: the {task['engine']} worker failed:\n{proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def engines_of(args) -> dict:
+    """{name: (engine, tree)}: this tree's glassgrad, `--base`'s and PyTorch unless `--no-torch`.
+    Shared with conv_layers.py."""
+    engines = {"glassgrad": ("glassgrad", ROOT)}
+    if args.base:
+        engines["base"] = ("glassgrad", Path(args.base).resolve())
+    if not args.no_torch:
+        engines["torch"] = ("torch", ROOT)
+    return engines
+
+
+def run(engine: str, tree: Path, args, ops: bool = False, profile: bool = False) -> dict:
+    return run_worker(Path(__file__).resolve(), tree, {
+        "engine": engine, "model": args.model, "steps": args.steps, "ops": ops,
+        "keep": not args.default_allocator, "profile": profile})
 
 
 def main() -> None:
@@ -258,11 +276,7 @@ def main() -> None:
         print(json.dumps(worker(task["engine"], task["model"], task["steps"], task["ops"],
                                 task["keep"], task.get("profile", False))))
         return
-    engines = {"glassgrad": ("glassgrad", ROOT)}
-    if args.base:
-        engines["base"] = ("glassgrad", Path(args.base).resolve())
-    if not args.no_torch:
-        engines["torch"] = ("torch", ROOT)
+    engines = engines_of(args)
     if args.profile:
         for name, (engine, tree) in engines.items():
             ops_us = run(engine, tree, args, profile=True)["profile_us"]
