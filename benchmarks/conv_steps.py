@@ -4,7 +4,8 @@ the median step of each round (CPU time), then the rounds' median and range, ms,
 faults a step.
 
     python benchmarks/conv_steps.py [--model denoiser|denoiser32|block|lenet|unet]
-        [--rounds 5] [--steps 30] [--base DIR] [--ops] [--default-allocator] [--no-torch]
+        [--rounds 5] [--steps 30] [--base DIR] [--ops] [--profile]
+        [--default-allocator] [--no-torch]
 
 Models: "denoiser", a DnCNN-like noise predictor on 14 × 14 images (Conv2d 3 × 3 padding 1,
 1 → 32 → 64 → 64 → 32 → 1, ReLU between, MSE against the noise, Adam), batch 64 ("denoiser32":
@@ -104,13 +105,53 @@ def _timed_kernels(conv_ops, totals: dict) -> None:
         setattr(conv_ops, name, timed)
 
 
+def _timed_ops(totals: dict) -> None:
+    """Wrap forward and backward of every Op class so that each call adds its CPU time to
+    `totals`, keyed by (op name, phase); a call inside another is counted in the outer one."""
+    from autograd.graph import Op
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    for cls in set(subclasses(Op)):
+        for phase in ("forward", "backward"):
+            if phase not in vars(cls):
+                continue
+            fn = vars(cls)[phase].__func__
+
+            def timed(*args, _fn=fn, _key=(getattr(cls, "name", cls.__name__), phase)):
+                if totals.get("depth"):
+                    return _fn(*args)
+                totals["depth"] = 1
+                start = time.process_time()
+                try:
+                    return _fn(*args)
+                finally:
+                    totals["depth"] = 0
+                    totals[_key] = totals.get(_key, 0.0) + time.process_time() - start
+            setattr(cls, phase, staticmethod(timed))
+
+
+def _torch_profile(step, steps: int) -> dict:
+    """PyTorch's self CPU time per aten op over `steps` steps (torch.profiler), µs a step."""
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(steps):
+            step()
+    return {e.key: e.self_cpu_time_total / steps for e in prof.key_averages()
+            if e.self_cpu_time_total / steps >= 20}
+
+
 def _faults() -> int:
     import resource
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_minflt + usage.ru_majflt
 
 
-def worker(engine: str, model: str, steps: int, ops: bool, keep: bool = True) -> dict:
+def worker(engine: str, model: str, steps: int, ops: bool, keep: bool = True,
+           profile: bool = False) -> dict:
     import numpy as np
     build, batch = MODELS[model]
     rng = np.random.default_rng(0)
@@ -129,6 +170,8 @@ def worker(engine: str, model: str, steps: int, ops: bool, keep: bool = True) ->
             lib.keep_freed_memory()
         if ops:
             _timed_kernels(conv_ops, totals)
+        if profile:
+            _timed_ops(totals)
     lib.manual_seed(0)
     net, shape = build(lib, nn, batch)
     x0 = lib.tensor(rng.standard_normal(shape).astype(np.float32))
@@ -155,17 +198,26 @@ def worker(engine: str, model: str, steps: int, ops: bool, keep: bool = True) ->
 
         def loss_fn():
             return ((net(x0) + x0) ** 2).mean()
+    def step():
+        opt.zero_grad()
+        loss = loss_fn()
+        loss.backward()
+        opt.step()
+        return loss
+
     times = []
     for i in range(steps + 3):
         if i == 3:
             totals.clear()
             faults = _faults()
         start = time.process_time()
-        opt.zero_grad()
-        loss = loss_fn()
-        loss.backward()
-        opt.step()
+        loss = step()
         times.append(time.process_time() - start)
+    if profile and engine == "torch":
+        return {"profile_us": _torch_profile(step, steps)}
+    if profile:
+        return {"profile_us": {f"{k[0]} {k[1]}": 1e6 * v / steps
+                               for k, v in totals.items() if k != "depth"}}
     result = {"median_ms": 1e3 * statistics.median(times[3:]), "loss": float(loss.item()),
               "faults": (_faults() - faults) / steps}
     if ops:
@@ -174,16 +226,34 @@ def worker(engine: str, model: str, steps: int, ops: bool, keep: bool = True) ->
     return result
 
 
-def run(engine: str, tree: Path, args, ops: bool = False) -> dict:
+def run_worker(script: Path, tree: Path, task: dict, threads: int = 1) -> dict:
+    """Run `script --worker task` in a fresh process on `tree`'s code with `threads` BLAS and
+    OpenMP threads; its last line of output, parsed (JSON). Shared with conv_layers.py."""
     env = dict(os.environ, PYTHONPATH=str(tree), PYTHONDONTWRITEBYTECODE="1",
-               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    task = json.dumps({"engine": engine, "model": args.model, "steps": args.steps, "ops": ops,
-                       "keep": not args.default_allocator})
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", task],
+               OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
+               MKL_NUM_THREADS=str(threads))
+    proc = subprocess.run([sys.executable, str(script), "--worker", json.dumps(task)],
                           cwd=tree, env=env, capture_output=True, text=True, timeout=1800)
     if proc.returncode != 0:
-        sys.exit(f"conv_steps: the {engine} worker failed:\n{proc.stderr[-2000:]}")
+        sys.exit(f"{script.stem}: the {task['engine']} worker failed:\n{proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def engines_of(args) -> dict:
+    """{name: (engine, tree)}: this tree's glassgrad, `--base`'s and PyTorch unless `--no-torch`.
+    Shared with conv_layers.py."""
+    engines = {"glassgrad": ("glassgrad", ROOT)}
+    if args.base:
+        engines["base"] = ("glassgrad", Path(args.base).resolve())
+    if not args.no_torch:
+        engines["torch"] = ("torch", ROOT)
+    return engines
+
+
+def run(engine: str, tree: Path, args, ops: bool = False, profile: bool = False) -> dict:
+    return run_worker(Path(__file__).resolve(), tree, {
+        "engine": engine, "model": args.model, "steps": args.steps, "ops": ops,
+        "keep": not args.default_allocator, "profile": profile})
 
 
 def main() -> None:
@@ -194,6 +264,9 @@ def main() -> None:
     parser.add_argument("--base", help="another tree to run as 'base'")
     parser.add_argument("--ops", action="store_true", help="time the conv kernels in the step")
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--profile", action="store_true",
+                        help="only time every op's forward and backward in the step (glassgrad: "
+                        "per op class; PyTorch: torch.profiler's self CPU time per aten op)")
     parser.add_argument("--default-allocator", action="store_true",
                         help="glibc's defaults: no autograd.keep_freed_memory() (page faults)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -201,13 +274,16 @@ def main() -> None:
     if args.worker:
         task = json.loads(args.worker)
         print(json.dumps(worker(task["engine"], task["model"], task["steps"], task["ops"],
-                                task["keep"])))
+                                task["keep"], task.get("profile", False))))
         return
-    engines = {"glassgrad": ("glassgrad", ROOT)}
-    if args.base:
-        engines["base"] = ("glassgrad", Path(args.base).resolve())
-    if not args.no_torch:
-        engines["torch"] = ("torch", ROOT)
+    engines = engines_of(args)
+    if args.profile:
+        for name, (engine, tree) in engines.items():
+            ops_us = run(engine, tree, args, profile=True)["profile_us"]
+            print(f"{name}: µs a step, total {sum(ops_us.values()):.0f}")
+            for key, us in sorted(ops_us.items(), key=lambda kv: -kv[1]):
+                print(f"  {us:8.0f}  {key}")
+        return
     medians: dict = {name: [] for name in engines}
     faults: dict = {name: [] for name in engines}
     for r in range(args.rounds):

@@ -145,3 +145,69 @@ def test_conv3d_keeps_the_columns(rng, monkeypatch):
 def test_rows_match_pytorch(rng, xs, ws, stride, padding, dilation, dtype):
     assert_conv2d_matches_pytorch(rng, xs, ws, dtype, stride=_pair(stride), padding=_pair(padding),
                                   dilation=_pair(dilation))
+
+
+# The rows forward's products in pieces of columns (CHUNK_COLUMNS; real layers have 17-32 output
+# channels and Wo·N > 192 columns a row): made to split these small cases into pieces of 2-6
+# columns, so that every case runs split, with any stride, padding and dilation along the width
+@pytest.fixture
+def small_chunks(monkeypatch):
+    monkeypatch.setattr(conv_ops, "CHUNK_COLUMNS", 6)
+    monkeypatch.setattr(conv_ops, "CHUNK_ROWS", (1, 64))
+    monkeypatch.setattr(conv_ops, "CHUNK_LEAST", 2)
+
+
+def test_chunk_width_only_splits_what_it_should():
+    assert conv_ops._chunk_width(32, 896) == 128 and conv_ops._chunk_width(17, 960) == 192
+    assert conv_ops._chunk_width(64, 896) == 896 and conv_ops._chunk_width(16, 896) == 896
+    assert conv_ops._chunk_width(32, 192) == 192            # whole: no wider than a piece
+    assert conv_ops._chunk_width(32, 7 * 37) == 7 * 37       # its pieces would be 7 wide
+
+
+@pytest.mark.parametrize("layout", ["c-ordered", "batch-last"])
+@pytest.mark.parametrize("xs, ws, stride, padding, dilation", CASES, ids=IDS)
+def test_rows_in_pieces_give_the_whole_products_numbers(rng, monkeypatch, small_chunks, xs, ws,
+                                                       stride, padding, dilation, layout):
+    geo = _geometry(stride, padding, dilation)
+    x, w = rng.normal(size=xs), rng.normal(size=ws)
+    g = rng.normal(size=(xs[0], ws[0]) + geo.output_size(xs[2:], ws[2:]))
+    if layout == "batch-last":
+        x, g = conv_ops.as_batch_last(x), conv_ops.as_batch_last(g)
+    widths = []
+    original = conv_ops._chunk_width
+    monkeypatch.setattr(conv_ops, "_chunk_width", lambda *a: widths.append(original(*a))
+                        or widths[-1])
+    split = _three_kernels(x, w, g, geo)
+    with monkeypatch.context() as m:
+        m.setattr(conv_ops, "CHUNK_COLUMNS", 10 ** 9)
+        whole = _three_kernels(x, w, g, geo)
+    for a, b in zip(split, whole):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    columns = geo.output_size(xs[2:], ws[2:])[1] * xs[0]
+    if xs[1] >= conv_ops.ROWS_LEAST_CHANNELS and columns > 6:
+        assert widths and widths[0] < columns                   # the forward ran in pieces
+
+
+@pytest.mark.parametrize("xs, ws, stride, padding, dilation", CASES, ids=IDS)
+def test_rows_in_pieces_match_finite_differences(rng, small_chunks, xs, ws, stride, padding,
+                                                 dilation):
+    x, w, b = t64(rng.normal(size=xs)), t64(rng.normal(size=ws)), t64(rng.normal(size=ws[0]))
+    assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation), x, w, b)
+    f = lambda x, w: (F.conv2d(x, w, None, stride, padding, dilation) ** 2).sum()
+    assert gradcheck(lambda x, w: grad(f, argnums=0)(x, w), x, w)
+
+
+@needs_torch
+@pytest.mark.parametrize("xs, ws, stride, padding, dilation", [
+    ((16, 16, 14, 14), (32, 16, 5, 5), 1, 2, 1),            # LeNet's second layer, batch 16
+    ((3, 8, 5, 300), (24, 8, 3, 3), (1, 2), 1, 1),          # 24 outputs, stride 2 along w
+    ((1, 4, 5, 200), (20, 4, 3, 3), 1, 1, (1, 3)),          # batch 1, wide, dilated along w
+], ids=["lenet", "stride-w", "batch1-dilated"])
+def test_rows_in_pieces_at_real_sizes_match_pytorch(rng, xs, ws, stride, padding, dilation):
+    geo = _geometry(stride, padding, dilation)
+    ho, wo = geo.output_size(xs[2:], ws[2:])
+    assert conv_ops._chunk_width(ws[0], wo * xs[0]) < wo * xs[0]     # these run in pieces
+    for dtype in (np.float32, np.float64):
+        assert_conv2d_matches_pytorch(rng, xs, ws, dtype, stride=_pair(stride),
+                                      padding=_pair(padding), dilation=_pair(dilation))

@@ -388,6 +388,42 @@ def _row_views(xp: np.ndarray, kernel: tuple, out_size: tuple, geo: Geometry) ->
     return views
 
 
+# OpenBLAS multiplies a product with 17-32 rows (output channels) faster in pieces of at most
+# ~192 columns than whole: so the rows forward hands it each output row's Wo·N columns as
+# CHUNK_COLUMNS-wide pieces (a view, one more stacked axis) for such layers. Measured (float32,
+# one thread, µs, alternated, best of 30; docs/measurements.md#conv, s33), whole -> pieces of
+# 192: 32 outputs: LeNet's 5x5 16 -> 32 on (64, 16, 14, 14) 6205 -> 5214, 3x3 64 -> 32 on
+# (64, 64, 14, 14) 6153 -> 5164, on (16, 64, 16, 16) 2110 -> 1507, the flipped-kernel input
+# gradient of 32 -> 64 on (64, 32, 14, 14) 5746 -> 4947; but 64 outputs 10683 -> 11985 and 16
+# outputs 1770 -> 1843 (32 -> 16 on (16, 32, 32, 32)), 1022 -> 1077 (16 -> 16), so only those.
+CHUNK_COLUMNS = 192
+CHUNK_ROWS = (17, 32)
+CHUNK_LEAST = 64            # (narrower pieces cost more per number than they save)
+
+
+def _column_chunks(a: np.ndarray, width: int) -> np.ndarray:
+    """A stack of matrices (R, K, P) (any strides) as (R, P / width, K, width): each matrix's
+    columns in pieces of `width`, P a multiple of it. A view."""
+    r, k, p = a.shape
+    sr, sk, sp = a.strides
+    return as_strided(a, (r, p // width, k, width), (sr, width * sp, sk, sp),
+                      writeable=a.flags.writeable)
+
+
+def _chunk_width(rows: int, columns: int) -> int:
+    """The width of the pieces `rows_forward` splits a product's `columns` into for `rows`
+    output channels: the largest divisor of `columns` up to CHUNK_COLUMNS, or `columns` (whole)
+    outside CHUNK_ROWS or where that divisor is under CHUNK_LEAST.
+
+    >>> _chunk_width(32, 896), _chunk_width(64, 896), _chunk_width(32, 13 * 7)
+    (128, 896, 91)
+    """
+    if not CHUNK_ROWS[0] <= rows <= CHUNK_ROWS[1] or columns <= CHUNK_COLUMNS:
+        return max(1, columns)                      # (an empty batch: one piece of none)
+    width = max(d for d in range(1, CHUNK_COLUMNS + 1) if columns % d == 0)
+    return width if width >= CHUNK_LEAST else columns
+
+
 def rows_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
     """conv(x, w) by image rows: Σ_j W_j @ X_{h,j} for every output row h, (N, O, Ho, Wo)
     batch-last."""
@@ -397,12 +433,16 @@ def rows_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
     views = _row_views(rows_layout(x, geo.padding, geo.stride[1], dtype), (kh, kw),
                        (ho, wo), geo)
     weights = np.ascontiguousarray(w.transpose(3, 0, 2, 1), dtype=dtype).reshape(kw, o, -1)
+    width = _chunk_width(o, wo * n)
     y = np.empty((o, ho, wo * n), dtype)
-    np.matmul(weights[0], views[0], out=y.transpose(1, 0, 2))     # row h: (O, Wo·N) of y
+    # row h: (O, Wo·N) of y, in pieces of `width` columns (see CHUNK_COLUMNS)
+    np.matmul(weights[0], _column_chunks(views[0], width),
+              out=_column_chunks(y.transpose(1, 0, 2), width))
     if kw > 1:
         term = np.empty_like(y)
+        term_chunks = _column_chunks(term.transpose(1, 0, 2), width)
         for w_j, x_j in zip(weights[1:], views[1:]):
-            np.matmul(w_j, x_j, out=term.transpose(1, 0, 2))
+            np.matmul(w_j, _column_chunks(x_j, width), out=term_chunks)
             y += term
     return batch_first(y.reshape(o, ho, wo, n))
 
