@@ -1,8 +1,9 @@
 """The recurrent layers' functions: one GRU or LSTM step (`gru_step`, `lstm_step`, for the
 cells) and a whole sequence of an RNN, GRU or LSTM layer as one node (`rnn_sequence`,
 `gru_sequence`, `lstm_sequence`, with `lengths` for a packed batch; `lstm_layer`,
-`gru_layer`: an LSTM's or a GRU's from the input itself, for few input features). Their ops, with the gradients right under
-them, are in autograd/ops/recurrent.py; this module checks the shapes.
+`gru_layer`: an LSTM's or a GRU's from the input itself, for few input features). Their ops,
+with the gradients right under them, are in autograd/ops/recurrent.py; this module checks the
+shapes.
 """
 
 from __future__ import annotations
