@@ -1,8 +1,9 @@
 """Recurrent layers as fused ops: one step of a GRU or an LSTM (for the cells: one or two nodes
 per step instead of ~15), and a layer's whole sequence in one direction (for the layers: one
 node per layer and direction, the steps' loop and its backpropagation through time inside).
-An LSTM layer of few input features is one node from its input itself, `LSTMLayer` (at the
-end of this file: each step one product with [h; x_t; 1], everything laid out by column).
+An LSTM or GRU layer of few input features is one node from its input itself, `LSTMLayer`,
+`GRULayer` (at the end of this file: each step one product with [h; x_t; 1], everything laid
+out by column).
 
 A step starts from the gates' two shares, each (N, gates · H), cut into H columns per gate:
 a = x_t W_ihᵀ + b_ih from the input and b = h W_hhᵀ + b_hh from the state (σ the sigmoid):
