@@ -11,7 +11,6 @@ from collections import Counter
 import numpy as np
 import pytest
 
-import autograd.ops.recurrent as recurrent
 from autograd import Tensor, concatenate, grad, gradcheck, gradcheck_parameters
 from autograd.functional import gru_layer, gru_sequence, linear
 from autograd.graph import walk
@@ -55,10 +54,11 @@ def values_and_gradients(f, leaves, weights, **options):
     return [out.data] + [leaf.grad for leaf in leaves]
 
 
-# both ways backward sums Σ_t d_t [h; x_t; 1]ᵀ: after the loop (below STEPS_SUMMED rows) and
-# step by step (from it on)
-BATCHES = [3, recurrent.STEPS_SUMMED]
-LENGTHS = {3: [4, 1, 3], recurrent.STEPS_SUMMED: [1, 4, 2, 3] * (recurrent.STEPS_SUMMED // 4)}
+# both ways backward sums Σ_t d_t [h; x_t; 1]ᵀ (recurrent.layer_weight_grads): one product
+# after copying the steps side by side (3 rows) and a batched product summed over T (16 rows),
+# as for lstm_layer (its tests' test_both_sums_are_taken: the rows are 4H in both)
+BATCHES = [3, 16]
+LENGTHS = {3: [4, 1, 3], 16: [1, 4, 2, 3] * 4}
 
 
 @pytest.mark.parametrize("N", BATCHES, ids=lambda n: f"N={n}")
@@ -82,7 +82,7 @@ def test_values_and_gradients_are_linear_and_gru_sequences(rng, N, reverse, bias
 
 # -- first and second derivatives against finite differences -----------------------------------
 
-SHAPES = [(1, 1), (1, 3), (4, 1), (3, 2), (2, recurrent.STEPS_SUMMED)]        # (T, N)
+SHAPES = [(1, 1), (1, 3), (4, 1), (3, 2), (2, 16)]        # (T, N)
 
 
 @pytest.mark.parametrize("T, N", SHAPES, ids=lambda v: str(v))
@@ -136,7 +136,7 @@ def test_the_gradient_graph_is_the_two_nodes_gradient_graph(rng):
 
 # -- against PyTorch ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("N", [1, recurrent.STEPS_SUMMED], ids=lambda n: f"N={n}")
+@pytest.mark.parametrize("N", [1, 16], ids=lambda n: f"N={n}")
 @pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 def test_pytorchs_gru_gives_the_same_values_and_gradients(rng, N, reverse, dtype):
@@ -333,8 +333,8 @@ def run(model, x, h0, lengths):
 def test_nn_gru_gives_the_same_numbers_either_way(rng, name, options, x_shape, packed):
     """One model, one input and initial state, one dropout mask: as gru_layer nodes and as
     `linear` + gru_sequence (as before), the same outputs, final states and gradients of
-    every parameter, the input and the initial state, to rounding (17 rows: backward adds the
-    weights' gradients up step by step)."""
+    every parameter, the input and the initial state, to rounding (17 rows: backward sums the
+    weights' gradients by a batched product)."""
     model, x, h0, batch = model_and_leaves(rng, options, x_shape)
     lengths = rng.integers(1, 6, batch) if packed else None
     leaves = [x, h0, *model.parameters()]

@@ -675,14 +675,52 @@ def unscaling(size: int, dtype: Any) -> np.ndarray:
     return rows
 
 
-#: from this batch size on, `LSTMLayer`'s backward adds Σ_t d_t [2h; x_t; 1]ᵀ up step by step
-#: (one (4H, N) @ (N, K) product a step: as fast as one batched product of all steps and its
-#: sum over T, without its (T, 4H, K) intermediate); below it, one product of all steps'
-#: columns side by side after the loop, which needs them copied ((T, 4H, N) -> (4H, T·N)):
-#: a backward in 245 against 421 µs at N 1 (against the batched product: numpy's matmul of an
-#: inner axis of 1 is no BLAS call) and 329 against 366 at N 8 (against step by step), even at
-#: 16, 1.04-1.08x the time from 32 on (24 steps, H 32, and T 48, H 64)
-STEPS_SUMMED = 16
+def reaching(G: np.ndarray) -> np.ndarray:
+    """For each step of G (T, ...), whether any gradient reaches its state from outside the
+    op: a layer's loss often reads the last h alone, and nothing reads the c's, so backward's
+    loop skips adding the zeros of the other steps (one pass over G against T adds)."""
+    return G.reshape(len(G), -1).any(1)
+
+
+def summed_after_copies(batch: int, rows: int, columns: int) -> bool:
+    """Whether `layer_weight_grads` sums over the steps as one product after copying (R, N)
+    and (K, N) steps side by side: when those copies, N (R + K) numbers a step, are no more
+    than the R K numbers of a step's product to add up.
+
+    >>> summed_after_copies(16, 128, 36), summed_after_copies(64, 128, 36)
+    (True, False)
+    """
+    return batch * (rows + columns) <= rows * columns
+
+
+def layer_weight_grads(d: np.ndarray, before: np.ndarray, W_in: np.ndarray,
+                       input_grad: bool) -> tuple:
+    """(Σ_t d_t before_tᵀ (R, K): a layer op's stacked weights' gradients, and the input's
+    gradient dx_t = d_tᵀ W_in (T, N, F), or None if `input_grad` is false) from every step's
+    d (T, R, N) and [h; x_t; 1] (T, K, N), by column; W_in (R', F) multiplies d's first R'
+    rows. Both sums over all T·N columns at once, after backward's loop: one product of the
+    steps' columns side by side, (R, T·N) @ (T·N, K), after copying both
+    (`summed_after_copies`), else one batched product and its sum over T (a (T, R, K)
+    intermediate). Against adding up one
+    (R, N) @ (N, K) product a step in the loop (s32), the LSTM's sum at T 24, H 32 took
+    219-232 against 267-279 µs at N 64, 118-120 against 154-164 at N 32, 56 against 87-92
+    at N 8 (after copies), and at T 48, N 32, H 64 786-831 against 923-979, T 64, N 16,
+    H 128 1686-1768 against 2675-2747 (after copies; float32, one thread)."""
+    steps, rows, batch = d.shape
+    columns = before.shape[1]
+    if summed_after_copies(batch, rows, columns):
+        # (sizes spelled out: numpy cannot infer a -1 axis of an empty batch)
+        side = np.ascontiguousarray(d.transpose(1, 0, 2)).reshape(rows, steps * batch)
+        joint = side @ np.ascontiguousarray(before.transpose(1, 0, 2)).reshape(
+            columns, steps * batch).T
+        if not input_grad:
+            return joint, None
+        dx = W_in.T @ side[:len(W_in)]
+        return joint, dx.reshape(W_in.shape[1], steps, batch).transpose(1, 2, 0)
+    joint = np.matmul(d, before.transpose(0, 2, 1)).sum(0)
+    if not input_grad:
+        return joint, None
+    return joint, np.matmul(d[:, :len(W_in)].transpose(0, 2, 1), W_in)
 
 
 class LayerCtx(SequenceCtx):
@@ -718,7 +756,7 @@ class LSTMLayer(Op):
     come back laid out alike (see `GetItem`), so backward reads them by column without one
     either. Backward loops by column too, with factors that keep powers of 2 for the products
     to take out (`unscaling`), and takes Σ_t d_t [2h; x_t; 1]ᵀ, the three weights' gradients
-    at once (see `STEPS_SUMMED`). The rows of PyTorch's gates (i, f, g, o) are kept as
+    at once after the loop (`layer_weight_grads`). The rows of PyTorch's gates (i, f, g, o) are kept as
     (o, i, f, g) (`layer_order`). (Measured: docs/measurements.md#recurrent.) Called with
     Tensors (the higher-order pass), the rule builds A and lstm_sequence's graph."""
     name = "lstm_layer"
@@ -790,18 +828,16 @@ class LSTMLayer(Op):
         back = np.ascontiguousarray((layer_order(W_hh) * unscale).T)   # dh = W_hhᵀ d: (H, 4H)
         d = np.empty(gates.shape, dtype)                                # (T, 4H, N), scaled
         dh, dc, through, dh_dc_t = np.zeros((4, size, batch), dtype)
-        # Σ_t d_t [2h; x_t; 1]ᵀ, the three weights' gradients at once: added up step by step
-        # as the loop makes d_t; for a small batch, one product after it (see `STEPS_SUMMED`)
-        before = Z[1:] if ctx.reverse else Z[:-1]
-        summed = batch >= STEPS_SUMMED
-        joint = np.zeros((4 * size, Z.shape[1]), dtype)
-        part = np.empty_like(joint)
         order = slice(None) if ctx.reverse else slice(None, None, -1)  # the last step first
-        for G_h, G_c, d_t, (o, i, f, g), dh_dc_s, kept_t, carried_t, before_t in zip(
-                G[0, order], G[1, order], d[order], factors[order], dh_dc[order], kept[order],
-                carried[order] if carried is not None else [None] * steps, before[order]):
-            dh += G_h
-            dc += G_c
+        reached = reaching(G[0]), reaching(G[1])
+        for G_h, G_c, h_t, c_t, d_t, (o, i, f, g), dh_dc_s, kept_t, carried_t in zip(
+                G[0, order], G[1, order], reached[0][order], reached[1][order], d[order],
+                factors[order], dh_dc[order], kept[order],
+                carried[order] if carried is not None else [None] * steps):
+            if h_t:
+                dh += G_h
+            if c_t:
+                dc += G_c
             dc += np.multiply(dh, dh_dc_s, out=dh_dc_t)
             np.multiply(o, dh, out=d_t[:size])
             np.multiply(i, dc, out=d_t[size:2 * size])
@@ -814,18 +850,9 @@ class LSTMLayer(Op):
                 dh *= carried_t
                 dh += through
             dc *= kept_t
-            if summed:
-                joint += np.matmul(d_t, before_t.T, out=part)
-        W_in = layer_order(W_ih) * unscale
-        if summed:
-            dx = None if not ctx.input_grad else np.matmul(d.transpose(0, 2, 1), W_in)
-        else:                               # every step's columns side by side, (·, T·N)
-            # (sizes spelled out: numpy cannot infer a -1 axis of an empty batch)
-            rows = np.ascontiguousarray(d.transpose(1, 0, 2)).reshape(4 * size, steps * batch)
-            joint = rows @ np.ascontiguousarray(before.transpose(1, 0, 2)).reshape(
-                Z.shape[1], steps * batch).T
-            dx = None if not ctx.input_grad else \
-                (W_in.T @ rows).reshape(W_in.shape[1], steps, batch).transpose(1, 2, 0)
+        # Σ_t d_t [2h; x_t; 1]ᵀ, the three weights' gradients at once, and dx
+        joint, dx = layer_weight_grads(d, Z[1:] if ctx.reverse else Z[:-1],
+                                       layer_order(W_ih) * unscale, ctx.input_grad)
         joint *= unscale
         joint[:, :size] *= 0.5                                  # (the state is 2h in Z)
         features = W_ih.shape[1]
@@ -982,14 +1009,11 @@ class GRULayer(Op):
         back = np.ascontiguousarray((W_hh * unscale[size:]).T)          # W_hhᵀ: (H, 3H)
         d = np.empty(gates.shape, dtype)                                # (T, 4H, N), scaled
         dh, through = np.zeros((2, size, batch), dtype)
-        before = Z[1:] if ctx.reverse else Z[:-1]
-        summed = batch >= STEPS_SUMMED
-        joint = np.zeros((rows, Z.shape[1]), dtype)
-        part = np.empty_like(joint)
         order = slice(None) if ctx.reverse else slice(None, None, -1)  # the last step first
-        for G_t, d_t, (f_n, f_r, f_z, f_b), kept_t, before_t in zip(
-                G[order], d[order], factors[order], kept[order], before[order]):
-            dh += G_t
+        for G_t, h_t, d_t, (f_n, f_r, f_z, f_b), kept_t in zip(
+                G[order], reaching(G)[order], d[order], factors[order], kept[order]):
+            if h_t:
+                dh += G_t
             np.multiply(f_n, dh, out=d_t[:size])
             np.multiply(f_r, dh, out=d_t[size:2 * size])
             np.multiply(f_z, dh, out=d_t[2 * size:3 * size])
@@ -997,19 +1021,8 @@ class GRULayer(Op):
             np.matmul(back, d_t[size:], out=through)
             dh *= kept_t                        # (kept: z, and 1 past a row's length)
             dh += through
-            if summed:
-                joint += np.matmul(d_t, before_t.T, out=part)
-        W_in = gru_rows(W_ih) * unscale[:3 * size]
-        if summed:
-            dx = None if not ctx.input_grad else \
-                np.matmul(d[:, :3 * size].transpose(0, 2, 1), W_in)
-        else:                               # every step's columns side by side, (·, T·N)
-            d_rows = np.ascontiguousarray(d.transpose(1, 0, 2)).reshape(rows, steps * batch)
-            joint = d_rows @ np.ascontiguousarray(before.transpose(1, 0, 2)).reshape(
-                Z.shape[1], steps * batch).T
-            dx = None if not ctx.input_grad else \
-                (W_in.T @ d_rows[:3 * size]).reshape(W_in.shape[1], steps, batch).transpose(
-                    1, 2, 0)
+        joint, dx = layer_weight_grads(d, Z[1:] if ctx.reverse else Z[:-1],
+                                       gru_rows(W_ih) * unscale[:3 * size], ctx.input_grad)
         joint *= unscale
         features = W_ih.shape[1]
         grads = (dx, np.ascontiguousarray(dh.T),
