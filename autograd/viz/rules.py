@@ -409,16 +409,21 @@ def _gru_sent_back(W: str) -> str:
             f"its n part times r)")
 
 
+def _gru_forward(out: str, share: str, defined: str, h0: str, order: str) -> str:
+    """A GRU layer's forward as a page words it, the input's share of gate k at step t being
+    `share` + k (A_t,r or a_r) and `defined` saying what the shares are."""
+    return (f"the state of every step, {out}_t = (1 − z) ⊙ n + z ⊙ h_before, gates "
+            f"r, z, n = σ({share}r + s_r), σ({share}z + s_z), tanh({share}n + r ⊙ s_n), "
+            f"{defined}, h_before: the step before's ({h0} at the first){order}")
+
+
 def _gru_sequence_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
                        ) -> tuple[str, list[str]]:
     A, h0, W = (_bracketed(name) for name in names[:3])
     bias = f" + {_bracketed(names[3])}" if len(names) > 3 else ""
     out, g = _bracketed(here), _bracketed(g)
     order, lengths = _sequence_words(ctx)
-    forward = (f"the state of every step, {out}_t = (1 − z) ⊙ n + z ⊙ h_before, gates "
-               f"r, z, n = σ({A}_t,r + s_r), σ({A}_t,z + s_z), tanh({A}_t,n + r ⊙ s_n), "
-               f"s = h_before @ {W}ᵀ{bias}, h_before: the step before's ({h0} at the first)"
-               f"{order}")
+    forward = _gru_forward(out, f"{A}_t,", f"s = h_before @ {W}ᵀ{bias}", h0, order)
     rules = [_gru_d_t(g, lengths), _gru_sent_back(W), "Σ_t e_tᵀ @ h_before"]
     return forward, rules + ["Σ_t Σ_rows e_t"] * (len(names) - 3)
 
@@ -435,10 +440,8 @@ def _gru_layer_rule(ctx: Any, payloads: list, names: list[str], g: str, here: st
         else ("", "")
     out, g = _bracketed(here), _bracketed(g)
     order, lengths = _sequence_words(ctx)
-    forward = (f"the state of every step, {out}_t = (1 − z) ⊙ n + z ⊙ h_before, gates "
-               f"r, z, n = σ(a_r + s_r), σ(a_z + s_z), tanh(a_n + r ⊙ s_n), "
-               f"a = {x}_t @ {W_ih}ᵀ{b_ih}, s = h_before @ {W_hh}ᵀ{b_hh}, h_before: the step "
-               f"before's ({h0} at the first){order}{_ONE_NODE}")
+    forward = _gru_forward(out, "a_", f"a = {x}_t @ {W_ih}ᵀ{b_ih}, s = h_before @ {W_hh}ᵀ{b_hh}",
+                           h0, order) + _ONE_NODE
     rules = [f"d_t @ {W_ih} at step t, {_gru_d_t(g, lengths)}", _gru_sent_back(W_hh),
              f"Σ_t d_tᵀ @ {x}_t", "Σ_t e_tᵀ @ h_before"]
     return forward, rules + ["Σ_t Σ_rows d_t", "Σ_t Σ_rows e_t"][:len(names) - 4]
