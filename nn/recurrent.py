@@ -35,9 +35,9 @@ weights named `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`.
 A layer runs in two nodes per layer and direction: `linear` makes the input's share of the
 gates for every step in one product, and one op (`rnn_sequence`, `gru_sequence`,
 `lstm_sequence`, see `autograd.ops.recurrent`) runs the steps and, in backward, the loop of
-backpropagation through time. An LSTM or GRU layer of few input features and a batch of 16
-rows or more is one node, `lstm_layer` or `gru_layer`, each step one product with [h; x_t; 1]
-(see `LSTM`). A cell's
+backpropagation through time. An LSTM layer of few input features and a batch of 16 rows or
+more, and a GRU layer of few input features, is one node, `lstm_layer` or `gru_layer`, each
+step one product with [h; x_t; 1] (see `LSTM`, `GRU`). A cell's
 step is one op (`gru_step`; an LSTM's two, for c' and h') after the products `linear` makes.
 The rules are written with operations that Tensors have too, so higher derivatives work as for
 any other op.
@@ -473,10 +473,12 @@ class GRU(RNNBase):
 
     gates = 3
     hidden_bias_in_sum = False
-    #: as LSTM's: a layer and direction with up to `few_features` input features and a batch
-    #: of `layer_batch` rows or more runs as one `gru_layer` node, else as `linear` and
-    #: `gru_sequence` (docs/measurements.md#recurrent, s33)
-    few_features, layer_batch = 64, 16
+    #: a layer and direction with up to `few_features` input features runs as one `gru_layer`
+    #: node (any batch: `layer_batch` 1), else as `linear` and `gru_sequence`. T 24, H 32, one
+    #: thread, against the two nodes: the forward in 0.46-0.53x the time for 1 to 32 features
+    #: at N 64, 0.54x at N 1, 0.64x at 64 features; forward and backward 0.77-0.85x, 0.76x at
+    #: N 1, 0.88x at 64 features; 96 features even (docs/measurements.md#recurrent, s33)
+    few_features, layer_batch = 64, 1
 
     def _layer(self, sequence: Tensor, layer: int, suffix: str, state: State, reverse: bool,
                lengths: np.ndarray | None) -> tuple[Tensor, State]:

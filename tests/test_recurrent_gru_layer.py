@@ -280,15 +280,16 @@ def test_each_leaf_gets_its_own_gradient_array(rng):
 # -- nn.GRU --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("features, batch, ops", [
-    (3, GRU.layer_batch, {"gru_layer": 4}),
-    (3, GRU.layer_batch - 1, {"linear": 4, "gru_sequence": 4}),
-    (GRU.few_features + 1, GRU.layer_batch, {"linear": 2, "gru_sequence": 2, "gru_layer": 2}),
-], ids=["few features", "a small batch", "many features"])
-def test_nn_gru_runs_one_gru_layer_node_for_few_features_and_a_batch_of_16_rows(
-        rng, features, batch, ops):
-    """Up to `few_features` input features and from `layer_batch` rows on, a layer and
+    (3, 16, {"gru_layer": 4}),
+    (3, 1, {"gru_layer": 4}),
+    (GRU.few_features, 2, {"gru_layer": 4}),
+    (GRU.few_features + 1, 16, {"linear": 2, "gru_sequence": 2, "gru_layer": 2}),
+], ids=["few features", "one row", "as many features as few", "many features"])
+def test_nn_gru_runs_one_gru_layer_node_for_few_features(rng, features, batch, ops):
+    """Up to `few_features` input features, whatever the batch (`layer_batch` 1), a layer and
     direction is one gru_layer node; else `linear` and gru_sequence. (Layer 1 reads the
     2 · 5 features of layer 0.)"""
+    assert GRU.layer_batch == 1
     model = GRU(features, 5, num_layers=2, bidirectional=True, dtype="float64", rng=rng)
     output, _ = model(Tensor(rng.standard_normal((4, batch, features))))
     made = Counter(node.op for node in walk(output) if not node.is_leaf)

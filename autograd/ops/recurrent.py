@@ -701,11 +701,12 @@ def layer_weight_grads(d: np.ndarray, before: np.ndarray, W_in: np.ndarray,
     rows. Both sums over all T·N columns at once, after backward's loop: one product of the
     steps' columns side by side, (R, T·N) @ (T·N, K), after copying both
     (`summed_after_copies`), else one batched product and its sum over T (a (T, R, K)
-    intermediate). Against adding up one
-    (R, N) @ (N, K) product a step in the loop (s32), the LSTM's sum at T 24, H 32 took
-    219-232 against 267-279 µs at N 64, 118-120 against 154-164 at N 32, 56 against 87-92
-    at N 8 (after copies), and at T 48, N 32, H 64 786-831 against 923-979, T 64, N 16,
-    H 128 1686-1768 against 2675-2747 (after copies; float32, one thread)."""
+    intermediate). Timed alone, against adding up one (R, N) @ (N, K) product a step (s32),
+    the LSTM's sum at T 24, H 32 took 219-232 against 267-279 µs at N 64, 56 against 87-92 at
+    N 8, at T 48, N 32, H 64 786-831 against 923-979 (float32, one thread); in the backward
+    the step-by-step products read d_t while it is hot, and the whole backward took the same
+    within the noise (docs/measurements.md#recurrent, s33). Kept as the simpler: no products
+    in the loop, one helper for both layer ops."""
     steps, rows, batch = d.shape
     columns = before.shape[1]
     if summed_after_copies(batch, rows, columns):
@@ -756,9 +757,10 @@ class LSTMLayer(Op):
     come back laid out alike (see `GetItem`), so backward reads them by column without one
     either. Backward loops by column too, with factors that keep powers of 2 for the products
     to take out (`unscaling`), and takes Σ_t d_t [2h; x_t; 1]ᵀ, the three weights' gradients
-    at once after the loop (`layer_weight_grads`). The rows of PyTorch's gates (i, f, g, o) are kept as
-    (o, i, f, g) (`layer_order`). (Measured: docs/measurements.md#recurrent.) Called with
-    Tensors (the higher-order pass), the rule builds A and lstm_sequence's graph."""
+    at once after the loop (`layer_weight_grads`). The rows of PyTorch's gates (i, f, g, o)
+    are kept as (o, i, f, g) (`layer_order`). (Measured: docs/measurements.md#recurrent.)
+    Called with Tensors (the higher-order pass), the rule builds A and lstm_sequence's
+    graph."""
     name = "lstm_layer"
 
     @staticmethod
@@ -940,7 +942,8 @@ class GRULayer(Op):
     halves in the r and z rows of the stacked weights and the outer one in b_n's rows
     (2r ⊙ b_n/2 = r ⊙ b_n): the step keeps 2r, 2z, n and b_n/2 in the rows of its sum, and
     writes h' = n + z ⊙ (h - n) into the next step's [h; x; 1]. Backward's factors keep powers
-    of 2 that the products take out (`gru_unscaling`). Called with Tensors (the higher-order
+    of 2 that the products take out (`gru_unscaling`), and the weights' gradients and dx are
+    sums over all steps after the loop (`layer_weight_grads`). Called with Tensors (the higher-order
     pass), the rule builds A = x W_ihᵀ + b_ih and gru_sequence's graph."""
     name = "gru_layer"
 
