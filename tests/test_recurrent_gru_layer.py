@@ -18,6 +18,10 @@ from nn import GRU
 from nn.utils.rnn import pack_padded_sequence
 
 from conftest import strict, t64
+# lstm_layer's tests' sizes and cases, which take both ways of summing the weights' gradients
+# (recurrent.layer_weight_grads; the rows are 4H in both ops), and their helper
+from test_recurrent_layer_op import (BATCHES, CASES, LAYER_NODE, LENGTHS, SHAPES, TWO_NODES,
+                                     values_and_gradients)
 
 
 def operands(rng, T, N, F, H, bias=True, dtype=np.float64):
@@ -46,21 +50,6 @@ def two_nodes(x, h0, W_ih, W_hh, *biases, reverse=False, lengths=None):
                               lengths=lengths))
 
 
-def values_and_gradients(f, leaves, weights, **options):
-    for leaf in leaves:
-        leaf.zero_grad()
-    out = f(*leaves, **options)
-    (out * weights).sum().backward()
-    return [out.data] + [leaf.grad for leaf in leaves]
-
-
-# both ways backward sums Σ_t d_t [h; x_t; 1]ᵀ (recurrent.layer_weight_grads): one product
-# after copying the steps side by side (3 rows) and a batched product summed over T (16 rows),
-# as for lstm_layer (its tests' test_both_sums_are_taken: the rows are 4H in both)
-BATCHES = [3, 16]
-LENGTHS = {3: [4, 1, 3], 16: [1, 4, 2, 3] * 4}
-
-
 @pytest.mark.parametrize("N", BATCHES, ids=lambda n: f"N={n}")
 @pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
 @pytest.mark.parametrize("bias", [True, False], ids=["bias", "no bias"])
@@ -82,7 +71,6 @@ def test_values_and_gradients_are_linear_and_gru_sequences(rng, N, reverse, bias
 
 # -- first and second derivatives against finite differences -----------------------------------
 
-SHAPES = [(1, 1), (1, 3), (4, 1), (3, 2), (2, 16)]        # (T, N)
 
 
 @pytest.mark.parametrize("T, N", SHAPES, ids=lambda v: str(v))
@@ -294,18 +282,6 @@ def test_nn_gru_runs_one_gru_layer_node_for_few_features(rng, features, batch, o
     output, _ = model(Tensor(rng.standard_normal((4, batch, features))))
     made = Counter(node.op for node in walk(output) if not node.is_leaf)
     assert made == {**ops, "concatenate": 2}
-
-
-LAYER_NODE, TWO_NODES = {"layer_batch": 1}, {"few_features": 0}    # either way, any batch
-CASES = [        # (name, options, input shape, packed)
-    ("two layers, bidirectional", {"num_layers": 2, "bidirectional": True}, (5, 3, 3), False),
-    ("the same, packed", {"num_layers": 2, "bidirectional": True}, (5, 3, 3), True),
-    ("batch first, dropout", {"batch_first": True, "num_layers": 2, "dropout": 0.3},
-     (17, 5, 3), False),
-    ("batch first, packed", {"batch_first": True, "bidirectional": True}, (17, 5, 3), True),
-    ("no bias", {"bias": False}, (5, 2, 3), False),
-    ("unbatched", {"num_layers": 2}, (5, 3), False),
-]
 
 
 def model_and_leaves(rng, options, x_shape):
