@@ -1,15 +1,16 @@
-"""nn.LSTM's forward, and forward + backward, at one thread: glassgrad's two ways of running a
-layer alternated in one process, PyTorch in processes of its own.
+"""nn.LSTM's (or nn.GRU's) forward, and forward + backward, at one thread: glassgrad's two ways
+of running a layer alternated in one process, PyTorch in processes of its own.
 
-    python benchmarks/lstm_layer.py [--rounds 15] [--calls 20] [--features 3,8,32]
-                                    [--steps 24] [--batch 64] [--hidden 32] [--dtype float32]
-                                    [--loss last|all] [--torch-runs 3]
+    python benchmarks/lstm_layer.py [--cell lstm|gru] [--rounds 15] [--calls 20]
+                                    [--features 3,8,32] [--steps 24] [--batch 64] [--hidden 32]
+                                    [--dtype float32] [--loss last|all] [--torch-runs 3]
 
 Each round times `--calls` calls of each variant in turn, CPU time (the machine is shared),
 after `keep_freed_memory` (so neither way pays page faults for its big arrays): "sequence" is
 `linear` for the input's share and `lstm_sequence` (LSTM.few_features = 0, the way every
 LSTM ran before s32), "layer" is one `lstm_layer` node (LSTM.layer_batch = 1: whatever the
-batch, which nn.LSTM itself takes this way from 16 rows on). The input is batch first (N, T, F),
+batch, which nn.LSTM itself takes this way from 16 rows on); `--cell gru` the same for nn.GRU,
+`gru_sequence` and `gru_layer` (s33). The input is batch first (N, T, F),
 the loss the last h times fixed weights (`--loss last`, a forecaster's) or every step's h
 (`--loss all`). PyTorch 2.x (torch.set_num_threads(1)) runs the same in separate processes,
 never in the one that times glassgrad (its thread pool would slow what runs after it). The
@@ -40,14 +41,16 @@ def glassgrad_rounds(args: argparse.Namespace, features: int) -> dict:
     autograd.keep_freed_memory()
     autograd.manual_seed(0)
     rng = np.random.default_rng(0)
-    lstm = nn.LSTM(features, args.hidden, batch_first=True, dtype=args.dtype)
+    cls = nn.GRU if args.cell == "gru" else nn.LSTM
+    lstm = cls(features, args.hidden, batch_first=True, dtype=args.dtype)
     x = autograd.Tensor(rng.normal(size=(args.batch, args.steps, features)).astype(args.dtype))
     shape = (args.batch, args.steps, args.hidden) if args.loss == "all" \
         else (args.batch, args.hidden)
     weights = autograd.Tensor(rng.normal(size=shape).astype(args.dtype))
 
     def forward():
-        output, (h, _) = lstm(x)
+        output, state = lstm(x)
+        h = state if args.cell == "gru" else state[0]
         return output if args.loss == "all" else h[-1]
 
     def train():
@@ -61,7 +64,7 @@ def glassgrad_rounds(args: argparse.Namespace, features: int) -> dict:
         return (time.process_time() - start) / args.calls * 1e6
 
     variants = {"sequence": {"few_features": 0},
-                "layer": {"few_features": nn.LSTM.few_features, "layer_batch": 1}}
+                "layer": {"few_features": cls.few_features, "layer_batch": 1}}
     times = {f"{kind} {name}": [] for name in variants for kind in ("forward", "fwd+bwd")}
     for _ in range(2):                                          # warm up
         for options in variants.values():
@@ -86,14 +89,16 @@ args = json.loads(sys.argv[1])
 torch.manual_seed(0)
 rng = np.random.default_rng(0)
 dtype = getattr(torch, args["dtype"])
-lstm = torch.nn.LSTM(args["features"], args["hidden"], batch_first=True).to(dtype)
+cls = torch.nn.GRU if args["cell"] == "gru" else torch.nn.LSTM
+lstm = cls(args["features"], args["hidden"], batch_first=True).to(dtype)
 x = torch.from_numpy(rng.normal(size=(args["batch"], args["steps"], args["features"]))).to(dtype)
 shape = ((args["batch"], args["steps"], args["hidden"]) if args["loss"] == "all"
          else (args["batch"], args["hidden"]))
 weights = torch.from_numpy(rng.normal(size=shape)).to(dtype)
 
 def forward():
-    output, (h, _) = lstm(x)
+    output, state = lstm(x)
+    h = state if args["cell"] == "gru" else state[0]
     return output if args["loss"] == "all" else h[-1]
 
 def train():
@@ -131,6 +136,7 @@ def torch_rounds(args: argparse.Namespace, features: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cell", choices=("lstm", "gru"), default="lstm")
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--calls", type=int, default=20)
     parser.add_argument("--features", default="3,8,32")
@@ -151,7 +157,8 @@ def main() -> None:
     done = subprocess.run([sys.executable, os.path.abspath(__file__), "--glassgrad-only",
                            *sys.argv[1:]], env=env, capture_output=True, text=True, check=True)
     ours = json.loads(done.stdout.splitlines()[-1])
-    print(f"T {args.steps}, N {args.batch}, H {args.hidden}, {args.dtype}, loss on "
+    print(f"{args.cell.upper()}, T {args.steps}, N {args.batch}, H {args.hidden}, "
+          f"{args.dtype}, loss on "
           f"{'every h' if args.loss == 'all' else 'the last h'}; µs a call: median (min-max) "
           f"over rounds [µs per time step]")
     for features in args.features.split(","):

@@ -36,7 +36,8 @@ A layer runs in two nodes per layer and direction: `linear` makes the input's sh
 gates for every step in one product, and one op (`rnn_sequence`, `gru_sequence`,
 `lstm_sequence`, see `autograd.ops.recurrent`) runs the steps and, in backward, the loop of
 backpropagation through time. An LSTM layer of few input features and a batch of 16 rows or
-more is one node, `lstm_layer`, each step one product with [h; x_t; 1] (see `LSTM`). A cell's
+more, and a GRU layer of few input features, is one node, `lstm_layer` or `gru_layer`, each
+step one product with [h; x_t; 1] (see `LSTM`, `GRU`). A cell's
 step is one op (`gru_step`; an LSTM's two, for c' and h') after the products `linear` makes.
 The rules are written with operations that Tensors have too, so higher derivatives work as for
 any other op.
@@ -170,6 +171,10 @@ class RNNBase(Module):
     # whether b_hh adds straight into every step's sum (RNN, LSTM; not the GRU, whose r
     # multiplies b_hn): then it joins b_ih in the input's product (see `_run`)
     hidden_bias_in_sum = True
+    # a layer and direction with up to `few_features` input features and `layer_batch` rows or
+    # more runs as one node from its input itself (`_layer`; GRU and LSTM), else as `linear`
+    # and the sequence op; the RNN has no such op (no feature is few enough)
+    few_features, layer_batch = 0, 1
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -292,8 +297,10 @@ class RNNBase(Module):
         """One layer in one direction over the whole sequence (T, N, features): its h at every
         step (T, N, hidden_size), and its last state (each row's own last step with
         `lengths`)."""
-        W_ih, W_hh, b_ih, b_hh = self._layer_weights(layer, suffix)
         state = self._initial_state(state, sequence)
+        if sequence.shape[2] <= self.few_features and sequence.shape[1] >= self.layer_batch:
+            return self._layer(sequence, layer, suffix, state, reverse, lengths)
+        W_ih, W_hh, b_ih, b_hh = self._layer_weights(layer, suffix)
         # the input's share of the gates for all T·N rows in one product; the op runs the steps
         if b_ih is not None and b_hh is not None and self.hidden_bias_in_sum:
             # b_ih + b_hh, one small sum, in that product: the op then adds no bias at each
@@ -302,6 +309,13 @@ class RNNBase(Module):
             b_ih, b_hh = b_ih + b_hh, None
         return self._sequence(AF.linear(sequence, W_ih, b_ih), state, W_hh, b_hh, reverse,
                               lengths)
+
+    def _layer(self, sequence: Tensor, layer: int, suffix: str, state: State, reverse: bool,
+               lengths: np.ndarray | None) -> tuple[Tensor, State]:
+        """One layer and direction as one node from its input itself (`lstm_layer`,
+        `gru_layer`), for up to `few_features` input features and `layer_batch` rows or more:
+        h at every step and the last state, as `_run`."""
+        raise NotImplementedError
 
     def _layer_weights(self, layer: int, suffix: str) -> tuple:
         """W_ih, W_hh, b_ih, b_hh of one layer and direction (the biases None without)."""
@@ -459,6 +473,18 @@ class GRU(RNNBase):
 
     gates = 3
     hidden_bias_in_sum = False
+    #: a layer and direction with up to `few_features` input features runs as one `gru_layer`
+    #: node (any batch: `layer_batch` 1), else as `linear` and `gru_sequence`. T 24, H 32, one
+    #: thread, against the two nodes: the forward in 0.46-0.53x the time for 1 to 32 features
+    #: at N 64, 0.54x at N 1, 0.64x at 64 features; forward and backward 0.77-0.85x, 0.76x at
+    #: N 1, 0.88x at 64 features; 96 features even (docs/measurements.md#recurrent, s33)
+    few_features, layer_batch = 64, 1
+
+    def _layer(self, sequence: Tensor, layer: int, suffix: str, state: State, reverse: bool,
+               lengths: np.ndarray | None) -> tuple[Tensor, State]:
+        output, h = AF.gru_layer(sequence, state[0], *self._layer_weights(layer, suffix),
+                                 reverse, lengths)
+        return output, (h,)
 
     def _sequence(self, from_input: Tensor, state: State, W_hh: Tensor, b_hh: Tensor | None,
                   reverse: bool, lengths: np.ndarray | None) -> tuple[Tensor, State]:
@@ -499,12 +525,9 @@ class LSTM(RNNBase):
     #: 1.04-1.09x and 1.14-1.26x (docs/measurements.md#recurrent)
     few_features, layer_batch = 64, 16
 
-    def _run(self, sequence: Tensor, layer: int, suffix: str, state: State | None,
-             reverse: bool, lengths: np.ndarray | None = None) -> tuple[Tensor, State]:
-        if sequence.shape[2] > self.few_features or sequence.shape[1] < self.layer_batch:
-            return super()._run(sequence, layer, suffix, state, reverse, lengths)
-        h0, c0 = self._initial_state(state, sequence)
-        return AF.lstm_layer(sequence, h0, c0, *self._layer_weights(layer, suffix), reverse,
+    def _layer(self, sequence: Tensor, layer: int, suffix: str, state: State, reverse: bool,
+               lengths: np.ndarray | None) -> tuple[Tensor, State]:
+        return AF.lstm_layer(sequence, *state, *self._layer_weights(layer, suffix), reverse,
                              lengths)
 
     def _sequence(self, from_input: Tensor, state: State, W_hh: Tensor, b_hh: Tensor | None,

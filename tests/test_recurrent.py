@@ -135,9 +135,10 @@ def test_float32_lstm_gives_the_float64_numbers_and_gradients_to_float32_roundin
 # a layer's input share of every step from few input features is one [x, 1] @ [W_ihᵀ; b] product
 # (autograd.ops.fused.with_bias_row) once it has rows · gates · H >= 16384 numbers: T · N rows
 # of 2 features into 64 columns (LSTM(2, 16)) from 256 rows on; (cls, hidden size, options,
-# input shape, whether h0 is given). An LSTM with few features and a batch of 16 rows or more
-# is one lstm_layer node instead (no input share: tests/test_recurrent_layer_op.py): here its
-# layers are made to take the input share's path, as they do with more features.
+# input shape, whether h0 is given). An LSTM or GRU with few features and a batch of 16 rows
+# or more is one lstm_layer or gru_layer node instead (no input share:
+# tests/test_recurrent_layer_op.py, tests/test_recurrent_gru_layer.py): here its layers are
+# made to take the input share's path, as they do with more features.
 WIDE_SHARE_CASES = [
     (LSTM, 16, {}, (16, 16, 2), False),
     (LSTM, 16, {"batch_first": True}, (16, 16, 2), False),
@@ -166,7 +167,7 @@ def test_an_input_share_made_as_one_product_with_the_bias_matches_finite_differe
     from autograd.ops import fused
     calls, with_bias_row = [], fused.with_bias_row
     monkeypatch.setattr(fused, "with_bias_row", lambda *a: calls.append(a) or with_bias_row(*a))
-    monkeypatch.setattr(LSTM, "few_features", 0)
+    monkeypatch.setattr(cls, "few_features", 0)
     model = cls(2, size, dtype="float64", rng=rng, **options)
     x = Tensor(rng.standard_normal(x_shape), requires_grad=True)
     state = initial_state(cls, model, x_shape, rng) if given else None
@@ -365,7 +366,8 @@ def test_the_sequence_ops_give_the_composed_layers_values_and_gradients(
 def test_a_layer_and_direction_is_one_product_and_one_sequence_op_whatever_its_length(
         cls, op, steps, rng):
     """Per layer and direction: the input's share of every step (one `linear`) and the op
-    that runs the steps; nothing per time step, so the graph does not grow with T."""
+    that runs the steps (a GRU of few features: one gru_layer node); nothing per time step, so
+    the graph does not grow with T."""
     model = layer(cls, rng, num_layers=2, bidirectional=True)
     output, _ = model(Tensor(rng.standard_normal((steps, 3, 4))))
     made = Counter(node.op for node in walk(output) if not node.is_leaf)
@@ -374,6 +376,8 @@ def test_a_layer_and_direction_is_one_product_and_one_sequence_op_whatever_its_l
         expected["getitem"] = 4                         # the h of every step, from (h, c)
     if cls.hidden_bias_in_sum:
         expected["add"] = 4                             # b_ih + b_hh, the linear's bias
+    if cls is GRU:          # few features, any batch: one gru_layer node per layer and direction
+        expected = {"gru_layer": 4, "concatenate": 2}   # (tests/test_recurrent_gru_layer.py)
     assert made == expected
 
 

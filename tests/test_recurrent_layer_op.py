@@ -54,10 +54,21 @@ def values_and_gradients(f, leaves, weights, **options):
     return [out.data] + [leaf.grad for leaf in leaves]
 
 
-# both ways backward sums Σ_t d_t [h; x_t; 1]ᵀ: after the loop (below STEPS_SUMMED rows) and
-# step by step (from it on)
-BATCHES = [3, recurrent.STEPS_SUMMED]
-LENGTHS = {3: [4, 1, 3], recurrent.STEPS_SUMMED: [1, 4, 2, 3] * (recurrent.STEPS_SUMMED // 4)}
+# both ways backward sums Σ_t d_t [h; x_t; 1]ᵀ (recurrent.layer_weight_grads): one product
+# after copying the steps side by side (3 rows) and a batched product summed over T (16 rows),
+# at 3 or 4 hidden units and 2 or 3 features (test_both_sums_are_taken)
+BATCHES = [3, 16]
+LENGTHS = {3: [4, 1, 3], 16: [1, 4, 2, 3] * 4}
+
+
+@pytest.mark.parametrize("H, F", [(2, 2), (3, 2), (4, 3)], ids=lambda v: str(v))
+def test_both_sums_are_taken(H, F):
+    """The sizes of these tests take both ways of summing the weights' gradients (4H rows,
+    K = H + F + 1 columns): 3 rows and 1 after copies, 16 rows batched."""
+    rows, columns = 4 * H, H + F + 1
+    assert recurrent.summed_after_copies(1, rows, columns)
+    assert recurrent.summed_after_copies(3, rows, columns)
+    assert not recurrent.summed_after_copies(16, rows, columns)
 
 
 @pytest.mark.parametrize("N", BATCHES, ids=lambda n: f"N={n}")
@@ -81,7 +92,7 @@ def test_values_and_gradients_are_linear_and_lstm_sequences(rng, N, reverse, bia
 
 # -- first and second derivatives against finite differences -----------------------------------
 
-SHAPES = [(1, 1), (1, 3), (4, 1), (3, 2), (2, recurrent.STEPS_SUMMED)]        # (T, N)
+SHAPES = [(1, 1), (1, 3), (4, 1), (3, 2), (2, 16)]        # (T, N)
 
 
 @pytest.mark.parametrize("T, N", SHAPES, ids=lambda v: str(v))
@@ -120,7 +131,7 @@ def test_second_derivatives_match_finite_differences(rng, reverse):
 
 # -- against PyTorch ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("N", [1, recurrent.STEPS_SUMMED], ids=lambda n: f"N={n}")
+@pytest.mark.parametrize("N", [1, 16], ids=lambda n: f"N={n}")
 @pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 def test_pytorchs_lstm_gives_the_same_values_and_gradients(rng, N, reverse, dtype):
@@ -284,8 +295,8 @@ def run(model, x, state, lengths):
 def test_nn_lstm_gives_the_same_numbers_either_way(rng, name, options, x_shape, packed):
     """One model, one input and initial state, one dropout mask: as lstm_layer nodes and as
     `linear` + lstm_sequence (as before), the same outputs, final states and gradients of
-    every parameter, the input and the initial state, to rounding (17 rows: backward adds the
-    weights' gradients up step by step)."""
+    every parameter, the input and the initial state, to rounding (17 rows: backward sums the
+    weights' gradients by a batched product)."""
     model, x, state, batch = model_and_leaves(rng, options, x_shape)
     lengths = rng.integers(1, 6, batch) if packed else None
     leaves = [x, *state, *model.parameters()]

@@ -17,7 +17,7 @@ reachable here as `autograd.functional.<name>`:
 
 - activations.py: leaky_relu, elu, selu, celu, gelu, clip, logsumexp, softmax, log_softmax
 - linear_layer.py: linear;  recurrent.py: gru_step, lstm_step, rnn_sequence, gru_sequence,
-  lstm_sequence, lstm_layer;  embeddings.py: embedding, embedding_bag
+  lstm_sequence, lstm_layer, gru_layer;  embeddings.py: embedding, embedding_bag
 - classification.py: cross_entropy, binary_cross_entropy, binary_cross_entropy_with_logits;
   value_losses.py: their scalar-engine side (lists of Values);  loss_arguments.py: what every
   loss shares (the reduction, constant targets and weights)
@@ -78,7 +78,7 @@ from .pooling import (  # noqa: F401
     adaptive_max_pool3d, avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d, max_pool2d, max_pool3d,
     max_unpool1d, max_unpool2d, max_unpool3d,
 )
-from .recurrent import (gru_sequence, gru_step, lstm_layer, lstm_sequence, lstm_step,
+from .recurrent import (gru_layer, gru_sequence, gru_step, lstm_layer, lstm_sequence, lstm_step,
                         rnn_sequence)
 from .spatial import (  # noqa: F401
     _axis_names, _channels_last_hint, _image_batch, _image_hint, _length_first_hint, _pair,
@@ -105,6 +105,7 @@ __all__ = [
     "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
     "max_unpool1d", "max_unpool2d", "max_unpool3d",
     "gru_step", "lstm_step", "rnn_sequence", "gru_sequence", "lstm_sequence", "lstm_layer",
+    "gru_layer",
     "affine_grid", "grid_sample",
 ]
 

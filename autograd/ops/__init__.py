@@ -59,7 +59,7 @@
     recurrent.py    gru_step, and the LSTM's two: lstm_cell_state (c') and lstm_hidden_state
                     (h'), one time step from the gates' two shares; rnn_sequence, gru_sequence,
                     lstm_sequence: a layer's whole sequence in one direction, with its BPTT;
-                    lstm_layer: an LSTM's from its input itself (one product a step)
+                    lstm_layer, gru_layer: a layer from its input itself (one product a step)
     ctc.py          the CTC loss of a batch of sequences (α in log space; backward: the β
                     recursion), and the occupancy, its gradient, as an op for gradient graphs
     payload_math.py no ops: the few functions rules call that take a raw payload or a node
@@ -96,8 +96,8 @@ from .normalize import BatchNorm, LayerNorm
 from .pad_modes import PadCopy, PadFold
 from .qr import Qr
 from .pool import MaxPool2d, MaxPool3d, MaxUnpool, PoolGather, PoolScatter, UnpoolGather
-from .recurrent import (GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState, LSTMLayer,
-                        LSTMSequence, RNNSequence)
+from .recurrent import (GRULayer, GRUSequence, GRUStep, LSTMCellState, LSTMHiddenState,
+                        LSTMLayer, LSTMSequence, RNNSequence)
 from .resample import Resample, ResampleAdjoint
 from .reduce import (Cumprod, Cumsum, LogCumSumExp, Max, Mean, Median, Min, Prod,
                      ScatterReduce, Sum, VectorNorm)
@@ -136,7 +136,7 @@ __all__ = [
     "Resample", "ResampleAdjoint", "GridSample", "MaxPool2d",
     "PoolScatter", "PoolGather", "MaxUnpool", "UnpoolGather", "CTCLoss", "CTCOccupancy",
     "BatchNorm", "LayerNorm", "GRUStep", "LSTMCellState", "LSTMHiddenState", "RNNSequence",
-    "GRUSequence", "LSTMSequence", "LSTMLayer",
+    "GRUSequence", "LSTMSequence", "LSTMLayer", "GRULayer",
     "I0", "I0e", "I1", "I1e", "I1OverX", "I1eOverX", "Erfcx", "Ndtri", "Entr", "XLog1pY", "Zeta",
     "NoGradient", "Gammainc", "GammaincSlopeA", "StandardGammaDraw", "StandardGammaSlope",
 ]

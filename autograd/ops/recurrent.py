@@ -1,8 +1,9 @@
 """Recurrent layers as fused ops: one step of a GRU or an LSTM (for the cells: one or two nodes
 per step instead of ~15), and a layer's whole sequence in one direction (for the layers: one
 node per layer and direction, the steps' loop and its backpropagation through time inside).
-An LSTM layer of few input features is one node from its input itself, `LSTMLayer` (at the
-end of this file: each step one product with [h; x_t; 1], everything laid out by column).
+An LSTM or GRU layer of few input features is one node from its input itself, `LSTMLayer`,
+`GRULayer` (at the end of this file: each step one product with [h; x_t; 1], everything laid
+out by column).
 
 A step starts from the gates' two shares, each (N, gates · H), cut into H columns per gate:
 a = x_t W_ihᵀ + b_ih from the input and b = h W_hhᵀ + b_hh from the state (σ the sigmoid):
@@ -674,14 +675,53 @@ def unscaling(size: int, dtype: Any) -> np.ndarray:
     return rows
 
 
-#: from this batch size on, `LSTMLayer`'s backward adds Σ_t d_t [2h; x_t; 1]ᵀ up step by step
-#: (one (4H, N) @ (N, K) product a step: as fast as one batched product of all steps and its
-#: sum over T, without its (T, 4H, K) intermediate); below it, one product of all steps'
-#: columns side by side after the loop, which needs them copied ((T, 4H, N) -> (4H, T·N)):
-#: a backward in 245 against 421 µs at N 1 (against the batched product: numpy's matmul of an
-#: inner axis of 1 is no BLAS call) and 329 against 366 at N 8 (against step by step), even at
-#: 16, 1.04-1.08x the time from 32 on (24 steps, H 32, and T 48, H 64)
-STEPS_SUMMED = 16
+def reaching(G: np.ndarray) -> np.ndarray:
+    """For each step of G (T, ...), whether any gradient reaches its state from outside the
+    op: a layer's loss often reads the last h alone, and nothing reads the c's, so backward's
+    loop skips adding the zeros of the other steps (one pass over G against T adds)."""
+    return G.reshape(len(G), -1).any(1)
+
+
+def summed_after_copies(batch: int, rows: int, columns: int) -> bool:
+    """Whether `layer_weight_grads` sums over the steps as one product after copying (R, N)
+    and (K, N) steps side by side: when those copies, N (R + K) numbers a step, are no more
+    than the R K numbers of a step's product to add up.
+
+    >>> summed_after_copies(16, 128, 36), summed_after_copies(64, 128, 36)
+    (True, False)
+    """
+    return batch * (rows + columns) <= rows * columns
+
+
+def layer_weight_grads(d: np.ndarray, before: np.ndarray, W_in: np.ndarray,
+                       input_grad: bool) -> tuple:
+    """(Σ_t d_t before_tᵀ (R, K): a layer op's stacked weights' gradients, and the input's
+    gradient dx_t = d_tᵀ W_in (T, N, F), or None if `input_grad` is false) from every step's
+    d (T, R, N) and [h; x_t; 1] (T, K, N), by column; W_in (R', F) multiplies d's first R'
+    rows. Both sums over all T·N columns at once, after backward's loop: one product of the
+    steps' columns side by side, (R, T·N) @ (T·N, K), after copying both
+    (`summed_after_copies`), else one batched product and its sum over T (a (T, R, K)
+    intermediate). Timed alone, against adding up one (R, N) @ (N, K) product a step (s32),
+    the LSTM's sum at T 24, H 32 took 219-232 against 267-279 µs at N 64, 56 against 87-92 at
+    N 8, at T 48, N 32, H 64 786-831 against 923-979 (float32, one thread); in the backward
+    the step-by-step products read d_t while it is hot, and the whole backward took the same
+    within the noise (docs/measurements.md#recurrent, s33). Kept as the simpler: no products
+    in the loop, one helper for both layer ops."""
+    steps, rows, batch = d.shape
+    columns = before.shape[1]
+    if summed_after_copies(batch, rows, columns):
+        # (sizes spelled out: numpy cannot infer a -1 axis of an empty batch)
+        side = np.ascontiguousarray(d.transpose(1, 0, 2)).reshape(rows, steps * batch)
+        joint = side @ np.ascontiguousarray(before.transpose(1, 0, 2)).reshape(
+            columns, steps * batch).T
+        if not input_grad:
+            return joint, None
+        dx = W_in.T @ side[:len(W_in)]
+        return joint, dx.reshape(W_in.shape[1], steps, batch).transpose(1, 2, 0)
+    joint = np.matmul(d, before.transpose(0, 2, 1)).sum(0)
+    if not input_grad:
+        return joint, None
+    return joint, np.matmul(d[:, :len(W_in)].transpose(0, 2, 1), W_in)
 
 
 class LayerCtx(SequenceCtx):
@@ -717,9 +757,10 @@ class LSTMLayer(Op):
     come back laid out alike (see `GetItem`), so backward reads them by column without one
     either. Backward loops by column too, with factors that keep powers of 2 for the products
     to take out (`unscaling`), and takes Σ_t d_t [2h; x_t; 1]ᵀ, the three weights' gradients
-    at once (see `STEPS_SUMMED`). The rows of PyTorch's gates (i, f, g, o) are kept as
-    (o, i, f, g) (`layer_order`). (Measured: docs/measurements.md#recurrent.) Called with
-    Tensors (the higher-order pass), the rule builds A and lstm_sequence's graph."""
+    at once after the loop (`layer_weight_grads`). The rows of PyTorch's gates (i, f, g, o)
+    are kept as (o, i, f, g) (`layer_order`). (Measured: docs/measurements.md#recurrent.)
+    Called with Tensors (the higher-order pass), the rule builds A and lstm_sequence's
+    graph."""
     name = "lstm_layer"
 
     @staticmethod
@@ -789,18 +830,16 @@ class LSTMLayer(Op):
         back = np.ascontiguousarray((layer_order(W_hh) * unscale).T)   # dh = W_hhᵀ d: (H, 4H)
         d = np.empty(gates.shape, dtype)                                # (T, 4H, N), scaled
         dh, dc, through, dh_dc_t = np.zeros((4, size, batch), dtype)
-        # Σ_t d_t [2h; x_t; 1]ᵀ, the three weights' gradients at once: added up step by step
-        # as the loop makes d_t; for a small batch, one product after it (see `STEPS_SUMMED`)
-        before = Z[1:] if ctx.reverse else Z[:-1]
-        summed = batch >= STEPS_SUMMED
-        joint = np.zeros((4 * size, Z.shape[1]), dtype)
-        part = np.empty_like(joint)
         order = slice(None) if ctx.reverse else slice(None, None, -1)  # the last step first
-        for G_h, G_c, d_t, (o, i, f, g), dh_dc_s, kept_t, carried_t, before_t in zip(
-                G[0, order], G[1, order], d[order], factors[order], dh_dc[order], kept[order],
-                carried[order] if carried is not None else [None] * steps, before[order]):
-            dh += G_h
-            dc += G_c
+        reached = reaching(G[0]), reaching(G[1])
+        for G_h, G_c, h_t, c_t, d_t, (o, i, f, g), dh_dc_s, kept_t, carried_t in zip(
+                G[0, order], G[1, order], reached[0][order], reached[1][order], d[order],
+                factors[order], dh_dc[order], kept[order],
+                carried[order] if carried is not None else [None] * steps):
+            if h_t:
+                dh += G_h
+            if c_t:
+                dc += G_c
             dc += np.multiply(dh, dh_dc_s, out=dh_dc_t)
             np.multiply(o, dh, out=d_t[:size])
             np.multiply(i, dc, out=d_t[size:2 * size])
@@ -813,18 +852,9 @@ class LSTMLayer(Op):
                 dh *= carried_t
                 dh += through
             dc *= kept_t
-            if summed:
-                joint += np.matmul(d_t, before_t.T, out=part)
-        W_in = layer_order(W_ih) * unscale
-        if summed:
-            dx = None if not ctx.input_grad else np.matmul(d.transpose(0, 2, 1), W_in)
-        else:                               # every step's columns side by side, (·, T·N)
-            # (sizes spelled out: numpy cannot infer a -1 axis of an empty batch)
-            rows = np.ascontiguousarray(d.transpose(1, 0, 2)).reshape(4 * size, steps * batch)
-            joint = rows @ np.ascontiguousarray(before.transpose(1, 0, 2)).reshape(
-                Z.shape[1], steps * batch).T
-            dx = None if not ctx.input_grad else \
-                (W_in.T @ rows).reshape(W_in.shape[1], steps, batch).transpose(1, 2, 0)
+        # Σ_t d_t [2h; x_t; 1]ᵀ, the three weights' gradients at once, and dx
+        joint, dx = layer_weight_grads(d, Z[1:] if ctx.reverse else Z[:-1],
+                                       layer_order(W_ih) * unscale, ctx.input_grad)
         joint *= unscale
         joint[:, :size] *= 0.5                                  # (the state is 2h in Z)
         features = W_ih.shape[1]
@@ -875,3 +905,174 @@ class LSTMLayer(Op):
             f *= active
             f += carried
         return factors.transpose(1, 0, 2, 3), dh_dc, f, carried
+
+
+# -- a GRU layer from its input: one product a step, laid out by column ---------------------------
+
+def gru_rows(rows: np.ndarray) -> np.ndarray:
+    """PyTorch's stacked input gates (r, z, n), rows of W_ih or b_ih, in the order `gru_layer`
+    keeps them, (n, r, z): with the hidden share's (r, z, n) after them, the gates' sum of a
+    step is the rows (n_in, r, z, n_hid), the input's three one block and the state's three
+    another (no zero rows in either product of backward). A new array.
+
+    >>> gru_rows(np.arange(3)), torch_gru_rows(np.array([2, 0, 1]))
+    (array([2, 0, 1]), array([0, 1, 2]))
+    """
+    size = len(rows) // 3
+    return np.concatenate((rows[2 * size:], rows[:2 * size]))
+
+
+def torch_gru_rows(rows: np.ndarray) -> np.ndarray:
+    """`gru_rows` undone: rows (n, r, z) as PyTorch's (r, z, n), in a new array."""
+    size = len(rows) // 3
+    return np.concatenate((rows[size:], rows[:size]))
+
+
+class GRULayer(Op):
+    """gru_sequence from the layer's input itself: h_t of every step (T, N, H) from x (T, N, F),
+    h0 (N, H), W_ih (3H, F), W_hh (3H, H) and the biases b_ih, b_hh (3H,) or neither, the
+    gates' shares of step t one product of the rows (n_in, r, z, n_hid) of
+    [[0, W_in, b_in], [W_hr, W_ir, b_r], [W_hz, W_iz, b_z], [W_hn, 0, b_hn]] with [h; x_t; 1];
+    backward as gru_sequence's, then dx_t = [dn_in, dr, dz] W_ih, dW_ih = Σ_t d_tᵀ x_t,
+    db_ih = Σ [dr, dz, dn_in], db_hh = Σ [dr, dz, dn_hid]. ctx: a LayerCtx.
+
+    `LSTMLayer`'s layout for a GRU: each step one product, by column, (4H, K) @ (K, N) for
+    K = H + F + 1, whose (H, K) blocks of zeros keep n's input share a_n and hidden share
+    b_n = W_hn h + b_hn apart (r multiplies b_n only). σ = (1 + tanh(a/2)) / 2 with the inner
+    halves in the r and z rows of the stacked weights and the outer one in b_n's rows
+    (2r ⊙ b_n/2 = r ⊙ b_n): the step keeps 2r, 2z, n and b_n/2 in the rows of its sum, and
+    writes h' = n + z ⊙ (h - n) into the next step's [h; x; 1]. Backward's factors keep powers
+    of 2 that the products take out (`gru_unscaling`), and the weights' gradients and dx are
+    sums over all steps after the loop (`layer_weight_grads`). Called with Tensors (the higher-order
+    pass), the rule builds A = x W_ihᵀ + b_ih and gru_sequence's graph."""
+    name = "gru_layer"
+
+    @staticmethod
+    def forward(ctx, x, h0, W_ih, W_hh, b_ih=None, b_hh=None):
+        dtype, lengths = result_type(x, h0, W_ih, W_hh, b_ih, b_hh), ctx.lengths
+        steps, batch, features = x.shape
+        size = h0.shape[1]
+        # the stacked weights (4H, K), rows (n_in, r, z, n_hid), the state's columns first; the
+        # r and z rows halved (σ's inner half) and b_n's (σ's outer half of r, see above)
+        joint = np.zeros((4 * size, size + features + (b_ih is not None)), dtype)
+        joint[size:, :size] = W_hh
+        joint[:3 * size, size:size + features] = gru_rows(W_ih)
+        if b_ih is not None:
+            joint[:3 * size, -1] = gru_rows(b_ih)
+            joint[size:3 * size, -1] += b_hh[:2 * size]
+            joint[3 * size:, -1] = b_hh[2 * size:]
+        joint[size:] *= 0.5
+        shift = 1 if ctx.reverse else 0
+        Z = np.empty((steps + 1, joint.shape[1], batch), dtype)     # [h; x_t; 1] by column
+        Z[shift:steps + shift, size:size + features] = x.transpose(0, 2, 1)
+        if b_ih is not None:
+            Z[shift:steps + shift, -1] = 1
+        Z[steps if ctx.reverse else 0, :size] = h0.T
+        gates = np.empty((steps, 4 * size, batch), dtype)       # n, 2r, 2z, b_n/2 of every step
+        ones = np.ones((2 * size, batch), dtype)
+        half = np.full((size, batch), 0.5, dtype)
+        r_b, step_h = np.empty((2, size, batch), dtype)
+        order = slice(None, None, -1) if ctx.reverse else slice(None)
+        loop = zip(time_steps(steps, ctx.reverse), Z[shift:steps + shift][order],
+                   Z[1 - shift:steps + 1 - shift][order], gates[order],
+                   gates.reshape(steps, 4, size, batch)[order])
+        for t, before, after, s, (n, r, z, b_n) in loop:
+            np.matmul(joint, before, out=s)
+            rz = s[size:3 * size]
+            np.tanh(rz, out=rz)
+            np.add(rz, ones, out=rz)                                    # 2r, 2z
+            n += np.multiply(r, b_n, out=r_b)                           # a_n + r ⊙ b_n
+            np.tanh(n, out=n)
+            h = before[:size]
+            diff = np.subtract(h, n, out=step_h)                        # h' = n + z ⊙ (h - n)
+            diff *= z
+            diff *= half
+            h_new = np.add(n, diff, out=after[:size])
+            if lengths is not None:             # past a row's length: its h carried
+                np.copyto(h_new, h, where=lengths <= t)
+        hs = np.array(Z[1 - shift:steps + 1 - shift, :size])           # (T, H, N)
+        ctx.gates = gates, Z
+        return hs.transpose(0, 2, 1)
+
+    @staticmethod
+    def backward(ctx, G, out, x, h0, W_ih, W_hh, b_ih=None, b_hh=None):
+        if isinstance(G, Node):             # higher order: A and gru_sequence's rule, as graphs
+            A = x @ W_ih.T if b_ih is None else x @ W_ih.T + b_ih
+            dA, dh, dW_hh, db_hh = GRUSequence.backward(
+                SequenceCtx(ctx.reverse, lengths=ctx.lengths), G, out, A, h0, W_hh, b_hh)
+            dW_ih, db_ih = hidden_weight_grads(dA, x, b_ih)
+            return (dA @ W_ih, dh, dW_ih, dW_hh, *(() if b_ih is None else (db_ih, db_hh)))
+        gates, Z = ctx.gates
+        steps, rows, batch = gates.shape
+        size = rows // 4
+        dtype = np.result_type(G, gates)
+        factors, kept = GRULayer.factors(ctx, gates, Z, dtype)
+        G = np.ascontiguousarray(G.transpose(0, 2, 1))                  # by column, (T, H, N)
+        unscale = gru_unscaling(size, dtype)
+        back = np.ascontiguousarray((W_hh * unscale[size:]).T)          # W_hhᵀ: (H, 3H)
+        d = np.empty(gates.shape, dtype)                                # (T, 4H, N), scaled
+        dh, through = np.zeros((2, size, batch), dtype)
+        order = slice(None) if ctx.reverse else slice(None, None, -1)  # the last step first
+        for G_t, h_t, d_t, (f_n, f_r, f_z, f_b), kept_t in zip(
+                G[order], reaching(G)[order], d[order], factors[order], kept[order]):
+            if h_t:
+                dh += G_t
+            np.multiply(f_n, dh, out=d_t[:size])
+            np.multiply(f_r, dh, out=d_t[size:2 * size])
+            np.multiply(f_z, dh, out=d_t[2 * size:3 * size])
+            np.multiply(f_b, dh, out=d_t[3 * size:])
+            np.matmul(back, d_t[size:], out=through)
+            dh *= kept_t                        # (kept: z, and 1 past a row's length)
+            dh += through
+        joint, dx = layer_weight_grads(d, Z[1:] if ctx.reverse else Z[:-1],
+                                       gru_rows(W_ih) * unscale[:3 * size], ctx.input_grad)
+        joint *= unscale
+        features = W_ih.shape[1]
+        grads = (dx, np.ascontiguousarray(dh.T),
+                 torch_gru_rows(joint[:3 * size, size:size + features]),
+                 np.array(joint[size:, :size]))
+        if b_ih is None:
+            return grads
+        return (*grads, torch_gru_rows(joint[:3 * size, -1]), np.array(joint[size:, -1]))
+
+    @staticmethod
+    def factors(ctx, gates, Z, dtype):
+        """What backward's loop multiplies dh by, for every step at once: the factors of the
+        rows (n_in, r, z, n_hid), (T, 4, H, N), with the powers of 2 that `gru_unscaling` takes
+        out: (2 - 2z)(1 - n²) = 2 (1 - z)(1 - n²) for n_in; times b_n/2 · 2r(2 - 2r) for r;
+        (h - n) 2z(2 - 2z) for z; times 2r for b_n; and what dh keeps, z (T, H, N), with
+        `lengths` 1 past a row's length (where the factors are 0). The forward's rows are
+        copied by gate first (passes over a gate's rows of every step ran 4x as long, see
+        `LSTMLayer.factors`)."""
+        steps, rows, batch = gates.shape
+        size = rows // 4
+        n, R, Zg, b_n = np.ascontiguousarray(
+            gates.reshape(steps, 4, size, batch).transpose(1, 0, 2, 3))   # n, 2r, 2z, b_n/2
+        factors = np.empty((4, steps, size, batch), dtype)
+        two_minus_z = np.subtract(2, Zg, out=factors[2])
+        f_n = np.multiply(n, n, out=factors[0])                         # (2 - 2z)(1 - n²)
+        np.subtract(1, f_n, out=f_n)
+        f_n *= two_minus_z
+        f_z = two_minus_z                                               # (h - n) 2z(2 - 2z)
+        f_z *= Zg
+        before = Z[1:, :size] if ctx.reverse else Z[:-1, :size]
+        f_z *= np.subtract(before, n, out=n)                            # (n is read no more)
+        f_b = np.multiply(f_n, R, out=factors[3])                       # ... · 2r
+        f_r = np.subtract(2, R, out=factors[1])                         # ... · b_n/2 · 2r(2 - 2r)
+        f_r *= f_b
+        f_r *= b_n
+        kept = np.multiply(Zg, 0.5, out=Zg)
+        if ctx.lengths is not None:
+            active = active_steps(ctx.lengths, steps, dtype).transpose(0, 2, 1)
+            factors *= active
+            kept *= active
+            kept += 1 - active
+        return factors.transpose(1, 0, 2, 3), kept
+
+
+def gru_unscaling(size: int, dtype: Any) -> np.ndarray:
+    """(4H, 1): what takes out, by row (n_in, r, z, n_hid), the powers of 2 that `GRULayer`'s
+    factors carry over the true derivatives: 2 for n_in, 4 for the others."""
+    rows = np.full((4 * size, 1), 0.25, dtype)
+    rows[:size] = 0.5
+    return rows

@@ -25,10 +25,10 @@ import numpy as np
 
 from ..ops import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits, Clip, Conv2d,
                    ConvTranspose2d, CrossEntropy, Elu, Hardshrink, Hardtanh,
-                   GeluTanh, GRUSequence, GRUStep, Huber, IndexPut, LayerNorm, Linear,
-                   Logit, LogSoftmax, LSTMCellState, LSTMHiddenState, LSTMSequence, MatMul,
-                   Mean, Polygamma, RNNSequence, SmoothL1, Softmax, Sum, Threshold, VectorNorm,
-                   Where)
+                   GeluTanh, GRULayer, GRUSequence, GRUStep, Huber, IndexPut, LayerNorm,
+                   Linear, Logit, LogSoftmax, LSTMCellState, LSTMHiddenState, LSTMLayer,
+                   LSTMSequence, MatMul, Mean, Polygamma, RNNSequence, SmoothL1, Softmax, Sum,
+                   Threshold, VectorNorm, Where)
 from ..ops.elementwise import Condition
 
 _PARTIAL = re.compile(r"d/d(\w+) = (.+?)(?=, d/d\w+ = |$)")    # "d/da = b, d/db = a"
@@ -392,8 +392,29 @@ def _rnn_sequence_rule(ctx: Any, payloads: list, names: list[str], g: str, here:
     rules = [f"d_t = ({g}_t + d_after @ {W}) ⊙ {slope} at each step, {_BACKWARDS} (d_after: "
              f"the step after's d, 0 at the last){lengths}",
              f"d_first @ {W}, what flows back past the first step",
-             f"Σ_t d_tᵀ @ h_before"]
+             "Σ_t d_tᵀ @ h_before"]
     return forward, rules + ["Σ_t Σ_rows d_t"] * (len(names) - 3)
+
+
+def _gru_d_t(g: str, lengths: str) -> str:
+    """The GRU's d_t as a page words it (gru_sequence's and gru_layer's)."""
+    return (f"d_t = [dr, dz, dn] at each step, {_BACKWARDS}: with δ = {g}_t + what the step "
+            f"after sends back, dn = δ ⊙ (1 − z) ⊙ (1 − n²), dz = δ ⊙ (h_before − n) ⊙ "
+            f"z(1 − z), dr = dn ⊙ s_n ⊙ r(1 − r){lengths}")
+
+
+def _gru_sent_back(W: str) -> str:
+    """What a GRU's h0 gets, as a page words it."""
+    return (f"δ ⊙ z + e @ {W} at the first step, which each step sends back (e_t: d_t with "
+            f"its n part times r)")
+
+
+def _gru_forward(out: str, share: str, defined: str, h0: str, order: str) -> str:
+    """A GRU layer's forward as a page words it, the input's share of gate k at step t being
+    `share` + k (A_t,r or a_r) and `defined` saying what the shares are."""
+    return (f"the state of every step, {out}_t = (1 − z) ⊙ n + z ⊙ h_before, gates "
+            f"r, z, n = σ({share}r + s_r), σ({share}z + s_z), tanh({share}n + r ⊙ s_n), "
+            f"{defined}, h_before: the step before's ({h0} at the first){order}")
 
 
 def _gru_sequence_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
@@ -402,17 +423,43 @@ def _gru_sequence_rule(ctx: Any, payloads: list, names: list[str], g: str, here:
     bias = f" + {_bracketed(names[3])}" if len(names) > 3 else ""
     out, g = _bracketed(here), _bracketed(g)
     order, lengths = _sequence_words(ctx)
-    forward = (f"the state of every step, {out}_t = (1 − z) ⊙ n + z ⊙ h_before, gates "
-               f"r, z, n = σ({A}_t,r + s_r), σ({A}_t,z + s_z), tanh({A}_t,n + r ⊙ s_n), "
-               f"s = h_before @ {W}ᵀ{bias}, h_before: the step before's ({h0} at the first)"
-               f"{order}")
-    rules = [f"d_t = [dr, dz, dn] at each step, {_BACKWARDS}: with δ = {g}_t + what the step "
-             f"after sends back, dn = δ ⊙ (1 − z) ⊙ (1 − n²), dz = δ ⊙ (h_before − n) ⊙ "
-             f"z(1 − z), dr = dn ⊙ s_n ⊙ r(1 − r){lengths}",
-             f"δ ⊙ z + e @ {W} at the first step, which each step sends back (e_t: d_t with "
-             f"its n part times r)",
-             f"Σ_t e_tᵀ @ h_before"]
+    forward = _gru_forward(out, f"{A}_t,", f"s = h_before @ {W}ᵀ{bias}", h0, order)
+    rules = [_gru_d_t(g, lengths), _gru_sent_back(W), "Σ_t e_tᵀ @ h_before"]
     return forward, rules + ["Σ_t Σ_rows e_t"] * (len(names) - 3)
+
+
+_ONE_NODE = "; the whole layer is one node, from its input"
+
+
+def _gru_layer_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
+                    ) -> tuple[str, list[str]]:
+    # gru_sequence's rule with the input's share a = x_t W_ihᵀ + b_ih made inside the node: x
+    # gets d_t through W_ih, the input's weight and bias get d, the hidden ones e
+    x, h0, W_ih, W_hh = (_bracketed(name) for name in names[:4])
+    b_ih, b_hh = (f" + {_bracketed(name)}" for name in names[4:]) if len(names) > 4 \
+        else ("", "")
+    out, g = _bracketed(here), _bracketed(g)
+    order, lengths = _sequence_words(ctx)
+    forward = _gru_forward(out, "a_", f"a = {x}_t @ {W_ih}ᵀ{b_ih}, s = h_before @ {W_hh}ᵀ{b_hh}",
+                           h0, order) + _ONE_NODE
+    rules = [f"d_t @ {W_ih} at step t, {_gru_d_t(g, lengths)}", _gru_sent_back(W_hh),
+             f"Σ_t d_tᵀ @ {x}_t", "Σ_t e_tᵀ @ h_before"]
+    return forward, rules + ["Σ_t Σ_rows d_t", "Σ_t Σ_rows e_t"][:len(names) - 4]
+
+
+def _lstm_d_t(g: str, W: str, lengths: str) -> str:
+    """The LSTM's d_t as a page words it (lstm_sequence's and lstm_layer's)."""
+    return (f"d_t = [dc ⊙ g ⊙ i(1 − i), dc ⊙ c_before ⊙ f(1 − f), dc ⊙ i ⊙ (1 − g²), "
+            f"dh ⊙ tanh(c_t) ⊙ o(1 − o)] at each step, {_BACKWARDS}: dh = {g}'s h_t + "
+            f"d_after @ {W}, dc = {g}'s c_t + dh ⊙ o ⊙ (1 − tanh²(c_t)) + the step after's "
+            f"dc ⊙ f (d_after: the step after's d, 0 at the last){lengths}")
+
+
+def _lstm_forward(share: str, h0: str, c0: str, order: str) -> str:
+    """An LSTM layer's forward as a page words it, the gates' sum at step t being `share`."""
+    return (f"the states h_t and c_t of every step, stacked: c_t = f ⊙ c_before + i ⊙ g, "
+            f"h_t = o ⊙ tanh(c_t), gates i, f, g, o = σ, σ, tanh, σ of {share} (h_before, "
+            f"c_before: the states after the step before, {h0} and {c0} at the first){order}")
 
 
 def _lstm_sequence_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
@@ -421,18 +468,28 @@ def _lstm_sequence_rule(ctx: Any, payloads: list, names: list[str], g: str, here
     bias = f" + {_bracketed(names[4])}" if len(names) > 4 else ""
     g = _bracketed(g)
     order, lengths = _sequence_words(ctx)
-    forward = (f"the states h_t and c_t of every step, stacked: c_t = f ⊙ c_before + i ⊙ g, "
-               f"h_t = o ⊙ tanh(c_t), gates i, f, g, o = σ, σ, tanh, σ of {A}_t + h_before @ "
-               f"{W}ᵀ{bias} (h_before, c_before: the states after the step before, {h0} and "
-               f"{c0} at the first){order}")
-    rules = [f"d_t = [dc ⊙ g ⊙ i(1 − i), dc ⊙ c_before ⊙ f(1 − f), dc ⊙ i ⊙ (1 − g²), "
-             f"dh ⊙ tanh(c_t) ⊙ o(1 − o)] at each step, {_BACKWARDS}: dh = {g}'s h_t + "
-             f"d_after @ {W}, dc = {g}'s c_t + dh ⊙ o ⊙ (1 − tanh²(c_t)) + the step after's "
-             f"dc ⊙ f (d_after: the step after's d, 0 at the last){lengths}",
+    forward = _lstm_forward(f"{A}_t + h_before @ {W}ᵀ{bias}", h0, c0, order)
+    rules = [_lstm_d_t(g, W, lengths),
              f"d_first @ {W}, what flows back past the first step",
              "dc ⊙ f at the first step",
              "Σ_t d_tᵀ @ h_before"]
     return forward, rules + ["Σ_t Σ_rows d_t"] * (len(names) - 4)
+
+
+def _lstm_layer_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
+                     ) -> tuple[str, list[str]]:
+    # lstm_sequence's rule with the input's share x_t W_ihᵀ + b_ih made inside the node: x
+    # gets d_t through W_ih, W_ih gets d_t with x_t
+    x, h0, c0, W_ih, W_hh = (_bracketed(name) for name in names[:5])
+    bias = "".join(f" + {_bracketed(name)}" for name in names[5:])
+    g = _bracketed(g)
+    order, lengths = _sequence_words(ctx)
+    forward = _lstm_forward(f"{x}_t @ {W_ih}ᵀ + h_before @ {W_hh}ᵀ{bias}", h0, c0, order)
+    rules = [f"d_t @ {W_ih} at step t, {_lstm_d_t(g, W_hh, lengths)}",
+             f"d_first @ {W_hh}, what flows back past the first step",
+             "dc ⊙ f at the first step",
+             f"Σ_t d_tᵀ @ {x}_t", "Σ_t d_tᵀ @ h_before"]
+    return forward + _ONE_NODE, rules + ["Σ_t Σ_rows d_t"] * (len(names) - 5)
 
 
 def _index_put_rule(ctx: Any, payloads: list, names: list[str], g: str, here: str,
@@ -535,6 +592,7 @@ _CTX_RULES: dict[type, Callable[..., Any]] = {
     GRUStep: _gru_step_rule, LSTMCellState: _lstm_cell_state_rule,
     LSTMHiddenState: _lstm_hidden_state_rule, RNNSequence: _rnn_sequence_rule,
     GRUSequence: _gru_sequence_rule, LSTMSequence: _lstm_sequence_rule,
+    GRULayer: _gru_layer_rule, LSTMLayer: _lstm_layer_rule,
     VectorNorm: _vector_norm_rule, IndexPut: _index_put_rule,
     BinaryCrossEntropy: _binary_cross_entropy_rule,
     BinaryCrossEntropyWithLogits: _bce_with_logits_rule,
