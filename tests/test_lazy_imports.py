@@ -49,6 +49,18 @@ def test_import_autograd_and_nn_leaves_the_rarely_used_parts_unloaded():
     assert not early, f"`import autograd, nn` loads {early}: import them where they are used"
 
 
+def test_the_pytorch_named_functions_are_made_at_the_first_one_asked_for():
+    """torch.exp(t), torch.minimum(a, b), ...: 300 forwarding functions, made when a script
+    first asks for one (`import autograd as torch`), not by `import autograd, nn`."""
+    code = ("import autograd, nn\nprint(len(autograd._PYTORCH_NAMES))\n"
+            "autograd.exp\nprint(len(autograd._PYTORCH_NAMES))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    before, after = map(int, done.stdout.split())
+    assert before == 0 and after > 250
+
+
 def test_the_lazy_names_load_and_stay():
     loaded = loaded_after("import autograd\nautograd.distributions.Normal(0.0, 1.0)\n"
                           "from autograd import stft, draw_dot\nautograd.special.i0")
