@@ -6,11 +6,11 @@ make them and backpropagate through the same graph core (`autograd.graph`). The 
 """
 
 import sys
+from importlib import import_module as _import_module
 
 from . import amp, func, functional
 from .amp import autocast
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
-from .compiler import CompiledGraph, compile
 from .cpu import accelerator, cuda, device, set_default_device
 from .creation import (
     arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full, full_like, is_tensor,
@@ -39,26 +39,16 @@ from .pytorch_names import (CONSTANTS, DTYPES, QUANTIZATION, SPARSE,
                             NotInGlassgrad, module_functions)
 from .value import Value
 from . import linalg
-from . import distributions
-from . import fft
-from . import special
-from . import utils                      # torch.utils.checkpoint (torch.utils.data: nn.data)
-from .fft.complex_pair import ComplexTensor, polar, view_as_complex, view_as_real
-from .fft.spectral import istft, stft
-from .fft.windows import blackman_window, hamming_window, hann_window
 from .linalg import matrix_exp
 from .covariance import corrcoef, cov
 from .linalg_products import kron
 from .sampled import cumulative_trapezoid, diff, gradient, trapezoid, trapz
-from .viz import draw_backprop, draw_graph
 from .creation import tensor    # the function, PyTorch's torch.tensor; it takes the name
 #                                 `autograd.tensor` from the module autograd/tensor.py, which is
 #                                 still imported as `from autograd.tensor import Tensor`
 
 cat = concat = concatenate             # PyTorch's names: torch.cat(heads, dim=-1)
 vmap = func.vmap                       # torch.vmap is torch.func.vmap
-from .viz import draw_dot             # micrograd's name for draw_graph; not in __all__: the
-#                                       micrograd lecture defines its own
 
 __all__ = [
     "Value", "Tensor", "tensor", "zeros", "ones", "full", "eye", "zeros_like", "ones_like", "full_like",
@@ -90,14 +80,45 @@ __all__ = [
 # and bool would hide Python's own in this file, and `from autograd import *` would hide them
 # in the user's (they are not in __all__ for that reason; `from autograd import exp` works);
 # likewise PyTorch's constants (torch.pi, torch.inf) and torch.finfo, whose `e` and `pi` would
-# hide a user's own names
-_PYTORCH_NAMES = {**module_functions(Tensor), **DTYPES, **CONSTANTS}
-# torch.complex(real, imag), here too only through __getattr__: as a global it would hide
-# Python's complex in this file and, by `import *`, in the user's
-_PYTORCH_NAMES["complex"] = fft.complex_
-_PYTORCH_NAMES.update(real=fft.complex_pair.real, imag=fft.complex_pair.imag,
-                      angle=fft.complex_pair.angle, is_complex=fft.complex_pair.is_complex,
-                      conj=fft.complex_pair.conj)
+# hide a user's own names. Made at the first name asked for (_pytorch_names): the 300
+# forwarding functions are ~900 objects that a script which never calls torch.exp(t) would
+# keep alive for every full garbage collection to walk
+_PYTORCH_NAMES = {}
+
+
+def _pytorch_names() -> dict:
+    if not _PYTORCH_NAMES:
+        _PYTORCH_NAMES.update({**module_functions(Tensor), **DTYPES, **CONSTANTS})
+    return _PYTORCH_NAMES
+
+
+# The parts most scripts never use load on first use, through __getattr__ below (PEP 562): a
+# module's functions, classes and constants stay alive for the whole process, and every full
+# garbage collection walks each of them, about once a step in a scalar model's training
+# (micrograd's demo: distributions, viz, fft, special and compile were ~3,100 of the ~32,000
+# objects alive after `import autograd`). name: (module, its attribute; None for the module).
+_LAZY = {
+    "distributions": (".distributions", None), "fft": (".fft", None),
+    "special": (".special", None),
+    "utils": (".utils", None),              # torch.utils.checkpoint (torch.utils.data: nn.data)
+    # modules that were attributes only because eager imports loaded them: still attributes
+    "viz": (".viz", None), "compiler": (".compiler", None), "files": (".files", None),
+    "compile": (".compiler", "compile"), "CompiledGraph": (".compiler", "CompiledGraph"),
+    **{name: (".fft.complex_pair", name)
+       for name in ("ComplexTensor", "polar", "view_as_complex", "view_as_real")},
+    "stft": (".fft.spectral", "stft"), "istft": (".fft.spectral", "istft"),
+    **{name: (".fft.windows", name)
+       for name in ("blackman_window", "hamming_window", "hann_window")},
+    "draw_graph": (".viz", "draw_graph"), "draw_backprop": (".viz", "draw_backprop"),
+    # micrograd's name for draw_graph; not in __all__: the micrograd lecture defines its own
+    "draw_dot": (".viz", "draw_dot"),
+}
+# torch.complex(real, imag) and the other PyTorch names for complex numbers: lazy as well, and
+# like _PYTORCH_NAMES never module globals (`complex` would hide Python's in this file and, by
+# `import *`, in the user's); they take the place of the Tensor methods of the same names
+_LAZY_PYTORCH_NAMES = {"complex": (".fft", "complex_"),
+                       **{name: (".fft.complex_pair", name)
+                          for name in ("real", "imag", "angle", "is_complex", "conj")}}
 
 # PyTorch names that glassgrad spells otherwise: a ported script's `torch.LongTensor` is told the way
 _SPELT_OTHERWISE = {
@@ -158,8 +179,18 @@ _SPELT_OTHERWISE = {
 }
 
 
+def _load(module: str, attribute: str | None) -> object:
+    loaded = _import_module(module, __name__)
+    return loaded if attribute is None else getattr(loaded, attribute)
+
+
 def __getattr__(name: str) -> object:
-    found = _PYTORCH_NAMES.get(name)
+    if name in _LAZY:                      # loaded once: from then on a global like the others
+        found = globals()[name] = _load(*_LAZY[name])
+        return found
+    if name in _LAZY_PYTORCH_NAMES:
+        return _load(*_LAZY_PYTORCH_NAMES[name])
+    found = _pytorch_names().get(name)
     if found is not None:
         return found
     hint = _SPELT_OTHERWISE.get(name)
@@ -178,7 +209,8 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_PYTORCH_NAMES))
+    return sorted(set(globals()) | set(_pytorch_names()) | set(_LAZY)
+                  | set(_LAZY_PYTORCH_NAMES))
 
 
 # PyTorch's torch.autograd is this module itself: after `import autograd as torch`, a PINN's

@@ -23,9 +23,6 @@ malloc is not glibc's: macOS, Windows, musl):
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-
 # mallopt's parameter numbers (glibc's malloc.h)
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 KEEP_BLOCKS_UP_TO, KEEP_FREE_UP_TO = 32 * 2 ** 20, 64 * 2 ** 20
@@ -39,6 +36,10 @@ def keep_freed_memory() -> bool:
     It lets glibc's malloc keep blocks up to 32 MB and up to 64 MB of freed memory for reuse,
     for the rest of the process. True if it took the settings; False where malloc is not
     glibc's (nothing changes there)."""
+    # imported here: ctypes.util brings subprocess, signal and selectors along, ~500 objects
+    # that every full garbage collection of a process would walk, for a call made once
+    import ctypes
+    import ctypes.util
     try:
         mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
     except (OSError, AttributeError):

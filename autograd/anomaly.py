@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 import os
 import sys
-import traceback
 from typing import Any, Callable
 
 import numpy as np
@@ -48,6 +47,8 @@ _LAYERS = os.path.join(os.path.dirname(_PACKAGE.rstrip(os.sep)), "nn") + os.sep
 def _user_site() -> str:
     """The innermost stack frame outside the autograd package, and, if that is inside
     glassgrad's nn package (a layer's forward), the user's line that led there first."""
+    import traceback        # here, not at the top: only anomaly mode needs it (fewer objects
+    #                         alive in every process for the garbage collector to walk)
     library = None
     for frame in reversed(traceback.extract_stack()):
         path = os.path.abspath(frame.filename)

@@ -51,7 +51,6 @@ import io
 import json
 import math
 import os
-import pickletools
 import tokenize
 import zipfile
 import zlib
@@ -544,6 +543,7 @@ def _is_pickle(start: bytes, whole: bool) -> bool:
         return True
     if not whole:
         return False
+    import pickletools      # here: ~320 objects alive otherwise, for a rare error message
     try:
         for opcode, _, position in pickletools.genops(start):
             if opcode.name == "STOP":

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograd import Tensor, minimum, where
+from autograd import Tensor, where
 from autograd.graph import apply
 from autograd.ops.elementwise import Softplus
 from autograd.ops.fused import BCEWithLogitsCtx, BinaryCrossEntropyWithLogits
@@ -139,6 +139,9 @@ def _triplet(name: str, anchor: Any, positive: Any, negative: Any, distance: Cal
 
     to_positive, to_negative = d(a, pos), d(a, neg)
     if swap:
+        # torch.minimum's function, imported here: autograd makes its 300 PyTorch-named
+        # functions at the first one asked for, ~900 objects that `import nn` need not keep
+        from autograd import minimum
         to_negative = minimum(to_negative, d(pos, neg))
     return _reduce(_positive_part(to_positive - to_negative + margin), reduction, name)
 

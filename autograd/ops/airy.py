@@ -23,7 +23,6 @@ array([0.35502805, 0.13529242, 0.22740743])
 
 from __future__ import annotations
 
-import decimal
 import math
 from functools import lru_cache
 from typing import Any
@@ -53,6 +52,7 @@ def _taylor(a0: Any, a1: Any, x0: Any, terms: int) -> list:
 @lru_cache(maxsize=1)
 def _grid() -> tuple:
     """Ai and Ai' at GRID_LOW, ..., GRID_HIGH (floats), stepped out from 0 in Decimal."""
+    import decimal      # here: ~330 objects alive in every process otherwise, for one use
     with decimal.localcontext() as context:
         context.prec = 40
         step = decimal.Decimal(GRID_STEP)

@@ -125,12 +125,17 @@ ROOT_WINDOW = 0.01
 
 def _slope_taylor_coefficients(x: float, terms: int) -> list:
     """[c_terms, ..., c₂, c₁], cₖ = slopeᵏ(x) / k! (highest first, as _polyval takes them),
-    from slope' = φ (2 - x²) and (φ p)' = φ (p' - x p)."""
-    p, out = np.polynomial.Polynomial([2.0, 0.0, -1.0]), []
+    from slope' = φ (2 - x²) and (φ p)' = φ (p' - x p), p's coefficients lowest power first
+    (plain lists: np.polynomial would be ~580 objects alive in every process, for 5 numbers)."""
+    p, out = [2.0, 0.0, -1.0], []
     pdf = math.exp(-x * x / 2) * INV_SQRT_2PI
     for k in range(1, terms + 1):
-        out.append(float(pdf * p(x)) / math.factorial(k))
-        p = p.deriv() - np.polynomial.Polynomial([0.0, 1.0]) * p
+        p_x = 0.0
+        for c in reversed(p):                   # Horner's rule
+            p_x = p_x * x + c
+        out.append(pdf * p_x / math.factorial(k))
+        derivative = [i * c for i, c in enumerate(p)][1:] + [0.0, 0.0]
+        p = [d - c for d, c in zip(derivative, [0.0] + p)]     # p' - x p, one degree up
     return out[::-1]
 
 

@@ -35,11 +35,9 @@ from __future__ import annotations
 
 import functools
 import math
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from numpy.polynomial import polynomial as P
 
 from ..graph import Node, Op, apply, raw
 from .numpy1 import in_input_dtype
@@ -48,13 +46,15 @@ from .erf import erf, erfc
 from .payload_math import exp
 
 # B₂, B₄, ..., B₂₀: the Bernoulli numbers of Stirling's series for lgamma and ψ⁽ⁿ⁾
-BERNOULLI = [Fraction(1, 6), Fraction(-1, 30), Fraction(1, 42), Fraction(-1, 30),
-             Fraction(5, 66), Fraction(-691, 2730), Fraction(7, 6), Fraction(-3617, 510),
-             Fraction(43867, 798), Fraction(-174611, 330)]
+# as (numerator, denominator): Python divides ints exactly, then rounds once, as Fraction's
+# float does (and fractions, with the decimal module it loads, would be ~430 objects more alive
+# in every process for the garbage collector to walk)
+BERNOULLI = [(1, 6), (-1, 30), (1, 42), (-1, 30), (5, 66), (-691, 2730), (7, 6), (-3617, 510),
+             (43867, 798), (-174611, 330)]
 
 # lgamma(z) = (z - ½) ln z - z + ½ ln 2π + Σ B₂ₖ / (2k (2k-1) z²ᵏ⁻¹); 8 terms reach float64
 # from z = 7.5 on (the 9th, B₁₈ / (18·17 z¹⁷), is below 1e-17 of lgamma there)
-LGAMMA_STIRLING = [float(b / (2 * k * (2 * k - 1))) for k, b in enumerate(BERNOULLI[:8], 1)]
+LGAMMA_STIRLING = [p / (q * 2 * k * (2 * k - 1)) for k, (p, q) in enumerate(BERNOULLI[:8], 1)]
 HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 STIRLING_FROM = 8                     # whole numbers m: x = m + e, |e| <= ½, from m = 8 on
 
@@ -188,11 +188,11 @@ def _series_start(n: int) -> float:
 @functools.lru_cache(maxsize=None)
 def _stirling_terms(n: int) -> tuple[list[float], float, float]:
     """The coefficients of ψ⁽ⁿ⁾'s Stirling series in 1/z², highest first, worked out once per n
-    (from the Fractions: exact, then rounded once), and its head's (n-1)! and n!/2."""
+    (from the exact fractions, rounded once), and its head's (n-1)! and n!/2."""
     if n == 0:
-        return [float(b / (2 * k)) for k, b in reversed(list(enumerate(BERNOULLI, 1)))], 0, 0
-    terms = [float(b * math.factorial(2 * k + n - 1) / math.factorial(2 * k))
-             for k, b in enumerate(BERNOULLI, 1)]
+        return [p / (q * 2 * k) for k, (p, q) in reversed(list(enumerate(BERNOULLI, 1)))], 0, 0
+    terms = [p * math.factorial(2 * k + n - 1) / (q * math.factorial(2 * k))
+             for k, (p, q) in enumerate(BERNOULLI, 1)]
     return terms[::-1], float(math.factorial(n - 1)), math.factorial(n) / 2
 
 
@@ -215,6 +215,8 @@ def _stirling(n: int, z: np.ndarray) -> np.ndarray:
 def _cot_polynomial(n: int) -> np.ndarray:
     """dⁿ/dtⁿ cot(t) written in c = cot(t): a polynomial Pₙ(c), as (cot)' = -(1 + cot²) gives
     Pₙ₊₁(c) = -(1 + c²) Pₙ'(c), from P₀(c) = c. Its coefficients, lowest power first."""
+    # (np.polynomial, not imported at the top: numpy 2 loads it on first use, here alone)
+    P = np.polynomial.polynomial
     poly = np.array([0.0, 1.0])
     for _ in range(n):
         poly = -P.polymul([1.0, 0.0, 1.0], P.polyder(poly))
@@ -223,7 +225,7 @@ def _cot_polynomial(n: int) -> np.ndarray:
 
 def _cot_derivative(n: int, c: np.ndarray) -> np.ndarray:
     """Pₙ(c) = dⁿ/dtⁿ cot(t) at c = cot(t)."""
-    return P.polyval(c, _cot_polynomial(n))
+    return np.polynomial.polynomial.polyval(c, _cot_polynomial(n))
 
 
 def polygamma(n: int, x: Any) -> np.ndarray:

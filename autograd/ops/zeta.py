@@ -30,7 +30,7 @@ from .bessel_modified import in_dtype
 from .special import BERNOULLI
 
 TERMS = 20
-_TAIL = [float(b) / math.factorial(2 * j) for j, b in enumerate(BERNOULLI, 1)]
+_TAIL = [p / q / math.factorial(2 * j) for j, (p, q) in enumerate(BERNOULLI, 1)]
 
 
 def hurwitz_zeta(x: Any, q: Any) -> np.ndarray:

@@ -20,13 +20,11 @@ import contextlib
 import errno
 import gzip
 import hashlib
-import http.client
 import math
 import numbers
 import os
 import struct
 import sys
-import urllib.request
 import zlib
 from pathlib import Path
 from typing import IO, Any, Iterator, NamedTuple
@@ -247,6 +245,10 @@ def _near_misses(folders: list[Path], found: list[Path]) -> str:
 
 def _fetch(url: str, timeout: float = 60.0) -> bytes:
     """The bytes at `url` (the tests replace this function: they run offline)."""
+    # urllib.request, http.client and the ssl and email modules they load: ~2,700 objects that
+    # every full garbage collection would walk in every process that imports nn, for a download
+    # made once; imported here and in _download
+    import urllib.request
     with urllib.request.urlopen(url, timeout=timeout) as response:
         return response.read()
 
@@ -266,6 +268,7 @@ def _certificates_hint(reason: object) -> str:
 
 def _download(name: str, folder: Path, missing: list[str]) -> Path:
     """Fetch name.gz from the first mirror that gives the published SHA-256; save it in folder."""
+    import http.client                  # (see _fetch)
     filename = name + ".gz"
     failures = []
     for mirror in MIRRORS:

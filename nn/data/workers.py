@@ -64,19 +64,14 @@ process's graph.
 from __future__ import annotations
 
 import copy
-import multiprocessing
 import numbers
 import os
 import pickle
-import queue
 import random
-import signal
 import sys
 import time
-import traceback
 import weakref
 from collections.abc import Mapping
-from multiprocessing.connection import wait
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -156,6 +151,11 @@ def check_worker_options(num_workers: Any, persistent_workers: Any, prefetch_fac
 
 def _context(context: Any) -> Any:
     """The multiprocessing context that starts the workers: 'fork' on Linux unless asked."""
+    # multiprocessing is imported here and in _wait_for, where workers start, not with nn (so
+    # are queue, signal and traceback, in the functions that use them): with the socket module
+    # it loads it is ~1,500 objects alive in every process, which each full garbage collection
+    # walks
+    import multiprocessing
     methods = multiprocessing.get_all_start_methods()
     if context is None:
         return multiprocessing.get_context("fork" if sys.platform.startswith("linux")
@@ -231,6 +231,7 @@ class _Failure:
             kind = None
         self.kind, self.name = kind, type(error).__name__
         self.message, self.worker, self.where = str(error), worker, where
+        import traceback
         self.trace = "".join(traceback.format_exception(type(error), error,
                                                         error.__traceback__))
 
@@ -295,6 +296,8 @@ def _work(worker: int, num_workers: int, fetcher: Any, tasks: Any, results: Any,
           base_seed: int, worker_init_fn: Callable[[int], Any] | None, parent: int) -> None:
     """A worker's life: set up, then make each batch asked of it on `tasks` and send it on
     `results`, until told to stop (None), or the calling process is gone."""
+    import queue
+    import signal
     global _info
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C is the calling process's to handle
     seed = base_seed + worker
@@ -604,6 +607,7 @@ class _Epoch:
     def _wait_for(self, number: int) -> Any:
         """The payload of task `number`, waiting for it if it has not come; a dead worker or
         `timeout` seconds without it are a RuntimeError."""
+        from multiprocessing.connection import wait         # (see _context)
         started = time.monotonic()
         pool = self.pool
         while number not in self.arrived:
@@ -671,6 +675,7 @@ class _Epoch:
 
 def _how(exitcode: int | None) -> str:
     """How a process ended, from its exit code: a signal's name, or the code."""
+    import signal
     if exitcode is None:
         return "its pipe closed"
     if exitcode < 0:
