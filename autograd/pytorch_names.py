@@ -188,9 +188,17 @@ def note_numpy_attribute(error: BaseException) -> None:
     glassgrad: a numpy array has no zero_
     """
     name = getattr(error, "name", None)
-    if not (isinstance(error, AttributeError) and isinstance(getattr(error, "obj", None),
-                                                              np.ndarray)
+    obj = getattr(error, "obj", None)
+    if not (isinstance(error, AttributeError) and isinstance(obj, (np.ndarray, memoryview))
             and isinstance(name, str) and hasattr(error, "add_note")):
+        return
+    if any(note.startswith("glassgrad:") for note in getattr(error, "__notes__", ())):
+        return                              # (noted already, by an inner module)
+    if isinstance(obj, memoryview):         # PyTorch's x.grad.data.abs(): an array's .data
+        if hasattr(sys.modules[__package__].Tensor, name):
+            error.add_note(f"glassgrad: a memoryview has no {name}; p.grad and p.data are "
+                           f"numpy arrays here, whose .data is numpy's memoryview of their "
+                           f"bytes: PyTorch's p.grad.data is p.grad (p.data.data is p.data)")
         return
     # what a Tensor has under that name: a method to call, an attribute to read (t.grad_fn),
     # PyTorch's name for what is spelt otherwise here (a marker with its hint), or nothing
@@ -213,8 +221,6 @@ def note_numpy_attribute(error: BaseException) -> None:
         instead = f"a Tensor here has no {name} either; compute with numpy on the array"
     else:
         return
-    if any(note.startswith("glassgrad:") for note in getattr(error, "__notes__", ())):
-        return                              # (noted already, by an inner module)
     error.add_note(f"glassgrad: a numpy array has no {name}; p.grad and p.data are numpy "
                    f"arrays here, not Tensors as in PyTorch: {instead}")
 
