@@ -197,7 +197,15 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
             f"tuple, gradcheck(f, ({', '.join(f'Value({x!r})' for x in inputs[0])}))"
         ) from error
     if not isinstance(out, Node):
-        raise TypeError(f"gradcheck: f must return a Value or Tensor, got {type(out).__name__}")
+        hint = ""
+        if isinstance(out, (np.ndarray, numbers.Number)):   # numpy code, a backward by hand
+            hint = ("; f computed with numpy, which backprop cannot follow. To check a "
+                    "backward written by hand for numpy code (a layer's forward and backward), "
+                    "make the two an autograd.Function, forward(ctx, x) returning the array "
+                    "and backward(ctx, g, out, x) your gradient, and check "
+                    "gradcheck(Layer.apply, x)")
+        raise TypeError(f"gradcheck: f must return a Value or Tensor, got "
+                        f"{type(out).__name__}{hint}")
     if np.size(out.data) == 1:                      # a scalar: J = f, true derivatives
         weights = np.ones(np.shape(out.data))
     else:

@@ -109,8 +109,36 @@ def test_usage_errors():
     """Nothing to check, or f returning a non-node, are errors."""
     with pytest.raises(ValueError, match="nothing to check"):
         gradcheck(lambda t: t * 2.0, Tensor(np.ones(2)))
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="f must return a Value or Tensor, got float; f "
+                                        "computed with numpy"):
         gradcheck(lambda t: 3.0, t64([1.0]))
+    with pytest.raises(TypeError, match="f must return a Value or Tensor, got str$"):
+        gradcheck(lambda t: "3", t64([1.0]))
+
+
+def test_a_numpy_layer_says_how_to_check_its_hand_written_backward():
+    """CS231n's layers are numpy functions with a backward by hand: gradcheck of the numpy
+    forward says to make the pair a Function, and that Function's check catches a wrong
+    backward."""
+    x = t64([[0.5, -1.0], [2.0, 0.3]])
+    x.requires_grad_()
+    with pytest.raises(TypeError, match=r"got ndarray; f computed with numpy, .* make the two "
+                                        r"an autograd.Function, .* gradcheck\(Layer.apply, x\)"):
+        gradcheck(lambda t: np.tanh(t.detach().numpy()), x)
+
+    class Layer(Function):
+        def forward(ctx, x):
+            return np.tanh(x)
+
+        def backward(ctx, g, out, x):
+            return (g * (1 - out ** 2),)
+
+    class WrongLayer(Layer):
+        def backward(ctx, g, out, x):
+            return (g * (1 - out),)
+    assert gradcheck(Layer.apply, x)
+    with pytest.raises(GradcheckError, match="input 0"):
+        gradcheck(WrongLayer.apply, x)
 
 
 def test_a_result_given_for_the_function_is_refused_where_given():
