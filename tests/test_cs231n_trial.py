@@ -15,6 +15,17 @@ RMSprop and Adam written by hand and with `nn.optim` (the same numbers step for 
 overfitting 50 examples to 100 %; saliency maps, a fooling image and a class visualisation
 (L2 regularisation, jitter by `np.roll`) on a tiny CNN trained here; an RNN captioner over a toy
 vocabulary whose greedy samples give back the captions it learnt.
+
+What the trial found and fixed: `gradcheck(f, inputs, eps=1e-6, atol=1e-4, fast_mode=True)`
+and PyTorch's other gradcheck/gradgradcheck keywords were unexpected keyword arguments; now
+those whose check glassgrad's already makes are taken and the rest refused saying why.
+`gradcheck` of a numpy forward (which returns an array) said only "f must return a Value or
+Tensor"; now it says to make the forward and the hand backward a Function. The network
+visualisation notebook's `dtype = torch.FloatTensor` (`x.type(dtype)`) and `X.grad.data.abs()`
+(numpy's memoryview here) now get hints saying what to write. Differences that stay: `.grad`
+and `.data` are numpy arrays (`np.abs(X.grad)`, `X.grad = None`), a positional `scores.max(1)`
+is numpy's (`_, pred = scores.max(dim=1)`), and nn's batch-norm momentum is PyTorch's (the
+course's 0.9 is 0.1 there).
 """
 
 from __future__ import annotations
