@@ -122,10 +122,14 @@ _LAZY_PYTORCH_NAMES = {"complex": (".fft", "complex_"),
 
 # PyTorch names that glassgrad spells otherwise: a ported script's `torch.LongTensor` is told the way
 _SPELT_OTHERWISE = {
-    "LongTensor": "autograd.tensor(data, dtype=autograd.long) here (PyTorch's old spelling)",
+    "LongTensor": ("autograd.tensor(data, dtype=autograd.long) here (PyTorch's old spelling); "
+                   "as a type, y.type(torch.LongTensor) is y.long()"),
     "FloatTensor": ("autograd.tensor(data, dtype=autograd.float32) here (PyTorch's old "
-                    "spelling); for a shape, autograd.zeros(*size)"),
-    "DoubleTensor": "autograd.tensor(data, dtype=autograd.float64) here",
+                    "spelling); for a shape, autograd.zeros(*size); as a type (dtype = "
+                    "torch.FloatTensor, then x.type(dtype), model.type(dtype)), "
+                    "autograd.float32 (x.float(), model.float())"),
+    "DoubleTensor": ("autograd.tensor(data, dtype=autograd.float64) here; as a type, "
+                     "autograd.float64 (x.double(), model.double())"),
     "BoolTensor": "autograd.tensor(data, dtype=autograd.bool) here",
     "optim": "nn.optim (import nn)",
     "nn": "glassgrad's nn package (import nn)",

@@ -32,7 +32,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .gradcheck import GradcheckError, _float64_leaf, _suspects, gradcheck
+from .gradcheck import (GradcheckError, _float64_leaf, _suspects, check_pytorch_options,
+                        gradcheck)
 from .graph import Node, enable_grad
 from .higher_order import _reads_leaves, gradients_of
 from .pytorch_names import type_name
@@ -586,7 +587,7 @@ def vhp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
 
 def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps: float = 1e-6,
                   atol: float = 1e-5, rtol: float = 1e-3, seed: int = 0,
-                  raise_exception: bool = True) -> bool:
+                  raise_exception: bool = True, **pytorch_options: Any) -> bool:
     """True if the second derivatives of `func` (backprop through backprop) match finite
     differences of its first derivatives, as PyTorch's torch.autograd.gradgradcheck checks them.
 
@@ -598,7 +599,8 @@ def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps:
     `grad_outputs` has the outputs' shapes (a tuple for several outputs); left out, it is drawn
     at random (from `seed`) and checked too. Checked in float64 copies; on a mismatch raises
     `GradcheckError` naming which gradient, which input and element, and both values (or
-    returns False with `raise_exception=False`).
+    returns False with `raise_exception=False`). PyTorch's other keywords are taken as
+    `gradcheck` takes them (`check_rev_over_rev=True`, `check_fwd_over_rev=False` too).
 
     >>> from autograd import Tensor, gradgradcheck
     >>> x = Tensor([0.3, -1.2, 2.0], dtype="float64", requires_grad=True)
@@ -609,6 +611,7 @@ def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps:
     if not callable(func):
         raise TypeError(f"{where}: func is the function to check, called as func(*inputs); got "
                         f"a {type_name(func)}: gradgradcheck(lambda x: ..., x)")
+    check_pytorch_options(where, pytorch_options)
     several = _is_several(inputs)
     given = tuple(inputs) if several else (inputs,)
     checked = [j for j, x in enumerate(given)

@@ -76,8 +76,68 @@ def _float64_leaf(x: Any, name: str, where: str = "gradcheck") -> Node:
     return Tensor(np.array(x, dtype=np.float64, order="C"), requires_grad=True)
 
 
+_NO_FORWARD_MODE = ("glassgrad has no forward-mode AD (autograd.jvp gives Jacobian-vector "
+                    "products by differentiating a vector-Jacobian product, which gradgradcheck "
+                    "checks): leave it out")
+
+#: PyTorch's other gradcheck and gradgradcheck keywords: the values that ask nothing beyond
+#: what glassgrad's check does, and why any other value is refused
+PYTORCH_OPTIONS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    # backward is run once per check, and glassgrad's ops are deterministic
+    "nondet_tol": (lambda v: isinstance(v, numbers.Real) and v >= 0,
+                   "it is a tolerance, a number >= 0"),
+    # J = Σ r ⊙ f, checked element by element of every input: a vector-Jacobian product for
+    # one random r, between PyTorch's fast mode (one number, u^T J v) and its slow mode (all J)
+    "fast_mode": (lambda v: isinstance(v, bool), "it is True or False"),
+    # a node that receives no gradient is skipped, so no backward gets an undefined one
+    "check_undefined_grad": (lambda v: isinstance(v, bool), "it is True or False"),
+    # each gradient is cast to its input's dtype (float64 here) where it is accumulated
+    "check_grad_dtypes": (lambda v: isinstance(v, bool), "it is True or False"),
+    "gen_non_contig_grad_outputs": (lambda v: v is False, (
+        "the grad_outputs gradgradcheck draws are contiguous; to check a backward with others, "
+        "pass them as grad_outputs=")),
+    "check_backward_ad": (lambda v: v is True, "glassgrad's gradcheck checks backward mode, "
+                                               "which is all it has: leave it out"),
+    "check_rev_over_rev": (lambda v: v is True, "gradgradcheck checks backward over backward, "
+                                                "which is all it does: leave it out"),
+    "check_forward_ad": (lambda v: v is False, _NO_FORWARD_MODE),
+    "check_batched_forward_grad": (lambda v: v is False, _NO_FORWARD_MODE),
+    "check_fwd_over_rev": (lambda v: v is False, _NO_FORWARD_MODE),
+    "check_batched_grad": (lambda v: v is False, (
+        "autograd.vmap runs the function once per example (a loop), so its gradients are those "
+        "gradcheck checks, one example at a time: leave it out")),
+    "masked": (lambda v: v is None or v is False, "glassgrad has no sparse tensors: leave it "
+                                                  "out"),
+}
+
+
+_GRADGRADCHECK_ONLY = ("gen_non_contig_grad_outputs", "check_rev_over_rev", "check_fwd_over_rev")
+
+
+def check_pytorch_options(where: str, options: dict) -> None:
+    """Take PyTorch's other `gradcheck` keywords (`PYTORCH_OPTIONS`) with the values glassgrad's
+    check meets as it is; refuse other values, and other names, saying why.
+
+    >>> check_pytorch_options("gradcheck", {"fast_mode": True, "nondet_tol": 0.0})
+    >>> check_pytorch_options("gradcheck", {"check_forward_ad": True})
+    Traceback (most recent call last):
+    ValueError: gradcheck: check_forward_ad=True: glassgrad has no forward-mode AD ...
+    """
+    taken = [name for name in PYTORCH_OPTIONS
+             if where == "gradgradcheck" or name not in _GRADGRADCHECK_ONLY]
+    for name, value in options.items():
+        if name not in taken:
+            own = "eps, atol, rtol, seed" + (", grad_outputs" if where == "gradgradcheck" else "")
+            raise TypeError(f"{where}() got an unexpected keyword argument {name!r}; it takes "
+                            f"{own} and raise_exception, and PyTorch's {', '.join(taken)}")
+        accepted, why = PYTORCH_OPTIONS[name]
+        if not accepted(value):
+            raise ValueError(f"{where}: {name}={value!r}: {why}")
+
+
 def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3, seed: int = 0, raise_exception: bool = True) -> bool:
+              rtol: float = 1e-3, seed: int = 0, raise_exception: bool = True,
+              **pytorch_options: Any) -> bool:
     """True if backprop's gradient of `f(*inputs)` matches finite differences for every input.
 
     Inputs that are Values or Tensors requiring grad (or plain numbers/arrays) are checked; the
@@ -93,6 +153,10 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     (its backprop gradient is taken as 0). A backward that forgets to multiply by `g` fails, also on
     a scalar output (a custom loss) and on a `.sum()`: backward is seeded with 2, not 1, and its
     gradients halved (exactly), so the numbers reported are still f's derivatives.
+    PyTorch's other keywords are taken where this check already does what they ask
+    (`nondet_tol`, `fast_mode`, `check_undefined_grad`, `check_grad_dtypes`, `check_backward_ad`
+    True, `check_forward_ad` False, ...; see `PYTORCH_OPTIONS`); a value asking for a check
+    glassgrad cannot make (`check_forward_ad=True`) is refused, saying why.
 
     >>> import numpy as np
     >>> from autograd import Tensor, gradcheck
@@ -103,6 +167,7 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
     True
     """
     _check_callable("gradcheck", "f", f, "called as f(*inputs)", "gradcheck(lambda x: ..., x)")
+    check_pytorch_options("gradcheck", pytorch_options)
     pytorch_form = _is_packed(inputs[0]) if len(inputs) == 1 else False
     if pytorch_form:                                # gradcheck(f, (x, y)): f(x, y)
         inputs = tuple(inputs[0])
@@ -132,7 +197,15 @@ def gradcheck(f: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
             f"tuple, gradcheck(f, ({', '.join(f'Value({x!r})' for x in inputs[0])}))"
         ) from error
     if not isinstance(out, Node):
-        raise TypeError(f"gradcheck: f must return a Value or Tensor, got {type(out).__name__}")
+        hint = ""
+        if isinstance(out, (np.ndarray, numbers.Number)):   # numpy code, a backward by hand
+            hint = ("; f computed with numpy, which backprop cannot follow. To check a "
+                    "backward written by hand for numpy code (a layer's forward and backward), "
+                    "make the two an autograd.Function, forward(ctx, x) returning the array "
+                    "and backward(ctx, g, out, x) your gradient, and check "
+                    "gradcheck(Layer.apply, x)")
+        raise TypeError(f"gradcheck: f must return a Value or Tensor, got "
+                        f"{type(out).__name__}{hint}")
     if np.size(out.data) == 1:                      # a scalar: J = f, true derivatives
         weights = np.ones(np.shape(out.data))
     else:

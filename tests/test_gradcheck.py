@@ -109,8 +109,36 @@ def test_usage_errors():
     """Nothing to check, or f returning a non-node, are errors."""
     with pytest.raises(ValueError, match="nothing to check"):
         gradcheck(lambda t: t * 2.0, Tensor(np.ones(2)))
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="f must return a Value or Tensor, got float; f "
+                                        "computed with numpy"):
         gradcheck(lambda t: 3.0, t64([1.0]))
+    with pytest.raises(TypeError, match="f must return a Value or Tensor, got str$"):
+        gradcheck(lambda t: "3", t64([1.0]))
+
+
+def test_a_numpy_layer_says_how_to_check_its_hand_written_backward():
+    """CS231n's layers are numpy functions with a backward by hand: gradcheck of the numpy
+    forward says to make the pair a Function, and that Function's check catches a wrong
+    backward."""
+    x = t64([[0.5, -1.0], [2.0, 0.3]])
+    x.requires_grad_()
+    with pytest.raises(TypeError, match=r"got ndarray; f computed with numpy, .* make the two "
+                                        r"an autograd.Function, .* gradcheck\(Layer.apply, x\)"):
+        gradcheck(lambda t: np.tanh(t.detach().numpy()), x)
+
+    class Layer(Function):
+        def forward(ctx, x):
+            return np.tanh(x)
+
+        def backward(ctx, g, out, x):
+            return (g * (1 - out ** 2),)
+
+    class WrongLayer(Layer):
+        def backward(ctx, g, out, x):
+            return (g * (1 - out),)
+    assert gradcheck(Layer.apply, x)
+    with pytest.raises(GradcheckError, match="input 0"):
+        gradcheck(WrongLayer.apply, x)
 
 
 def test_a_result_given_for_the_function_is_refused_where_given():
@@ -547,3 +575,38 @@ def test_a_cost_that_calls_backward_inside_is_still_refused_and_leaves_grad_alon
     with pytest.raises(RuntimeError, match=r"^backward: this result does not require grad"):
         gradcheck_parameters(cost, [W])
     assert np.array_equal(other.grad, [3.0, 3.0])    # the one call of the first evaluation
+
+
+def test_pytorchs_other_keywords_are_taken_where_this_check_does_what_they_ask():
+    """PyTorch's `gradcheck(f, inputs, eps=1e-6, atol=1e-4, fast_mode=True, nondet_tol=0.0)`
+    runs as it is, and still fails a wrong backward; a flag asking for a check glassgrad
+    cannot make is refused, saying why, and an unknown one names those it takes."""
+    from autograd import gradgradcheck
+    x = Tensor(np.array([0.3, -1.2, 2.0]), requires_grad=True)
+    same = dict(eps=1e-6, atol=1e-4, nondet_tol=0.0, fast_mode=True, check_undefined_grad=True,
+                check_grad_dtypes=True, check_backward_ad=True, check_forward_ad=False,
+                check_batched_grad=False, check_batched_forward_grad=False, masked=None)
+    assert gradcheck(lambda t: t.tanh() * t, (x,), **same)
+    with pytest.raises(GradcheckError, match="input 0"):
+        gradcheck(OffByFactor.apply, (x,), **same)
+    assert not gradcheck(OffByFactor.apply, (x,), raise_exception=False, fast_mode=False)
+    assert gradgradcheck(lambda t: t.tanh() * t, (x,), check_rev_over_rev=True,
+                         check_fwd_over_rev=False, gen_non_contig_grad_outputs=False, **same)
+    for option, said in (("check_forward_ad", "no forward-mode AD"),
+                         ("check_batched_grad", "vmap runs the function once per example"),
+                         ("masked", "no sparse tensors")):
+        with pytest.raises(ValueError, match=f"gradcheck: {option}=True: .*{said}"):
+            gradcheck(lambda t: t.tanh(), (x,), **{option: True})
+    with pytest.raises(ValueError, match="check_backward_ad=False: .*backward mode"):
+        gradcheck(lambda t: t.tanh(), (x,), check_backward_ad=False)
+    with pytest.raises(ValueError, match="nondet_tol=-1.0: it is a tolerance"):
+        gradcheck(lambda t: t.tanh(), (x,), nondet_tol=-1.0)
+    with pytest.raises(ValueError, match="gradgradcheck: check_fwd_over_rev=True"):
+        gradgradcheck(lambda t: t.tanh(), (x,), check_fwd_over_rev=True)
+    with pytest.raises(TypeError, match=r"gradcheck\(\) got an unexpected keyword argument "
+                                        r"'check_rev_over_rev'; it takes eps, atol, rtol, seed "
+                                        r"and raise_exception, and PyTorch's nondet_tol"):
+        gradcheck(lambda t: t.tanh(), (x,), check_rev_over_rev=True)
+    with pytest.raises(TypeError, match=r"gradgradcheck\(\) got an unexpected keyword "
+                                        r"argument 'fast'; .*grad_outputs.*check_rev_over_rev"):
+        gradgradcheck(lambda t: t.tanh(), (x,), fast=True)

@@ -104,6 +104,13 @@ def test_the_module_gives_the_methods_hint_for_pytorchs_function_of_the_same_nam
     with pytest.raises(AttributeError, match=r"PyTorch's torch\.LongTensor is "
                                              r"autograd\.tensor\(data, dtype=autograd\.long\)"):
         autograd.LongTensor
+    # CS231n's `dtype = torch.FloatTensor; model.type(dtype)`: the class as a type
+    with pytest.raises(AttributeError, match=r"as a type \(dtype = torch\.FloatTensor, then "
+                                             r"x\.type\(dtype\), model\.type\(dtype\)\), "
+                                             r"autograd\.float32 \(x\.float\(\)"):
+        autograd.FloatTensor
+    with pytest.raises(AttributeError, match=r"y\.type\(torch\.LongTensor\) is y\.long\(\)"):
+        autograd.LongTensor
 
 
 @pytest.mark.parametrize("name, says", [

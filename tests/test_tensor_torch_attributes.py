@@ -140,3 +140,24 @@ def test_the_note_on_numpy_s_attribute_error_says_what_the_tensor_has():
     for name in ("where", "split", "maximum", "roll"):
         assert note(name).endswith(f"call t.{name}(...) on the Tensor itself, or numpy on the "
                                    f"array"), name
+
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="notes on exceptions are Python 3.11+")
+def test_pytorchs_grad_data_is_a_memoryview_and_the_note_says_so():
+    """CS231n's `X.grad.data.abs()`: an array's `.data` is numpy's memoryview, whose error
+    named neither; leaving `no_grad()` the note says `p.grad.data` is `p.grad` here. A name a
+    Tensor has not either gets no note."""
+    x = Tensor([1.0, -2.0], requires_grad=True)
+    (x * x).sum().backward()
+    with pytest.raises(AttributeError, match="'memoryview' object has no attribute 'abs'") as e:
+        with no_grad():
+            x.grad.data.abs()
+    assert e.value.__notes__ == ["glassgrad: a memoryview, numpy's .data of an array, has no "
+                                 "abs; p.grad and p.data are numpy arrays here, not Tensors as "
+                                 "in PyTorch, so p.grad.data is p.grad: np.abs(a) (w.data *= "
+                                 "np.abs(w.data) >= 5 keeps the large weights)"]
+    with pytest.raises(AttributeError) as e:
+        with no_grad():
+            x.grad.data.no_such_method()
+    assert not getattr(e.value, "__notes__", [])
