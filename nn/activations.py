@@ -67,6 +67,9 @@ class ReLU(Module):
         except AttributeError:      # not a node: an array, a list, a pool's (values, indices)
             return AF._node(x, repr(self)).relu()
 
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
 
 class LeakyReLU(Module):
     """x where x > 0, else negative_slope · x (slope negative_slope at 0, as PyTorch). Works on
