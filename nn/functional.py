@@ -663,7 +663,7 @@ def __getattr__(name: str) -> Any:
     >>> import nn.functional as F
     >>> F.silu_
     Traceback (most recent call last):
-    AttributeError: module 'nn.functional' has no attribute 'silu_' (nor has PyTorch's) ...
+    AttributeError: module 'nn.functional' has no attribute 'silu_' (nor has PyTorch's): ...
     """
     base = name[:-1]
     if name.endswith("_") and not name.startswith("_") and callable(globals().get(base)):
