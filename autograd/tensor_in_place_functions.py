@@ -80,15 +80,22 @@ class InPlaceFunctionMethods:
             raise TypeError(f"float_power_: the tensor is {self.data.dtype}, and float_power's "
                             f"result is float64 (as in PyTorch); t = t.double() first, or write "
                             f"{instead}")
+        return self._write_result(name, lambda t: getattr(t, base)(*args, **kwargs), instead,
+                                  base in SHAPE_FORMS, (args, kwargs))
+
+    def _write_result(self, name: str, function: Callable[[Tensor], Tensor], instead: str,
+                      reshaped: bool = False, operands: tuple = ((), {})) -> Tensor:
+        """`function(self)` (ops on self, and on `operands`: (args, kwargs)) written into self,
+        which it returns, under the rules in the module's docstring: the in-place forms, and
+        PyTorch's `inplace=True` (`F.relu(h, inplace=True)`, `nn.Dropout(inplace=True)`)."""
         fn = self._fn
         if graph.grad_mode.enabled and fn is not Leaf and (
-                fn is not None or _operand_in_graph(args, kwargs)):
-            changed = getattr(self, base)(*args, **kwargs)
-            return self._write_in_graph(changed, name, instead, base in SHAPE_FORMS)
+                fn is not None or _operand_in_graph(*operands)):
+            return self._write_in_graph(function(self), name, instead, reshaped)
         self._check_writable(name, f"write {instead} for a new tensor")
         with graph.no_grad():
-            changed = getattr(self, base)(*args, **kwargs)
-        if base in SHAPE_FORMS:
+            changed = function(self)
+        if reshaped:
             return self._reshaped_in_place(changed)
         return self._in_place(_put, name, None, changed.data, instead)
 
@@ -129,12 +136,13 @@ class InPlaceFunctionMethods:
             changed = changed.astype(self.data.dtype)       # (float64 into float32: a cast)
         self._refuse_read_only(name)
         owner = _memory_owner(self.data)
-        if any(_memory_owner(x.data) is owner for x in self.parents):
-            raise RuntimeError(
-                f"{name}: this tensor (shape {self.shape}) is a view of another tensor's "
-                f"numbers in a graph (x[0], x.T, x.view(...)), and writing into it would change "
-                f"that tensor with no gradient recorded for it; write {instead} for a new "
-                f"tensor, or change a copy (t = t.clone())")
+        for x in self.parents:                  # (a loop: a generator cost a µs more)
+            if _memory_owner(x.data) is owner:
+                raise RuntimeError(
+                    f"{name}: this tensor (shape {self.shape}) is a view of another tensor's "
+                    f"numbers in a graph (x[0], x.T, x.view(...)), and writing into it would "
+                    f"change that tensor with no gradient recorded for it; write {instead} for "
+                    f"a new tensor, or change a copy (t = t.clone())")
         old = Tensor(self.data if reshaped else self.data.copy())
         _take_history(old, self)
         _use_old_numbers(changed, self, old)    # (a view of self's numbers among them: copied)

@@ -47,48 +47,11 @@ def _levels_to_user() -> int:
 #: (code, offset of its last instruction) -> whether the next instruction throws the result
 #: away; a call site is looked at once
 _dropped_at: dict[tuple, bool] = {}
-#: the frames between a module's caller and its forward (nn.Module.__call__, with hooks)
-_CALL_MACHINERY = frozenset({"__call__", "_call_with_hooks", "_hooked_forward"})
 
 
-def refuse_dropped_inplace(name: str, layer: bool = False) -> None:
-    """Raise if the learner's line calls the function `name` with PyTorch's `inplace=True`
-    (or, with `layer`, a layer made with it) as a statement of its own: `F.relu(h,
-    inplace=True)` or `self.relu(h)` alone on a line. PyTorch's would change h; glassgrad's
-    returns a new tensor and leaves h as it was, so the line does nothing and what follows
-    reads the old numbers. Called only when `inplace` is True; a call site is read once.
-
-    >>> def relu(x, inplace=False):
-    ...     if inplace:
-    ...         refuse_dropped_inplace("relu")
-    ...     return max(x, 0)
-    >>> def forward(h):
-    ...     h = relu(h, inplace=True)       # as it should be
-    ...     relu(h, inplace=True)           # PyTorch's way to change h
-    ...     return h
-    >>> forward(-1.0)
-    Traceback (most recent call last):
-    RuntimeError: relu(x, inplace=True) on this line throws its result away: ...
-    """
-    if _dropped_by_caller(sys._getframe(2), layer):
-        call, fix = ((f"a {name}(inplace=True) layer called", "x = layer(x)") if layer else
-                     (f"{name}(x, inplace=True)", f"x = {name}(x)"))
-        raise RuntimeError(
-            f"{call} on this line throws its result away: glassgrad's {name} never changes "
-            f"its input in place (`inplace=True` is accepted for PyTorch code and changes "
-            f"nothing), so x keeps its old numbers, where PyTorch's would change. Use the "
-            f"result: {fix}")
-
-
-def _dropped_by_caller(frame: Any, layer: bool = False) -> bool:
+def _dropped_by_caller(frame: Any) -> bool:
     """Whether `frame`, the line that made a call, throws away what the call returns (a
-    statement of its own: the next instruction pops it). With `layer`, `frame` may be
-    Module.__call__ and its hooks' machinery, and the line that called the module is read:
-    not the learner's own line further out, whose `model(x)` alone on a line is right when
-    forward hooks collect what it computes."""
-    while layer and frame.f_code.co_name in _CALL_MACHINERY and frame.f_back is not None \
-            and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGES):
-        frame = frame.f_back
+    statement of its own: the next instruction pops it)."""
     key = (frame.f_code, frame.f_lasti)
     dropped = _dropped_at.get(key)
     if dropped is None:

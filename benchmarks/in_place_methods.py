@@ -83,7 +83,10 @@ CASES: dict[str, tuple[int, Callable]] = {
 }
 
 
-def main() -> None:
+def main(cases: dict | None = None) -> None:
+    """Time `cases` ({name: (calls, make(lib) -> call)}: this file's CASES if None) in the
+    trees given by --trees, alternated (benchmarks/in_place_activations.py runs its own)."""
+    cases = CASES if cases is None else cases
     parser = argparse.ArgumentParser()
     parser.add_argument("--trees", default=".", help="A,B: checkouts to compare in this process")
     parser.add_argument("--rounds", type=int, default=9)
@@ -95,11 +98,11 @@ def main() -> None:
     made = {}
     for engine, (enter, lib) in engines.items():
         enter()
-        made[engine] = {name: make(lib) for name, (_, make) in CASES.items()}
-    results: dict = {name: {engine: [] for engine in engines} for name in CASES}
+        made[engine] = {name: make(lib) for name, (_, make) in cases.items()}
+    results: dict = {name: {engine: [] for engine in engines} for name in cases}
     order = list(engines)
     for r in range(args.rounds):
-        for name, (calls, _) in CASES.items():
+        for name, (calls, _) in cases.items():
             for engine in (order if r % 2 == 0 else order[::-1]):
                 engines[engine][0]()
                 made[engine][name]()            # (warm)

@@ -4,8 +4,9 @@ on a Tensor or a Value). PyTorch's others, `ReLU6`, `ELU`, `SELU`, `CELU`, `SiLU
 `Softplus`, `Softsign`, `Hardtanh`, `Hardsigmoid`, `Hardswish`, `LogSigmoid`, `Tanhshrink`,
 `Threshold`, `Hardshrink`, `Softshrink`, `Softmin`, `GLU` and `PReLU` (a learned slope), each
 call the function of the same name in nn.functional, for Tensors, with PyTorch's arguments and
-defaults, checked when the module is made. `inplace=True` is accepted for PyTorch code and
-changes nothing: the result is a new tensor and the input is kept.
+defaults, checked when the module is made. `inplace=True` writes the result into the input
+Tensor, which the module returns, as PyTorch's does (the function's `inplace=True`; see
+autograd.functional.activations.written_in_place).
 
 (This module imports nothing from nn.layers, so that nn.layers can name these classes in its
 table of activations, `MLP(activation="silu")`.)
@@ -32,7 +33,6 @@ from autograd import Tensor, get_default_dtype, no_grad
 from autograd import functional as AF
 from autograd.devices import check_device
 from autograd.tensor import _one_name, _softmax_axis   # `dim=` for `axis=`, as Tensor takes it
-from autograd.warn import refuse_dropped_inplace
 
 from . import functional as F
 from .module import Module, Parameter
@@ -49,8 +49,7 @@ __all__ = [
 #    GELU, Softmax and LogSoftmax take Tensors ------------------------------------------------
 
 class ReLU(Module):
-    """max(0, x). `inplace` is accepted for PyTorch code and changes nothing: the result is a
-    new tensor and the input is kept (the gradient needs it).
+    """max(0, x). With `inplace=True`, written into the input Tensor, which it returns.
 
     >>> ReLU()(Tensor([-1.0, 2.0]))
     Tensor([0., 2.])
@@ -62,17 +61,19 @@ class ReLU(Module):
 
     def forward(self, x: Any) -> Any:
         if self.inplace:
-            refuse_dropped_inplace(type(self).__name__, layer=True)
+            return AF.relu(x, inplace=True)
         try:
             return x.relu()
         except AttributeError:      # not a node: an array, a list, a pool's (values, indices)
             return AF._node(x, repr(self)).relu()
 
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
 
 class LeakyReLU(Module):
     """x where x > 0, else negative_slope · x (slope negative_slope at 0, as PyTorch). Works on
-    a Tensor and on a Value, as ReLU does. `inplace` is accepted for PyTorch code and changes
-    nothing.
+    a Tensor and on a Value, as ReLU does. With `inplace=True`, written into the input Tensor.
 
     >>> LeakyReLU(0.1)(Tensor([-2.0, 3.0]))
     Tensor([-0.2,  3. ])
@@ -86,9 +87,7 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = float(negative_slope), inplace
 
     def forward(self, x: Any) -> Any:
-        if self.inplace:
-            refuse_dropped_inplace(type(self).__name__, layer=True)
-        return AF.leaky_relu(x, self.negative_slope)
+        return AF.leaky_relu(x, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -170,7 +169,8 @@ class LogSoftmax(Softmax):
 # -- PyTorch's others: Tensors only --------------------------------------------------------------
 
 class _InPlace(Module):
-    """An activation that takes PyTorch's `inplace` flag (shown in the repr when set)."""
+    """An activation that takes PyTorch's `inplace` flag (shown in the repr when set): with it,
+    the result is written into the input Tensor, which the module returns."""
 
     inplace = False             # (a subclass need not call __init__)
 
@@ -198,9 +198,7 @@ class Hardtanh(_InPlace):
                                                                max_val)
 
     def forward(self, x: Any) -> Tensor:
-        if self.inplace:
-            refuse_dropped_inplace(type(self).__name__, layer=True)
-        return F.hardtanh(x, self.min_val, self.max_val)
+        return F.hardtanh(x, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
         return self._with_inplace(f"min_val={self.min_val}, max_val={self.max_val}")
@@ -232,9 +230,7 @@ class ELU(_InPlace):
         self.alpha = AF._real("ELU", "alpha", alpha)
 
     def forward(self, x: Any) -> Tensor:
-        if self.inplace:
-            refuse_dropped_inplace(type(self).__name__, layer=True)
-        return F.elu(x, self.alpha)
+        return F.elu(x, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         return self._with_inplace(f"alpha={self.alpha}")
@@ -248,9 +244,7 @@ class SELU(_InPlace):
     """
 
     def forward(self, x: Any) -> Tensor:
-        if self.inplace:
-            refuse_dropped_inplace(type(self).__name__, layer=True)
-        return F.selu(x)
+        return F.selu(x, self.inplace)
 
 
 class CELU(_InPlace):
@@ -265,9 +259,7 @@ class CELU(_InPlace):
         self.alpha = AF.checked_celu_alpha("CELU", alpha)
 
     def forward(self, x: Any) -> Tensor:
-        if self.inplace:
-            refuse_dropped_inplace(type(self).__name__, layer=True)
-        return F.celu(x, self.alpha)
+        return F.celu(x, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         return self._with_inplace(f"alpha={self.alpha}")
@@ -281,9 +273,7 @@ class SiLU(_InPlace):
     """
 
     def forward(self, x: Any) -> Tensor:
-        if self.inplace:
-            refuse_dropped_inplace(type(self).__name__, layer=True)
-        return F.silu(x)
+        return F.silu(x, self.inplace)
 
 
 class Mish(_InPlace):
@@ -294,9 +284,7 @@ class Mish(_InPlace):
     """
 
     def forward(self, x: Any) -> Tensor:
-        if self.inplace:
-            refuse_dropped_inplace(type(self).__name__, layer=True)
-        return F.mish(x)
+        return F.mish(x, self.inplace)
 
 
 class Hardsigmoid(_InPlace):
@@ -307,9 +295,7 @@ class Hardsigmoid(_InPlace):
     """
 
     def forward(self, x: Any) -> Tensor:
-        if self.inplace:
-            refuse_dropped_inplace(type(self).__name__, layer=True)
-        return F.hardsigmoid(x)
+        return F.hardsigmoid(x, self.inplace)
 
 
 class Hardswish(_InPlace):
@@ -320,9 +306,7 @@ class Hardswish(_InPlace):
     """
 
     def forward(self, x: Any) -> Tensor:
-        if self.inplace:
-            refuse_dropped_inplace(type(self).__name__, layer=True)
-        return F.hardswish(x)
+        return F.hardswish(x, self.inplace)
 
 
 class Softplus(Module):
@@ -389,9 +373,7 @@ class Threshold(Module):
         self.value, self.inplace = AF._real("Threshold", "value", value), inplace
 
     def forward(self, x: Any) -> Tensor:
-        if self.inplace:
-            refuse_dropped_inplace(type(self).__name__, layer=True)
-        return F.threshold(x, self.threshold, self.value)
+        return F.threshold(x, self.threshold, self.value, self.inplace)
 
     def extra_repr(self) -> str:
         inplace = ", inplace=True" if self.inplace else ""

@@ -63,6 +63,7 @@ from autograd.tensor import _axes, _softmax_axis
 # nn.transformer)
 from autograd.functional.arguments import _floating, _is_int, _real, integer_array
 from autograd.functional.loss_arguments import _constant_numbers
+from autograd.functional.activations import not_a_tensor_in_place, written_in_place
 from autograd.functional import (  # noqa: F401  (re-exported: one function, two addresses)
     adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
     avg_pool1d, avg_pool2d, binary_cross_entropy, binary_cross_entropy_with_logits, celu, conv1d,
@@ -73,7 +74,6 @@ from autograd.functional import (  # noqa: F401  (re-exported: one function, two
     grid_sample,
 )
 from autograd.random import default_rng
-from autograd.warn import refuse_dropped_inplace
 
 # the similarities and the losses live in modules of their own; here they are re-exported, with
 # the checks of arguments that the loss and layer modules (nn.losses, nn.layers) read here
@@ -98,7 +98,8 @@ from .normalization import (  # noqa: F401  (re-exported)
 from .resampling import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401  (re-exported)
 
 __all__ = [
-    "relu", "relu_", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "embedding",
+    "relu", "relu_", "elu_", "leaky_relu_", "hardtanh_", "threshold_", "celu_", "selu_",
+    "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "embedding",
     "embedding_bag", "relu6", "elu", "selu", "celu", "silu", "mish", "softplus", "softsign",
     "hardtanh", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "threshold", "hardshrink",
     "softshrink", "softmin", "gumbel_softmax", "glu", "prelu",
@@ -128,18 +129,24 @@ __all__ = [
 def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
              ) -> Tensor:
     """x clamped to [min_val, max_val]. The slope is PyTorch's: 1 strictly inside, 0 at the
-    edges and beyond (`Tensor.clip`'s is 1 at the edges too). `inplace` is accepted for PyTorch
-    code and changes nothing (the result is a new tensor), here and in every activation below.
+    edges and beyond (`Tensor.clip`'s is 1 at the edges too). `inplace=True` writes the result
+    into the Tensor x, which it returns, as PyTorch's does, here and in every activation below
+    (autograd.functional.activations.written_in_place).
 
     >>> x = Tensor([-2.0, -1.0, 0.5], requires_grad=True)
     >>> y = hardtanh(x)
     >>> y.backward(np.ones(3)); y.numpy(), x.grad
     (array([-1. , -1. ,  0.5], dtype=float32), array([0., 0., 1.], dtype=float32))
     """
-    if inplace:
-        refuse_dropped_inplace("F.hardtanh")
     low, high = checked_hardtanh_bounds("hardtanh", min_val, max_val)
-    return _clamp(_floating("hardtanh", x), low, high)
+    return _activation("hardtanh", x, inplace, lambda t: _clamp(t, low, high))
+
+
+def _activation(name: str, x: Any, inplace: bool, function: Any) -> Tensor:
+    """`function` of x made floating, or, with `inplace`, written into x (which it returns)."""
+    if inplace:
+        return written_in_place(name, x, lambda t: function(_floating(name, t)))
+    return function(_floating(name, x))
 
 
 def checked_hardtanh_bounds(name: str, min_val: Any, max_val: Any) -> tuple[float, float]:
@@ -161,9 +168,7 @@ def relu6(x: Any, inplace: bool = False) -> Tensor:
     >>> relu6(Tensor([-1.0, 3.0, 8.0])).numpy()
     array([0., 3., 6.], dtype=float32)
     """
-    if inplace:
-        refuse_dropped_inplace("F.relu6")
-    return _clamp(_floating("relu6", x), 0.0, 6.0)
+    return _activation("relu6", x, inplace, lambda t: _clamp(t, 0.0, 6.0))
 
 
 def _clamp(x: Tensor, low: float, high: float) -> Tensor:
@@ -179,9 +184,7 @@ def hardsigmoid(x: Any, inplace: bool = False) -> Tensor:
     >>> hardsigmoid(Tensor([-4.0, 0.0, 1.5, 4.0])).numpy()
     array([0.  , 0.5 , 0.75, 1.  ], dtype=float32)
     """
-    if inplace:
-        refuse_dropped_inplace("F.hardsigmoid")
-    return _clamp(_floating("hardsigmoid", x) + 3.0, 0.0, 6.0) / 6.0
+    return _activation("hardsigmoid", x, inplace, lambda t: _clamp(t + 3.0, 0.0, 6.0) / 6.0)
 
 
 def hardswish(x: Any, inplace: bool = False) -> Tensor:
@@ -191,9 +194,7 @@ def hardswish(x: Any, inplace: bool = False) -> Tensor:
     >>> hardswish(Tensor([-4.0, 1.0, 4.0])).numpy().round(4)
     array([-0.    ,  0.6667,  4.    ], dtype=float32)
     """
-    if inplace:
-        refuse_dropped_inplace("F.hardswish")
-    return apply(Hardswish, (_floating("hardswish", x),))
+    return _activation("hardswish", x, inplace, lambda t: apply(Hardswish, (t,)))
 
 
 def silu(x: Any, inplace: bool = False) -> Tensor:
@@ -205,10 +206,8 @@ def silu(x: Any, inplace: bool = False) -> Tensor:
     >>> silu(Tensor([-1000.0, 0.0, 2.0])).numpy().round(4)
     array([-0.    ,  0.    ,  1.7616], dtype=float32)
     """
-    if inplace:
-        refuse_dropped_inplace("F.silu")
-    x = _floating("silu", x)
-    return apply(Silu, (x,), SavedSigmoid() if x.requires_grad and grad_mode.enabled else None)
+    return _activation("silu", x, inplace, lambda t: apply(
+        Silu, (t,), SavedSigmoid() if t.requires_grad and grad_mode.enabled else None))
 
 
 def mish(x: Any, inplace: bool = False) -> Tensor:
@@ -217,10 +216,8 @@ def mish(x: Any, inplace: bool = False) -> Tensor:
     >>> mish(Tensor([-1000.0, 0.0, 1.0])).numpy().round(4)
     array([-0.    ,  0.    ,  0.8651], dtype=float32)
     """
-    if inplace:
-        refuse_dropped_inplace("F.mish")
-    x = _floating("mish", x)
-    return x * apply(Softplus, (x,), _saved_exp(x)).tanh()
+    return _activation("mish", x, inplace, lambda t: t * apply(Softplus, (t,),
+                                                              _saved_exp(t)).tanh())
 
 
 def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -299,11 +296,8 @@ def threshold(x: Any, threshold: float, value: float, inplace: bool = False) -> 
     >>> threshold(Tensor([-1.0, 0.5, 2.0]), 0.5, -3.0).numpy()
     array([-3., -3.,  2.], dtype=float32)
     """
-    if inplace:
-        refuse_dropped_inplace("F.threshold")
-    x = _floating("threshold", x)
     limit, value = _real("threshold", "threshold", threshold), _real("threshold", "value", value)
-    return apply(Threshold, (x,), (limit, value))
+    return _activation("threshold", x, inplace, lambda t: apply(Threshold, (t,), (limit, value)))
 
 
 def hardshrink(x: Any, lambd: float = 0.5) -> Tensor:
@@ -456,7 +450,8 @@ def prelu(x: Any, weight: Any) -> Tensor:
 def dropout(x: Any, p: float = 0.5, training: bool = True,
             rng: np.random.Generator | None = None, *, inplace: bool = False) -> Tensor:
     """Inverted dropout: zero each element with probability `p`, scale the kept ones by 1/(1-p).
-    (`inplace` is accepted for PyTorch code and changes nothing: the result is a new tensor.)
+    `inplace=True` (or True in `rng`'s place, PyTorch's positional `inplace`) writes the result
+    into the Tensor x, which it returns, as PyTorch's does (see `hardtanh`).
 
     The scaling keeps every element's expected value, so evaluation (`training=False`) needs no
     correction and returns `x` itself, as does p = 0; p = 1 drops everything: zeros, with zero
@@ -468,9 +463,7 @@ def dropout(x: Any, p: float = 0.5, training: bool = True,
     >>> y                                               # kept: doubled; dropped: 0
     Tensor([2., 0., 0., 0.])
     """
-    if inplace or rng is True:
-        refuse_dropped_inplace("F.dropout")
-    return _dropout("dropout", x, p, training, rng, None)
+    return _dropout("dropout", x, p, training, rng, None, inplace)
 
 
 def dropout2d(x: Any, p: float = 0.5, training: bool = True,
@@ -487,9 +480,7 @@ def dropout2d(x: Any, p: float = 0.5, training: bool = True,
            [2., 2., 2., 2.],
            [2., 2., 2., 2.]])
     """
-    if inplace or rng is True:
-        refuse_dropped_inplace("F.dropout2d")
-    return _dropout("dropout2d", x, p, training, rng, 4)
+    return _dropout("dropout2d", x, p, training, rng, 4, inplace)
 
 
 def dropout1d(x: Any, p: float = 0.5, training: bool = True,
@@ -504,9 +495,7 @@ def dropout1d(x: Any, p: float = 0.5, training: bool = True,
            [2., 2., 2.],
            [2., 2., 2.]])
     """
-    if inplace or rng is True:
-        refuse_dropped_inplace("F.dropout1d")
-    return _dropout("dropout1d", x, p, training, rng, 3)
+    return _dropout("dropout1d", x, p, training, rng, 3, inplace)
 
 
 def dropout3d(x: Any, p: float = 0.5, training: bool = True,
@@ -520,24 +509,28 @@ def dropout3d(x: Any, p: float = 0.5, training: bool = True,
     >>> dropout3d(x, 0.5, training=False).data[0].mean(axis=(1, 2, 3))                # evaluation
     array([1., 1., 1., 1.])
     """
-    if inplace or rng is True:
-        refuse_dropped_inplace("F.dropout3d")
-    return _dropout("dropout3d", x, p, training, rng, 5)
+    return _dropout("dropout3d", x, p, training, rng, 5, inplace)
 
 
 def _dropout(name: str, x: Any, p: float, training: bool, rng: np.random.Generator | None,
-             ndim: int | None) -> Tensor:
+             ndim: int | None, inplace: bool = False) -> Tensor:
     """`dropout` (ndim None: each element alone), or channel dropout of an `ndim`-d batch
-    (N, C, ...): one draw per sample and channel, shared by the channel's elements."""
+    (N, C, ...): one draw per sample and channel, shared by the channel's elements; with
+    `inplace` (or a bool True as `rng`: PyTorch's positional `inplace`), written into x."""
     if not isinstance(p, numbers.Real) or not 0 <= p <= 1:
         raise ValueError(f"{name}: p must be a probability in [0, 1], got {p!r}")
+    inplace = inplace or (isinstance(rng, (bool, np.bool_)) and bool(rng))
     rng = _dropout_rng(name, rng)
+    if inplace and not isinstance(x, Tensor):
+        raise not_a_tensor_in_place(name, x)
     x = _tensor(name, x)
     if ndim is not None and x.ndim != ndim:
         layout = {3: "(N, C, L)", 4: "(N, C, H, W)", 5: "(N, C, D, H, W)"}[ndim]
         raise ValueError(f"{name}: expected a {ndim}-d input {layout}, got shape {x.shape}")
     if not training or p == 0:
-        return x
+        return x            # (x itself, in place or not, as in PyTorch)
+    if inplace:
+        return written_in_place(name, x, lambda t: _dropout(name, t, p, training, rng, ndim))
     dtype = x.dtype if x.dtype.kind == "f" else get_default_dtype()
     if p == 1:                                          # no 1/(1-p): every element dropped
         return x * np.zeros((), dtype)
@@ -552,7 +545,7 @@ def _dropout_rng(name: str, rng: Any) -> Any:
 
     A bool there is PyTorch's `inplace`, which sits where glassgrad takes `rng`:
     `nn.Dropout2d(0.2, True)`, `F.dropout(x, p, training, inplace)`. It reads as None (no
-    generator of one's own), as `inplace=` changes nothing here.
+    generator of one's own); the callers take it as `inplace`.
 
     >>> _dropout_rng("dropout", True) is None
     True
@@ -619,31 +612,62 @@ from .attention import scaled_dot_product_attention  # noqa: E402,F401  (re-expo
 
 
 def relu_(x: Tensor) -> Tensor:
-    """PyTorch's `F.relu_(x)`: `x.relu_()`, x itself made relu(x) under the in-place rules
-    (see `Tensor.relu_`; a result in a graph becomes relu's result, the same object).
+    """PyTorch's `F.relu_(x)`: `relu(x, inplace=True)`, x itself made relu(x) under the
+    in-place rules (a result in a graph becomes relu's result, the same object). So are
+    `elu_`, `leaky_relu_`, `hardtanh_`, `threshold_`, `celu_` and `selu_`, PyTorch's others.
 
     >>> x = Tensor([-1.0, 2.0])
     >>> relu_(x) is x, x.tolist()
     (True, [0.0, 2.0])
     """
-    if not isinstance(x, Tensor):
-        raise TypeError(f"relu_: changes a Tensor in place, got {type(x).__name__}; for a new "
-                        f"tensor write F.relu(x)")
-    return x.relu_()
+    return relu(x, inplace=True)
+
+
+def elu_(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """PyTorch's `F.elu_(x, alpha)`: `elu(x, alpha, inplace=True)` (see `relu_`)."""
+    return elu(x, alpha, inplace=True)
+
+
+def leaky_relu_(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """PyTorch's `F.leaky_relu_(x, negative_slope)`: `leaky_relu(..., inplace=True)`."""
+    return leaky_relu(x, negative_slope, inplace=True)
+
+
+def hardtanh_(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """PyTorch's `F.hardtanh_(x, min_val, max_val)`: `hardtanh(..., inplace=True)`."""
+    return hardtanh(x, min_val, max_val, inplace=True)
+
+
+_threshold = threshold          # (in threshold_, PyTorch's argument name hides the function)
+
+
+def threshold_(x: Tensor, threshold: float, value: float) -> Tensor:
+    """PyTorch's `F.threshold_(x, threshold, value)`: `threshold(..., inplace=True)`."""
+    return _threshold(x, threshold, value, inplace=True)
+
+
+def celu_(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """PyTorch's `F.celu_(x, alpha)`: `celu(x, alpha, inplace=True)`."""
+    return celu(x, alpha, inplace=True)
+
+
+def selu_(x: Tensor) -> Tensor:
+    """PyTorch's `F.selu_(x)`: `selu(x, inplace=True)`."""
+    return selu(x, inplace=True)
 
 
 def __getattr__(name: str) -> Any:
-    """PyTorch's other in-place spellings (`F.elu_(x)`, `F.leaky_relu_`, `F.hardtanh_`, ...)
-    are refused saying what to write; any other missing name is Python's AttributeError.
+    """An in-place spelling PyTorch's nn.functional lacks too (`F.silu_`, `F.gelu_`) says what
+    to write; any other missing name is Python's AttributeError.
 
     >>> import nn.functional as F
-    >>> F.elu_
+    >>> F.silu_
     Traceback (most recent call last):
-    AttributeError: module 'nn.functional' has no attribute 'elu_'; PyTorch's F.elu_ ...
+    AttributeError: module 'nn.functional' has no attribute 'silu_' (nor has PyTorch's): ...
     """
     base = name[:-1]
     if name.endswith("_") and not name.startswith("_") and callable(globals().get(base)):
-        raise AttributeError(f"module 'nn.functional' has no attribute {name!r}; PyTorch's "
-                             f"F.{name} changes its input in place, which glassgrad's "
-                             f"activations never do: write x = F.{base}(x) (a new tensor)")
+        raise AttributeError(f"module 'nn.functional' has no attribute {name!r} (nor has "
+                             f"PyTorch's): write x = F.{base}(x) for a new tensor, or "
+                             f"F.{base}(x, inplace=True) where {base} takes inplace")
     raise AttributeError(f"module 'nn.functional' has no attribute {name!r}")

@@ -32,7 +32,6 @@ from autograd import Tensor, Value, get_default_dtype, no_grad
 from autograd import functional as AF
 from autograd.devices import check_device
 from autograd.random import default_rng
-from autograd.warn import refuse_dropped_inplace
 from autograd.tensor import _one_name   # `dim=` for `axis=`, PyTorch's name, as Tensor takes it
 
 from . import activations as A
@@ -433,9 +432,9 @@ class Unflatten(Module):
 class Dropout(Module):
     """In training, zero each input with probability p and scale the rest by 1/(1-p) (p = 1
     gives zeros, as in PyTorch); in evaluation (`model.eval()`), pass the input through.
-    `inplace` is accepted for PyTorch code and changes nothing (the result is a new tensor);
-    so is PyTorch's positional form, `Dropout(0.2, True)` (the second argument is `rng` here,
-    and a bool there is read as `inplace`).
+    `inplace=True` writes the result into the input Tensor, which it returns, as PyTorch's
+    does; so does PyTorch's positional form, `Dropout(0.2, True)` (the second argument is
+    `rng` here, and a bool there is read as `inplace`).
 
     >>> Dropout(0.2, True)
     Dropout(p=0.2, inplace=True)
@@ -453,9 +452,7 @@ class Dropout(Module):
         self.p, self.inplace, self.rng = float(p), inplace, F._dropout_rng(name, rng)
 
     def forward(self, x: Tensor) -> Tensor:
-        if self.inplace:
-            refuse_dropped_inplace(type(self).__name__, layer=True)
-        return F.dropout(x, self.p, training=self.training, rng=self.rng)
+        return F.dropout(x, self.p, training=self.training, rng=self.rng, inplace=self.inplace)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
@@ -472,11 +469,10 @@ class Dropout2d(Dropout):
     """
 
     def forward(self, x: Any) -> Tensor:
-        if self.inplace:
-            refuse_dropped_inplace(type(self).__name__, layer=True)
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 4:
             raise not_an_image_batch(self, x.shape)
-        return F.dropout2d(x, self.p, training=self.training, rng=self.rng)
+        return F.dropout2d(x, self.p, training=self.training, rng=self.rng,
+                            inplace=self.inplace)
 
 
 class Dropout3d(Dropout):
@@ -491,11 +487,10 @@ class Dropout3d(Dropout):
     """
 
     def forward(self, x: Any) -> Tensor:
-        if self.inplace:
-            refuse_dropped_inplace(type(self).__name__, layer=True)
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 5:
             raise not_a_volume_batch(self, x.shape)
-        return F.dropout3d(x, self.p, training=self.training, rng=self.rng)
+        return F.dropout3d(x, self.p, training=self.training, rng=self.rng,
+                            inplace=self.inplace)
 
 
 class Dropout1d(Dropout):
@@ -513,11 +508,10 @@ class Dropout1d(Dropout):
     """
 
     def forward(self, x: Any) -> Tensor:
-        if self.inplace:
-            refuse_dropped_inplace(type(self).__name__, layer=True)
         if isinstance(x, (Tensor, np.ndarray)) and x.ndim != 3:
             raise not_a_sequence_batch(self, x.shape)
-        return F.dropout1d(x, self.p, training=self.training, rng=self.rng)
+        return F.dropout1d(x, self.p, training=self.training, rng=self.rng,
+                            inplace=self.inplace)
 
 
 # -- distances between two inputs --------------------------------------------------------------

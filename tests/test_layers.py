@@ -191,11 +191,12 @@ def test_pytorch_keyword_names_dim_start_dim_end_dim_work():
         Flatten(2, 1)(x)
 
 
-def test_inplace_is_accepted_and_keeps_the_input():
+def test_inplace_writes_into_the_input_as_pytorch():
     x = Tensor(np.array([-1.0, 2.0]))
-    assert ReLU(inplace=True)(x).numpy().tolist() == [0.0, 2.0]
-    assert ReLU(True)(x).numpy().tolist() == [0.0, 2.0]       # torchvision's ReLU(True)
-    assert x.numpy().tolist() == [-1.0, 2.0]
+    assert ReLU(inplace=True)(x) is x and x.numpy().tolist() == [0.0, 2.0]
+    y = Tensor(np.array([-1.0, 2.0]))
+    assert ReLU(True)(y) is y and y.numpy().tolist() == [0.0, 2.0]  # torchvision's ReLU(True)
+    assert ReLU()(Tensor([-1.0])).tolist() == [0.0]
     assert Dropout(0.5, inplace=True).eval()(x) is x
 
 

@@ -11,7 +11,7 @@ in-place edits of leaves and of tensors saved for backward, .item() on many elem
 mixed (float32/float64/ints, integer tensors that require grad, torch.Tensor([1, 2])), labels
 as floats, one-hot, numbered from 1 or as a column, softmax before cross_entropy and sigmoid
 before BCEWithLogits, MSE of (N, 1) against (N,), wrong in_features, channels-last and
-unbatched images, a forgotten flatten or eval(), `inplace=True` whose result is thrown away,
+unbatched images, a forgotten flatten or eval(), `inplace=True` as a statement (changes h),
 parameters a module does not register (a plain list, a dict, a Tensor, a Parameter scaled
 inline), optimizers given strings, a model or nothing to step (no gradient, a replaced layer),
 no_grad misused (without parentheses, alone on a line), p.grad.zero_() in a manual update, a
@@ -629,54 +629,45 @@ def test_sequential_of_what_is_not_a_layer_instance(part, words):
         nn.Sequential(nn.Linear(2, 3), part)
 
 
-def test_inplace_true_whose_result_is_thrown_away_is_refused():
-    """`F.relu(h, inplace=True)` or `self.act(h)` alone on a line: PyTorch's changes h, and
-    glassgrad's (which returns a new tensor) would leave h as it was and silently give other
-    numbers than PyTorch's; so the line is refused. Used results, and `model(x)` alone on a
-    line for forward hooks, are fine."""
-    lin = nn.Linear(2, 2)
-
-    def functional(x):
+@needs_torch
+def test_inplace_true_as_a_statement_changes_h_as_in_pytorch():
+    """`F.relu(h, inplace=True)` or `self.act(h)` alone on a line: PyTorch's changes h, and so
+    does glassgrad's (the learner's line gives PyTorch's numbers and gradients); `model(x)`
+    alone on a line for forward hooks still runs."""
+    def functional(lib, lin, x):
         h = lin(x)
-        F.relu(h, inplace=True)
+        lib.functional.relu(h, inplace=True)
         return h
 
-    class Net(nn.Module):
-        def __init__(self, drop):
-            super().__init__()
-            self.fc, self.act = nn.Linear(2, 2), nn.ReLU(inplace=True)
-            self.drop = nn.Dropout(0.5, inplace=True) if drop else None
+    def net(lib, lin, x):
+        act = lib.ReLU(inplace=True)
+        h = lin(x)
+        act(h)                  # the module alone on a line: h changed in place too
+        return h * 2
 
-        def forward(self, x):
-            h = self.fc(x)
-            if self.drop is not None:
-                h = self.act(h)
-                self.drop(h)
-            else:
-                self.act(h)
-            return h
-
-    x = torch.randn(3, 2)
-    with pytest.raises(RuntimeError, match=r"F\.relu\(x, inplace=True\) on this line throws its "
-                                           r"result away.*x = F\.relu\(x\)"):
-        functional(x)
-    with pytest.raises(RuntimeError, match=r"a ReLU\(inplace=True\) layer called on this line"):
-        Net(False)(x)
-    with pytest.raises(RuntimeError, match=r"a Dropout\(inplace=True\) layer called"):
-        Net(True)(x)
+    for forward in (functional, net):
+        ours, theirs = _linear_pair(3, 2)
+        x = np.random.default_rng(3).normal(size=(5, 3))
+        h, p = forward(nn, ours, torch.tensor(x)), forward(pt.nn, theirs, pt.tensor(x))
+        assert (h.data >= 0).all() and (h.data == 0).any()
+        np.testing.assert_allclose(h.data, p.detach().numpy(), rtol=1e-12)
+        h.sum().backward()
+        p.sum().backward()
+        np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(ours.bias.grad, theirs.bias.grad.numpy(), rtol=1e-12)
     model = nn.Sequential(nn.Linear(2, 2), nn.ReLU(inplace=True), nn.Dropout(0.1, inplace=True))
     seen = []
     model[1].register_forward_hook(lambda module, args, out: seen.append(out))
+    x = torch.randn(3, 2)
     model(x)                                # alone on a line: the hook collects the output
     assert len(seen) == 1 and _no_warning(model, x).shape == (3, 2)
-    h = F.relu(lin(x), inplace=True)
-    assert (h.data >= 0).all()
 
 
 @needs_torch
 def test_pytorch_in_place_activation_spellings():
     """F.relu_(h) and h.relu_() change h as PyTorch's do (h becomes relu(h), the gradient
-    goes through relu); F.elu_ & co., which glassgrad lacks, say what to write."""
+    goes through relu); so do F.elu_ & co.; F.silu_, which PyTorch lacks too, says what to
+    write."""
     ours, theirs = _linear_pair(3, 2)
     x = np.random.default_rng(8).normal(size=(4, 3))
     h, p = ours(torch.tensor(x)), theirs(pt.tensor(x))
@@ -685,10 +676,26 @@ def test_pytorch_in_place_activation_spellings():
     h.sum().backward()
     p.sum().backward()
     np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), rtol=1e-12)
-    with pytest.raises(AttributeError, match=r"F\.elu_ changes its input in place.*"
-                                             r"x = F\.elu\(x\)"):
-        F.elu_(torch.randn(3))
-    with pytest.raises(TypeError, match=r"relu_: changes a Tensor in place, got list"):
+    for ours_, theirs_, args in ((F.elu_, pt.nn.functional.elu_, (0.5,)),
+                                 (F.leaky_relu_, pt.nn.functional.leaky_relu_, (0.2,)),
+                                 (F.hardtanh_, pt.nn.functional.hardtanh_, (-0.5, 0.5)),
+                                 (F.threshold_, pt.nn.functional.threshold_, (0.1, 3.0)),
+                                 (F.celu_, pt.nn.functional.celu_, (2.0,)),
+                                 (F.selu_, pt.nn.functional.selu_, ())):
+        ours.zero_grad()
+        theirs.zero_grad()
+        h, p = ours(torch.tensor(x)), theirs(pt.tensor(x))
+        assert ours_(h, *args) is h and theirs_(p, *args) is p
+        np.testing.assert_allclose(h.data, p.detach().numpy(), rtol=1e-12)
+        (h * h).sum().backward()
+        (p * p).sum().backward()
+        np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), rtol=1e-12)
+    with pytest.raises(AttributeError, match=r"no attribute 'silu_' \(nor has PyTorch's\): "
+                                             r"write x = F\.silu\(x\) .* F\.silu\(x, "
+                                             r"inplace=True\)"):
+        F.silu_(torch.randn(3))
+    with pytest.raises(TypeError, match=r"relu\(inplace=True\) changes a Tensor in place, got "
+                                        r"list"):
         F.relu_([1.0, -1.0])
 
 

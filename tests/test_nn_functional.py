@@ -44,9 +44,9 @@ def test_pytorch_keywords_dim_and_inplace_are_accepted():
     for f in (F.softmax, F.log_softmax):
         np.testing.assert_array_equal(f(x, dim=0).data, f(x, 0).data)
         np.testing.assert_array_equal(f(x, dim=-1).data, f(x).data)
-    out = F.relu(x, inplace=True)
-    np.testing.assert_array_equal(out.data, np.maximum(x.data, 0))
-    assert x.data.min() < 0                   # as ReLU(inplace=True): a new tensor, x is kept
+    h = x * 1.0
+    assert F.relu(h, inplace=True) is h       # as PyTorch's (and ReLU(inplace=True)): h changed
+    np.testing.assert_array_equal(h.data, np.maximum(x.data, 0))
     assert F.dropout(x, 0.5, training=False, inplace=True) is x
 
 
@@ -245,7 +245,10 @@ def test_leaky_relu_keeps_the_dtype_and_takes_integers_and_values():
         assert F.leaky_relu(Tensor(np.ones(3, dtype))).dtype == dtype
     assert F.leaky_relu(Tensor(np.array([-2, 3]))).dtype == np.float32     # ints: the default
     assert F.leaky_relu(Value(-2.0), 0.5).data == -1.0
-    assert F.leaky_relu([-1.0, 2.0], inplace=True).data.tolist() == [-0.009999999776482582, 2.0]
+    assert F.leaky_relu([-1.0, 2.0]).data.tolist() == [-0.009999999776482582, 2.0]
+    with pytest.raises(TypeError, match=r"leaky_relu\(inplace=True\) changes a Tensor in place, "
+                                        r"got list; pass inplace=False"):
+        F.leaky_relu([-1.0, 2.0], inplace=True)
     with pytest.raises(TypeError, match="leaky_relu: negative_slope must be a number, got None"):
         F.leaky_relu(Tensor([1.0]), None)
 

@@ -39,12 +39,11 @@ import numpy as np  # (the examples use it)
 from ..graph import Node
 from ..tensor import Tensor, concatenate, matmul, stack, where
 from ..value import Value  # (the examples use it)
-from ..warn import refuse_dropped_inplace
 # Re-exported (hence noqa: F401): the functions by theme, and the helpers that nn's layers and
 # losses, and code written before the split, import from here.
 from .activations import (  # noqa: F401
     SELU_ALPHA, SELU_SCALE, celu, checked_approximation, checked_celu_alpha, clip, elu, gelu,
-    leaky_relu, log_softmax, logsumexp, selu, softmax,
+    leaky_relu, log_softmax, logsumexp, selu, softmax, written_in_place,
 )
 from .arguments import (  # noqa: F401
     RAGGED_HINTS, _floating, _is_int, _node, _real, _shape_of, _tensor, _yes_or_no, holds_values,
@@ -170,14 +169,17 @@ def sigmoid(x: Any) -> Node:
 
 
 def relu(x: Any, inplace: bool = False) -> Node:
-    """max(x, 0), elementwise. `inplace` is accepted for PyTorch code and changes nothing: the
-    result is a new node and `x` is kept (the gradient needs it).
+    """max(x, 0), elementwise. `inplace=True` writes it into the Tensor x, which it returns, as
+    PyTorch's does (`written_in_place`, in activations.py).
 
     >>> relu(Tensor([-2.0, 0.5])).numpy()
     array([0. , 0.5], dtype=float32)
+    >>> h = Tensor([-2.0, 0.5])
+    >>> relu(h, inplace=True) is h, h.tolist()
+    (True, [0.0, 0.5])
     """
     if inplace:
-        refuse_dropped_inplace("F.relu")
+        return written_in_place("relu", x, Tensor.relu)
     return _node(x, "relu").relu()
 
 
