@@ -307,3 +307,30 @@ def test_pytorchs_relu_then_dropout_both_in_place_refuses_where_glassgrads_is_ri
 
 def test_relu_module_shows_inplace_as_pytorch_prints_it():
     assert repr(nn.ReLU(inplace=True)) == "ReLU(inplace=True)" and repr(nn.ReLU()) == "ReLU()"
+
+
+@pytest.mark.parametrize("held", ["nothing", "the array", "a numpy view", "a tensor view",
+                                  "a numpy share"])
+def test_the_write_hands_its_array_over_only_where_nothing_else_sees_it(held):
+    """A recorded write gives h the op's new array (no copy, no write back) only when nothing
+    else can see h's array; otherwise it writes into h's own array, which whatever holds it
+    then shows. Either way: the same numbers, the same gradients, and the old history
+    (exp, which reads its output in backward) keeps the old numbers."""
+    x = Tensor(np.linspace(-2.0, 1.0, 6).reshape(2, 3), requires_grad=True)
+    h = (x * 2.0).exp() - 2.0
+    seen = {"nothing": lambda: None, "the array": lambda: h.data,
+            "a numpy view": lambda: h.data[0], "a tensor view": lambda: h[0],
+            "a numpy share": lambda: h.numpy()}[held]()
+    before = id(h.data)                                  # (an id: holding it would count)
+    expected = np.maximum(h.data, 0.0)
+    assert F.relu(h, inplace=True) is h
+    np.testing.assert_array_equal(h.data, expected)
+    assert (id(h.data) == before) == (held != "nothing")  # written into, or handed over
+    if held != "nothing":
+        np.testing.assert_array_equal(np.asarray(seen.data if isinstance(seen, Tensor)
+                                                 else seen), expected[0] if "view" in held
+                                      else expected)
+    (h * np.arange(6.0).reshape(2, 3)).sum().backward()
+    step = (np.exp(2.0 * x.data) - 2.0 > 0)
+    np.testing.assert_allclose(x.grad, np.arange(6.0).reshape(2, 3) * step * 2.0
+                               * np.exp(2.0 * x.data), rtol=1e-12)
