@@ -65,6 +65,7 @@ import numpy as np
 from autograd import Tensor, concatenate, get_default_dtype, stack
 from autograd import functional as AF
 from autograd.devices import check_device
+from autograd.graph import grad_mode
 from autograd.functional.arguments import _floating
 from autograd.warn import warn
 
@@ -173,8 +174,10 @@ class RNNBase(Module):
     hidden_bias_in_sum = True
     # a layer and direction with up to `few_features` input features and `layer_batch` rows or
     # more runs as one node from its input itself (`_layer`; GRU and LSTM), else as `linear`
-    # and the sequence op; the RNN has no such op (no feature is few enough)
-    few_features, layer_batch = 0, 1
+    # and the sequence op; the RNN has no such op (no feature is few enough). Where a backward
+    # will follow (grad mode on), only up to `most_hidden` hidden units: above, one node's
+    # backward cost more than it saved (the GRU's)
+    few_features, layer_batch, most_hidden = 0, 1, math.inf
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -298,7 +301,8 @@ class RNNBase(Module):
         step (T, N, hidden_size), and its last state (each row's own last step with
         `lengths`)."""
         state = self._initial_state(state, sequence)
-        if sequence.shape[2] <= self.few_features and sequence.shape[1] >= self.layer_batch:
+        if sequence.shape[2] <= self.few_features and sequence.shape[1] >= self.layer_batch and (
+                self.hidden_size <= self.most_hidden or not grad_mode.enabled):
             return self._layer(sequence, layer, suffix, state, reverse, lengths)
         W_ih, W_hh, b_ih, b_hh = self._layer_weights(layer, suffix)
         # the input's share of the gates for all T·N rows in one product; the op runs the steps
@@ -477,8 +481,11 @@ class GRU(RNNBase):
     #: node (any batch: `layer_batch` 1), else as `linear` and `gru_sequence`. T 24, H 32, one
     #: thread, against the two nodes: the forward in 0.46-0.53x the time for 1 to 32 features
     #: at N 64, 0.54x at N 1, 0.64x at 64 features; forward and backward 0.77-0.85x, 0.76x at
-    #: N 1, 0.88x at 64 features; 96 features even (docs/measurements.md#recurrent, s33)
-    few_features, layer_batch = 64, 1
+    #: N 1, 0.88x at 64 features; 96 features even (docs/measurements.md#recurrent, s33).
+    #: A training step (forward and backward, default memory: no keep_freed_memory) with more
+    #: hidden units was slower as one node: T 24 N 64 F 3 H 64 6.2 -> 7.7 ms, T 64 N 16 H 128
+    #: 11.0 -> 14.3 (H 32 3.3 / 3.4, H 16 1.7 / 1.7), so beyond 32 only without gradients
+    few_features, layer_batch, most_hidden = 64, 1, 32
 
     def _layer(self, sequence: Tensor, layer: int, suffix: str, state: State, reverse: bool,
                lengths: np.ndarray | None) -> tuple[Tensor, State]:
