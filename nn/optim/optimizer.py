@@ -33,6 +33,7 @@ import difflib
 import functools
 import math
 import numbers
+import weakref
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -50,6 +51,11 @@ from ..state_dict import as_array
 GROUP_ENTRIES = {"params", "param_names", "initial_lr"}
 #: PyTorch's switches of how its update runs, in its optimizers' groups: nothing to do here
 PYTORCH_SWITCHES = {"foreach", "fused", "capturable", "differentiable"}
+#: what else PyTorch writes into its optimizers' groups: options some of its optimizers take
+#: (`step` reads decoupled_weight_decay in any group), and its schedulers' bounds (OneCycleLR,
+#: CyclicLR, SWALR); a group holding them is taken without a warning (`_warn_unused`)
+PYTORCH_GROUP_ENTRIES = {"maximize", "decoupled_weight_decay", "max_lr", "min_lr",
+                         "base_momentum", "max_momentum", "swa_lr"}
 #: other spellings of a hyperparameter that are refused in a group, not kept as a group's own
 #: entry (`_misspelt`)
 MEANT = {"learning_rate": "lr", "learningrate": "lr", "epsilon": "eps", "wd": "weight_decay"}
@@ -158,6 +164,7 @@ class Optimizer:
                     "model.parameters() again, or a list)" if one_pass else "")
             raise ValueError(f"{name}: got an empty parameter list (nothing to optimize){hint}")
         self.defaults = dict(defaults)
+        _OPTIMIZERS.add(self)               # (whose groups another may share: `_warn_unused`)
         #: whether step() was ever called: a scheduler stepped before it warns, as in PyTorch
         self._stepped = False
         # a defaultdict, as PyTorch's: a subclass's step writes self.state[p]["key"] first
@@ -180,7 +187,9 @@ class Optimizer:
         Used to unfreeze layers while training: the new group gets its own lr, momentum, ...
         Entries that are not hyperparameters of this optimizer stay in the group, as in
         PyTorch (a tag, `"name": "head"`; SAM's `rho` in the groups it hands to its base
-        optimizer); a hyperparameter misspelt (`learning_rate`, `momentom`) is refused.
+        optimizer), with a warning, once per optimizer, when PyTorch would not have put them
+        there (`momentum` given to Adam changes nothing: `_warn_unused`); a hyperparameter
+        misspelt (`learning_rate`, `momentom`) is refused.
         """
         name = type(self).__name__
         if not isinstance(param_group, dict):
@@ -198,6 +207,7 @@ class Optimizer:
             raise ValueError(f"{name}: unknown hyperparameter(s) {sorted(misspelt)} in a "
                              f"parameter group (meant {sorted(set(misspelt.values()))}?); "
                              f"{name} takes {sorted(self.defaults)}")
+        self._warn_unused(param_group)
         params = param_group["params"]
         _check_ordered(name, params)
         params = [params] if isinstance(params, Node) else list(params)
@@ -225,6 +235,28 @@ class Optimizer:
         group = {**self.defaults, **param_group, "params": params}
         self._check_settings(group)
         self.param_groups.append(group)
+
+    def _warn_unused(self, param_group: dict[str, Any]) -> None:
+        """Warn (once per optimizer) of the entries of a new group that this optimizer does not
+        read and PyTorch's own would not hold: `Adam([{"params": ..., "momentum": 0.9}])`
+        runs Adam without momentum, silently in PyTorch. The options of the optimizer, the
+        entries PyTorch's optimizers and schedulers write (GROUP_ENTRIES, PYTORCH_SWITCHES,
+        PYTORCH_GROUP_ENTRIES) and the groups of another optimizer (SAM gives its base
+        optimizer its own groups, with its rho) pass quietly; a state dict's groups, PyTorch's
+        too, are loaded without this check."""
+        if self.__dict__.get("_warned_unused"):
+            return
+        unused = [key for key in param_group if key not in self.defaults
+                  and key not in GROUP_ENTRIES and key not in PYTORCH_SWITCHES
+                  and key not in PYTORCH_GROUP_ENTRIES]
+        if not unused or any(group is param_group for optimizer in list(_OPTIMIZERS)
+                             for group in getattr(optimizer, "param_groups", ())):
+            return
+        self._warned_unused = True
+        keys = ", ".join(repr(key) for key in unused)
+        warn(f"{type(self).__name__} has no {keys}; its options are "
+             f"{', '.join(self.defaults)} ({'they are' if len(unused) > 1 else 'it is'} kept "
+             f"in the parameter group and ignored, as in PyTorch)", UserWarning)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         """Raise ValueError for a bad hyperparameter in `group`; subclasses list their rules."""
@@ -677,6 +709,11 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join(lines + [")"])
+
+
+#: every optimizer made, held weakly: a group given to one that is another's own group (SAM's,
+#: handed to its base optimizer) is not warned of (`Optimizer._warn_unused`)
+_OPTIMIZERS: weakref.WeakSet = weakref.WeakSet()
 
 
 def _entry_as_saved(p: Node, key: str, value: Any) -> Any:
