@@ -1,8 +1,8 @@
 """Optimizers clear their decaying state of subnormal numbers (s33).
 
 A coordinate whose gradient stays 0 has its momentum (and, much later, its running mean of g²)
-multiplied by β at every step until it is subnormal, where rounding keeps it for good, and every
-numpy operation on it is 5-13 times slower (docs/measurements.md, "s33 optim"). Every
+multiplied by β at every step until it is subnormal, where rounding keeps it for good, and the
+step is 5 to 14 times slower (docs/measurements.md, "s33 optim"). Every
 FLUSH_EVERY steps, `Optimizer._flush_subnormals` sets such entries to 0: always in the
 numerators (momentum, m, ḡ), and in a denominator's running mean only when eps hides it. These
 tests check exactly that, and that no parameter of ordinary size moves differently: every step
