@@ -48,6 +48,7 @@ then built from Value ops, so a drawing of the graph shows every term.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -461,7 +462,7 @@ def dropout(x: Any, p: float = 0.5, training: bool = True,
     >>> import numpy as np
     >>> y = dropout(Tensor([1.0, 2.0, 3.0, 4.0]), 0.5, rng=np.random.default_rng(0))
     >>> y                                               # kept: doubled; dropped: 0
-    Tensor([2., 0., 0., 0.])
+    Tensor([2., 4., 6., 0.])
     """
     return _dropout("dropout", x, p, training, rng, None, inplace)
 
@@ -536,8 +537,41 @@ def _dropout(name: str, x: Any, p: float, training: bool, rng: np.random.Generat
         return x * np.zeros((), dtype)
     rng = default_rng() if rng is None else rng
     shape = x.shape if ndim is None else x.shape[:2] + (1,) * (ndim - 2)
-    keep = rng.random(shape) >= p                       # each kept with probability 1 - p
+    keep = _keep_mask(rng, shape, p, dtype)             # each kept with probability 1 - p
     return x * (keep.astype(dtype) / dtype.type(1 - p))
+
+
+#: the bit generators whose `random_raw` gives 64 random bits a number (MT19937's gives 32)
+_RAW_64_BITS = tuple(getattr(np.random, name) for name in ("PCG64", "PCG64DXSM", "SFC64",
+                                                            "Philox") if hasattr(np.random, name))
+
+
+def _keep_mask(rng: Any, shape: tuple, p: float, dtype: np.dtype) -> np.ndarray:
+    """True with probability 1 − p for each element.
+
+    For a float32 input and a numpy Generator (the shared one, or one given) of 64-bit
+    numbers, each element gets 32 random bits, an integer k uniform in [0, 2³²) (a 64-bit
+    number of the generator makes two), kept if k ≥ ⌈p · 2³²⌉: with probability
+    1 − ⌈p · 2³²⌉ / 2³², within 2⁻³² of 1 − p (float64 draws, u ≥ p, are within 2⁻⁵³;
+    float32 ones, `random(dtype=np.float32)`, only within 2⁻²⁴, since they keep 24 of their
+    32 bits, and cost four fifths of float64's). Half the generator's work of a float64 draw a
+    mask element: the mask of a ViT's (64, 65, 128) activations takes 0.8 ms instead of 1.5.
+    For p within 2⁻²⁰ of 0 or 1 (where 2⁻³² is more than 0.03 % of p or 1 − p), other input
+    dtypes (float64 keeps its stream of before) and other generators (anything with
+    `random(shape)`), u is drawn in float64 and compared, u ≥ p, as before.
+
+    >>> rng = np.random.default_rng(0)
+    >>> keep = _keep_mask(rng, (1000, 1000), 0.1, np.dtype(np.float32))
+    >>> keep.dtype, round(float(keep.mean()), 3)
+    (dtype('bool'), 0.9)
+    """
+    limit = 2.0 ** -20
+    if dtype == np.float32 and limit <= p <= 1 - limit and \
+            isinstance(rng, np.random.Generator) and isinstance(rng.bit_generator, _RAW_64_BITS):
+        n = math.prod(shape)
+        bits = rng.bit_generator.random_raw((n + 1) // 2).view(np.uint32)[:n].reshape(shape)
+        return bits >= np.uint32(math.ceil(p * 2 ** 32))
+    return rng.random(shape) >= p
 
 
 def _dropout_rng(name: str, rng: Any) -> Any:

@@ -86,6 +86,7 @@ class Adadelta(Optimizer):
 
     _buffers = ("square_avg", "acc_delta")
     _scalars = {"step": int}
+    _decaying = ("square_avg", "acc_delta")     # (flushed when eps hides them: `_flushable`)
 
     def __init__(self, params: Iterable[Any], lr: float = 1.0, rho: float = 0.9,
                  eps: float = 1e-6, weight_decay: float = 0, *, maximize: bool = False) -> None:
@@ -107,6 +108,11 @@ class Adadelta(Optimizer):
         delta = (state["acc_delta"] + eps) ** 0.5 / (v + eps) ** 0.5 * g
         state["acc_delta"] = rho * state["acc_delta"] + (1 - rho) * delta * delta
         p.data -= lr * delta
+
+    def _flushable(self, state: dict[str, Any], group: dict[str, Any]) -> tuple[str, ...]:
+        """Both running means, when eps hides them in √(v + eps) (for float32 any eps above
+        4e-12 does): then a flushed entry changes no step (see `Optimizer._flush_subnormals`)."""
+        return self._hidden_by_eps(state, group, *self._decaying)
 
 
 class RMSprop(Optimizer):
@@ -132,6 +138,7 @@ class RMSprop(Optimizer):
 
     _buffers = ("square_avg", "grad_avg", "momentum_buffer")
     _scalars = {"step": int}
+    _decaying = ("grad_avg", "momentum_buffer")
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
@@ -170,6 +177,11 @@ class RMSprop(Optimizer):
             p.data -= lr * b
         else:
             p.data -= lr * g / d
+
+    def _flushable(self, state: dict[str, Any], group: dict[str, Any]) -> tuple[str, ...]:
+        """ḡ and the momentum buffer always; v when eps hides it in √v + eps (and so in
+        √(v − ḡ²) + eps: v ≥ ḡ²)."""
+        return self._decaying + self._hidden_by_eps(state, group, "square_avg")
 
 
 class Rprop(Optimizer):

@@ -35,6 +35,8 @@ class SGD(Optimizer):
     """
 
     _buffers = ("momentum_buffer",)
+    # (b decays by μ while a gradient is 0: see `Optimizer._flush_subnormals`)
+    _decaying = ("momentum_buffer",)
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0,
                  dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
