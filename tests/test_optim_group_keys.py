@@ -57,10 +57,16 @@ def test_the_warning_comes_once_per_optimizer_at_the_users_line():
     assert all(s.filename == __file__ and s.category is UserWarning for s in seen)
 
 
-def test_a_tag_is_warned_of_too_and_kept():
-    opt, messages = caught(lambda: optim.Adam([{"params": [w()], "name": "backbone"}]))
-    assert len(messages) == 1 and messages[0].startswith("Adam has no 'name';")
-    assert opt.param_groups[0]["name"] == "backbone"
+def test_a_tag_of_the_users_own_passes_quietly_and_is_kept():
+    """A group's tag ("name", "lr_mult") is no optimizer's option: no warning, as in PyTorch;
+    beside an option of another optimizer, only that option is named."""
+    opt, messages = caught(lambda: optim.Adam([{"params": [w()], "name": "backbone",
+                                                "lr_mult": 0.1}]))
+    assert messages == [] and opt.param_groups[0]["name"] == "backbone"
+    opt, messages = caught(lambda: optim.Adam([{"params": [w()], "name": "head",
+                                                "nesterov": True}]))
+    assert len(messages) == 1 and messages[0].startswith("Adam has no 'nesterov';")
+    assert opt.param_groups[0]["name"] == "head"
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -31,6 +31,7 @@ import collections
 import copy
 import difflib
 import functools
+import inspect
 import math
 import numbers
 import weakref
@@ -187,8 +188,8 @@ class Optimizer:
         Used to unfreeze layers while training: the new group gets its own lr, momentum, ...
         Entries that are not hyperparameters of this optimizer stay in the group, as in
         PyTorch (a tag, `"name": "head"`; SAM's `rho` in the groups it hands to its base
-        optimizer), with a warning, once per optimizer, when PyTorch would not have put them
-        there (`momentum` given to Adam changes nothing: `_warn_unused`); a hyperparameter
+        optimizer), with a warning, once per optimizer, when one is another optimizer's option
+        (`momentum` given to Adam changes nothing: `_warn_unused`); a hyperparameter
         misspelt (`learning_rate`, `momentom`) is refused.
         """
         name = type(self).__name__
@@ -237,8 +238,8 @@ class Optimizer:
         self.param_groups.append(group)
 
     def _warn_unused(self, param_group: dict[str, Any]) -> None:
-        """Warn (once per optimizer) of the entries of a new group that this optimizer does not
-        read and PyTorch's own would not hold: `Adam([{"params": ..., "momentum": 0.9}])`
+        """Warn (once per optimizer) of the entries of a new group that are another optimizer's
+        options, which this one does not read, and PyTorch's own would not hold: `Adam([{"params": ..., "momentum": 0.9}])`
         runs Adam without momentum, silently in PyTorch. The options of the optimizer, the
         entries PyTorch's optimizers and schedulers write (GROUP_ENTRIES, PYTORCH_SWITCHES,
         PYTORCH_GROUP_ENTRIES) and the groups of another optimizer (SAM gives its base
@@ -246,9 +247,11 @@ class Optimizer:
         too, are loaded without this check."""
         if self.__dict__.get("_warned_unused"):
             return
+        # (a tag of the user's own, "name": "head", "lr_mult": 0.1, is no optimizer's option:
+        # it passes quietly, as in PyTorch; `momentum` is SGD's, so Adam warns of it)
         unused = [key for key in param_group if key not in self.defaults
                   and key not in GROUP_ENTRIES and key not in PYTORCH_SWITCHES
-                  and key not in PYTORCH_GROUP_ENTRIES]
+                  and key not in PYTORCH_GROUP_ENTRIES and key in _hyperparameter_names()]
         if not unused or any(group is param_group for optimizer in list(_OPTIMIZERS)
                              for group in getattr(optimizer, "param_groups", ())):
             return
@@ -713,6 +716,18 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join(lines + [")"])
+
+
+@functools.cache
+def _hyperparameter_names() -> frozenset:
+    """The options any optimizer here takes (its constructor's keywords): what a group entry
+    that this optimizer does not read was most likely meant as, another optimizer's option."""
+    names, classes = set(), [Optimizer]
+    while classes:
+        cls = classes.pop()
+        classes += cls.__subclasses__()
+        names |= set(inspect.signature(cls.__init__).parameters)
+    return frozenset(names - {"self", "params", "defaults", "args", "kwargs"})
 
 
 #: every optimizer made, held weakly: a group given to one that is another's own group (SAM's,
