@@ -23,7 +23,7 @@ import sys
 from typing import Any, Callable
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from step_overhead import Tree, report, timed, torch_lib  # noqa: E402  (beside this file)
+from step_overhead import Tree, report, run, torch_lib  # noqa: E402  (beside this file)
 
 import numpy as np  # noqa: E402
 
@@ -156,18 +156,7 @@ def main() -> None:
         for path in args.trees.split(","):
             tree = Tree(path)
             engines[path] = (tree.enter, tree.lib)
-    made = {}
-    for engine, (enter, lib) in engines.items():
-        enter()
-        made[engine] = {name: CASES[name][1](lib) for name in names}
-    results: dict = {name: {engine: [] for engine in engines} for name in names}
-    order = list(engines)
-    for r in range(args.rounds):
-        for name in names:
-            for engine in (order if r % 2 == 0 else order[::-1]):
-                engines[engine][0]()
-                made[engine][name]()            # (warm)
-                results[name][engine].append(timed(made[engine][name], CASES[name][0]))
+    results = run(engines, names, args.rounds, CASES)
     report(results)
 
 
