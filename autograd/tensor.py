@@ -467,6 +467,11 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
                 f"{self.data.dtype} (pass floats or dtype=np.float32)")
         self.grad = None
         self._fn = Leaf if requires_grad else None
+        # a tensor the user made says where it came from as an unset `_a` did (neither an op's
+        # constant, COMPUTED, nor a NUMBER: graph.constant_kind reads it with getattr(x, "_a",
+        # None)); set, that read is 30 ns instead of the 200 of a slot left empty, and every
+        # op on a constant reads it (a[i, k] of a loop's matmul)
+        self._a = None
         self._written_at = write_clock.count
         if label:
             self.label = label
@@ -959,8 +964,6 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         if self.data.dtype.kind in "biu" and isinstance(value, (np.ndarray, np.integer)) \
                 and value.ndim == 0 and value.dtype.kind in "iu":
             value = int(value)
-        what = "parameter" if fn is Leaf else "tensor"
-        instead = instead or f"t = t {symbol[:-1]} x"
         # a constant that shows another tensor's numbers, as a view an op made of them (x[0],
         # x.T, a piece of x.split) or x.detach(), writes through into them, as in PyTorch (and
         # as copy_ and t[...] = ... do): `with no_grad(): w[0].zero_()` zeroes w's first row;
@@ -978,10 +981,14 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
                 if result.shape != self.data.shape:
                     raise ValueError("the shape would change")
                 self.data = result.astype(self.data.dtype, casting="same_kind", copy=False)
+        # (the messages' words are made in the handlers, not on every `c[i, j] += x`)
         except OverflowError as error:          # a Python int beyond an integer dtype's range
+            what = "parameter" if fn is Leaf else "tensor"
             raise OverflowError(f"{symbol}: cannot update the {what} (dtype {self.data.dtype}) "
                                 f"in place with {value!r}: {error}") from None
         except (TypeError, ValueError) as error:
+            what = "parameter" if fn is Leaf else "tensor"
+            instead = instead or f"t = t {symbol[:-1]} x"
             raise (TypeError if isinstance(error, TypeError) else ValueError)(
                 f"{symbol}: cannot update the {what} (shape {self.shape}, dtype "
                 f"{self.data.dtype}) in place with {np.asarray(value).dtype} data of shape "

@@ -147,11 +147,31 @@ def _refuse_integer_out_of_range(number: Any, dtype: np.dtype) -> None:
 
 
 def _raw_index(index: Any) -> Any:
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    return index
+    """An index as numpy takes it: each Tensor in it as its array (`_raw_item`)."""
+    if index.__class__ is tuple:
+        # (looked through first: a tuple of ints, `a[i, k]` in a loop, is the usual index, and
+        # a tuple is rebuilt only when a Tensor is in it; the generator over every tuple was
+        # 0.4 µs of such a[i, k]'s 2.4)
+        for i in index:
+            if isinstance(i, Tensor):
+                return tuple(_raw_item(i) for i in index)
+        return index
+    if isinstance(index, tuple):        # a tuple's subclass (a namedtuple): rebuilt, as before
+        return tuple(_raw_item(i) for i in index)
+    return _raw_item(index)
+
+
+def _raw_item(item: Any) -> Any:
+    """A Tensor in an index as its array, but a 0-d integer one as its int: numpy would take a
+    0-d array for an array index and give a copy, where PyTorch takes such a tensor (`x[i]` for
+    an i of `for i in idx`) as the int and gives a view of the element or row, as numpy does
+    for the int."""
+    if not isinstance(item, Tensor):
+        return item
+    data = item.data
+    if data.ndim == 0 and data.dtype.kind in "iu":
+        return int(data)
+    return data
 
 
 def _integer_index(op: str, index: Any) -> np.ndarray:

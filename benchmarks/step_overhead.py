@@ -284,13 +284,16 @@ def timed(call: Callable, calls: int) -> list[float]:
     return [whole] + ([p / calls * 1e6 for p in phases] if phases is not None else [])
 
 
-def run(engines: dict[str, Any], names: list[str], rounds: int) -> dict:
-    """{case: {engine: [[µs per round] per row]}}, the engines alternated case by case."""
+def run(engines: dict[str, Any], names: list[str], rounds: int,
+        cases: dict[str, tuple[int, Callable]] | None = None) -> dict:
+    """{case: {engine: [[µs per round] per row]}}, the engines alternated case by case;
+    `cases` (this file's CASES by default): name -> (calls a chunk, make(lib) -> the call)."""
+    cases = CASES if cases is None else cases
     made = {}
     for engine, enter_lib in engines.items():
         enter, lib = enter_lib
         enter()
-        made[engine] = {name: CASES[name][1](lib) for name in names}
+        made[engine] = {name: cases[name][1](lib) for name in names}
     results: dict = {name: {engine: [] for engine in engines} for name in names}
     order = list(engines)
     for r in range(rounds):
@@ -299,7 +302,7 @@ def run(engines: dict[str, Any], names: list[str], rounds: int) -> dict:
                 engines[engine][0]()
                 call = made[engine][name]
                 call()                      # (warm: a first call's caches, lazy imports)
-                results[name][engine].append(timed(call, CASES[name][0]))
+                results[name][engine].append(timed(call, cases[name][0]))
     return results
 
 
