@@ -574,6 +574,13 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
                     g = g.copy()  # a leaf's .grad is its own array (not the child's, not a view)
             elif isinstance(g, np.generic):         # a numpy scalar (numpy's result of 0-d
                 g = np.array(g)                     # arithmetic): a 0-d array, as promised
+        elif not data.ndim and node._fn is Leaf and node.grad.__class__ is _ndarray:
+            # a second gradient for a 0-d leaf (a scalar parameter used twice): numpy would add
+            # the two 0-d arrays into a numpy scalar, so the sum is made here, a 0-d array, and
+            # the caller finds no gradient left to add it to (only a leaf: an op node's .grad
+            # may be an earlier pass's, which its new gradient replaces)
+            g = np.array(node.grad + g)
+            node.grad = None
         return g
 
     # -- attributes ----------------------------------------------------------------------------

@@ -814,3 +814,18 @@ def test_higher_order_pass_leaves_the_marks_cleared():
     y.backward(create_graph=True)
     assert isinstance(h.grad, Value) and not any(
         n.grad is PENDING or n.grad is VISITING for n in (x, h, y))
+
+
+def test_a_0d_leafs_gradients_add_up_to_a_0d_array():
+    """A scalar parameter used twice, and backward run twice: its .grad stays a 0-d array
+    (numpy adds two 0-d arrays into a numpy scalar), with the summed value; an op node's
+    gradient from an earlier pass is replaced, not added to."""
+    t = Tensor(np.array(1.5, np.float32), requires_grad=True)
+    x = Tensor(np.ones(3, np.float32))
+    h = t * 2.0
+    loss = (x * h).sum() + h * t                         # d/dt = 3·2 + 2·(2t) = 12
+    loss.backward(retain_graph=True)
+    assert t.grad.__class__ is np.ndarray and t.grad.shape == () and t.grad == 12.0
+    loss.backward()
+    assert t.grad.__class__ is np.ndarray and t.grad == 24.0
+    assert h.grad == 3.0 + 1.5                           # this pass's alone
