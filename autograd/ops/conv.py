@@ -427,8 +427,10 @@ def _divisor_width(columns: int, most: int, least: int) -> int:
     """The largest divisor of `columns` up to `most`, or `columns` itself (one piece) where it
     is no wider than `most` or that divisor is under `least`.
 
-    >>> _divisor_width(2048, 512, 128), _divisor_width(400, 512, 128), _divisor_width(7 * 97, 512, 128)
-    (512, 400, 679)
+    >>> _divisor_width(2048, 512, 128), _divisor_width(400, 512, 128)
+    (512, 400)
+    >>> _divisor_width(7 * 97, 512, 128)     # its pieces would be 97 wide: whole
+    679
     """
     if columns <= most:
         return max(1, columns)                      # (an empty batch: one piece of none)
