@@ -2,7 +2,7 @@
 one thread: Conv2d 3 -> 32 7 × 7 padding 3 on (64, 3, 32, 32), ReLU, 2 × 2 max pooling, Linear
 32·16·16 -> 100, ReLU, Linear 100 -> 10, softmax cross-entropy, SGD; both engines start from
 the same weights and data. CPU time of the thread, ms a step: the whole step and its phases
-(forward + loss, backward, optimizer step), median and min-max of the rounds' medians.
+(forward + loss, backward, optimizer step, zero_grad) and the page faults, median and min-max of the rounds' medians.
 
 `--trees A,B` loads each tree's `autograd` and `nn` into this one process (as
 benchmarks/step_overhead.py does) and alternates them round by round, the order flipped every
@@ -32,10 +32,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402  (after the thread setting)
 
 from conv_steps import _timed_ops, _torch_profile   # noqa: E402  (benchmarks/ is on the path)
-from step_overhead import Tree, torch_lib           # noqa: E402
+from step_overhead import PHASES, Tree, report, torch_lib   # noqa: E402
 
 BATCH, CLASSES = 64, 10
-PHASES = ("forward + loss", "backward", "step")
 
 
 def weights() -> dict:
@@ -72,18 +71,16 @@ def make_step(lib: Any) -> Callable:
     phases = [0.0] * len(PHASES)
 
     def step() -> float:
-        t0 = clock()
-        loss = lib.F.cross_entropy(model(x), y)
-        t1 = clock()
-        loss.backward()
-        t2 = clock()
-        opt.step()
-        opt.zero_grad()
-        t3 = clock()
-        phases[0] += t1 - t0
-        phases[1] += t2 - t1
-        phases[2] += t3 - t2
-        return float(loss.item())
+        made: dict = {}
+        parts = (lambda: made.setdefault("loss", lib.F.cross_entropy(model(x), y)),
+                 lambda: made["loss"].backward(), opt.step, opt.zero_grad)     # (PHASES)
+        last = clock()
+        for i, part in enumerate(parts):
+            part()
+            now = clock()
+            phases[i] += now - last
+            last = now
+        return float(made["loss"].item())
     step.phases = phases            # type: ignore[attr-defined]
     return step
 
@@ -127,16 +124,6 @@ def run(engines: dict, rounds: int, steps: int) -> dict:
     return results
 
 
-def report(results: dict) -> None:
-    for i, row in enumerate(("step",) + tuple(f"  {p}" for p in PHASES) + ("page faults",)):
-        cells = []
-        for name, chunks in results.items():
-            values = [chunk[i] for chunk in chunks]
-            cells.append(f"{name} {statistics.median(values):8.2f} "
-                         f"[{min(values):.2f}-{max(values):.2f}]")
-        print(f"{row:18s} " + "   ".join(cells))
-
-
 def profile(lib: Any, steps: int) -> dict:
     """µs a step per op (glassgrad: op class and phase; PyTorch: aten op, self time)."""
     step = make_step(lib)
@@ -160,13 +147,10 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true",
                         help="keep_freed_memory() first (glibc's malloc keeps big blocks)")
     args = parser.parse_args()
-    if args.torch:
-        engines = {"torch": (lambda: None, torch_lib())}
-    else:
-        engines = {}
-        for path in (args.trees or ".").split(","):
-            tree = Tree(path)
-            engines[path] = (tree.enter, tree.lib)
+    # {name: (enter its modules, its lib)}, each tree imported on its own (step_overhead's Tree)
+    engines = {"torch": (lambda: None, torch_lib())} if args.torch else {
+        path: (tree.enter, tree.lib) for path in (args.trees or ".").split(",")
+        for tree in (Tree(path),)}
     if args.keep:                   # (the whole process's malloc: PyTorch's too)
         sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         importlib.import_module("autograd.allocator").keep_freed_memory()
@@ -178,7 +162,11 @@ def main() -> None:
         for key, t in sorted(us.items(), key=lambda kv: -kv[1]):
             print(f"  {t:8.0f}  {key}")
         return
-    report(run(engines, args.rounds, args.steps))
+    results = run(engines, args.rounds, args.steps)
+    report({"step, ms": {name: [chunk[:-1] for chunk in chunks]
+                         for name, chunks in results.items()}})
+    report({"page faults a step": {name: [chunk[-1:] for chunk in chunks]
+                                   for name, chunks in results.items()}})
 
 
 if __name__ == "__main__":
