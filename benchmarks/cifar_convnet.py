@@ -2,7 +2,8 @@
 one thread: Conv2d 3 -> 32 7 × 7 padding 3 on (64, 3, 32, 32), ReLU, 2 × 2 max pooling, Linear
 32·16·16 -> 100, ReLU, Linear 100 -> 10, softmax cross-entropy, SGD; both engines start from
 the same weights and data. CPU time of the thread, ms a step: the whole step and its phases
-(forward + loss, backward, optimizer step, zero_grad) and the page faults, median and min-max of the rounds' medians.
+(forward + loss, backward, optimizer step, zero_grad), and the page faults a step; median and
+min-max of the rounds' medians.
 
 `--trees A,B` loads each tree's `autograd` and `nn` into this one process (as
 benchmarks/step_overhead.py does) and alternates them round by round, the order flipped every
