@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from autograd import Tensor, gradcheck, grad
 from autograd import functional as F
@@ -150,11 +152,14 @@ def test_rows_match_pytorch(rng, xs, ws, stride, padding, dilation, dtype):
 # The rows forward's products in pieces of columns (CHUNK_COLUMNS; real layers have 17-32 output
 # channels and Wo·N > 192 columns a row): made to split these small cases into pieces of 2-6
 # columns, so that every case runs split, with any stride, padding and dilation along the width
+# columns (and the weight gradient's pieces of Wo·N, WEIGHT_CHUNK_COLUMNS, likewise)
 @pytest.fixture
 def small_chunks(monkeypatch):
     monkeypatch.setattr(conv_ops, "CHUNK_COLUMNS", 6)
     monkeypatch.setattr(conv_ops, "CHUNK_ROWS", (1, 64))
     monkeypatch.setattr(conv_ops, "CHUNK_LEAST", 2)
+    monkeypatch.setattr(conv_ops, "WEIGHT_CHUNK_COLUMNS", 6)
+    monkeypatch.setattr(conv_ops, "WEIGHT_CHUNK_LEAST", 2)
 
 
 def test_chunk_width_only_splits_what_it_should():
@@ -180,6 +185,7 @@ def test_rows_in_pieces_give_the_whole_products_numbers(rng, monkeypatch, small_
     split = _three_kernels(x, w, g, geo)
     with monkeypatch.context() as m:
         m.setattr(conv_ops, "CHUNK_COLUMNS", 10 ** 9)
+        m.setattr(conv_ops, "WEIGHT_CHUNK_COLUMNS", 10 ** 9)
         whole = _three_kernels(x, w, g, geo)
     for a, b in zip(split, whole):
         assert a.shape == b.shape and a.dtype == b.dtype
@@ -211,3 +217,93 @@ def test_rows_in_pieces_at_real_sizes_match_pytorch(rng, xs, ws, stride, padding
     for dtype in (np.float32, np.float64):
         assert_conv2d_matches_pytorch(rng, xs, ws, dtype, stride=_pair(stride),
                                       padding=_pair(padding), dilation=_pair(dilation))
+
+
+# The weight gradient's products in pieces of Wo·N (WEIGHT_CHUNK_COLUMNS, for kh·C up to
+# WEIGHT_CHUNK_ROWS): the pieces are taken where they should be, and give the whole products'
+# numbers (above, with `small_chunks`) and PyTorch's at real sizes
+def _weight_grad_widths(monkeypatch, xs, ws, geo):
+    """The widths rows_weight_grad cut Wo·N into for x (xs) and w (ws) (none: whole)."""
+    widths = []
+    original = conv_ops._divisor_width
+    monkeypatch.setattr(conv_ops, "_divisor_width", lambda *a: widths.append(original(*a))
+                        or widths[-1])
+    x = np.zeros(xs, np.float32)
+    g = np.zeros((xs[0], ws[0]) + geo.output_size(xs[2:], ws[2:]), np.float32)
+    conv_ops.rows_weight_grad(x, g, geo, ws)
+    return widths
+
+
+def test_weight_grad_pieces_only_where_they_should_be(monkeypatch):
+    same = _geometry(1, 3, 1)
+    # a CIFAR net's first layer: kh·C = 21, Wo·N = 32 · 64 in pieces of 512
+    assert _weight_grad_widths(monkeypatch, (64, 3, 32, 32), (32, 3, 7, 7), same) == [512]
+    monkeypatch.undo()
+    # kh·C = 3 · 16 = 48 > WEIGHT_CHUNK_ROWS: whole
+    assert _weight_grad_widths(monkeypatch, (64, 16, 32, 32), (16, 16, 3, 3),
+                               _geometry(1, 1, 1)) == []
+    monkeypatch.undo()
+    # Wo·N = 448 is no wider than a piece; 7 · 97 has no divisor from 128 to 512: whole
+    assert _weight_grad_widths(monkeypatch, (14, 3, 32, 32), (32, 3, 7, 7), same) == [448]
+    monkeypatch.undo()
+    assert _weight_grad_widths(monkeypatch, (97, 1, 7, 7), (8, 1, 7, 7), same) == [679]
+
+
+@needs_torch
+@pytest.mark.parametrize("xs, ws, stride, padding, dilation", [
+    ((20, 3, 32, 32), (32, 3, 7, 7), 1, 3, 1),              # a CIFAR net's first layer
+    ((1, 1, 9, 1400), (8, 1, 3, 3), (1, 2), 1, 1),          # batch 1, C = 1, stride 2 along w
+    ((5, 3, 11, 136), (24, 3, 5, 5), (2, 1), (0, 2), (1, 3)),   # odd height, dilated along w
+], ids=["cifar", "batch1-c1-stride-w", "odd-dilated"])
+def test_weight_grad_in_pieces_at_real_sizes_matches_pytorch(rng, monkeypatch, xs, ws, stride,
+                                                             padding, dilation):
+    geo = _geometry(stride, padding, dilation)
+    widths = _weight_grad_widths(monkeypatch, xs, ws, geo)
+    assert widths and widths[0] < geo.output_size(xs[2:], ws[2:])[1] * xs[0]   # in pieces
+    monkeypatch.undo()
+    assert_conv2d_matches_pytorch(rng, xs, ws, np.float64, stride=_pair(stride),
+                                  padding=_pair(padding), dilation=_pair(dilation))
+    # float32: the weight gradient sums N·Ho·Wo products (20,480 for the CIFAR layer), whose
+    # rounding differs from PyTorch's order by up to ~1e-3 on entries of ~1; so against float64
+    # relative to the gradient's scale
+    x, g = rng.normal(size=xs), rng.normal(size=(xs[0], ws[0]) + geo.output_size(xs[2:], ws[2:]))
+    exact = conv_ops.conv_weight_grad_forward(x, g, geo, ws)
+    single = conv_ops.conv_weight_grad_forward(x.astype(np.float32), g.astype(np.float32), geo, ws)
+    assert single.dtype == np.float32
+    np.testing.assert_allclose(single, exact, rtol=0, atol=1e-5 * np.abs(exact).max())
+
+
+def test_a_first_layer_on_data_computes_no_input_gradient(rng, monkeypatch):
+    """x is data (no gradient asked): the backward runs the weight gradient only."""
+    calls = []
+    for name in ("conv_input_grad_forward", "conv_weight_grad_forward"):
+        _spy(monkeypatch, name, calls)
+    x = Tensor(rng.normal(size=(2, 3, 8, 8)))
+    w = t64(rng.normal(size=(4, 3, 7, 7)))
+    F.conv2d(x, w, None, 1, 3).sum().backward()
+    assert calls == ["conv_weight_grad_forward"] and x.grad is None and w.grad is not None
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 3), c=st.integers(1, 4), o=st.integers(1, 5), h=st.integers(1, 7),
+       wd=st.integers(1, 9), kh=st.integers(1, 3), kw=st.integers(1, 3), sw=st.integers(1, 3),
+       sh=st.integers(1, 2), ph=st.integers(0, 2), pw=st.integers(0, 2), dw=st.integers(1, 2),
+       width=st.integers(1, 7), seed=st.integers(0, 2 ** 16))
+def test_weight_grad_in_any_pieces_is_the_columns_one(n, c, o, h, wd, kh, kw, sw, sh, ph, pw,
+                                                      dw, width, seed):
+    """Any shape, stride, padding and dilation along the width, cut into pieces of any width
+    that divides Wo·N: the weight gradient is the im2col tiles' (float64)."""
+    geo = Geometry((sh, sw), (ph, pw), (1, dw), 1)
+    ho, wo = geo.output_size((h, wd), (kh, kw))
+    assume(ho >= 1 and wo >= 1)
+    r = np.random.default_rng(seed)
+    x = r.normal(size=(n, c, h, wd))
+    g = r.normal(size=(n, o, ho, wo))
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(conv_ops, "WEIGHT_CHUNK_COLUMNS", width)
+        m.setattr(conv_ops, "WEIGHT_CHUNK_LEAST", 1)
+        m.setattr(conv_ops, "WEIGHT_CHUNK_ROWS", 10 ** 9)
+        pieces = conv_ops.rows_weight_grad(x, g, geo, (o, c, kh, kw))
+        m.setattr(conv_ops, "runs_by_rows", lambda *a: False)
+        columns = conv_ops.conv_weight_grad_forward(x, g, geo, (o, c, kh, kw))
+    np.testing.assert_allclose(pieces, columns, rtol=1e-12, atol=1e-12)

@@ -530,3 +530,42 @@ def test_pool_option_errors():
                  lambda: nn.AvgPool2d(2, count_include_pad="False")):
         with pytest.raises(TypeError, match=r"Pool2d: \w+ must be True or False, got 'False'"):
             make()
+
+
+def _first_max_scatter(x, g, kernel, stride):
+    """max pooling's gradient by loops (no padding or dilation): g onto each window's first
+    maximum in row-major order."""
+    dx = np.zeros_like(x)
+    (kh, kw), (sh, sw) = kernel, stride
+    for n, c, i, j in np.ndindex(*g.shape):
+        window = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+        a, b = np.unravel_index(np.argmax(window), window.shape)
+        dx[n, c, i * sh + a, j * sw + b] += g[n, c, i, j]
+    return dx
+
+
+@pytest.mark.parametrize("layout", ["c-ordered", "batch-last"])
+@pytest.mark.parametrize("xs, k, s, tiles", [
+    ((3, 2, 6, 8), 2, 2, True),                       # 2x2 stride 2 on even sizes: every cell
+    ((2, 2, 3, 5), (3, 5), 1, True),                  # one window the size of the image
+    ((1, 3, 6, 6), (2, 3), (2, 3), True),             # rectangular, batch 1
+    ((2, 2, 5, 7), 2, 2, False),                      # the last row and column in no window
+], ids=["2x2", "whole-image", "rectangular", "odd-sizes"])
+def test_max_pool_backward_writes_every_cell_once(rng, xs, k, s, tiles, layout):
+    """Where the windows cover the input once each the backward writes into an uninitialised
+    array (no zeros first): every cell must get its value, ties included (a ReLU's zeros); where
+    they do not, the cells outside every window stay zero."""
+    from autograd.ops.conv import Geometry, as_batch_last, tiles_exactly
+    kernel, stride = _pair(k), _pair(s)
+    out = tuple((n - kk) // ss + 1 for n, kk, ss in zip(xs[2:], kernel, stride))
+    assert tiles_exactly(xs[2:], kernel, out, Geometry(stride, (0, 0), (1, 1), 1)) == tiles
+    x = np.maximum(rng.normal(size=xs), 0.0)        # after a ReLU: many all-zero windows
+    if layout == "batch-last":
+        x = as_batch_last(x)
+    g = rng.normal(size=xs[:2] + out)
+    for _ in range(2):                               # (a second call reuses freed memory)
+        xt = t64(x)
+        F.max_pool2d(xt, kernel, stride).backward(g)
+        np.testing.assert_array_equal(xt.grad, _first_max_scatter(np.asarray(x), g, kernel,
+                                                                  stride))
+    assert gradcheck(lambda t: F.max_pool2d(t, kernel, stride), t64(sample("distinct", xs, rng)))

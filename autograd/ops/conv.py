@@ -342,7 +342,8 @@ def _products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------
 
 # (3x3 16 outputs on (64, C, 28, 28), forward, µs, tiles -> rows: C = 2 1083 -> 1293, 3 855 ->
-# 1337, 4 1738 -> 1543)
+# 1337, 4 1738 -> 1543; s33, a CIFAR net's 7x7 3 -> 32 on (64, 3, 32, 32), ms: 7.8 -> 9.7, 3x3
+# 2.2 -> 2.7, 5x5 4.3 -> 5.9: with C = 3 the im2col tiles' K = C·kh·kw beats rows' K = C·kh)
 ROWS_LEAST_CHANNELS = 4
 
 
@@ -418,10 +419,24 @@ def _chunk_width(rows: int, columns: int) -> int:
     >>> _chunk_width(32, 896), _chunk_width(64, 896), _chunk_width(32, 13 * 7)
     (128, 896, 91)
     """
-    if not CHUNK_ROWS[0] <= rows <= CHUNK_ROWS[1] or columns <= CHUNK_COLUMNS:
+    if not CHUNK_ROWS[0] <= rows <= CHUNK_ROWS[1]:
         return max(1, columns)                      # (an empty batch: one piece of none)
-    width = max(d for d in range(1, CHUNK_COLUMNS + 1) if columns % d == 0)
-    return width if width >= CHUNK_LEAST else columns
+    return _divisor_width(columns, CHUNK_COLUMNS, CHUNK_LEAST)
+
+
+def _divisor_width(columns: int, most: int, least: int) -> int:
+    """The largest divisor of `columns` up to `most`, or `columns` itself (one piece) where it
+    is no wider than `most` or that divisor is under `least`.
+
+    >>> _divisor_width(2048, 512, 128), _divisor_width(400, 512, 128)
+    (512, 400)
+    >>> _divisor_width(7 * 97, 512, 128)     # its pieces would be 97 wide: whole
+    679
+    """
+    if columns <= most:
+        return max(1, columns)                      # (an empty batch: one piece of none)
+    width = next(d for d in range(most, 0, -1) if columns % d == 0)
+    return width if width >= least else columns
 
 
 def rows_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
@@ -447,21 +462,40 @@ def rows_forward(x: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
     return batch_first(y.reshape(o, ho, wo, n))
 
 
+# The weight gradient's products per output row, (kh·C, Wo·N) @ (Wo·N, O), have a long inner
+# axis and few rows: with kh·C ≤ WEIGHT_CHUNK_ROWS OpenBLAS ran them up to 2x faster with that
+# axis cut into pieces of WEIGHT_CHUNK_COLUMNS (a view, one more stacked axis; the pieces' sums
+# add up with the rows'). Measured (float32, one thread, ms, best of 15; docs/measurements.md
+# #conv, s33 conv2), whole -> pieces of 512 (im2col tiles for comparison): a CIFAR net's 7x7
+# 3 -> 32 on (64, 3, 32, 32) 12.6 -> 6.8 (7.5), 5x5 4 -> 32 8.5 -> 5.0 (6.0), 9x9 3 -> 32 19.6
+# -> 10.8 (13.3), 3x3 3 -> 32 1.8 -> 1.6 (2.4), 3x3 8 -> 32 on (64, 8, 28, 28) 4.6 -> 3.1
+# (4.2), 7x7 3 -> 48 on 28 x 28 14.2 -> 7.9 (7.4); but with kh·C = 48-192 the same or 2-5 %
+# slower (3x3 64 -> 32 on (64, 64, 14, 14) 4.9 -> 5.1, 5x5 16 -> 32 3.7 -> 3.8), so only those.
+WEIGHT_CHUNK_COLUMNS = 512
+WEIGHT_CHUNK_ROWS = 32
+WEIGHT_CHUNK_LEAST = 128
+
+
 def rows_weight_grad(x: np.ndarray, g: np.ndarray, geo: Geometry,
                      w_shape: tuple) -> np.ndarray:
     """dL/dw of rows_forward for dL/dy = g: dW_j = Σ_h X_{h,j} @ g[:, h]ᵀ (the batch summed in
-    each product, the rows after)."""
+    each product, the rows after; with few rows kh·C, over pieces of Wo·N: WEIGHT_CHUNK_ROWS)."""
     o, c, kh, kw = w_shape
     ho, wo = g.shape[2:]
+    columns = wo * g.shape[0]
     dtype = np.result_type(x, g)
     views = _row_views(rows_layout(x, geo.padding, geo.stride[1], dtype), (kh, kw),
                        (ho, wo), geo)
-    g_t = batch_to_end(as_batch_last(g)).reshape(o, ho, -1).transpose(1, 2, 0)  # (Ho, Wo·N, O)
-    per_row = np.empty((ho, kh * c, o), dtype)
+    width = max(1, columns)
+    if kh * c <= WEIGHT_CHUNK_ROWS:
+        width = _divisor_width(columns, WEIGHT_CHUNK_COLUMNS, WEIGHT_CHUNK_LEAST)
+    g_rows = batch_to_end(as_batch_last(g)).reshape(o, ho, columns).transpose(1, 0, 2)
+    g_t = _column_chunks(g_rows, width).transpose(0, 1, 3, 2)     # (Ho, pieces, width, O)
+    per_piece = np.empty((ho, columns // width, kh * c, o), dtype)
     dw = np.empty((kw, kh * c, o), dtype)
     for j, x_j in enumerate(views):
-        np.matmul(x_j, g_t, out=per_row)
-        per_row.sum(axis=0, out=dw[j])
+        np.matmul(_column_chunks(x_j, width), g_t, out=per_piece)
+        per_piece.sum(axis=(0, 1), out=dw[j])
     return np.ascontiguousarray(dw.reshape(kw, kh, c, o).transpose(3, 2, 1, 0))
 
 
