@@ -574,7 +574,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
                     g = g.copy()  # a leaf's .grad is its own array (not the child's, not a view)
             elif isinstance(g, np.generic):         # a numpy scalar (numpy's result of 0-d
                 g = np.array(g)                     # arithmetic): a 0-d array, as promised
-        elif not data.ndim and node._fn is Leaf and node.grad.__class__ is _ndarray:
+        elif (not data.ndim and node._fn is Leaf and node.grad.__class__ is _ndarray
+              and not isinstance(g, Node)):      # (a higher-order pass's g is a Tensor)
             # a second gradient for a 0-d leaf (a scalar parameter used twice): numpy would add
             # the two 0-d arrays into a numpy scalar, so the sum is made here, a 0-d array, and
             # the caller finds no gradient left to add it to (only a leaf: an op node's .grad
