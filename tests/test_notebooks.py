@@ -60,6 +60,45 @@ def test_notebook_3_states_the_rule_logistic_regression_predicts_by():
     assert LogisticRegression(2).predict([[1.0, 2.0], [-3.0, 0.5]]).tolist() == [0, 0]
 
 
+def markdown_of(name: str) -> str:
+    """The text of a notebook's markdown cells, joined."""
+    notebook = json.loads((FOLDER / name).read_text(encoding="utf-8"))
+    return "".join("".join(cell["source"]) for cell in notebook["cells"]
+                   if cell["cell_type"] == "markdown")
+
+
+def test_notebook_10_says_how_each_lenet_layer_convolves(monkeypatch):
+    """Notebook 10 said every layer copies its columns one cache-sized tile at a time; since
+    the convolutions by image rows, LeNet's second layer (16 input channels, stride 1) copies no
+    columns at all. It now says which layer does which: checked here on the kernels it names."""
+    import numpy as np
+
+    from autograd import Tensor, no_grad
+    from autograd.ops import conv
+    from nn import Conv2d
+
+    calls = []
+
+    def counted(name):
+        original = getattr(conv, name)
+
+        def run(*args, **kwargs):
+            calls.append(name)
+            return original(*args, **kwargs)
+        return run
+
+    for name in ("rows_forward", "column_tiles"):
+        monkeypatch.setattr(conv, name, counted(name))
+    with no_grad():
+        Conv2d(1, 16, 5, padding=2)(Tensor(np.zeros((2, 1, 28, 28), np.float32)))
+        first, calls[:] = calls[:], []
+        Conv2d(16, 32, 5, padding=2)(Tensor(np.zeros((2, 16, 14, 14), np.float32)))
+    assert first == ["column_tiles"] and calls == ["rows_forward"]
+    text = markdown_of("10_convolutional_networks.ipynb")
+    assert "LeNet's first layer below (one input channel) copies one cache-sized tile" in text
+    assert "Its second layer (16 input channels, stride 1) copies\nno columns at all" in text
+
+
 def test_clean_strips_the_timestamps_and_nothing_else(tmp_path):
     cell = {"cell_type": "code", "execution_count": 1, "id": "a1", "outputs": [],
             "source": ["print(1)"], "metadata": {"tags": ["keep"], "execution": {
