@@ -2,7 +2,7 @@
 and peak RSS of each workload, one fresh process per (workload, mode, round).
 
     python benchmarks/keep_memory.py [--rounds 5] [--only t1_16,gru32,...] [--no-torch]
-                                     [--mnist DIR] [--json FILE]
+                                     [--modes default,keep[,warm]] [--mnist DIR] [--json FILE]
 
 The allocator's settings belong to the whole process and cannot be undone cleanly, so every
 (workload, mode, round) runs in a process of its own; within a round each workload runs
@@ -10,8 +10,12 @@ The allocator's settings belong to the whole process and cannot be undone cleanl
 on both). One BLAS thread (and one PyTorch thread) everywhere. A process takes its warm-up steps
 (its first allocations, the optimizer's state), then times `steps` steps: wall clock and CPU
 time (user + system: page faults are system time), minor page faults a step (ru_minflt before
-and after) and the process's peak RSS (ru_maxrss, at the end). The report gives the median of
-the rounds' median steps and their range, keep / default, and the faults and peak RSS.
+and after), the process's peak RSS (ru_maxrss) and its RSS at the end. The report gives the
+median of the rounds' median CPU times a step and their range, keep / default, then the wall
+clock (on a shared machine a step longer than a scheduler slice waits for other work), the
+faults and the RSS.
+`--modes` adds "warm": no mallopt, but a 16 MB array allocated and freed first, as a script
+that loaded or converted its data has done (glibc then raises its own thresholds to 16 MB).
 
 Workloads (glassgrad; "torch" rows: the same model in PyTorch 2.x where the benchmarks it comes
 from have one, with and without the same mallopt call in the torch process):
@@ -55,7 +59,7 @@ from benchmarks import harness          # noqa: E402  (after the path fix above)
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULE = "benchmarks.keep_memory"
-MODES = ("default", "keep")
+MODES = ("default", "keep", "warm")       # "warm": no mallopt, a 16 MB array freed first
 WARMUP = 3
 MB = 2 ** 20
 
@@ -260,6 +264,9 @@ def worker(workload: str, engine: str, mode: str, steps: int, mnist_dir: str) ->
     # imported in both modes: a torch process's RSS then holds the same modules either way
     from autograd.allocator import keep_freed_memory
     kept = keep_freed_memory() if mode == "keep" else None
+    if mode == "warm":                  # as a script that loaded or converted its data
+        from benchmarks.small_models import free_a_big_block
+        free_a_big_block()
     if engine == "torch":
         import torch
         torch.set_num_threads(1)
@@ -294,21 +301,22 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def measure(names: list[str], engines: tuple[str, ...], rounds: int, mnist_dir: str) -> dict:
-    """{(workload, engine): {mode: [worker result per round]}}, the two modes back to back in
-    an order that swaps every round."""
+def measure(names: list[str], engines: tuple[str, ...], modes: tuple[str, ...], rounds: int,
+            mnist_dir: str) -> dict:
+    """{(workload, engine): {mode: [worker result per round]}}, the modes back to back in an
+    order that reverses every round."""
     env = harness.worker_env(1)
     results: dict = {}
     for r in range(rounds):
         for name in names:
             steps, runs_in = WORKLOADS[name]
             for engine in (e for e in runs_in if e in engines):
-                for mode in (MODES if r % 2 == 0 else MODES[::-1]):
+                for mode in (modes if r % 2 == 0 else modes[::-1]):
                     progress(f"round {r + 1}/{rounds}: {name} {engine} {mode}")
                     task = {"workload": name, "engine": engine, "mode": mode, "steps": steps,
                             "mnist_dir": mnist_dir}
                     result = harness.run_worker(task, env, module=MODULE)
-                    results.setdefault((name, engine), {m: [] for m in MODES})[mode].append(
+                    results.setdefault((name, engine), {m: [] for m in modes})[mode].append(
                         result)
     return results
 
@@ -319,27 +327,32 @@ def spread(values: list[float], scale: float, digits: int) -> str:
     return f"{m:.{digits}f} ({lo:.{digits}f}-{hi:.{digits}f})"
 
 
-def print_tables(results: dict) -> None:
-    print("| workload | engine | wall ms, default | wall ms, keep | keep/default wall | "
-          "CPU ms default / keep | faults a step default / keep | peak RSS MB default / "
-          "keep |")
-    print("|---|---|---|---|---|---|---|---|")
+def print_tables(results: dict, modes: tuple[str, ...]) -> None:
+    """One row per (workload, engine): each mode's CPU time a step (median of the rounds'
+    medians, their range), each other mode / default, then the wall clock's medians, the
+    faults a step, the peak RSS and the RSS at the end. (CPU time: on a shared machine a step
+    longer than a scheduler slice is preempted, and its wall clock carries the other work.)"""
+    others = [m for m in modes if m != "default"]
+    slash = " / ".join(modes)
+    print("| workload | engine | " + " | ".join(f"CPU ms, {m}" for m in modes) + " | " +
+          " | ".join(f"{m} / default" for m in others) + f" | wall ms {slash} | faults a "
+          f"step {slash} | peak RSS MB {slash} | RSS at the end MB {slash} |")
+    print("|---|---|" + "---|" * (len(modes) + len(others) + 4))
     for (name, engine), by_mode in results.items():
         if name in FREE_VARIANTS:
             continue
-        d, k = by_mode["default"], by_mode["keep"]
-        digits = 3 if statistics.median(r["wall_s"] for r in d) < 1e-3 else 2
-        wall = {m: [r["wall_s"] for r in by_mode[m]] for m in MODES}
-        cpu = {m: statistics.median(r["cpu_s"] or 0 for r in by_mode[m]) for m in MODES}
-        faults = {m: statistics.median(r["faults_per_step"] for r in by_mode[m]) for m in MODES}
-        peak = {m: statistics.median(r["peak_rss_mb"] for r in by_mode[m]) for m in MODES}
-        ratio = statistics.median(wall["keep"]) / statistics.median(wall["default"])
-        print(f"| {name} | {engine} | {spread(wall['default'], 1e3, digits)} | "
-              f"{spread(wall['keep'], 1e3, digits)} | {ratio:.2f} | "
-              f"{1e3 * cpu['default']:.{digits}f} / {1e3 * cpu['keep']:.{digits}f} | "
-              f"{faults['default']:.0f} / {faults['keep']:.0f} | "
-              f"{peak['default']:.0f} / {peak['keep']:.0f} |")
-        if not all(r["kept"] for r in k):
+        key = "cpu_s" if all(r["cpu_s"] for m in modes for r in by_mode[m]) else "wall_s"
+        median = {k: {m: statistics.median(r[k] for r in by_mode[m]) for m in modes}
+                  for k in (key, "wall_s", "faults_per_step", "peak_rss_mb", "rss_mb")}
+        digits = 3 if median[key]["default"] < 1e-3 else 2
+        cells = [spread([r[key] for r in by_mode[m]], 1e3, digits) for m in modes]
+        cells += [f"{median[key][m] / median[key]['default']:.2f}" for m in others]
+        cells += [" / ".join(f"{1e3 * median['wall_s'][m]:.{digits}f}" for m in modes)]
+        cells += [" / ".join(f"{median[k][m]:.0f}" for m in modes)
+                  for k in ("faults_per_step", "peak_rss_mb", "rss_mb")]
+        label = engine if key == "cpu_s" else f"{engine} (wall clock: no CPU time)"
+        print(f"| {name} | {label} | " + " | ".join(cells) + " |")
+        if "keep" in by_mode and not all(r["kept"] for r in by_mode["keep"]):
             print(f"  ({name}: keep_freed_memory() returned False: not glibc?)")
     free = [name for name in FREE_VARIANTS if (name, "glassgrad") in results]
     if free:
@@ -347,7 +360,7 @@ def print_tables(results: dict) -> None:
         print("| case | mode | start | peak | after free and 2 s |")
         print("|---|---|---|---|---|")
         for name in free:
-            for mode in MODES:
+            for mode in modes:
                 rounds = results[(name, "glassgrad")][mode]
                 row = [statistics.median(r["rss_mb"][key] for r in rounds)
                        for key in rounds[0]["rss_mb"]]
@@ -361,6 +374,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--only", default=",".join(WORKLOADS),
                         help=f"comma-separated workloads (default: {','.join(WORKLOADS)})")
     parser.add_argument("--no-torch", action="store_true", help="glassgrad only")
+    parser.add_argument("--modes", default="default,keep",
+                        help="comma-separated, from default, keep and warm (default: "
+                             "default,keep; the first is the ratios' base)")
     parser.add_argument("--mnist", default=os.environ.get("GLASSGRAD_MNIST_DIR") or str(
         ROOT.parent / "shared" / "data" / "mnist"), help="the MNIST t10k files' folder "
         "(default: $GLASSGRAD_MNIST_DIR, else ../shared/data/mnist)")
@@ -368,6 +384,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("task", nargs="?", help=argparse.SUPPRESS)   # a worker's task (JSON)
     args = parser.parse_args(argv)
     args.only = [name.strip() for name in args.only.split(",") if name.strip()]
+    args.modes = tuple(mode.strip() for mode in args.modes.split(",") if mode.strip())
+    if "default" not in args.modes or not set(args.modes) <= set(MODES):
+        parser.error(f"--modes: {','.join(args.modes)}: choose from {', '.join(MODES)}, with "
+                     f"default among them")
     unknown = [name for name in args.only if name not in WORKLOADS]
     if unknown or not args.only:
         parser.error(f"--only: unknown workload(s) {', '.join(unknown) or '(none given)'}; "
@@ -383,12 +403,12 @@ def main(argv: list[str] | None = None) -> int:
     engines = ("glassgrad",) if args.no_torch else ("glassgrad", "torch")
     load_before = harness.load_average()
     started = time.perf_counter()
-    results = measure(args.only, engines, args.rounds, args.mnist)
+    results = measure(args.only, engines, args.modes, args.rounds, args.mnist)
     print(f"keep_freed_memory: {args.rounds} rounds, one process per (workload, engine, mode, "
           f"round), one thread; {harness.cpu_model()}; numpy {np.__version__}; 1-minute load "
           f"{load_before} before, {harness.load_average()} after; "
           f"{time.perf_counter() - started:.0f} s\n")
-    print_tables(results)
+    print_tables(results, args.modes)
     if args.json:
         from autograd.files import atomic_open
         with atomic_open(args.json, "w") as f:
