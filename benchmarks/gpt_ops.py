@@ -3,10 +3,10 @@
 (docs/measurements.md, "small models", s33 gpt).
 
 `--trees A,B` loads each tree's `autograd` and `nn` side by side in this one process
-(step_overhead.py's `Tree`) and alternates them case by case, round by round; `--torch` times
+(step_overhead.py's `Tree` and command line) and alternates them case by case, round by round; `--torch` times
 PyTorch instead (run it as a process of its own). CPU time of the thread, µs a call: median
 and min-max over `--rounds` rounds of a chunk of calls each. `--keep`: keep_freed_memory()
-first (in either engine).
+first (in either engine); `--cases`: substrings of the case names.
 
     python benchmarks/gpt_ops.py --trees /tmp/base,. --rounds 9 --keep
     python benchmarks/gpt_ops.py --torch --rounds 9 --keep
@@ -14,8 +14,6 @@ first (in either engine).
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import os
 import sys
 from pathlib import Path
@@ -28,8 +26,7 @@ import numpy as np  # noqa: E402  (after the thread setting)
 if __package__ in (None, ""):           # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import small_models  # noqa: E402
-from benchmarks.step_overhead import Tree, report, timed, torch_lib  # noqa: E402
+from benchmarks import small_models, step_overhead  # noqa: E402
 
 B, T, C, HEAD = 32, 32, 64, 16
 
@@ -183,46 +180,5 @@ CASES: dict[str, tuple[int, Callable]] = {
 }
 
 
-def run(engines: dict[str, Any], names: list[str], rounds: int) -> dict:
-    """{case: {engine: [[µs per round]]}}, the engines alternated case by case, their order
-    flipped every round."""
-    made = {}
-    for engine, (enter, lib) in engines.items():
-        enter()
-        made[engine] = {name: CASES[name][1](lib) for name in names}
-    results: dict = {name: {engine: [] for engine in engines} for name in names}
-    order = list(engines)
-    for r in range(rounds):
-        for name in names:
-            for engine in (order if r % 2 == 0 else order[::-1]):
-                engines[engine][0]()
-                call = made[engine][name]
-                call()                      # (warm)
-                results[name][engine].append(timed(call, CASES[name][0]))
-    return results
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--trees", default="", help="A,B: checkouts to compare in this process")
-    parser.add_argument("--torch", action="store_true", help="time PyTorch instead")
-    parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--cases", default="", help="substrings of the cases to run, comma")
-    parser.add_argument("--keep", action="store_true", help="keep_freed_memory() first")
-    args = parser.parse_args()
-    wanted = [w for w in args.cases.split(",") if w]
-    names = [n for n in CASES if not wanted or any(w in n for w in wanted)]
-    if args.torch:
-        engines = {"torch": (lambda: None, torch_lib())}
-    else:
-        engines = {}
-        for path in (args.trees or ".").split(","):
-            tree = Tree(path)
-            engines[path] = (tree.enter, tree.lib)
-    if args.keep:
-        importlib.import_module("autograd.allocator").keep_freed_memory()
-    report(run(engines, names, args.rounds))
-
-
 if __name__ == "__main__":
-    main()
+    step_overhead.main(CASES)

@@ -284,13 +284,15 @@ def timed(call: Callable, calls: int) -> list[float]:
     return [whole] + ([p / calls * 1e6 for p in phases] if phases is not None else [])
 
 
-def run(engines: dict[str, Any], names: list[str], rounds: int) -> dict:
-    """{case: {engine: [[µs per round] per row]}}, the engines alternated case by case."""
+def run(engines: dict[str, Any], names: list[str], rounds: int,
+        cases: dict[str, tuple[int, Callable]] = CASES) -> dict:
+    """{case: {engine: [[µs per round] per row]}}, the engines alternated case by case
+    (`cases`: this file's, or another benchmark's table of the same form)."""
     made = {}
     for engine, enter_lib in engines.items():
         enter, lib = enter_lib
         enter()
-        made[engine] = {name: CASES[name][1](lib) for name in names}
+        made[engine] = {name: cases[name][1](lib) for name in names}
     results: dict = {name: {engine: [] for engine in engines} for name in names}
     order = list(engines)
     for r in range(rounds):
@@ -299,7 +301,7 @@ def run(engines: dict[str, Any], names: list[str], rounds: int) -> dict:
                 engines[engine][0]()
                 call = made[engine][name]
                 call()                      # (warm: a first call's caches, lazy imports)
-                results[name][engine].append(timed(call, CASES[name][0]))
+                results[name][engine].append(timed(call, cases[name][0]))
     return results
 
 
@@ -315,7 +317,8 @@ def report(results: dict) -> None:
             print(f"{row:40s} " + "   ".join(cells))
 
 
-def main() -> None:
+def main(cases: dict[str, tuple[int, Callable]] = CASES) -> None:
+    """The command line, over `cases` (this file's, or another benchmark's table)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--trees", default="", help="A,B: checkouts to compare in this process")
     parser.add_argument("--torch", action="store_true", help="time PyTorch instead")
@@ -325,7 +328,7 @@ def main() -> None:
                         help="keep_freed_memory() first (glibc's malloc keeps big blocks)")
     args = parser.parse_args()
     wanted = [w for w in args.cases.split(",") if w]
-    names = [n for n in CASES if not wanted or any(w in n for w in wanted)]
+    names = [n for n in cases if not wanted or any(w in n for w in wanted)]
     if args.torch:
         lib = torch_lib()
         engines = {"torch": (lambda: None, lib)}
@@ -338,7 +341,7 @@ def main() -> None:
         if args.torch:
             sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         importlib.import_module("autograd.allocator").keep_freed_memory()
-    report(run(engines, names, args.rounds))
+    report(run(engines, names, args.rounds, cases))
 
 
 if __name__ == "__main__":
