@@ -318,7 +318,8 @@ def report(results: dict) -> None:
             print(f"{row:40s} " + "   ".join(cells))
 
 
-def main() -> None:
+def main(cases: dict[str, tuple[int, Callable]] = CASES) -> None:
+    """The command line, over `cases` (this file's, or another benchmark's table)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--trees", default="", help="A,B: checkouts to compare in this process")
     parser.add_argument("--torch", action="store_true", help="time PyTorch instead")
@@ -328,7 +329,7 @@ def main() -> None:
                         help="keep_freed_memory() first (glibc's malloc keeps big blocks)")
     args = parser.parse_args()
     wanted = [w for w in args.cases.split(",") if w]
-    names = [n for n in CASES if not wanted or any(w in n for w in wanted)]
+    names = [n for n in cases if not wanted or any(w in n for w in wanted)]
     if args.torch:
         lib = torch_lib()
         engines = {"torch": (lambda: None, lib)}
@@ -341,7 +342,7 @@ def main() -> None:
         if args.torch:
             sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         importlib.import_module("autograd.allocator").keep_freed_memory()
-    report(run(engines, names, args.rounds))
+    report(run(engines, names, args.rounds, cases))
 
 
 if __name__ == "__main__":
