@@ -37,10 +37,10 @@ gates for every step in one product, and one op (`rnn_sequence`, `gru_sequence`,
 `lstm_sequence`, see `autograd.ops.recurrent`) runs the steps and, in backward, the loop of
 backpropagation through time. An LSTM layer of few input features and a batch of 16 rows or
 more, and a GRU layer of few input features, is one node, `lstm_layer` or `gru_layer`, each
-step one product with [h; x_t; 1] (see `LSTM`, `GRU`). A cell's
-step is one op (`gru_step`; an LSTM's two, for c' and h') after the products `linear` makes.
-The rules are written with operations that Tensors have too, so higher derivatives work as for
-any other op.
+step one product with [h; x_t; 1] (see `LSTM`, `GRU`; while recording, up to 64 hidden
+units). A cell's step is one op (`gru_step`; an LSTM's two, for c' and h') after the products
+`linear` makes. The rules are written with operations that Tensors have too, so higher
+derivatives work as for any other op.
 
 >>> import numpy as np
 >>> from autograd import Tensor, manual_seed
@@ -176,7 +176,7 @@ class RNNBase(Module):
     # more runs as one node from its input itself (`_layer`; GRU and LSTM), else as `linear`
     # and the sequence op; the RNN has no such op (no feature is few enough). Where a backward
     # will follow (grad mode on), only up to `most_hidden` hidden units: above, one node's
-    # backward cost more than it saved (the GRU's)
+    # backward cost more than it saved (GRU and LSTM, at small batches)
     few_features, layer_batch, most_hidden = 0, 1, math.inf
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -482,10 +482,12 @@ class GRU(RNNBase):
     #: thread, against the two nodes: the forward in 0.46-0.53x the time for 1 to 32 features
     #: at N 64, 0.54x at N 1, 0.64x at 64 features; forward and backward 0.77-0.85x, 0.76x at
     #: N 1, 0.88x at 64 features; 96 features even (docs/measurements.md#recurrent, s33).
-    #: A training step (forward and backward, default memory: no keep_freed_memory) with more
-    #: hidden units was slower as one node: T 24 N 64 F 3 H 64 6.2 -> 7.7 ms, T 64 N 16 H 128
-    #: 11.0 -> 14.3 (H 32 3.3 / 3.4, H 16 1.7 / 1.7), so beyond 32 only without gradients
-    few_features, layer_batch, most_hidden = 64, 1, 32
+    #: While recording, only up to `most_hidden` hidden units. A training step, F 3, float32,
+    #: against the two nodes, with keep_freed_memory (alternated in one process) / without
+    #: (each way in fresh processes): T 24 N 64 H 32 0.81x / 0.82x, H 64 0.86x / 0.98x,
+    #: H 128 0.97x / 1.01x; N 16 H 64 0.93x / 0.91x, H 128 1.18x / 1.21x; T 64 N 16 H 128
+    #: 1.18x / 1.12x (docs/measurements.md#recurrent, s33 recurrent memory)
+    few_features, layer_batch, most_hidden = 64, 1, 64
 
     def _layer(self, sequence: Tensor, layer: int, suffix: str, state: State, reverse: bool,
                lengths: np.ndarray | None) -> tuple[Tensor, State]:
@@ -530,7 +532,12 @@ class LSTM(RNNBase):
     #: features, forward and backward 0.90-0.97x; N 128 0.63-0.84x and 0.86-0.90x; N 16-32
     #: 0.80-1.0x and the same; 48-96 features 0.78-1.0x and the same; below 16 rows
     #: 1.04-1.09x and 1.14-1.26x (docs/measurements.md#recurrent)
-    few_features, layer_batch = 64, 16
+    #: While recording, only up to `most_hidden` hidden units. A training step, F 3, float32,
+    #: against the two nodes, with keep_freed_memory (alternated in one process) / without
+    #: (each way in fresh processes): T 24 N 64 H 32 0.93x / 0.90x, H 64 0.93x / 0.90x,
+    #: H 128 1.02x / 0.96x; N 16 H 64 1.07x / 0.94x, H 128 1.15x / 1.17x; T 64 N 16 H 128
+    #: 1.12x / 1.11x (docs/measurements.md#recurrent, s33 recurrent memory)
+    few_features, layer_batch, most_hidden = 64, 16, 64
 
     def _layer(self, sequence: Tensor, layer: int, suffix: str, state: State, reverse: bool,
                lengths: np.ndarray | None) -> tuple[Tensor, State]:

@@ -1,7 +1,7 @@
 """autograd.ops.recurrent's GRULayer through gru_layer, a GRU layer run from its input itself
 (one product a step with [h; x_t; 1]): the numbers and gradients of `linear` + gru_sequence,
 first and second derivatives against finite differences (every input: x, h0, both weights,
-both biases), PyTorch's GRU, packed lengths, both ways of summing the weights' gradients, the
+both biases), PyTorch's GRU, packed lengths, the
 nodes nn.GRU makes, dtypes, saturated gates, and errors that name the op."""
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from nn import GRU
 from nn.utils.rnn import pack_padded_sequence
 
 from conftest import strict, t64
-# lstm_layer's tests' sizes and cases, which take both ways of summing the weights' gradients
-# (recurrent.layer_weight_grads; the rows are 4H in both ops), and their helper
+# lstm_layer's tests' sizes and cases, and their helper
 from test_recurrent_layer_op import (BATCHES, CASES, LAYER_NODE, LENGTHS, SHAPES, TWO_NODES,
                                      values_and_gradients)
+from test_recurrent_layer_op import layer_op as lstm_layer_op, operands as lstm_operands
+from test_recurrent_sequence_ops import assert_a_second_backward_adds_the_same
 
 
 def operands(rng, T, N, F, H, bias=True, dtype=np.float64):
@@ -67,6 +68,19 @@ def test_values_and_gradients_are_linear_and_gru_sequences(rng, N, reverse, bias
     for a, b in zip(mine, theirs):
         assert a.shape == b.shape and a.dtype == b.dtype == dtype
         np.testing.assert_allclose(a, b, **tolerance)
+
+
+@pytest.mark.parametrize("op", ["gru_layer", "lstm_layer"])
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+@pytest.mark.parametrize("packed", [False, True], ids=["all steps", "lengths"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+def test_a_second_backward_adds_the_same_gradients(rng, op, reverse, packed, dtype):
+    """(Both layer ops here: this file has lstm_layer's helpers at hand.)"""
+    f, make = (layer_op, operands) if op == "gru_layer" else (lstm_layer_op, lstm_operands)
+    lengths = np.array(LENGTHS[3]) if packed else None
+    assert_a_second_backward_adds_the_same(
+        rng, lambda *v: f(*v, reverse=reverse, lengths=lengths), make(rng, 4, 3, 2, 3, dtype=dtype),
+        dtype)
 
 
 # -- first and second derivatives against finite differences -----------------------------------

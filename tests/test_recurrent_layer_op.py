@@ -1,21 +1,22 @@
 """autograd.ops.recurrent's LSTMLayer through lstm_layer, an LSTM layer run from its input itself
 (one product a step with [h; x_t; 1]): the numbers and gradients of `linear` + lstm_sequence,
 first and second derivatives against finite differences (every input: x, h0, c0, both weights,
-both biases), PyTorch's LSTM, packed lengths, both ways of summing the weights' gradients, the
-nodes nn.LSTM makes, dtypes, saturated gates, and errors that name the op."""
+both biases), PyTorch's LSTM, packed lengths, the nodes nn.LSTM makes, dtypes, saturated gates,
+and errors that name the op."""
 
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import nullcontext
 
 import numpy as np
 import pytest
 
-import autograd.ops.recurrent as recurrent
-from autograd import Tensor, concatenate, grad, gradcheck, gradcheck_parameters
+from autograd import (Tensor, concatenate, functional, grad, gradcheck, gradcheck_parameters,
+                      no_grad)
 from autograd.functional import linear, lstm_layer, lstm_sequence
 from autograd.graph import walk
-from nn import LSTM
+from nn import GRU, LSTM
 from nn.utils.rnn import pack_padded_sequence
 
 from conftest import strict, t64
@@ -54,21 +55,10 @@ def values_and_gradients(f, leaves, weights, **options):
     return [out.data] + [leaf.grad for leaf in leaves]
 
 
-# both ways backward sums Σ_t d_t [h; x_t; 1]ᵀ (recurrent.layer_weight_grads): one product
-# after copying the steps side by side (3 rows) and a batched product summed over T (16 rows),
-# at 3 or 4 hidden units and 2 or 3 features (test_both_sums_are_taken)
+# a batch smaller and one larger than the layer's hidden rows (backward adds Σ_t d_t [h; x_t; 1]ᵀ
+# step by step: recurrent.StepSums)
 BATCHES = [3, 16]
 LENGTHS = {3: [4, 1, 3], 16: [1, 4, 2, 3] * 4}
-
-
-@pytest.mark.parametrize("H, F", [(2, 2), (3, 2), (4, 3)], ids=lambda v: str(v))
-def test_both_sums_are_taken(H, F):
-    """The sizes of these tests take both ways of summing the weights' gradients (4H rows,
-    K = H + F + 1 columns): 3 rows and 1 after copies, 16 rows batched."""
-    rows, columns = 4 * H, H + F + 1
-    assert recurrent.summed_after_copies(1, rows, columns)
-    assert recurrent.summed_after_copies(3, rows, columns)
-    assert not recurrent.summed_after_copies(16, rows, columns)
 
 
 @pytest.mark.parametrize("N", BATCHES, ids=lambda n: f"N={n}")
@@ -254,6 +244,26 @@ def test_nn_lstm_runs_one_lstm_layer_node_for_few_features_and_a_batch_of_16_row
     output, _ = model(Tensor(rng.standard_normal((4, batch, features))))
     made = Counter(node.op for node in walk(output) if not node.is_leaf)
     assert made == {**ops, "getitem": 4, "concatenate": 2}
+
+
+@pytest.mark.parametrize("cls, layer", [(LSTM, "lstm_layer"), (GRU, "gru_layer")],
+                         ids=["LSTM", "GRU"])
+@pytest.mark.parametrize("more, recording, one_node", [
+    (0, True, True), (1, True, False), (1, False, True),
+], ids=["most_hidden", "more, recording", "more, no_grad"])
+def test_a_layer_is_one_node_up_to_most_hidden_units_while_recording(
+        rng, monkeypatch, cls, layer, more, recording, one_node):
+    """Beyond `most_hidden` hidden units a training step was faster as two nodes; without
+    gradients the one node's forward is the faster at any size."""
+    calls = []
+    original = getattr(functional, layer)
+    monkeypatch.setattr(functional, layer, lambda *a, **k: calls.append(a) or original(*a, **k))
+    model = cls(3, cls.most_hidden + more, dtype="float64", rng=rng)
+    x = Tensor(rng.standard_normal((2, LSTM.layer_batch, 3)))
+    with nullcontext() if recording else no_grad():
+        output, _ = model(x)
+    assert len(calls) == one_node
+    assert (output._fn is not None) == recording
 
 
 LAYER_NODE, TWO_NODES = {"layer_batch": 1}, {"few_features": 0}    # either way, any batch

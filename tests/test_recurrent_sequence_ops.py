@@ -198,6 +198,32 @@ def test_with_lengths_each_row_is_its_sequence_alone_over_its_own_steps(rng, kin
     np.testing.assert_allclose(b.grad, b_grad, rtol=1e-10, atol=1e-14)
 
 
+def assert_a_second_backward_adds_the_same(rng, f, leaves, dtype=np.float64):
+    """Backward twice over the kept graph of f(*leaves) adds exactly twice the gradients: the
+    rules work in place on arrays of their own (the factors, d over them, the layer ops'
+    factors over a copy of the gates) and must not change what the forward kept."""
+    out = f(*leaves)
+    loss = (out * rng.uniform(0.5, 1.5, out.shape).astype(dtype)).sum()
+    loss.backward(retain_graph=True)
+    first = [leaf.grad.copy() for leaf in leaves]
+    loss.backward(retain_graph=True)
+    for leaf, once in zip(leaves, first):
+        assert once.any()
+        np.testing.assert_array_equal(leaf.grad, 2 * once)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+@pytest.mark.parametrize("lengths", [None, LENGTHS], ids=["all steps", "lengths"])
+def test_a_second_backward_adds_the_same_gradients(rng, kind, reverse, lengths):
+    A, states, W, b = operands(rng, kind, 4, 3, 2)
+    n_states = len(states)
+
+    def f(A, *rest):
+        return flat(*fused(kind, A, rest[:n_states], *rest[n_states:], reverse, lengths))
+    assert_a_second_backward_adds_the_same(rng, f, leaves_of(A, states, W, b))
+
+
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
 def test_gradients_with_lengths_match_finite_differences(rng, kind, reverse):

@@ -93,13 +93,19 @@ Arrays in place. With arrays (the first-order pass) the forward allocates its re
 h (and c) of every step and the gates' activations, and each step writes into them (`out=`),
 the gates by gate (gates, T, N, H), so that each gate's steps are one contiguous block for
 backward's passes over all steps at once (on a gate's strided steps they took 3x as long);
-the backward writes each d_t into one (T, N, gates · H) array (`per_step`, `write_step`), and
-its loop on arrays updates dh (and dc) in arrays of its own. No list of steps is stacked
-afterwards, and the forward is 9-15 % faster than with lists and np.stack (measured:
-docs/measurements.md#recurrent). The steps' gradients are joined first rather than written
-block by block into the columns of d_t, which was slower: numpy's loops are fastest on
-contiguous rows. The loops multiply by W_hhᵀ copied row-major once (`row_major_transpose`:
-a step's product in half the time).
+the backward writes each d_t into one (T, N, gates · H) array (`per_step`, `write_step`; the
+GRU's and LSTM's over the factors it reads, which were made in that array, see their
+`factors`), and its loop on arrays updates dh (and dc) in arrays of its own. No list of steps
+is stacked afterwards, and the forward is 9-15 % faster than with lists and np.stack
+(measured: docs/measurements.md#recurrent). The steps' gradients are joined first rather than
+written block by block into the columns of d_t, which was slower: numpy's loops are fastest
+on contiguous rows. The loops multiply by W_hhᵀ copied row-major once (`row_major_transpose`:
+a step's product in half the time). Big arrays cost page faults too: without
+`keep_freed_memory` glibc gives a step's freed heap back to the OS and the next step faults
+its pages in afresh (~1.3 µs a 4 KB page here), so the backward rules make as few (T, ...)
+arrays as they can: the factors made in place in one array, and d written over them (the
+sequence ops) or added up step by step (the layer ops, `StepSums`) (s33,
+docs/measurements.md#recurrent).
 
 Any order: the sequence rules use operations that arrays and Tensors share (slices, +, *, @,
 concatenate, stack). Called with Tensors (the higher-order pass), they recompute the gates as
@@ -305,19 +311,6 @@ def per_step(shape: tuple, G: Any, *operands: Any) -> Any:
     return np.empty(shape, np.result_type(G, *operands))
 
 
-def in_place_of(factors: np.ndarray, shape: tuple, G: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """Where the GRU's backward loop on arrays writes d_t = [...] ⊙ factors_t: into the factors
-    themselves, an array of the op's own, when it has the dtype of the arithmetic (each step's
-    factors are read once, just before d_t takes their place: one array the size of A fewer,
-    and 1,508 -> 996-1,188 page faults a GRU step without keep_freed_memory), else a new one
-    (`per_step`). The LSTM keeps its new d: freeing its factors in the first backward raises
-    glibc's mmap threshold before the optimizer makes its state, which then pins the heap
-    (measured: 226-327 faults a step against 1,636; docs/measurements.md#small-models)."""
-    if factors.dtype == np.result_type(G, factors, W):
-        return factors
-    return per_step(shape, G, factors, W)
-
-
 def by_gate(share: Any, gates: int) -> Any:
     """A share (N, gates · H) seen as (gates, N, H), gate k's columns at [k] (a view). (H is
     spelled out: numpy cannot infer a -1 axis of an empty batch, N = 0.)"""
@@ -492,42 +485,83 @@ class GRUSequence(Op):
     @staticmethod
     def backward(ctx, G, out, A, h0, W, b=None):
         before = states_before(out, h0, ctx.reverse)            # h_{t-1} of every step
-        r, z, n, r_b_n = GRUSequence.gates_as_graphs(A, before, W, b) if isinstance(A, Node) \
-            else ctx.gates
-        # what does not depend on the recursion, for every step at once: the factors that
-        # turn dh_t into the gradients of the hidden share's r, z and n columns
+        size = h0.shape[1]
+        if not isinstance(G, Node):
+            return GRUSequence.backward_on_arrays(ctx, G, A, before, W, b)
+        # higher order: the gates as graphs, and the loop builds a graph; what does not depend
+        # on the recursion for every step at once: the factors that turn dh_t into the
+        # gradients of the hidden share's r, z and n columns
+        r, z, n, r_b_n = GRUSequence.gates_as_graphs(A, before, W, b)
         dh_du = (1 - z) * (1 - n * n)                           # u = a_n + r ⊙ b_n
         dh_dz, kept = (before - n) * (z - z * z), z             # kept: dh_{t-1} from dh_t
         if ctx.lengths is not None:                     # a step past a row's length: h carried
             active = active_steps(ctx.lengths, len(A), out.dtype)
             dh_du, dh_dz, kept = dh_du * active, dh_dz * active, z * active + (1 - active)
         factors = side_by_side([dh_du * r_b_n * (1 - r), dh_dz, dh_du * r], r)  # b_n r(1 - r)
-        dhs, dh = per_step(G.shape, G, factors, W), 0
-        if isinstance(G, Node):             # higher order: the loop builds a graph
-            d_share = per_step(A.shape, G, factors, W)
-            for t in time_steps(len(A), not ctx.reverse):       # the last step first
-                dh = dh + G[t]                                  # from the output, step t + 1
-                dhs[t] = dh
-                d_t = write_step(d_share, t, [dh, dh, dh], factors[t])
-                dh = dh * kept[t] + d_t @ W                     # through z ⊙ h, and the share
-            d_share, dhs = stacked(d_share, G), stacked(dhs, G)
-        else:                               # the same loop on arrays of its own, in place
-            d_share = in_place_of(factors, A.shape, G, W)
-            dh, through = np.zeros(G.shape[1:], dhs.dtype), np.empty(G.shape[1:], dhs.dtype)
-            joined = np.empty(d_share.shape[1:], d_share.dtype)
-            for t in time_steps(len(A), not ctx.reverse):       # the last step first
-                dh_t = np.add(dh, G[t], out=dhs[t])
-                np.concatenate([dh_t, dh_t, dh_t], axis=1, out=joined)
-                np.matmul(np.multiply(joined, factors[t], out=d_share[t]), W, out=through)
-                np.multiply(dh_t, kept[t], out=dh)
-                dh += through
-        size, weight_grads = h0.shape[1], hidden_weight_grads(d_share, before, b)
-        if isinstance(G, Node):
-            dA = side_by_side([d_share[:, :, :2 * size], dhs * dh_du], dhs)   # r, z: the share's
-        else:                               # the same, written over d_share's n columns, once
-            dA = d_share                    # the weights' gradients have been taken from them
-            np.multiply(dhs, dh_du, out=dA[:, :, 2 * size:])
+        dhs, d_share, dh = per_step(G.shape, G), per_step(A.shape, G), 0
+        for t in time_steps(len(A), not ctx.reverse):           # the last step first
+            dh = dh + G[t]                                      # from the output, step t + 1
+            dhs[t] = dh
+            d_t = write_step(d_share, t, [dh, dh, dh], factors[t])
+            dh = dh * kept[t] + d_t @ W                         # through z ⊙ h, and the share
+        d_share, dhs = stacked(d_share, G), stacked(dhs, G)
+        dA = side_by_side([d_share[:, :, :2 * size], dhs * dh_du], dhs)   # r, z: the share's
+        return (dA, dh, *hidden_weight_grads(d_share, before, b))
+
+    @staticmethod
+    def backward_on_arrays(ctx, G, A, before, W, b):
+        """The rule's loop on arrays of its own, in place: the factors for every step at once
+        in one (T, N, 3H) array, each d_t then written over the factors it reads, and dA
+        over d's n columns once the weights' gradients have been taken from them."""
+        r, z, n, r_b_n = ctx.gates
+        dtype = np.result_type(G, r, W)
+        size = r.shape[2]
+        dhs = np.empty(G.shape, dtype)                          # dh_t of every step
+        factors, dh_du, kept = GRUSequence.factors(ctx, before, dtype, scratch=dhs)
+        d_share = factors
+        dh, through = np.zeros(G.shape[1:], dtype), np.empty(G.shape[1:], dtype)
+        joined = np.empty(d_share.shape[1:], dtype)
+        for t in time_steps(len(A), not ctx.reverse):           # the last step first
+            dh_t = np.add(dh, G[t], out=dhs[t])
+            np.concatenate([dh_t, dh_t, dh_t], axis=1, out=joined)
+            np.matmul(np.multiply(joined, factors[t], out=d_share[t]), W, out=through)
+            np.multiply(dh_t, kept[t], out=dh)
+            dh += through
+        weight_grads = hidden_weight_grads(d_share, before, b)
+        dA = d_share
+        np.multiply(dhs, dh_du, out=dA[:, :, 2 * size:])
         return (dA, dh, *weight_grads)
+
+    @staticmethod
+    def factors(ctx, before, dtype, scratch):
+        """The factors that turn dh_t into the gradients of the hidden share's r, z and n
+        columns, for every step at once on arrays: [dh/du ⊙ b_n r(1 - r), (h_{t-1} - n)
+        z(1 - z), dh/du ⊙ r] (T, N, 3H), with dh/du = (1 - z)(1 - n²) (u = a_n + r ⊙ b_n; also
+        returned, for dA's n columns) and what dh keeps, z (T, N, H); with `lengths` the
+        factors and dh/du are 0 past a row's length and kept 1. Each column block is written
+        by its last multiply (a list of three parts joined took three arrays more); `scratch`,
+        an array of the shape of h that backward fills later, holds h_{t-1} - n meanwhile."""
+        r, z, n, r_b_n = ctx.gates
+        steps, batch, size = z.shape
+        factors = np.empty((steps, batch, 3 * size), dtype)
+        columns = factors.reshape(steps, batch, 3, size)
+        part = np.subtract(1, z, dtype=dtype)
+        dh_du = np.multiply(n, n, dtype=dtype)                  # (1 - z)(1 - n²)
+        np.subtract(1, dh_du, out=dh_du)
+        dh_du *= part
+        np.subtract(1, r, out=part)                             # dh/du ⊙ b_n r(1 - r)
+        part *= r_b_n
+        np.multiply(part, dh_du, out=columns[:, :, 0])
+        np.subtract(z, np.multiply(z, z, out=part), out=part)   # (h_{t-1} - n) z(1 - z)
+        np.multiply(part, np.subtract(before, n, out=scratch), out=columns[:, :, 1])
+        np.multiply(dh_du, r, out=columns[:, :, 2])             # dh/du ⊙ r
+        kept = z
+        if ctx.lengths is not None:                     # a step past a row's length: h carried
+            active = active_steps(ctx.lengths, steps, dtype)
+            factors *= active
+            dh_du *= active
+            kept = z * active + (1 - active)
+        return factors, dh_du, kept
 
     @staticmethod
     def gates_as_graphs(A, before, W, b):
@@ -594,20 +628,19 @@ class LSTMSequence(Op):
     @staticmethod
     def backward(ctx, G, out, A, h0, c0, W, b=None):
         hs, cs = out[0], out[1]
-        h_before = states_before(hs, h0, ctx.reverse)           # h_{t-1} and c_{t-1} of
-        c_before = states_before(cs, c0, ctx.reverse)           # every step
-        i, f, g, o, tanh_c = LSTMSequence.gates_as_graphs(A, h_before, cs, W, b) \
-            if isinstance(A, Node) else ctx.gates
-        # what does not depend on the recursion, for every step at once: ∂h_t/∂c_t, and the
-        # factors that turn [dc_t, dc_t, dc_t, dh_t] into the gradients of the gates' sums
-        dh_dc, kept = o * (1 - tanh_c * tanh_c), f             # kept: dc_{t-1} from dc_t
-        factors = side_by_side([g * (i - i * i), c_before * (f - f * f), i * (1 - g * g),
-                                tanh_c * (o - o * o)], i)
-        if ctx.lengths is not None:             # a step past a row's length: h and c carried
-            active = active_steps(ctx.lengths, len(A), hs.dtype)
-            carried = 1 - active
-            dh_dc, factors, kept = dh_dc * active, factors * active, f * active + carried
+        h_before = states_before(hs, h0, ctx.reverse)           # h_{t-1} of every step
         if isinstance(G, Node):             # higher order: the loop builds a graph
+            c_before = states_before(cs, c0, ctx.reverse)       # c_{t-1} of every step
+            i, f, g, o, tanh_c = LSTMSequence.gates_as_graphs(A, h_before, cs, W, b)
+            # what does not depend on the recursion, for every step at once: ∂h_t/∂c_t, and
+            # the factors that turn [dc_t, dc_t, dc_t, dh_t] into the gradients of the sums
+            dh_dc, kept = o * (1 - tanh_c * tanh_c), f         # kept: dc_{t-1} from dc_t
+            factors = side_by_side([g * (i - i * i), c_before * (f - f * f), i * (1 - g * g),
+                                    tanh_c * (o - o * o)], i)
+            if ctx.lengths is not None:         # a step past a row's length: h, c carried
+                active = active_steps(ctx.lengths, len(A), hs.dtype)
+                carried = 1 - active
+                dh_dc, factors, kept = dh_dc * active, factors * active, f * active + carried
             d, dh, dc = per_step(A.shape, G, factors, W), 0, 0
             for t in time_steps(len(A), not ctx.reverse):       # the last step first
                 dh = dh + G[0, t]                               # from the output, step t + 1
@@ -616,24 +649,67 @@ class LSTMSequence(Op):
                 dh = through if ctx.lengths is None else through + dh * carried[t]
                 dc = dc * kept[t]                               # through f ⊙ c
             d = stacked(d, G)
-        else:                               # the same loop on arrays of its own, in place
-            # (a new d, not the factors: see in_place_of)
-            d = per_step(A.shape, G, factors, W)
-            dh, dc, through, dh_dc_t = (np.zeros(hs.shape[1:], d.dtype) for _ in range(4))
-            joined = np.empty(d.shape[1:], d.dtype)
-            for t in time_steps(len(A), not ctx.reverse):       # the last step first
-                dh += G[0, t]
-                dc += G[1, t]
-                dc += np.multiply(dh, dh_dc[t], out=dh_dc_t)
-                np.concatenate([dc, dc, dc, dh], axis=1, out=joined)
-                np.matmul(np.multiply(joined, factors[t], out=d[t]), W, out=through)
-                if ctx.lengths is None:
-                    dh, through = through, dh
-                else:
-                    dh *= carried[t]
-                    dh += through
-                dc *= kept[t]
+            return (d, dh, dc, *hidden_weight_grads(d, h_before, b))
+        # the same on arrays of its own, in place
+        dtype = np.result_type(G, hs, W)
+        factors, dh_dc, kept, carried = LSTMSequence.factors(ctx, cs, c0, dtype)
+        d = factors                         # each d_t written over the factors it reads
+        dh, dc, through, dh_dc_t = (np.zeros(hs.shape[1:], dtype) for _ in range(4))
+        joined = np.empty(d.shape[1:], dtype)
+        for t in time_steps(len(A), not ctx.reverse):           # the last step first
+            dh += G[0, t]
+            dc += G[1, t]
+            dc += np.multiply(dh, dh_dc[t], out=dh_dc_t)
+            np.concatenate([dc, dc, dc, dh], axis=1, out=joined)
+            np.matmul(np.multiply(joined, factors[t], out=d[t]), W, out=through)
+            if carried is None:
+                dh, through = through, dh
+            else:
+                dh *= carried[t]
+                dh += through
+            dc *= kept[t]
         return (d, dh, dc, *hidden_weight_grads(d, h_before, b))
+
+    @staticmethod
+    def factors(ctx, cs, c0, dtype):
+        """What backward's loop on arrays multiplies by, for every step at once: the factors
+        that turn [dc_t, dc_t, dc_t, dh_t] into the gradients of the gates' sums,
+        [g i(1 - i), c_{t-1} f(1 - f), i(1 - g²), tanh c_t o(1 - o)] (T, N, 4H), ∂h_t/∂c_t =
+        o(1 - tanh²c_t) and what dc keeps, f (T, N, H), and with `lengths` 1 - active
+        (T, N, 1) (the factors 0 and f 1 past a row's length), else None. Each gate's factor
+        is made in one scratch (T, N, H) array and its last multiply writes it into its
+        columns (a list of four parts joined took four arrays more, and c_{t-1} of every step
+        one: the steps' c are read shifted instead)."""
+        i, f, g, o, tanh_c = ctx.gates
+        steps, batch, size = cs.shape
+        factors = np.empty((steps, batch, 4 * size), dtype)
+        columns = factors.reshape(steps, batch, 4, size)
+        part = np.empty(cs.shape, dtype)
+        np.multiply(g, np.subtract(i, np.multiply(i, i, out=part), out=part),
+                    out=columns[:, :, 0])                               # g i(1 - i)
+        f_f = np.subtract(f, np.multiply(f, f, out=part), out=part)     # c_{t-1} f(1 - f)
+        into, c_first = columns[:, :, 1], c0
+        if ctx.reverse:
+            np.multiply(f_f[:-1], cs[1:], out=into[:-1])
+            np.multiply(f_f[-1], c_first, out=into[-1])
+        else:
+            np.multiply(f_f[1:], cs[:-1], out=into[1:])
+            np.multiply(f_f[0], c_first, out=into[0])
+        g_g = np.subtract(1, np.multiply(g, g, out=part), out=part)     # i(1 - g²)
+        np.multiply(i, g_g, out=columns[:, :, 2])
+        np.multiply(tanh_c, np.subtract(o, np.multiply(o, o, out=part), out=part),
+                    out=columns[:, :, 3])                               # tanh c o(1 - o)
+        dh_dc = np.multiply(tanh_c, tanh_c, out=part)                   # o(1 - tanh²c)
+        np.subtract(1, dh_dc, out=dh_dc)
+        dh_dc *= o
+        kept, carried = f, None
+        if ctx.lengths is not None:             # a step past a row's length: h and c carried
+            active = active_steps(ctx.lengths, steps, dtype)
+            carried = 1 - active
+            factors *= active
+            dh_dc *= active
+            kept = f * active + carried
+        return factors, dh_dc, kept, carried
 
     @staticmethod
     def gates_as_graphs(A, h_before, cs, W, b):
@@ -668,10 +744,11 @@ def torch_order(rows: np.ndarray) -> np.ndarray:
 def unscaling(size: int, dtype: Any) -> np.ndarray:
     """(4H, 1): what takes out, by row, the powers of 2 that `LSTMLayer`'s factors of the gates
     (o, i, f, g) carry over the true derivatives, made as they are from the forward's 2σ:
-    O(2 - O) = 4 o(1 - o) for O = 2o, and I(1 - g²) = 2 i(1 - g²). Exact, and applied to
-    the loop's few (·, 4H) and (4H, ·) products, never to the (T, 4H, N) factors."""
+    O(2 - O) = 4 o(1 - o) for O = 2o, and f(2 - F) = 2 f(1 - f), I(1 - g²) = 2 i(1 - g²).
+    Exact, and applied to the loop's few (·, 4H) and (4H, ·) products, never to the
+    (T, 4H, N) factors."""
     rows = np.full((4 * size, 1), 0.25, dtype)
-    rows[3 * size:] = 0.5
+    rows[2 * size:] = 0.5
     return rows
 
 
@@ -682,46 +759,36 @@ def reaching(G: np.ndarray) -> np.ndarray:
     return G.reshape(len(G), -1).any(1)
 
 
-def summed_after_copies(batch: int, rows: int, columns: int) -> bool:
-    """Whether `layer_weight_grads` sums over the steps as one product after copying (R, N)
-    and (K, N) steps side by side: when those copies, N (R + K) numbers a step, are no more
-    than the R K numbers of a step's product to add up.
+class StepSums:
+    """What a layer op's backward loop adds up while each step's d_t is fresh: the stacked
+    weights' gradient Σ_t d_t before_tᵀ (R, K), from d_t (R, N) and [h; x_t; 1] (K, N) by
+    column, and the input's gradient dx_t = d_tᵀ W_in (N, F) of every step, (T, N, F), for
+    W_in (R', F) that multiplies d's first R' rows (None when the input wants none). A step's
+    d is then one (R, N) array for all steps, not a (T, R, N) one kept for sums after the loop
+    (and their (T, R, K) product or (R, T·N) copies): 0.8 + 0.4 MB less at T 24, N 64, H 32,
+    which a training step without keep_freed_memory paged in afresh each time. With it the
+    step took as long both ways at N 64 (s33's gru notes), 2-4 % longer at N 16, H 128
+    (docs/measurements.md#recurrent, s33 recurrent memory).
 
-    >>> summed_after_copies(16, 128, 36), summed_after_copies(64, 128, 36)
-    (True, False)
+    >>> sums = StepSums(2, 3, np.ones((2, 1)), (1, 4, 1), True, np.float64)
+    >>> sums.add(0, np.ones((2, 4)), np.arange(12.0).reshape(3, 4))
+    >>> sums.joint, sums.dx[0].ravel()
+    (array([[ 6., 22., 38.], [ 6., 22., 38.]]), array([2., 2., 2., 2.]))
     """
-    return batch * (rows + columns) <= rows * columns
+    __slots__ = ("joint", "product", "W_in", "dx")
 
+    def __init__(self, rows: int, columns: int, W_in: np.ndarray, shape: tuple,
+                 input_grad: bool, dtype: Any) -> None:
+        self.joint = np.zeros((rows, columns), dtype)
+        self.product = np.empty((rows, columns), dtype)
+        self.W_in = W_in
+        self.dx = np.empty(shape, np.result_type(dtype, W_in)) if input_grad else None
 
-def layer_weight_grads(d: np.ndarray, before: np.ndarray, W_in: np.ndarray,
-                       input_grad: bool) -> tuple:
-    """(Σ_t d_t before_tᵀ (R, K): a layer op's stacked weights' gradients, and the input's
-    gradient dx_t = d_tᵀ W_in (T, N, F), or None if `input_grad` is false) from every step's
-    d (T, R, N) and [h; x_t; 1] (T, K, N), by column; W_in (R', F) multiplies d's first R'
-    rows. Both sums over all T·N columns at once, after backward's loop: one product of the
-    steps' columns side by side, (R, T·N) @ (T·N, K), after copying both
-    (`summed_after_copies`), else one batched product and its sum over T (a (T, R, K)
-    intermediate). Timed alone, against adding up one (R, N) @ (N, K) product a step (s32),
-    the LSTM's sum at T 24, H 32 took 219-232 against 267-279 µs at N 64, 56 against 87-92 at
-    N 8, at T 48, N 32, H 64 786-831 against 923-979 (float32, one thread); in the backward
-    the step-by-step products read d_t while it is hot, and the whole backward took the same
-    within the noise (docs/measurements.md#recurrent, s33). Kept as the simpler: no products
-    in the loop, one helper for both layer ops."""
-    steps, rows, batch = d.shape
-    columns = before.shape[1]
-    if summed_after_copies(batch, rows, columns):
-        # (sizes spelled out: numpy cannot infer a -1 axis of an empty batch)
-        side = np.ascontiguousarray(d.transpose(1, 0, 2)).reshape(rows, steps * batch)
-        joint = side @ np.ascontiguousarray(before.transpose(1, 0, 2)).reshape(
-            columns, steps * batch).T
-        if not input_grad:
-            return joint, None
-        dx = W_in.T @ side[:len(W_in)]
-        return joint, dx.reshape(W_in.shape[1], steps, batch).transpose(1, 2, 0)
-    joint = np.matmul(d, before.transpose(0, 2, 1)).sum(0)
-    if not input_grad:
-        return joint, None
-    return joint, np.matmul(d[:, :len(W_in)].transpose(0, 2, 1), W_in)
+    def add(self, t: int, d_t: np.ndarray, before_t: np.ndarray) -> None:
+        """Step t's d_t before_tᵀ into the sum, and its dx_t."""
+        self.joint += np.matmul(d_t, before_t.T, out=self.product)
+        if self.dx is not None:
+            np.matmul(d_t[:len(self.W_in)].T, self.W_in, out=self.dx[t])
 
 
 class LayerCtx(SequenceCtx):
@@ -756,8 +823,8 @@ class LSTMLayer(Op):
     transposed copy (2 x 19 µs at T 24, N 64, H 32), and the gradients of the output's slices
     come back laid out alike (see `GetItem`), so backward reads them by column without one
     either. Backward loops by column too, with factors that keep powers of 2 for the products
-    to take out (`unscaling`), and takes Σ_t d_t [2h; x_t; 1]ᵀ, the three weights' gradients
-    at once after the loop (`layer_weight_grads`). The rows of PyTorch's gates (i, f, g, o)
+    to take out (`unscaling`), and adds up Σ_t d_t [2h; x_t; 1]ᵀ, the three weights' gradients
+    at once, step by step (`StepSums`). The rows of PyTorch's gates (i, f, g, o)
     are kept as (o, i, f, g) (`layer_order`). (Measured: docs/measurements.md#recurrent.)
     Called with Tensors (the higher-order pass), the rule builds A and lstm_sequence's
     graph."""
@@ -828,12 +895,16 @@ class LSTMLayer(Op):
         G = np.ascontiguousarray(G.transpose(0, 1, 3, 2))
         unscale = unscaling(size, dtype)
         back = np.ascontiguousarray((layer_order(W_hh) * unscale).T)   # dh = W_hhᵀ d: (H, 4H)
-        d = np.empty(gates.shape, dtype)                                # (T, 4H, N), scaled
+        # Σ_t d_t [2h; x_t; 1]ᵀ, the three weights' gradients at once, and dx, step by step
+        sums = StepSums(4 * size, Z.shape[1], layer_order(W_ih) * unscale, (steps, batch,
+                        x.shape[2]), ctx.input_grad, dtype)
+        d_t = np.empty((4 * size, batch), dtype)                       # scaled
         dh, dc, through, dh_dc_t = np.zeros((4, size, batch), dtype)
         order = slice(None) if ctx.reverse else slice(None, None, -1)  # the last step first
         reached = reaching(G[0]), reaching(G[1])
-        for G_h, G_c, h_t, c_t, d_t, (o, i, f, g), dh_dc_s, kept_t, carried_t in zip(
-                G[0, order], G[1, order], reached[0][order], reached[1][order], d[order],
+        for t, G_h, G_c, h_t, c_t, before, (o, i, f, g), dh_dc_s, kept_t, carried_t in zip(
+                time_steps(steps, not ctx.reverse), G[0, order], G[1, order],
+                reached[0][order], reached[1][order], (Z[1:] if ctx.reverse else Z[:-1])[order],
                 factors[order], dh_dc[order], kept[order],
                 carried[order] if carried is not None else [None] * steps):
             if h_t:
@@ -846,19 +917,18 @@ class LSTMLayer(Op):
             np.multiply(f, dc, out=d_t[2 * size:3 * size])
             np.multiply(g, dc, out=d_t[3 * size:])
             np.matmul(back, d_t, out=through)
+            sums.add(t, d_t, before)
             if carried_t is None:
                 dh, through = through, dh
             else:
                 dh *= carried_t
                 dh += through
             dc *= kept_t
-        # Σ_t d_t [2h; x_t; 1]ᵀ, the three weights' gradients at once, and dx
-        joint, dx = layer_weight_grads(d, Z[1:] if ctx.reverse else Z[:-1],
-                                       layer_order(W_ih) * unscale, ctx.input_grad)
+        joint = sums.joint
         joint *= unscale
         joint[:, :size] *= 0.5                                  # (the state is 2h in Z)
         features = W_ih.shape[1]
-        grads = (dx, np.ascontiguousarray(dh.T), np.ascontiguousarray(dc.T),
+        grads = (sums.dx, np.ascontiguousarray(dh.T), np.ascontiguousarray(dc.T),
                  torch_order(joint[:, size:size + features]), torch_order(joint[:, :size]))
         return grads if b_ih is None else (*grads, *both(torch_order(joint[:, -1])))
 
@@ -868,34 +938,46 @@ class LSTMLayer(Op):
         steps one block: the factors of the gates (o, i, f, g) with the powers of 2 that
         `unscaling` takes out, (T, 4, H, N), ∂h_t/∂c_t = o(1 - tanh²c_t) and what dc keeps,
         f, (T, H, N) each, and with `lengths` 1 - active (T, 1, N) (the factors 0 and f 1
-        past a row's length), else None. The forward's (T, 4H, N) 2o, 2i, 2f, g are copied by
-        gate first: passes over a gate's rows of every step in place ran 4x as long (21
-        against 5.5 µs a pass at T 24, N 64, H 32), and a copy that halved o and f on the way
-        3x as long as the plain copy."""
+        past a row's length), else None. All six in one (6, T, H, N) array: the forward's
+        (T, 4H, N) 2o, 2i, 2f, g are copied by gate into four of its blocks, and each factor
+        is made in place of a gate that it is the last to read (3 blocks fewer than gates and
+        factors apart: 0.6 MB at T 24, N 64, H 32). By gate, as passes over a gate's rows of
+        every step in place ran 4x as long (21 against 5.5 µs a pass at T 24, N 64, H 32),
+        and a copy that halved o and f on the way 3x as long as the plain copy."""
         steps, size, batch = cs.shape
-        O, I, F, g = np.ascontiguousarray(
-            gates.reshape(steps, 4, size, batch).transpose(1, 0, 2, 3))   # 2o, 2i, 2f, g
-        factors = np.empty((4, steps, size, batch), dtype)
-        for k, (gate, by) in enumerate(((O, tanh_cs), (I, g), (F, None))):
-            part = np.subtract(2, gate, out=factors[k])         # 4σ(1 - σ) = 2σ (2 - 2σ)
-            part *= gate
-            if by is not None:
-                part *= by
-        part, c_first = factors[2], c0.T                        # f's times c_{t-1}
+        blocks = np.empty((6, steps, size, batch), dtype)
+        # the factors of o, i, f, g, then f and ∂h/∂c: o's made where 2o was, i's where g was,
+        # f's where 2f was; 2i waits in the last block until it is read no more
+        O, i_factor, F, g_factor, f, dh_dc = blocks
+        for gate, block in zip(gates.reshape(steps, 4, size, batch).transpose(1, 0, 2, 3),
+                               (O, dh_dc, F, i_factor)):                # 2o, 2i, 2f, g
+            np.copyto(block, gate)
+        I, g = dh_dc, i_factor
+        np.multiply(g, g, out=g_factor)                         # 2i (1 - g²)
+        np.subtract(1, g_factor, out=g_factor)
+        g_factor *= I
+        np.multiply(F, 0.5, out=f)                              # f
+        np.subtract(2, F, out=F)                                # 2f(1 - f) = f (2 - 2f) ...
+        F *= f
+        c_first = c0.T                                          # ... times c_{t-1}
         if ctx.reverse:
-            part[:-1] *= cs[1:]
-            part[-1] *= c_first
+            F[:-1] *= cs[1:]
+            F[-1] *= c_first
         else:
-            part[1:] *= cs[:-1]
-            part[0] *= c_first
-        part = np.multiply(g, g, out=factors[3])                # 2i (1 - g²)
-        np.subtract(1, part, out=part)
-        part *= I
-        dh_dc = np.multiply(tanh_cs, tanh_cs)                   # o (1 - tanh²c)
+            F[1:] *= cs[:-1]
+            F[0] *= c_first
+        g *= I                                                  # 4i(1 - i) g = 2i (2 - 2i) g
+        g *= np.subtract(2, I, out=I)
+        dh_dc = np.multiply(tanh_cs, tanh_cs, out=dh_dc)        # o (1 - tanh²c)
         np.subtract(1, dh_dc, out=dh_dc)
         dh_dc *= O
         dh_dc *= 0.5
-        f = np.multiply(F, 0.5, out=F)
+        # 4o(1 - o) tanh c = 2o (2 - 2o) tanh c, in place: 2o(2 - 2o) = 1 - (1 - 2o)²
+        np.subtract(1, O, out=O)
+        O *= O
+        np.subtract(1, O, out=O)
+        O *= tanh_cs
+        factors = blocks[:4]
         carried = None
         if ctx.lengths is not None:
             active = active_steps(ctx.lengths, steps, dtype).transpose(0, 2, 1)
@@ -943,8 +1025,8 @@ class GRULayer(Op):
     (2r ⊙ b_n/2 = r ⊙ b_n): the step keeps 2r, 2z, n and b_n/2 in the rows of its sum, and
     writes h' = n + z ⊙ (h - n) into the next step's [h; x; 1]. Backward's factors keep powers
     of 2 that the products take out (`gru_unscaling`), and the weights' gradients and dx are
-    sums over all steps after the loop (`layer_weight_grads`). Called with Tensors (the higher-order
-    pass), the rule builds A = x W_ihᵀ + b_ih and gru_sequence's graph."""
+    added up step by step (`StepSums`). Called with Tensors (the higher-order pass), the rule
+    builds A = x W_ihᵀ + b_ih and gru_sequence's graph."""
     name = "gru_layer"
 
     @staticmethod
@@ -1010,11 +1092,15 @@ class GRULayer(Op):
         G = np.ascontiguousarray(G.transpose(0, 2, 1))                  # by column, (T, H, N)
         unscale = gru_unscaling(size, dtype)
         back = np.ascontiguousarray((W_hh * unscale[size:]).T)          # W_hhᵀ: (H, 3H)
-        d = np.empty(gates.shape, dtype)                                # (T, 4H, N), scaled
+        # Σ_t d_t [h; x_t; 1]ᵀ, the weights' gradients at once, and dx, step by step
+        sums = StepSums(rows, Z.shape[1], gru_rows(W_ih) * unscale[:3 * size],
+                        (steps, batch, x.shape[2]), ctx.input_grad, dtype)
+        d_t = np.empty((rows, batch), dtype)                            # scaled
         dh, through = np.zeros((2, size, batch), dtype)
         order = slice(None) if ctx.reverse else slice(None, None, -1)  # the last step first
-        for G_t, h_t, d_t, (f_n, f_r, f_z, f_b), kept_t in zip(
-                G[order], reaching(G)[order], d[order], factors[order], kept[order]):
+        for t, G_t, h_t, before, (f_n, f_r, f_z, f_b), kept_t in zip(
+                time_steps(steps, not ctx.reverse), G[order], reaching(G)[order],
+                (Z[1:] if ctx.reverse else Z[:-1])[order], factors[order], kept[order]):
             if h_t:
                 dh += G_t
             np.multiply(f_n, dh, out=d_t[:size])
@@ -1022,10 +1108,10 @@ class GRULayer(Op):
             np.multiply(f_z, dh, out=d_t[2 * size:3 * size])
             np.multiply(f_b, dh, out=d_t[3 * size:])
             np.matmul(back, d_t[size:], out=through)
+            sums.add(t, d_t, before)
             dh *= kept_t                        # (kept: z, and 1 past a row's length)
             dh += through
-        joint, dx = layer_weight_grads(d, Z[1:] if ctx.reverse else Z[:-1],
-                                       gru_rows(W_ih) * unscale[:3 * size], ctx.input_grad)
+        joint, dx = sums.joint, sums.dx
         joint *= unscale
         features = W_ih.shape[1]
         grads = (dx, np.ascontiguousarray(dh.T),
@@ -1046,22 +1132,28 @@ class GRULayer(Op):
         `LSTMLayer.factors`)."""
         steps, rows, batch = gates.shape
         size = rows // 4
-        n, R, Zg, b_n = np.ascontiguousarray(
-            gates.reshape(steps, 4, size, batch).transpose(1, 0, 2, 3))   # n, 2r, 2z, b_n/2
-        factors = np.empty((4, steps, size, batch), dtype)
-        two_minus_z = np.subtract(2, Zg, out=factors[2])
-        f_n = np.multiply(n, n, out=factors[0])                         # (2 - 2z)(1 - n²)
+        # the factors and kept in one (6, T, H, N) array, the forward's rows copied by gate
+        # into four of its blocks, each factor made where a gate it is the last to read was
+        # (2 blocks fewer than gates and factors apart, as `LSTMLayer.factors`)
+        blocks = np.empty((6, steps, size, batch), dtype)
+        f_n, f_r, f_z, f_b, kept, spare = blocks
+        for gate, block in zip(gates.reshape(steps, 4, size, batch).transpose(1, 0, 2, 3),
+                               (spare, f_b, kept, f_r)):                # n, 2r, 2z, b_n/2
+            np.copyto(block, gate)
+        n, R, Zg = spare, f_b, kept                                     # (and f_r: b_n/2)
+        two_minus_z = np.subtract(2, Zg, out=f_z)
+        np.multiply(n, n, out=f_n)                                      # (2 - 2z)(1 - n²)
         np.subtract(1, f_n, out=f_n)
         f_n *= two_minus_z
-        f_z = two_minus_z                                               # (h - n) 2z(2 - 2z)
-        f_z *= Zg
+        f_z *= Zg                                                       # (h - n) 2z(2 - 2z)
         before = Z[1:, :size] if ctx.reverse else Z[:-1, :size]
         f_z *= np.subtract(before, n, out=n)                            # (n is read no more)
-        f_b = np.multiply(f_n, R, out=factors[3])                       # ... · 2r
-        f_r = np.subtract(2, R, out=factors[1])                         # ... · b_n/2 · 2r(2 - 2r)
-        f_r *= f_b
-        f_r *= b_n
-        kept = np.multiply(Zg, 0.5, out=Zg)
+        two_minus_r = np.subtract(2, R, out=spare)
+        f_b = np.multiply(R, f_n, out=R)                                # ... · 2r
+        two_minus_r *= f_b                                              # ... · b_n/2 · 2r(2 - 2r)
+        f_r *= two_minus_r
+        kept *= 0.5
+        factors = blocks[:4]
         if ctx.lengths is not None:
             active = active_steps(ctx.lengths, steps, dtype).transpose(0, 2, 1)
             factors *= active
