@@ -692,7 +692,7 @@ def backward(root: Node, gradient: Any) -> None:
     fn, mark = root._fn, root.grad
     if fn is None or fn is Leaf or mark is VISITING or mark is PENDING:
         _check_root(root)                   # raises, unless `root` is a leaf that wants a grad
-        root.grad = gradient if mark is None else mark + gradient
+        root.grad = gradient if mark is None else summed(mark, gradient)
         return
     kind = root._kind                       # the class of op nodes (inputs may be subclasses)
     empty = kind._empty_grad
@@ -816,6 +816,23 @@ def backward(root: Node, gradient: Any) -> None:
     except BaseException:
         _clear_marks(order, empty)
         raise
+
+
+def summed(have: Any, g: Any) -> Any:
+    """`have + g`, a leaf's gradient and a new one added, where a 0-d array stays a 0-d array:
+    numpy adds two into a numpy scalar, and a 0-d Tensor's `.grad` is a 0-d array (as
+    `Tensor._conform_grad` keeps it when a pass adds its gradients). For a leaf that is itself
+    the root, or has hooks (autograd/hooks.py), whose gradients do not go through that.
+
+    >>> import numpy as np
+    >>> summed(np.array(1.0), np.array(2.0)).__class__, summed(1.0, 2.0)
+    (<class 'numpy.ndarray'>, 3.0)
+    """
+    total = have + g
+    if total.__class__ is not have.__class__ and getattr(have, "ndim", None) == 0:
+        total = have.copy()     # (added into a copy, a 0-d array stays one: no numpy needed)
+        total += g
+    return total
 
 
 def _one_op_input(inputs: tuple) -> Any:

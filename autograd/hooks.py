@@ -187,4 +187,4 @@ def backward(root: Node, gradient: Any) -> None:
             leaf.grad = old
         raise
     for (leaf, old, _), new in zip(leaves, news):
-        leaf.grad = old if new is None else new if old is None else old + new
+        leaf.grad = old if new is None else new if old is None else graph.summed(old, new)

@@ -901,9 +901,10 @@ if not isinstance(_CLIP_UFUNC, np.ufunc):
 
 def _clip(data: np.ndarray, bounds: tuple, out: Any = None, casting: str = "same_kind"
           ) -> np.ndarray:
-    """np.clip with the bounds as one argument (clamp_): its numbers, to the sign of a zero
-    (x is kept where it equals a bound, as in PyTorch). np.clip takes one bound by np.maximum or
-    np.minimum, and two by its ufunc, which this calls directly."""
+    """np.clip with the bounds as one argument (clamp_): its numbers, with numpy 2 to the sign
+    of a zero too (x is kept where it equals a bound, as in PyTorch; numpy 1.24's clip, ufunc
+    and function alike, makes clamp_(0, 1) of -0.0 +0.0). np.clip takes one bound by
+    np.maximum or np.minimum, and two by its ufunc, which this calls directly."""
     low, high = bounds
     if low is None or high is None or _CLIP_UFUNC is None:
         return np.clip(data, low, high, out=out, casting=casting)

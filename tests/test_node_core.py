@@ -829,3 +829,19 @@ def test_a_0d_leafs_gradients_add_up_to_a_0d_array():
     loss.backward()
     assert t.grad.__class__ is np.ndarray and t.grad == 24.0
     assert h.grad == 3.0 + 1.5                           # this pass's alone
+
+
+def test_a_0d_leaf_root_and_a_hooked_0d_leaf_add_up_to_a_0d_array():
+    """The other two places a leaf's gradients are added: backward run twice from a 0-d leaf
+    itself, and two passes into a 0-d leaf with a hook (its new gradient is added after the
+    hook): .grad stays a 0-d array, as in the passes above."""
+    t = Tensor(np.array(1.5, np.float32), requires_grad=True)
+    t.backward()
+    t.backward()
+    assert t.grad.__class__ is np.ndarray and t.grad.shape == () and t.grad == 2.0
+    assert t.grad.dtype == np.float32
+    u = Tensor(np.array(1.5, np.float32), requires_grad=True)
+    u.register_hook(lambda g: g * 2)
+    (u * 3.0).backward()
+    (u * 3.0).backward()
+    assert u.grad.__class__ is np.ndarray and u.grad.shape == () and u.grad == 12.0

@@ -126,3 +126,18 @@ def test_the_groups_of_another_optimizer_pass_quietly():
     # a Value's optimizer warns as a Tensor's does
     _, messages = caught(lambda: optim.SGD([{"params": [Value(1.0)], "rho": 0.05}], lr=0.1))
     assert len(messages) == 1 and messages[0].startswith("SGD has no 'rho';")
+
+
+def test_an_optimizer_class_made_after_the_first_check_is_known_too():
+    """The options of every optimizer class, also one defined after a group was first checked
+    (the learner's own, written in the notebook after a first Adam): whether Adam warns of its
+    option must not depend on when the class was made."""
+    caught(lambda: optim.Adam([{"params": [w()], "momentum": 0.9}]))     # (a first check)
+
+    class Mine(optim.Optimizer):
+        def __init__(self, params, lr=0.1, decay_of_mine=0.5):
+            super().__init__(params, dict(lr=lr, decay_of_mine=decay_of_mine))
+
+    _, messages = caught(lambda: optim.Adam([{"params": [w()], "decay_of_mine": 0.5}]))
+    assert len(messages) == 1 and messages[0].startswith("Adam has no 'decay_of_mine'")
+    assert Mine([w()]).defaults["decay_of_mine"] == 0.5

@@ -239,8 +239,9 @@ class Optimizer:
 
     def _warn_unused(self, param_group: dict[str, Any]) -> None:
         """Warn (once per optimizer) of the entries of a new group that are another optimizer's
-        options, which this one does not read, and PyTorch's own would not hold: `Adam([{"params": ..., "momentum": 0.9}])`
-        runs Adam without momentum, silently in PyTorch. The options of the optimizer, the
+        options, which this one does not read, and PyTorch's own would not hold:
+        `Adam([{"params": ..., "momentum": 0.9}])` runs Adam without momentum, silently in
+        PyTorch. The options of the optimizer, the
         entries PyTorch's optimizers and schedulers write (GROUP_ENTRIES, PYTORCH_SWITCHES,
         PYTORCH_GROUP_ENTRIES) and the groups of another optimizer (SAM gives its base
         optimizer its own groups, with its rho) pass quietly; a state dict's groups, PyTorch's
@@ -718,14 +719,23 @@ class Optimizer:
         return "\n".join(lines + [")"])
 
 
-@functools.cache
 def _hyperparameter_names() -> frozenset:
-    """The options any optimizer here takes (its constructor's keywords): what a group entry
-    that this optimizer does not read was most likely meant as, another optimizer's option."""
-    names, classes = set(), [Optimizer]
-    while classes:
-        cls = classes.pop()
-        classes += cls.__subclasses__()
+    """The options any optimizer class takes (its constructor's keywords), those defined
+    since the last call too (a learner's own): what a group entry that this optimizer does not
+    read was most likely meant as, another optimizer's option."""
+    classes, found = [], [Optimizer]
+    while found:
+        cls = found.pop()
+        classes.append(cls)
+        found += cls.__subclasses__()
+    return _keywords_of(tuple(classes))
+
+
+@functools.lru_cache(maxsize=1)
+def _keywords_of(classes: tuple) -> frozenset:
+    """The keywords of the constructors of `classes` (read again only when a class is added)."""
+    names = set()
+    for cls in classes:
         names |= set(inspect.signature(cls.__init__).parameters)
     return frozenset(names - {"self", "params", "defaults", "args", "kwargs"})
 
