@@ -66,6 +66,23 @@ IN_PLACE_FORMS = """
 SHAPE_FORMS = frozenset("unsqueeze squeeze t transpose swapaxes swapdims".split())
 
 
+class _Slot:
+    __slots__ = ("data",)
+
+
+def _references_of_a_sole_holders_array() -> int:
+    """What sys.getrefcount says of an array that one object's slot alone holds, read as
+    `_record_in_place` reads it (2 on CPython 3.11: the slot and the call's argument; a
+    later CPython that borrows the argument's reference would say 1)."""
+    holder = _Slot()
+    holder.data = np.empty(1)
+    return sys.getrefcount(holder.data)
+
+
+#: see `_references_of_a_sole_holders_array`: more means someone else holds the array too
+_SOLE_HOLDER = _references_of_a_sole_holders_array()
+
+
 class InPlaceFunctionMethods:
     """The in-place forms of Tensor's ops, and a few in-place methods of PyTorch's own (see
     the module's docstring)."""
@@ -138,17 +155,17 @@ class InPlaceFunctionMethods:
         self._refuse_read_only(name)
         # The old numbers go with the old history, which the ops of `changed` read. Where
         # nothing else can see self's array (no view, no numpy share, no other reference:
-        # the usual `F.relu(linear(x), inplace=True)`; getrefcount's 2 are self's slot and
-        # its own argument), self simply takes changed's new array and `old` keeps the
-        # original: the same numbers everywhere as the copy below, without two passes over
-        # them (a copy and the write back; ~14 µs of a (256, 256) relu_).
+        # the usual `F.relu(linear(x), inplace=True)`: no more references than an array held
+        # by one slot alone has, _SOLE_HOLDER), self simply takes changed's new array and `old`
+        # keeps the original: the same numbers everywhere as the copy below, without two
+        # passes over them (a copy and the write back; ~14 µs of a (256, 256) relu_).
         handed_over = reshaped or (
-            self.data.base is None and sys.getrefcount(self.data) <= 2
+            self.data.base is None and sys.getrefcount(self.data) <= _SOLE_HOLDER
             and getattr(self, "_views", None) is None
             and getattr(self, "_numpy_shares", None) is None
             # (changed is always a fresh result: an op on self, an operator's, fill_'s numbers;
             # its array too must be its own)
-            and changed.data.base is None and sys.getrefcount(changed.data) <= 2)
+            and changed.data.base is None and sys.getrefcount(changed.data) <= _SOLE_HOLDER)
         owner = _memory_owner(self.data)
         for x in self.parents:                  # (a loop: a generator cost a µs more)
             if _memory_owner(x.data) is owner:
