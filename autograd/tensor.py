@@ -31,6 +31,7 @@ promoted, the errors numpy would give obscurely) and tensor_axes.py its axis and
 from __future__ import annotations
 
 import numbers
+import weakref
 from typing import Any, Callable
 
 import numpy as np
@@ -1294,8 +1295,9 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
 
         A one-element tensor needs no `gradient` (it is 1); any other needs one of its shape.
         The graph is always kept, so a second backward() from the same result runs, adding the
-        gradients again, with a warning (PyTorch raises), unless the program passes
-        `retain_graph=True` (or `create_graph=True`) to say it is meant. A tensor the graph
+        gradients again, with a warning (PyTorch raises), unless the backward before it from
+        this result passed `retain_graph=True` (or `create_graph=True`) to say it is meant, as
+        PyTorch lets it run once more. A tensor the graph
         used must not have changed in place since (an optimizer step, `+=` or `copy_` between
         the forward pass and backward): that raises, as in PyTorch, rather than give the
         gradients at the new values.
@@ -1327,9 +1329,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
                     f"shape, got {seed.shape}")
         if self._written_at < write_clock.count:    # some tensor changed since this was made:
             _refuse_changed_graph(self)             # is it one of the graph's? (before any rule)
-        if retain_graph or create_graph:
-            _backward_again.meant = True
-        elif self.grad is not None and self._fn is not Leaf and not _backward_again.meant:
+        if self.grad is not None and self._fn is not Leaf and (
+                _retained.get(self) is not self.grad):
             _warn_backward_again(self)              # a result backward already went through
         if create_graph:
             if isinstance(gradient, Tensor):
@@ -1342,6 +1343,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
             backward(self, seed)
         else:
             graph.backward(self, seed)
+        if retain_graph or create_graph:            # this graph may be walked once more
+            _retained[self] = self.grad
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Any:
         """PyTorch's `t.register_hook(hook)`: backward calls `hook(grad)` (grad a Tensor) once
@@ -1541,24 +1544,24 @@ tensor_reductions.NumpyMaxValues = NumpyMaxValues    # (made from Tensor, and so
 tensor_reductions.NumpyMinValues = NumpyMinValues    # module of max and min the same way)
 
 
-class _backward_again:
-    """Whether this program has passed retain_graph=True (or create_graph=True) to a backward:
-    then it backpropagates through a graph again on purpose, and is not warned."""
-
-    meant = False
+#: {result: its .grad after a backward from it that passed retain_graph=True (or create_graph=
+#: True)}: PyTorch then lets the next backward from it run, and so that one is not warned. Any
+#: later backward sets a new .grad there, so one not retained since is warned again; other
+#: results are warned as ever. (Weak keys: an entry goes with its result.)
+_retained: Any = weakref.WeakKeyDictionary()
 
 
 def _warn_backward_again(root: Tensor) -> None:
     """A second backward() from a result that a backward has gone through (its `.grad` is set:
     `loss.backward()` twice, a notebook cell run again): glassgrad keeps graphs, so it runs,
     and adds the gradients into the leaves' `.grad` once more, where PyTorch raises unless the
-    first call passed retain_graph=True. Warned, once per line, in a program that never passes
-    retain_graph=True (one that does knows what it asks for)."""
+    call before passed retain_graph=True (then it is not warned: see `_retained`). Warned once
+    per line."""
     warn(f"backward() again from a result of {root.op} that backward() has already gone "
          f"through: its gradients are added into the leaves' .grad once more (PyTorch raises "
          f"here, 'Trying to backward through the graph a second time'). For fresh gradients "
          f"call zero_grad() first, or compute the loss again; if the repeat is meant, pass "
-         f"retain_graph=True to the first backward()", UserWarning)
+         f"retain_graph=True to the backward() before", UserWarning)
 
 
 def _refuse_changed_graph(root: Tensor) -> None:
