@@ -1329,8 +1329,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
                     f"shape, got {seed.shape}")
         if self._written_at < write_clock.count:    # some tensor changed since this was made:
             _refuse_changed_graph(self)             # is it one of the graph's? (before any rule)
-        if self.grad is not None and self._fn is not Leaf and (
-                _retained.get(self) is not self.grad):
+        if self.grad is not None and self._fn is not Leaf and not _retained_last(self):
             _warn_backward_again(self)              # a result backward already went through
         if create_graph:
             if isinstance(gradient, Tensor):
@@ -1344,7 +1343,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         else:
             graph.backward(self, seed)
         if retain_graph or create_graph:            # this graph may be walked once more
-            _retained[self] = self.grad
+            _retain(self)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Any:
         """PyTorch's `t.register_hook(hook)`: backward calls `hook(grad)` (grad a Tensor) once
@@ -1544,11 +1543,24 @@ tensor_reductions.NumpyMaxValues = NumpyMaxValues    # (made from Tensor, and so
 tensor_reductions.NumpyMinValues = NumpyMinValues    # module of max and min the same way)
 
 
-#: {result: its .grad after a backward from it that passed retain_graph=True (or create_graph=
-#: True)}: PyTorch then lets the next backward from it run, and so that one is not warned. Any
-#: later backward sets a new .grad there, so one not retained since is warned again; other
-#: results are warned as ever. (Weak keys: an entry goes with its result.)
-_retained: Any = weakref.WeakKeyDictionary()
+#: {id(result): (a weak reference to it, its .grad after a backward from it that passed
+#: retain_graph=True or create_graph=True)}: PyTorch then lets the next backward from it run,
+#: and so that one is not warned. Every backward sets a new .grad there, so one not retained
+#: since is warned again; other results are warned as ever. An entry goes with its result.
+#: (By id: a WeakKeyDictionary would compare two Tensors with ==, which is elementwise.)
+_retained: dict[int, tuple] = {}
+
+
+def _retain(root: Tensor) -> None:
+    """Note that the backward just run from `root` kept its graph for one more."""
+    key = id(root)
+    _retained[key] = (weakref.ref(root, lambda _, key=key: _retained.pop(key, None)), root.grad)
+
+
+def _retained_last(root: Tensor) -> bool:
+    """Whether the last backward from `root` passed retain_graph=True (see `_retain`)."""
+    entry = _retained.get(id(root))
+    return entry is not None and entry[1] is root.grad
 
 
 def _warn_backward_again(root: Tensor) -> None:

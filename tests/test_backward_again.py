@@ -6,6 +6,8 @@ says nothing about any other graph, nor about the backward after the next."""
 
 from __future__ import annotations
 
+import gc
+import sys
 import warnings
 
 import numpy as np
@@ -99,3 +101,19 @@ def test_warned_at_the_call_where_pytorch_raises(calls):
         _quiet(y.backward, retain_graph=retain)
         np.testing.assert_allclose(w.grad, v.grad.numpy(), rtol=1e-12)
     raise AssertionError(f"PyTorch ran every call of {calls}")
+
+
+def test_a_non_scalar_result_and_its_entry_going_with_it():
+    """The note is kept by id, not in a WeakKeyDictionary, which would compare two Tensors
+    with ==, elementwise (a (5, 4) result's repeat raised so); it goes with the result."""
+    retained = sys.modules["autograd.tensor"]._retained     # (autograd.tensor is a function)
+    x = Tensor(np.eye(4, 5), requires_grad=True)
+    out = ((x + 1) ** 2).T
+    before = len(retained)
+    out.backward(np.ones(out.shape), retain_graph=True)
+    _quiet(out.backward, np.ones(out.shape))
+    np.testing.assert_array_equal(x.grad, 2 * 2 * (np.eye(4, 5) + 1))
+    assert len(retained) == before + 1
+    del out
+    gc.collect()
+    assert len(retained) == before
