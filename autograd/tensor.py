@@ -39,7 +39,7 @@ import numpy as np
 from . import graph
 from .broadcast import broadcasts_to, unbroadcast
 from .cpu import device as _cpu
-from .graph import COMPUTED, DETACHED, Leaf, Node, apply, write_clock
+from .graph import COMPUTED, CUT, DETACHED, Leaf, Node, apply, write_clock
 from .hooks import move_hooks
 from .ops import (Add, AddConst, ConstDiv, ConstPow, ConstSub, Div, DivConst, IndexPut, Mul,
                   MulConst, Neg, PowConst, Remainder, Sub, SubConst, Transpose)
@@ -1590,6 +1590,13 @@ def _refuse_changed_inputs(node: Tensor) -> None:
     is, whose input was made index_put by `t[index] = value` since (see Tensor.__setitem__)."""
     inputs = node.parents
     for i, x in enumerate(inputs):
+        if (x._written_at > node._written_at and x._fn is None
+                and getattr(x, "_a", None) is CUT):
+            raise RuntimeError(
+                f"backward of {node._fn.name}: its input {i} (shape {x.shape}) was detached in "
+                f"place (t.detach_()) after this op used it, so the gradient cannot go on to "
+                f"what it was computed from; call detach_() after the backward "
+                f"(loss.backward(); h.detach_()), or write h = h.detach() for a new tensor")
         if x._written_at > node._written_at and x._fn is not None and x._fn is not Leaf:
             # the input took a new history after this op used it: it became index_put(its old
             # numbers, value) by t[index] = value, or a constant joined the graph by a write
