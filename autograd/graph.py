@@ -50,7 +50,7 @@ from .grad_mode import (enable_grad, grad_mode, inference_mode, is_grad_enabled,
                         set_grad_enabled)
 
 __all__ = [
-    "Node", "Op", "Leaf", "PENDING", "CLOSED", "COMPUTED", "DETACHED", "NUMBER", "make_node",
+    "Node", "Op", "Leaf", "PENDING", "CLOSED", "COMPUTED", "CUT", "DETACHED", "NUMBER", "make_node",
     "apply", "topological_order",
     "no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
     "backward", "backward_create_graph", "gradients", "raw", "walk",
@@ -162,6 +162,10 @@ DETACHED = _Mark("detached: a snapshot of a node's number")
 #: in `_a` of a constant made of numbers alone (a backward seed, a rule's constant, the 1/3 of
 #: x / 3, and what ops make from such constants only): it never changes, so compile says nothing
 NUMBER = _Mark("number: a constant made of numbers alone")
+#: in `_a` of an op's result cut from its history by `t.detach_()`: an op that used it before
+#: cannot pass its gradient on, and a backward through such an op says so (elsewhere it reads
+#: as an unset `_a`: a constant the user made)
+CUT = _Mark("cut: an op's result detached in place")
 
 
 def constant_kind(inputs: tuple) -> _Mark:

@@ -31,6 +31,7 @@ promoted, the errors numpy would give obscurely) and tensor_axes.py its axis and
 from __future__ import annotations
 
 import numbers
+import weakref
 from typing import Any, Callable
 
 import numpy as np
@@ -38,7 +39,7 @@ import numpy as np
 from . import graph
 from .broadcast import broadcasts_to, unbroadcast
 from .cpu import device as _cpu
-from .graph import COMPUTED, DETACHED, Leaf, Node, apply, write_clock
+from .graph import COMPUTED, CUT, DETACHED, Leaf, Node, apply, write_clock
 from .hooks import move_hooks
 from .ops import (Add, AddConst, ConstDiv, ConstPow, ConstSub, Div, DivConst, IndexPut, Mul,
                   MulConst, Neg, PowConst, Remainder, Sub, SubConst, Transpose)
@@ -1294,8 +1295,9 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
 
         A one-element tensor needs no `gradient` (it is 1); any other needs one of its shape.
         The graph is always kept, so a second backward() from the same result runs, adding the
-        gradients again, with a warning (PyTorch raises), unless the program passes
-        `retain_graph=True` (or `create_graph=True`) to say it is meant. A tensor the graph
+        gradients again, with a warning (PyTorch raises), unless the backward before it from
+        this result passed `retain_graph=True` (or `create_graph=True`) to say it is meant, as
+        PyTorch lets it run once more. A tensor the graph
         used must not have changed in place since (an optimizer step, `+=` or `copy_` between
         the forward pass and backward): that raises, as in PyTorch, rather than give the
         gradients at the new values.
@@ -1327,9 +1329,7 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
                     f"shape, got {seed.shape}")
         if self._written_at < write_clock.count:    # some tensor changed since this was made:
             _refuse_changed_graph(self)             # is it one of the graph's? (before any rule)
-        if retain_graph or create_graph:
-            _backward_again.meant = True
-        elif self.grad is not None and self._fn is not Leaf and not _backward_again.meant:
+        if self.grad is not None and self._fn is not Leaf and not _retained_last(self):
             _warn_backward_again(self)              # a result backward already went through
         if create_graph:
             if isinstance(gradient, Tensor):
@@ -1342,6 +1342,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
             backward(self, seed)
         else:
             graph.backward(self, seed)
+        if retain_graph or create_graph:            # this graph may be walked once more
+            _retain(self)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Any:
         """PyTorch's `t.register_hook(hook)`: backward calls `hook(grad)` (grad a Tensor) once
@@ -1541,24 +1543,37 @@ tensor_reductions.NumpyMaxValues = NumpyMaxValues    # (made from Tensor, and so
 tensor_reductions.NumpyMinValues = NumpyMinValues    # module of max and min the same way)
 
 
-class _backward_again:
-    """Whether this program has passed retain_graph=True (or create_graph=True) to a backward:
-    then it backpropagates through a graph again on purpose, and is not warned."""
+#: {id(result): (a weak reference to it, its .grad after a backward from it that passed
+#: retain_graph=True or create_graph=True)}: PyTorch then lets the next backward from it run,
+#: and so that one is not warned. Every backward sets a new .grad there, so one not retained
+#: since is warned again; other results are warned as ever. An entry goes with its result.
+#: (By id: a WeakKeyDictionary would compare two Tensors with ==, which is elementwise.)
+_retained: dict[int, tuple] = {}
 
-    meant = False
+
+def _retain(root: Tensor) -> None:
+    """Note that the backward just run from `root` kept its graph for one more."""
+    key = id(root)
+    _retained[key] = (weakref.ref(root, lambda _, key=key: _retained.pop(key, None)), root.grad)
+
+
+def _retained_last(root: Tensor) -> bool:
+    """Whether the last backward from `root` passed retain_graph=True (see `_retain`)."""
+    entry = _retained.get(id(root))
+    return entry is not None and entry[1] is root.grad
 
 
 def _warn_backward_again(root: Tensor) -> None:
     """A second backward() from a result that a backward has gone through (its `.grad` is set:
     `loss.backward()` twice, a notebook cell run again): glassgrad keeps graphs, so it runs,
     and adds the gradients into the leaves' `.grad` once more, where PyTorch raises unless the
-    first call passed retain_graph=True. Warned, once per line, in a program that never passes
-    retain_graph=True (one that does knows what it asks for)."""
+    call before passed retain_graph=True (then it is not warned: see `_retained`). Warned once
+    per line."""
     warn(f"backward() again from a result of {root.op} that backward() has already gone "
          f"through: its gradients are added into the leaves' .grad once more (PyTorch raises "
          f"here, 'Trying to backward through the graph a second time'). For fresh gradients "
          f"call zero_grad() first, or compute the loss again; if the repeat is meant, pass "
-         f"retain_graph=True to the first backward()", UserWarning)
+         f"retain_graph=True to the backward() before", UserWarning)
 
 
 def _refuse_changed_graph(root: Tensor) -> None:
@@ -1575,6 +1590,13 @@ def _refuse_changed_inputs(node: Tensor) -> None:
     is, whose input was made index_put by `t[index] = value` since (see Tensor.__setitem__)."""
     inputs = node.parents
     for i, x in enumerate(inputs):
+        if (x._written_at > node._written_at and x._fn is None
+                and getattr(x, "_a", None) is CUT):
+            raise RuntimeError(
+                f"backward of {node._fn.name}: its input {i} (shape {x.shape}) was detached in "
+                f"place (t.detach_()) after this op used it, so the gradient cannot go on to "
+                f"what it was computed from; call detach_() after the backward "
+                f"(loss.backward(); h.detach_()), or write h = h.detach() for a new tensor")
         if x._written_at > node._written_at and x._fn is not None and x._fn is not Leaf:
             # the input took a new history after this op used it: it became index_put(its old
             # numbers, value) by t[index] = value, or a constant joined the graph by a write

@@ -25,7 +25,7 @@ from .graph import Leaf, Node
 from .tensor_axes import _axes, _one_int, _shape_args
 from .tensor_functions import matmul, where
 from .tensor_operands import _as_tensor, _refuse_integer_division_by_zero
-from .tensor_shape import broadcast_mask
+from .tensor_shape import broadcast_mask, last_writes
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -701,8 +701,9 @@ class AliasMethods:
 
     def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
         """PyTorch's `t.index_copy(dim, index, source)`: a copy of t with its slices
-        index[j] along `dim` taken from source's slice j (of a repeated index, the last).
-        Differentiable in t (0 where copied over) and source.
+        index[j] along `dim` taken from source's slice j (of a repeated index, the last, as on
+        PyTorch's CPU). Differentiable in t (0 where copied over) and source (0 for a slice
+        copied over by a later one, which changes nothing; PyTorch gives it g there).
 
         >>> Tensor([[0, 0, 0]]).index_copy(1, Tensor([2, 0]), Tensor([[5, 6]])).tolist()
         [[6, 0, 5]]
@@ -721,8 +722,7 @@ class AliasMethods:
             raise ValueError(f"{op}: source must have shape {want} (the tensor's shape "
                              f"{self.shape} with {len(idx)} slices along axis {dim}), got "
                              f"{source.shape}")
-        inverse = np.full(self.shape[dim], -1)
-        inverse[idx] = np.arange(len(idx))          # (a repeated index: the last one stays)
+        inverse = last_writes(idx, self.shape[dim])     # (a repeated index: the last stays)
         hit = inverse >= 0
         picked = source.index_select(dim, Tensor(np.where(hit, inverse, 0)))
         return where(hit.reshape((-1,) + (1,) * (self.ndim - dim - 1)), picked, self)
@@ -784,7 +784,8 @@ class AliasMethods:
     def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
         """PyTorch's `t.index_put(indices, values, accumulate=False)`: a copy of t with
         `t[indices] = values` (indices a tuple of index tensors, as t[i, j] takes them; of a
-        repeated place, the last value), or with accumulate=True `t[indices] += values`, where
+        repeated place, the last value, which alone gets a gradient: see
+        tensor_shape.last_writes), or with accumulate=True `t[indices] += values`, where
         repeated places add up. Differentiable in t and values.
 
         >>> Tensor([0, 0, 0]).index_put((Tensor([0, 0, 2]),), Tensor(1), accumulate=True
@@ -835,8 +836,7 @@ class AliasMethods:
         if accumulate:
             return self.reshape(-1).index_add(0, Tensor(flat_positions), flat_values
                                               ).reshape(self.shape)
-        last = np.full(self.size, -1)
-        last[flat_positions] = np.arange(flat_positions.size)   # (the last of a repeat stays)
+        last = last_writes(flat_positions, self.size)   # (the last of a repeat stays)
         hit = last >= 0
         if not hit.any():
             return self

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from . import graph
-from .graph import Leaf, Node
+from .graph import CUT, Leaf, Node
 from .hooks import move_hooks
 from .tensor_functions import where
 from .tensor_in_place import (
@@ -204,8 +204,11 @@ class InPlaceFunctionMethods:
     def detach_(self) -> Tensor:
         """PyTorch's `t.detach_()`: t itself becomes a leaf with no history (a parameter stops
         requiring grad), its numbers and .grad as they are; truncated backpropagation through
-        time detaches a recurrent state so. A view of another tensor in a graph is refused, as
-        in PyTorch. (An op that used t before still holds t: its backward stops at t now.)
+        time detaches a recurrent state so, after its backward. A view of another tensor in a
+        graph is refused, as in PyTorch. An op result that ops used before the detach_ cannot
+        carry their gradients on (glassgrad's nodes are the tensors: t has no history left),
+        so a backward through such an op says so, where PyTorch would still go through t's
+        old history: call detach_() after the backward, or write t = t.detach().
 
         >>> from autograd import Tensor
         >>> h = Tensor([1.0], requires_grad=True) * 2
@@ -228,6 +231,10 @@ class InPlaceFunctionMethods:
                 delattr(self, slot)
             except AttributeError:
                 pass
+        if fn is not Leaf:                  # marked, so that a backward through an op that
+            self._a = CUT                   # used it before refuses (_refuse_changed_inputs)
+            graph.write_clock.count += 1    # instead of stopping there without a word
+            self._written_at = graph.write_clock.count
         return self
 
     def apply_(self, callable: Callable) -> Tensor:

@@ -622,9 +622,9 @@ class ShapeMethods:
         (integers, as many dims as t) names along `dim`, at its own position along the other
         dims (for dim 0: out[index[i, j], j] = src[i, j]). `src` may be a number (or give
         `value=`), written at every place named. Where an index names a place twice, one of
-        the values is kept (PyTorch leaves which one open; here the last). d/dt = g, 0 where
-        written; d/dsrc = g.gather(dim, index), as in PyTorch (each value written to a place
-        gets its gradient, the ones overwritten too). reduce='add' adds instead
+        the values is kept: the last, as on PyTorch's CPU (see `last_writes`). d/dt = g, 0
+        where written; d/dsrc = g.gather(dim, index), but 0 for a value overwritten by a later
+        one (PyTorch gives it g there too, though it changes nothing). reduce='add' adds instead
         (`scatter_add`), reduce='multiply' multiplies (numbers only: no gradient, as in
         PyTorch).
 
@@ -650,6 +650,8 @@ class ShapeMethods:
             return self.reshape(1).scatter(dim, flat, src.reshape(-1)).reshape(())
         kept = np.ones(self.shape, bool)
         kept[places] = False
+        if self.data.size - np.count_nonzero(kept) != src.data.size:    # a place named twice
+            return self._put_at("scatter", _flat_positions(places, self.shape), src, False)
         return apply(IndexPut, (self, src), (places, kept))
 
     def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
@@ -675,6 +677,14 @@ class ShapeMethods:
             return self._arithmetic_(np.multiply, "scatter_", factors, 1, instead)
         if self._fn is graph.Leaf and graph.grad_mode.enabled:
             self._check_writable("scatter_", "")        # a parameter: refused, naming scatter_
+        if places:
+            written = np.zeros(self.shape, bool)
+            written[places] = True
+            if np.count_nonzero(written) != src.data.size:
+                # a place named twice: its last value stays (see `last_writes`), which
+                # t[places] = src does not promise (and refuses in a graph)
+                self[...] = self.scatter(dim, index, src)
+                return self
         try:
             self[places] = src
         except (ValueError, TypeError) as error:        # (setitem's errors, named as called)
@@ -802,6 +812,25 @@ class ShapeMethods:
             raise ValueError(f"getitem: {e} (tensor of shape {self.shape})") from None
 
 
+def last_writes(positions: np.ndarray, size: int) -> np.ndarray:
+    """For each of `size` places, which of the writes to the flat `positions` (in order) lands
+    there last: its index in `positions`, or -1 where none lands. Of a place named twice the
+    last write stays, as on PyTorch's CPU (always under torch.use_deterministic_algorithms;
+    its docs leave it undefined): index_copy, index_put, put and scatter keep that one, and
+    give the values that are overwritten no gradient, since they change nothing. (numpy's
+    `a[positions] = v` does not promise which of a repeat stays: repeats go by np.unique.)
+
+    >>> last_writes(np.array([2, 0, 2]), 4)
+    array([ 1, -1,  2, -1])
+    """
+    last = np.full(size, -1)
+    last[positions] = np.arange(positions.size)
+    if np.count_nonzero(last >= 0) != positions.size:      # a place named more than once
+        places, first = np.unique(positions[::-1], return_index=True)
+        last[places] = positions.size - 1 - first
+    return last
+
+
 def broadcast_mask(op: str, mask: Any, shape: tuple) -> tuple[np.ndarray, tuple]:
     """A bool mask (an array, a list or a Tensor) broadcast with a tensor's `shape`: (the mask
     at the shape both broadcast to, that shape); a clear error for any other mask."""
@@ -815,6 +844,11 @@ def broadcast_mask(op: str, mask: Any, shape: tuple) -> tuple[np.ndarray, tuple]
         raise ValueError(f"{op}: the mask of shape {mask.shape} does not broadcast with the "
                          f"tensor's shape {shape}") from None
     return np.broadcast_to(mask, both), both
+
+
+def _flat_positions(places: tuple, shape: tuple) -> np.ndarray:
+    """The flat positions, in a tensor of `shape`, of numpy's integer-array index `places`."""
+    return np.ravel_multi_index(np.broadcast_arrays(*places), shape)
 
 
 def _reshape_error(name: str, x: Tensor, shape: tuple, error: Exception) -> Exception:

@@ -22,7 +22,6 @@ super().__init__() forgotten, and state dicts with wrong keys or shapes."""
 
 from __future__ import annotations
 
-import importlib
 import math
 import warnings
 
@@ -38,9 +37,6 @@ from nn import functional as F
 from nn.scalar import MLP as ScalarMLP
 
 from torch_helpers import needs_torch, torch as pt
-
-#: the module (autograd.tensor, the name, is the function tensor())
-autograd_tensor = importlib.import_module("autograd.tensor")
 
 
 @pytest.fixture(autouse=True)
@@ -85,14 +81,8 @@ def test_forgetting_zero_grad_accumulates_as_in_pytorch():
     assert w.grad.tolist() == [6.0, 12.0]
 
 
-@pytest.fixture
-def _no_retain_graph_yet(monkeypatch):
-    """A program that has not passed retain_graph=True (the warning's condition)."""
-    monkeypatch.setattr(autograd_tensor._backward_again, "meant", False)
-
-
 @needs_torch
-def test_backward_twice_warns_and_adds_as_pytorch_with_retain_graph(_no_retain_graph_yet):
+def test_backward_twice_warns_and_adds_as_pytorch_with_retain_graph():
     """PyTorch refuses a second backward() through a freed graph; glassgrad keeps graphs, so
     it runs, adds what PyTorch's adds with retain_graph=True, and warns that it does."""
     w, v = torch.tensor([1.0, 2.0], requires_grad=True), pt.tensor([1.0, 2.0], requires_grad=True)
@@ -108,13 +98,12 @@ def test_backward_twice_warns_and_adds_as_pytorch_with_retain_graph(_no_retain_g
     z.backward()
     with pytest.raises(RuntimeError, match="second time"):
         z.backward()
-    y = w.exp().sum()                       # said to be meant: quiet from then on
+    y = w.exp().sum()                       # said to be meant: the next one is quiet
     y.backward(retain_graph=True)
     _no_warning(y.backward)
 
 
-def test_a_notebook_cell_run_again_warns_but_a_new_loss_each_step_does_not(
-        _no_retain_graph_yet):
+def test_a_notebook_cell_run_again_warns_but_a_new_loss_each_step_does_not():
     model = nn.Linear(2, 1)
     x = torch.randn(4, 2)
     for _ in range(3):                      # the loop: a new loss each time

@@ -349,8 +349,8 @@ def test_autograd():
     out.backward(torch.ones_like(out), retain_graph=True)
     first = np.where(np.eye(4, 5) == 1, 4.0, 2.0)
     np.testing.assert_array_equal(inp.grad, first)
-    out.backward(torch.ones_like(out))
-    np.testing.assert_array_equal(inp.grad, 2 * first)            # gradients add up
+    out.backward(torch.ones_like(out), retain_graph=True)        # (the tutorial's: a third
+    np.testing.assert_array_equal(inp.grad, 2 * first)            # follows) gradients add up
     with pytest.raises(AttributeError, match="'numpy.ndarray' object has no attribute 'zero_'"):
         inp.grad.zero_()                                          # numpy's: README's porting
     inp.grad = None                                               # notes say to write this
