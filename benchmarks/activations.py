@@ -4,10 +4,114 @@ forward) and PyTorch's (docs/measurements.md, s31 activations). Needs torch (and
 the exact GELU's floor). `--keep` calls autograd.keep_freed_memory() first.
 
     OPENBLAS_NUM_THREADS=1 PYTHONPATH=. python benchmarks/activations.py --keep --shapes big
+
+`--trees A,B` instead alternates two checkouts' activations in one process without torch
+(step_overhead.py's Tree; the order flipped every round), and `--torch-only` times PyTorch's
+alone in a process of its own: CPU time of the thread, ms a call, median [min-max] over
+`--rounds` rounds of `--calls` calls, on a float32 N(0, 1) input of `--shape`, with
+keep_freed_memory (docs/measurements.md, s33 gelu):
+
+    python benchmarks/activations.py --trees /tmp/base,. --names gelu --shape 1024,256
+    python benchmarks/activations.py --torch-only --names gelu --shape 1024,256
 """
-import os, time, json
+import os, sys, time, json, statistics
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
+
+# the cases of --trees / --torch-only: name -> (call on nn.functional's module, the same on torch's)
+ALTERNATED = {
+ "gelu": (lambda F, x: F.gelu(x), lambda TF, x: TF.gelu(x)),
+ "gelu_tanh": (lambda F, x: F.gelu(x, "tanh"), lambda TF, x: TF.gelu(x, approximate="tanh")),
+ "silu": (lambda F, x: F.silu(x), lambda TF, x: TF.silu(x)),
+}
+
+
+def _cpu_ms(fn, calls):
+    fn()
+    start = time.thread_time()
+    for _ in range(calls):
+        fn()
+    return (time.thread_time() - start) / calls * 1e3
+
+
+def _report(label, times):
+    print(f"{label:34s} {statistics.median(times):8.3f} [{min(times):.3f}-{max(times):.3f}] ms",
+          flush=True)
+
+
+def alternate_trees(paths, names, shape, rounds, calls, dtype):
+    """Each tree's forward (no grad) and forward + backward(g), tree by tree, round by round."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from step_overhead import Tree
+    trees = [Tree(p) for p in paths]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(dtype)
+    g = rng.standard_normal(shape).astype(dtype)
+    cases = {}
+    for tree in trees:
+        tree.enter()
+        assert tree.lib.autograd.keep_freed_memory()
+        lib = tree.lib
+        for name in names:
+            ours = ALTERNATED[name][0]
+
+            def fwd(lib=lib, ours=ours):
+                ours(lib.F, lib.tensor(x))
+
+            def fb(lib=lib, ours=ours):
+                t = lib.tensor(x, requires_grad=True)
+                ours(lib.F, t).backward(g)
+            cases[tree.path, name] = (tree, fwd, fb)
+    times = {key + (kind,): [] for key in cases for kind in ("fwd", "fwd+bwd")}
+    for r in range(rounds):
+        for key in (list(cases) if r % 2 == 0 else list(cases)[::-1]):
+            tree, fwd, fb = cases[key]
+            tree.enter()
+            times[key + ("fwd",)].append(_cpu_ms(fwd, calls))
+            times[key + ("fwd+bwd",)].append(_cpu_ms(fb, calls))
+    for (path, name, kind), t in times.items():
+        _report(f"{os.path.basename(path) or path} {name} {kind}", t)
+
+
+def torch_only(names, shape, rounds, calls, dtype):
+    import torch
+    import torch.nn.functional as TF
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    x = torch.from_numpy(rng.standard_normal(shape).astype(dtype))
+    g = torch.from_numpy(rng.standard_normal(shape).astype(dtype))
+    for name in names:
+        theirs = ALTERNATED[name][1]
+
+        def fb():
+            t = x.clone().requires_grad_()
+            theirs(TF, t).backward(g)
+        fwd_t, fb_t = [], []
+        for _ in range(rounds):
+            fwd_t.append(_cpu_ms(lambda: theirs(TF, x), calls))
+            fb_t.append(_cpu_ms(fb, calls))
+        _report(f"torch {name} fwd", fwd_t)
+        _report(f"torch {name} fwd+bwd", fb_t)
+
+
+if __name__ == "__main__" and ("--trees" in sys.argv or "--torch-only" in sys.argv):
+    import argparse
+    p = argparse.ArgumentParser()
+    p.add_argument("--trees", default="")
+    p.add_argument("--torch-only", action="store_true")
+    p.add_argument("--names", default="gelu")
+    p.add_argument("--shape", default="1024,256")
+    p.add_argument("--dtype", default="float32")
+    p.add_argument("--rounds", type=int, default=9)
+    p.add_argument("--calls", type=int, default=10)
+    a = p.parse_args()
+    shape = tuple(int(s) for s in a.shape.split(","))
+    if a.torch_only:
+        torch_only(a.names.split(","), shape, a.rounds, a.calls, a.dtype)
+    else:
+        alternate_trees(a.trees.split(","), a.names.split(","), shape, a.rounds, a.calls, a.dtype)
+    sys.exit(0)
+
 import torch
 torch.set_num_threads(1)
 from autograd import Tensor

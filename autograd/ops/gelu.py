@@ -7,15 +7,17 @@ it is recorded for higher-order gradients.
     gelu_tanh(x)   = x σ(2u),  u = √(2/π) (x + 0.044715 x³),  so σ(2u) = (1 + tanh u) / 2
                      d/dx = σ(2u) + x σ'(2u) 2u' = σ(2u) + 2x σ(2u)σ(-2u) √(2/π)(1 + 0.134145x²)
 
-φ(x) = e^(-x²/2) / √(2π) is the normal density. Both are computed in float64 over cache-sized
-blocks (`blocks.in_blocks`; a float32 input's output and gradient g · slope are each rounded
-back once, at the end, so the tanh form's float32 numbers are the float64 ones rounded, and
-the exact form's within one ulp of them; the higher-order pass records Tensor ops in the
-input's dtype instead), without cancellation: Φ comes from erfc (for the exact GELU's float32 and
-float16 inputs from a shorter rational fit, to 1e-10: see `_low_precision_gelu`), not 1 + erf, and
-the tanh form from a stable sigmoid, not 1 + tanh, so gelu(-10) ≈ -7.6e-23 keeps its digits.
-Beyond |x| = 40 every factor is exactly 0 or 1 in float64, so x is capped there where that
-changes nothing but keeps x³ finite and ±inf · 0 out: gelu(-inf) = -0.0 and its slope 0.
+φ(x) = e^(-x²/2) / √(2π) is the normal density. float64 inputs, and the tanh form in any
+dtype, are computed in float64 over cache-sized blocks (`blocks.in_blocks`; a float32 input's
+tanh-form output and gradient g · slope are each rounded back once, so its float32 numbers are
+the float64 ones rounded; the higher-order pass records Tensor ops in the input's dtype
+instead), without cancellation: Φ comes from erfc, not 1 + erf, and the tanh form from a stable
+sigmoid, not 1 + tanh, so gelu(-10) ≈ -7.6e-23 keeps its digits. The exact GELU of float32 and
+float16 inputs is computed in float32 arithmetic from a short rational fit of Mills' ratio (see
+`_low_precision_gelu`): within a few float32 ulps of the exact values (the left tail to a
+relative ~x² · 3e-8, the float32 rounding of -x²/2). Beyond |x| = 40 (14.5 in float32) every
+factor is exactly 0 or 1, so x is capped there where that changes nothing but keeps x³ finite
+and ±inf · 0 out: gelu(-inf) = -0.0 and its slope 0.
 """
 
 from __future__ import annotations
@@ -96,87 +98,61 @@ def gelu_tanh_slope(x: Any) -> Any:
 
 
 # ----------------------------------------------------------------------------------------------
-# The exact GELU for float32 and float16 inputs: Φ to 1e-10 (float32 keeps 6e-8) in ~30 numpy
-# passes instead of the error function's ~45, on three float64 arrays instead of about ten; its
-# outputs and slopes within one float32 ulp of the float64 path's, rounded (tests/test_gelu.py)
+# The exact GELU for float32 and float16 inputs (s33): in float32 arithmetic, ~24 numpy passes
+# over float32 blocks, within a few float32 ulps of the exact values where they matter (the
+# s29 float64 form, Mills' ratio of degree 5/6 to 1e-10 and a Taylor window at the slope's
+# zero, took ~2.4 ms on (1024, 256) against PyTorch's 0.09; docs/measurements.md, s33 gelu)
 # ----------------------------------------------------------------------------------------------
 
-# Mills' ratio M(a) = Φ(-a) / φ(a), a >= 0, as P(a) / Q(a), P of degree 5 and Q of degree 6
-# (monic), highest power first. Fitted for this module in float64 by least squares on P - M Q
-# over 8,000 points of [0, 14.5] (M from mpmath at 40 digits), reweighted (Lawson) toward the
-# smallest largest relative error: 9.3e-11 there, checked against erfc on 2e6 points. Beyond
-# 14.5, x Φ(x) and the slope are below float32's smallest number; M stays in (0, a) up to 40.
-MILLS_P = [0.9999987669689054, 13.079067823176189, 80.05981705386917, 281.2038135085924,
-           569.3737649960262, 560.6863693307622]
-MILLS_Q = [1.0, 13.078984938473722, 81.06229811685752, 294.2386579198534, 647.9614632178443,
-           811.238561514342, 447.36299757822945]
-LOG_INV_SQRT_2PI = -0.5 * math.log(2 * math.pi)
+# Mills' ratio M(a) = Φ(-a) / φ(a), a >= 0, as P(a) / Q(a) of degree 3 over 4 (Q monic), highest
+# power first, positive coefficients (Horner in float32 on a >= 0 adds no cancellation). Fitted
+# for this module in float64 (least squares on P - M Q over 4,000 Chebyshev points of [0, 14.5],
+# M from scipy.special.erfcx, Loeb's reweighting by 1/Q and Lawson's toward the smallest largest
+# error) of the relative error divided by max(1, a²/4): 1.0e-7 up to a = 2, growing as a²/4
+# beyond, as the float32 rounding of the exponent -a²/2 (a² · 3e-8 relative in φ) does anyway.
+MILLS32_P = [0.9997217192652631, 7.414809438807992, 23.255231478788037, 33.64759567817359]
+MILLS32_Q = [1.0, 7.4052919370295545, 24.390050099348947, 39.975558609984375,
+             26.846899864518544]
 LOW_PRECISION = (np.dtype(np.float32), np.dtype(np.float16))
-
-# The slope Φ(x) + x φ(x) is 0 at x = SLOPE_ROOT (the float64 nearest; mpmath, 40 digits),
-# where its two terms cancel: 1e-10 of Φ is a large part of it there. Within ±ROOT_WINDOW it is
-# taken from its Taylor series about the root instead, d (c₁ + c₂d + ... + c₅d⁴), d = x - root,
-# cₖ = slopeᵏ(root) / k! (its next term is 1e-12 of the slope there). From 0.0044 away on,
-# 1e-10 · Φ is below a quarter of float32's unit in the last place of the slope. (The
-# nearest float32 to the root is 1.2e-8 from it: d keeps 1e-9 of its digits.)
-SLOPE_ROOT = -0.7517915246935645
-ROOT_WINDOW = 0.01
-
-
-def _slope_taylor_coefficients(x: float, terms: int) -> list:
-    """[c_terms, ..., c₂, c₁], cₖ = slopeᵏ(x) / k! (highest first, as _polyval takes them),
-    from slope' = φ (2 - x²) and (φ p)' = φ (p' - x p), p's coefficients lowest power first
-    (plain lists: np.polynomial would be ~580 objects alive in every process, for 5 numbers)."""
-    p, out = [2.0, 0.0, -1.0], []
-    pdf = math.exp(-x * x / 2) * INV_SQRT_2PI
-    for k in range(1, terms + 1):
-        p_x = 0.0
-        for c in reversed(p):                   # Horner's rule
-            p_x = p_x * x + c
-        out.append(pdf * p_x / math.factorial(k))
-        derivative = [i * c for i, c in enumerate(p)][1:] + [0.0, 0.0]
-        p = [d - c for d, c in zip(derivative, [0.0] + p)]     # p' - x p, one degree up
-    return out[::-1]
-
-
-SLOPE_TAYLOR = _slope_taylor_coefficients(SLOPE_ROOT, 5)
+# beyond 14.5, e^(-a²/2) is 0 in float32 (e^-105; its smallest is e^-103.3): x Φ(x) -> -0.0
+CAP32 = np.float32(14.5)
 
 
 def _low_precision_gelu(x: np.ndarray, slope: bool) -> tuple:
-    """(x Φ(x) in x's dtype, and Φ(x) + x φ(x) in float64 if `slope`, else None) for a float32
-    or float16 array x of at least one dimension, each from float64 numbers rounded once.
-    With a = |x| capped at 40: φ(a) from exp, Φ(-a) = φ(a) M(a) with Mills' ratio M as the
-    rational fit above (relative error 1e-10 while Φ(-a) is a float32 number, a <= 14.5), and
-    Φ(x) = Φ(-a) + [x > 0] (1 - 2 Φ(-a)). In place on three float64 arrays, of which only the
-    slope is kept: a fresh one of 16k numbers or more can be page-faulted in anew every step
-    (erfc's 288 faults a call were most of its time on a busy host)."""
-    # (np.clip with both bounds: twice as fast as np.minimum with one; float32 passes are cheap)
-    a = np.abs(np.clip(x, -SATURATED, SATURATED)).astype(np.float64)
-    cdf = _polyval(MILLS_P, a)
-    den = _monic_polyval(MILLS_Q, a)        # (kept: its buffer takes `flip` below)
-    cdf /= den
-    pdf = np.multiply(a, a, out=a)
-    pdf *= -0.5
-    pdf += LOG_INV_SQRT_2PI                 # φ(a) = e^(-a²/2 - ln √(2π)), one pass fewer
-    np.exp(pdf, out=pdf)
-    cdf *= pdf                              # Φ(-a)
-    # (arithmetic in place, not np.where, which is as slow and makes two arrays)
-    flip = np.multiply(cdf, -2.0, out=den)
-    flip += 1.0
-    flip *= x > 0
-    cdf += flip
-    # x capped at -40 makes -inf's -0.0
-    out = np.multiply(np.clip(x, -SATURATED, np.inf), cdf, out=np.empty(x.shape, x.dtype),
-                      casting="same_kind")
+    """(x Φ(x) in x's dtype, and Φ(x) + x φ(x) in float32 if `slope`, else None) for a 1-d
+    float32 or float16 array, in float32: with w = x capped at ±14.5 and a = |w|, φ(a) from one
+    exp, Φ(-a) = φ(a) M(a) (the fit above), Φ(x) = |[x >= 0] - Φ(-a)| by arithmetic (np.where
+    and where= on random signs are ~25x slower than a pass), x Φ(x) with x capped below
+    (-inf's -0.0) and the slope Φ(x) + w φ(a). Near the slope's zero at -0.7518 its two terms
+    cancel: an absolute error of ~1e-7 there, as PyTorch's."""
+    # (float16: float32 arithmetic, rounded once at the end)
+    dtype, x = x.dtype, x.astype(np.float32, copy=False)
+    w = np.clip(x, -CAP32, CAP32)
+    a = np.abs(w)
+    gauss = a * np.float32(-0.5)            # e^(-a²/2) = √(2π) φ(a)
+    gauss *= a
+    np.exp(gauss, out=gauss)
+    cdf = _polyval(MILLS32_P_F32, a)        # M(a) / √(2π) (one rounding fewer than φ's constant
+    cdf /= _monic_polyval(MILLS32_Q_F32, a)     # in the exponent)
+    cdf *= gauss                            # Φ(-a)
+    # Φ(x) = |[x >= 0] - Φ(-a)|: 1 - Φ(-a) from 0 on (-0.0 too: gelu(-0.0) = -0.0 · 1/2),
+    # Φ(-a) below (the step written as float32 by the comparison itself: no bool array)
+    step = np.greater_equal(x, 0, out=a, casting="unsafe")     # (a is not needed any more)
+    step -= cdf
+    cdf = np.abs(step, out=step)
+    out = np.maximum(x, -CAP32)
+    out *= cdf
+    out = out.astype(dtype, copy=False)
     if not slope:
         return out, None
-    grad = np.multiply(np.clip(x, -SATURATED, SATURATED), pdf, out=pdf)
-    grad += cdf
-    near = np.abs(x - np.asarray(SLOPE_ROOT, x.dtype)) < ROOT_WINDOW
-    if near.any():                          # (0.6 % of normal numbers)
-        d = x[near].astype(np.float64) - SLOPE_ROOT
-        grad[near] = _polyval(SLOPE_TAYLOR, d) * d
-    return out, grad
+    w *= gauss
+    w *= np.float32(INV_SQRT_2PI)
+    w += cdf
+    return out, w
+
+
+MILLS32_P_F32 = [np.float32(c * INV_SQRT_2PI) for c in MILLS32_P]
+MILLS32_Q_F32 = [np.float32(c) for c in MILLS32_Q]
 
 
 def _x_times(factor: np.ndarray, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -202,7 +178,7 @@ def _times_slope(g: Any, x: Any, slope: Any, *saved: Any) -> tuple:
 class SavedCdf:
     """The exact GELU's ctx: Φ(x), float64, as its forward computed it, for the first-order
     backward (the error function was two thirds of the op's time, computed twice); for float32
-    and float16 inputs the slope Φ(x) + x φ(x) itself instead (float64), as `_low_precision_gelu`
+    and float16 inputs the slope Φ(x) + x φ(x) itself instead (float32), as `_low_precision_gelu`
     gives it with x Φ(x)."""
     __slots__ = ("cdf", "slope")
 
@@ -225,15 +201,15 @@ class NormalCdf(Op):
 
 class Gelu(Op):
     """x Φ(x);  d/dx = Φ(x) + x φ(x)  (Φ(x) kept from the forward when ctx is a `SavedCdf`)"""
-    # Computed over cache-sized blocks (`in_blocks`): the ~30-45 float64 passes of Φ then stay
-    # in L2 (a (4096, 512) float32 forward + slope 38 -> 20 ms, the same numbers)
+    # Computed over cache-sized blocks (`in_blocks`): the ~20 float32 passes (float32, float16)
+    # or ~45 float64 passes of Φ then stay in L2
     name = "gelu"
 
     @staticmethod
     def forward(ctx, x):
         if x.dtype in LOW_PRECISION:
             out, slope = in_blocks(lambda part: _low_precision_gelu(part, ctx is not None),
-                                   (x,), (x.dtype, None if ctx is None else np.float64))
+                                   (x,), (x.dtype, None if ctx is None else np.float32))
             if ctx is not None:
                 ctx.slope = slope
             return out
@@ -247,9 +223,9 @@ class Gelu(Op):
         if isinstance(x, Node) or x.dtype not in LOW_PRECISION:
             return _times_slope(g, x, gelu_slope, None if ctx is None else ctx.cdf)
         slope = in_blocks(lambda part: _low_precision_gelu(part, True), (x,),
-                          (None, np.float64))[1] if ctx is None or ctx.slope is None \
+                          (None, np.float32))[1] if ctx is None or ctx.slope is None \
             else ctx.slope
-        # g · slope in float64, rounded once into x's dtype (no float64 array of it)
+        # g · slope in float32, rounded into x's dtype
         return (np.multiply(g, slope, out=np.empty(slope.shape, x.dtype), casting="same_kind"),)
 
 
