@@ -24,11 +24,11 @@ import numpy as np  # noqa: E402  (after the thread setting)
 
 from benchmarks import mnist  # noqa: E402
 from benchmarks.step_overhead import Tree  # noqa: E402
-from benchmarks.workloads import LEARNING_RATE, NumpyMLP  # noqa: E402
+from benchmarks.workloads import GlassgradMLP, NumpyMLP  # noqa: E402
 
 
-class TreeMLP:
-    """benchmarks/workloads.py's GlassgradMLP, built from one tree's own modules."""
+class TreeMLP(GlassgradMLP):
+    """benchmarks/workloads.py's GlassgradMLP (its step), built from one tree's own modules."""
 
     def __init__(self, tree: Tree, params: list) -> None:
         self.tree, lib = tree, tree.lib
@@ -39,17 +39,6 @@ class TreeMLP:
             layer.load_state_dict({"weight": W.T, "bias": b})
             layers.append(layer)
         self.params = [p for layer in layers for p in (layer.weight, layer.bias)]
-
-    def step(self, x: np.ndarray, labels: np.ndarray) -> float:
-        Tensor, F = self.Tensor, self.F
-        W1, b1, W2, b2 = self.params
-        loss = F.cross_entropy(F.linear(F.linear(Tensor(x), W1, b1).relu(), W2, b2), labels)
-        for p in self.params:
-            p.grad = None
-        loss.backward()
-        for p in self.params:
-            p.data -= LEARNING_RATE * p.grad
-        return loss.item()
 
 
 def main() -> None:
