@@ -3,8 +3,8 @@
 (docs/measurements.md, "small models", s33 gpt).
 
 `--trees A,B` loads each tree's `autograd` and `nn` side by side in this one process
-(step_overhead.py's `Tree` and command line) and alternates them case by case, round by round; `--torch` times
-PyTorch instead (run it as a process of its own). CPU time of the thread, µs a call: median
+(step_overhead.py's `Tree` and command line) and alternates them case by case, round by
+round; `--torch` times PyTorch instead (run it as a process of its own). CPU time of the thread, µs a call: median
 and min-max over `--rounds` rounds of a chunk of calls each. `--keep`: keep_freed_memory()
 first (in either engine); `--cases`: substrings of the case names.
 
