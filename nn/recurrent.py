@@ -293,6 +293,10 @@ class RNNBase(Module):
             last = tuple(part.reshape(part.shape[0], part.shape[2]) for part in last)
         elif self.batch_first:
             output = output.swapaxes(0, 1)
+        # h_n (and c_n) hold numbers of their own, as PyTorch's do, not a view of the last
+        # step's h: d2l's `state.detach_()` between batches detaches them in place, which
+        # glassgrad, as PyTorch, refuses for a view in a graph
+        last = tuple(part.clone() if part.data.base is not None else part for part in last)
         return output, self._returned_state(last)
 
     def _run(self, sequence: Tensor, layer: int, suffix: str, state: State | None,

@@ -64,3 +64,25 @@ def test_truncated_backpropagation_matches_pytorch():
             h.detach_()
         grads.append(np.asarray(W.grad))
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("cell", ["RNN", "GRU", "LSTM"])
+@pytest.mark.parametrize("batched", [True, False])
+def test_a_recurrent_layers_state_is_detached_in_place_between_batches(cell, batched):
+    """d2l's sequential partitioning: `state.detach_()` (each of an LSTM's pair) before the
+    next batch. h_n holds numbers of its own, as PyTorch's does (a view could not be detached
+    in place), and the next batch's gradients do not reach the previous batch."""
+    import nn
+    layer = getattr(nn, cell)(3, 4)
+    rng = np.random.default_rng(1)
+    state = None
+    for _ in range(3):
+        x = Tensor(rng.normal(size=(5, 2, 3) if batched else (5, 3)).astype(np.float32))
+        if state is not None:
+            for s in (state if isinstance(state, tuple) else (state,)):
+                s.detach_()
+        out, state = layer(x, state)
+        layer.zero_grad()
+        out.sum().backward()
+    assert not any(s.is_leaf for s in (state if isinstance(state, tuple) else (state,)))
+    assert layer.weight_hh_l0.grad is not None
