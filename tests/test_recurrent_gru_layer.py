@@ -12,115 +12,17 @@ import numpy as np
 import pytest
 
 from autograd import Tensor, concatenate, grad, gradcheck, gradcheck_parameters
-from autograd.functional import gru_layer, gru_sequence, linear
+from autograd.functional import gru_layer
 from autograd.graph import walk
 from nn import GRU
 from nn.utils.rnn import pack_padded_sequence
 
 from conftest import strict, t64
-# lstm_layer's tests' sizes and cases, and their helper
-from test_recurrent_layer_op import (BATCHES, CASES, LAYER_NODE, LENGTHS, SHAPES, TWO_NODES,
-                                     values_and_gradients)
-from test_recurrent_layer_op import layer_op as lstm_layer_op, operands as lstm_operands
-from test_recurrent_sequence_ops import assert_a_second_backward_adds_the_same
-
-
-def operands(rng, T, N, F, H, bias=True, dtype=np.float64):
-    """x (T, N, F), h0 (N, H), W_ih (3H, F), W_hh (3H, H) and both biases (or none), as
-    leaves; spread so that the gates are neither linear nor saturated."""
-    def leaf(scale, shape):
-        return Tensor(rng.normal(0, scale, shape).astype(dtype), requires_grad=True)
-    parts = [leaf(1.2, (T, N, F)), leaf(1, (N, H)), leaf(0.8, (3 * H, F)),
-             leaf(0.8, (3 * H, H))]
-    return parts + ([leaf(0.5, 3 * H), leaf(0.5, 3 * H)] if bias else [])
-
-
-def flat(hs, h_n):
-    return concatenate([hs.reshape(-1), h_n.reshape(-1)])
-
-
-def layer_op(x, h0, W_ih, W_hh, *biases, reverse=False, lengths=None):
-    return flat(*gru_layer(x, h0, W_ih, W_hh, *biases, reverse=reverse, lengths=lengths))
-
-
-def two_nodes(x, h0, W_ih, W_hh, *biases, reverse=False, lengths=None):
-    """The same layer as nn.GRU ran it before: `linear` for the input's share (b_ih in it),
-    then gru_sequence (b_hh in each step's hidden share, which r multiplies)."""
-    A = linear(x, W_ih, biases[0] if biases else None)
-    return flat(*gru_sequence(A, h0, W_hh, biases[1] if biases else None, reverse=reverse,
-                              lengths=lengths))
-
-
-@pytest.mark.parametrize("N", BATCHES, ids=lambda n: f"N={n}")
-@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
-@pytest.mark.parametrize("bias", [True, False], ids=["bias", "no bias"])
-@pytest.mark.parametrize("packed", [False, True], ids=["all steps", "lengths"])
-@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
-def test_values_and_gradients_are_linear_and_gru_sequences(rng, N, reverse, bias, packed,
-                                                           dtype):
-    leaves = operands(rng, 4, N, 2, 3, bias, dtype)
-    options = {"reverse": reverse, "lengths": np.array(LENGTHS[N]) if packed else None}
-    weights = rng.uniform(0.5, 1.5, layer_op(*leaves, **options).shape).astype(dtype)
-    mine, theirs = (values_and_gradients(f, leaves, weights, **options)
-                    for f in (layer_op, two_nodes))
-    tolerance = {"rtol": 1e-12, "atol": 1e-13} if dtype == np.float64 else \
-        {"rtol": 2e-5, "atol": 2e-5}
-    for a, b in zip(mine, theirs):
-        assert a.shape == b.shape and a.dtype == b.dtype == dtype
-        np.testing.assert_allclose(a, b, **tolerance)
-
-
-@pytest.mark.parametrize("op", ["gru_layer", "lstm_layer"])
-@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
-@pytest.mark.parametrize("packed", [False, True], ids=["all steps", "lengths"])
-@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
-def test_a_second_backward_adds_the_same_gradients(rng, op, reverse, packed, dtype):
-    """(Both layer ops here: this file has lstm_layer's helpers at hand.)"""
-    f, make = (layer_op, operands) if op == "gru_layer" else (lstm_layer_op, lstm_operands)
-    lengths = np.array(LENGTHS[3]) if packed else None
-    assert_a_second_backward_adds_the_same(
-        rng, lambda *v: f(*v, reverse=reverse, lengths=lengths), make(rng, 4, 3, 2, 3, dtype=dtype),
-        dtype)
-
-
-# -- first and second derivatives against finite differences -----------------------------------
-
-
-
-@pytest.mark.parametrize("T, N", SHAPES, ids=lambda v: str(v))
-@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
-def test_gradients_of_every_input_match_finite_differences(rng, T, N, reverse):
-    leaves = operands(rng, T, N, 2, 2)
-    assert gradcheck(lambda *v: layer_op(*v, reverse=reverse), *leaves)
-
-
-def test_gradients_without_biases_match_finite_differences(rng):
-    leaves = operands(rng, 3, 2, 3, 2, bias=False)
-    assert gradcheck(layer_op, *leaves)
-
-
-@pytest.mark.parametrize("N", BATCHES, ids=lambda n: f"N={n}")
-@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
-def test_gradients_with_lengths_match_finite_differences(rng, N, reverse):
-    leaves = operands(rng, 4, N, 2, 2)
-    lengths = np.array(LENGTHS[N])
-    assert gradcheck(lambda *v: layer_op(*v, reverse=reverse, lengths=lengths), *leaves)
-
-
-@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
-@pytest.mark.parametrize("bias", [True, False], ids=["bias", "no bias"])
-def test_second_derivatives_match_finite_differences(rng, reverse, bias):
-    """Called with Tensors, the rule builds the input's share and gru_sequence's graph (as
-    lstm_layer's builds lstm_sequence's): the gradient can be differentiated again, in every
-    input."""
-    leaves = operands(rng, 3, 2, 2, 2, bias)
-    probe = [rng.normal(size=leaf.shape) for leaf in leaves]
-
-    def slope(*v):              # the gradient of a loss, along a fixed direction in all inputs
-        out = layer_op(*v, reverse=reverse)
-        grads = grad((out * out).sum(), list(v), create_graph=True)
-        return sum((g * p).sum() for g, p in zip(grads, probe))
-    assert gradcheck(slope, *leaves)
+# lstm_layer's tests' sizes and cases, their helper, and this op's helpers (the tests both layer
+# ops share are there: values and gradients against two nodes, finite differences)
+from test_recurrent_layer_op import (CASES, LAYER_NODE, TWO_NODES, flat, values_and_gradients)
+from test_recurrent_layer_op import (gru_layer_op as layer_op, gru_operands as operands,
+                                     gru_two_nodes as two_nodes)
 
 
 def test_the_gradient_graph_is_the_two_nodes_gradient_graph(rng):
@@ -250,7 +152,7 @@ def test_an_empty_batch_gives_empty_results_and_zero_weight_gradients(rng, rever
     leaves = operands(rng, 3, 0, 2, 2)
     hs, h_n = gru_layer(*leaves, reverse=reverse)
     assert hs.shape == (3, 0, 2) and h_n.shape == (0, 2)
-    flat(hs, h_n).sum().backward()
+    flat(hs, (h_n,)).sum().backward()
     assert [leaf.grad.shape for leaf in leaves] == [leaf.shape for leaf in leaves]
     assert not any(leaf.grad.any() for leaf in leaves[2:])
 

@@ -14,12 +14,13 @@ import pytest
 
 from autograd import (Tensor, concatenate, functional, grad, gradcheck, gradcheck_parameters,
                       no_grad)
-from autograd.functional import linear, lstm_layer, lstm_sequence
+from autograd.functional import gru_layer, gru_sequence, linear, lstm_layer, lstm_sequence
 from autograd.graph import walk
 from nn import GRU, LSTM
 from nn.utils.rnn import pack_padded_sequence
 
 from conftest import strict, t64
+from test_recurrent_sequence_ops import assert_a_second_backward_adds_the_same
 
 
 def operands(rng, T, N, F, H, bias=True, dtype=np.float64):
@@ -47,6 +48,30 @@ def two_nodes(x, h0, c0, W_ih, W_hh, *biases, reverse=False, lengths=None):
     return flat(*lstm_sequence(A, h0, c0, W_hh, None, reverse=reverse, lengths=lengths))
 
 
+def gru_operands(rng, T, N, F, H, bias=True, dtype=np.float64):
+    """x (T, N, F), h0 (N, H), W_ih (3H, F), W_hh (3H, H) and both biases (or none), as
+    leaves; spread so that the gates are neither linear nor saturated."""
+    def leaf(scale, shape):
+        return Tensor(rng.normal(0, scale, shape).astype(dtype), requires_grad=True)
+    parts = [leaf(1.2, (T, N, F)), leaf(1, (N, H)), leaf(0.8, (3 * H, F)),
+             leaf(0.8, (3 * H, H))]
+    return parts + ([leaf(0.5, 3 * H), leaf(0.5, 3 * H)] if bias else [])
+
+
+def gru_layer_op(x, h0, W_ih, W_hh, *biases, reverse=False, lengths=None):
+    hs, h_n = gru_layer(x, h0, W_ih, W_hh, *biases, reverse=reverse, lengths=lengths)
+    return flat(hs, (h_n,))
+
+
+def gru_two_nodes(x, h0, W_ih, W_hh, *biases, reverse=False, lengths=None):
+    """The same layer as nn.GRU ran it before: `linear` for the input's share (b_ih in it),
+    then gru_sequence (b_hh in each step's hidden share, which r multiplies)."""
+    A = linear(x, W_ih, biases[0] if biases else None)
+    hs, h_n = gru_sequence(A, h0, W_hh, biases[1] if biases else None, reverse=reverse,
+                           lengths=lengths)
+    return flat(hs, (h_n,))
+
+
 def values_and_gradients(f, leaves, weights, **options):
     for leaf in leaves:
         leaf.zero_grad()
@@ -61,18 +86,24 @@ BATCHES = [3, 16]
 LENGTHS = {3: [4, 1, 3], 16: [1, 4, 2, 3] * 4}
 
 
+#: the two layer ops, each with its operands' maker and the two nodes it stands for
+OPS = {"lstm_layer": (operands, layer_op, two_nodes),
+       "gru_layer": (gru_operands, gru_layer_op, gru_two_nodes)}
+
+
+@pytest.mark.parametrize("op", OPS)
 @pytest.mark.parametrize("N", BATCHES, ids=lambda n: f"N={n}")
 @pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
 @pytest.mark.parametrize("bias", [True, False], ids=["bias", "no bias"])
 @pytest.mark.parametrize("packed", [False, True], ids=["all steps", "lengths"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
-def test_values_and_gradients_are_linear_and_lstm_sequences(rng, N, reverse, bias, packed,
-                                                            dtype):
-    leaves = operands(rng, 4, N, 2, 3, bias, dtype)
+def test_values_and_gradients_are_linear_and_the_sequence_op(rng, op, N, reverse, bias, packed,
+                                                             dtype):
+    make, f, two = OPS[op]
+    leaves = make(rng, 4, N, 2, 3, bias, dtype)
     options = {"reverse": reverse, "lengths": np.array(LENGTHS[N]) if packed else None}
-    weights = rng.uniform(0.5, 1.5, layer_op(*leaves, **options).shape).astype(dtype)
-    mine, theirs = (values_and_gradients(f, leaves, weights, **options)
-                    for f in (layer_op, two_nodes))
+    weights = rng.uniform(0.5, 1.5, f(*leaves, **options).shape).astype(dtype)
+    mine, theirs = (values_and_gradients(g, leaves, weights, **options) for g in (f, two))
     tolerance = {"rtol": 1e-12, "atol": 1e-13} if dtype == np.float64 else \
         {"rtol": 2e-5, "atol": 2e-5}
     for a, b in zip(mine, theirs):
@@ -80,40 +111,59 @@ def test_values_and_gradients_are_linear_and_lstm_sequences(rng, N, reverse, bia
         np.testing.assert_allclose(a, b, **tolerance)
 
 
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+@pytest.mark.parametrize("packed", [False, True], ids=["all steps", "lengths"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+def test_a_second_backward_adds_the_same_gradients(rng, op, reverse, packed, dtype):
+    make, f, _ = OPS[op]
+    lengths = np.array(LENGTHS[3]) if packed else None
+    assert_a_second_backward_adds_the_same(
+        rng, lambda *v: f(*v, reverse=reverse, lengths=lengths), make(rng, 4, 3, 2, 3, dtype=dtype),
+        dtype)
+
+
 # -- first and second derivatives against finite differences -----------------------------------
 
 SHAPES = [(1, 1), (1, 3), (4, 1), (3, 2), (2, 16)]        # (T, N)
 
 
+@pytest.mark.parametrize("op", OPS)
 @pytest.mark.parametrize("T, N", SHAPES, ids=lambda v: str(v))
 @pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
-def test_gradients_of_every_input_match_finite_differences(rng, T, N, reverse):
-    leaves = operands(rng, T, N, 2, 2)
-    assert gradcheck(lambda *v: layer_op(*v, reverse=reverse), *leaves)
+def test_gradients_of_every_input_match_finite_differences(rng, op, T, N, reverse):
+    make, f, _ = OPS[op]
+    assert gradcheck(lambda *v: f(*v, reverse=reverse), *make(rng, T, N, 2, 2))
 
 
-def test_gradients_without_biases_match_finite_differences(rng):
-    leaves = operands(rng, 3, 2, 3, 2, bias=False)
-    assert gradcheck(layer_op, *leaves)
+@pytest.mark.parametrize("op", OPS)
+def test_gradients_without_biases_match_finite_differences(rng, op):
+    make, f, _ = OPS[op]
+    assert gradcheck(f, *make(rng, 3, 2, 3, 2, bias=False))
 
 
+@pytest.mark.parametrize("op", OPS)
 @pytest.mark.parametrize("N", BATCHES, ids=lambda n: f"N={n}")
 @pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
-def test_gradients_with_lengths_match_finite_differences(rng, N, reverse):
-    leaves = operands(rng, 4, N, 2, 2)
+def test_gradients_with_lengths_match_finite_differences(rng, op, N, reverse):
+    make, f, _ = OPS[op]
     lengths = np.array(LENGTHS[N])
-    assert gradcheck(lambda *v: layer_op(*v, reverse=reverse, lengths=lengths), *leaves)
+    assert gradcheck(lambda *v: f(*v, reverse=reverse, lengths=lengths), *make(rng, 4, N, 2, 2))
 
 
+@pytest.mark.parametrize("op", OPS)
 @pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
-def test_second_derivatives_match_finite_differences(rng, reverse):
-    """Called with Tensors, the rule builds the input's share and lstm_sequence's graph: the
-    gradient can be differentiated again, in every input."""
-    leaves = operands(rng, 3, 2, 2, 2)
+@pytest.mark.parametrize("bias", [True, False], ids=["bias", "no bias"])
+def test_second_derivatives_match_finite_differences(rng, op, reverse, bias):
+    """Called with Tensors, each rule builds the input's share and its sequence op's graph
+    (lstm_sequence's, gru_sequence's): the gradient can be differentiated again, in every
+    input."""
+    make, f, _ = OPS[op]
+    leaves = make(rng, 3, 2, 2, 2, bias)
     probe = [rng.normal(size=leaf.shape) for leaf in leaves]
 
     def slope(*v):              # the gradient of a loss, along a fixed direction in all inputs
-        out = layer_op(*v, reverse=reverse)
+        out = f(*v, reverse=reverse)
         grads = grad((out * out).sum(), list(v), create_graph=True)
         return sum((g * p).sum() for g, p in zip(grads, probe))
     assert gradcheck(slope, *leaves)
