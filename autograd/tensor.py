@@ -578,10 +578,10 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         elif (not data.ndim and node._fn is Leaf and node.grad.__class__ is _ndarray
               and not isinstance(g, Node)):      # (a higher-order pass's g is a Tensor)
             # a second gradient for a 0-d leaf (a scalar parameter used twice): numpy would add
-            # the two 0-d arrays into a numpy scalar, so the sum is made here, a 0-d array, and
-            # the caller finds no gradient left to add it to (only a leaf: an op node's .grad
-            # may be an earlier pass's, which its new gradient replaces)
-            g = np.array(node.grad + g)
+            # the two 0-d arrays into a numpy scalar, so the sum is made here (graph.summed), a
+            # 0-d array, and the caller finds no gradient left to add it to (only a leaf: an op
+            # node's .grad may be an earlier pass's, which its new gradient replaces)
+            g = graph.summed(node.grad, g)
             node.grad = None
         return g
 
