@@ -27,7 +27,8 @@ def test_two_numbers_give_np_clips_numbers_and_signs(method, low, high, dtype):
         assert getattr(w, method)(low, high) is w
     assert w.data is before and w.dtype == dtype            # in place
     np.testing.assert_array_equal(w.data, expected)
-    np.testing.assert_array_equal(np.signbit(w.data), np.signbit(expected))
+    signed = ~np.isnan(expected)        # a NaN's sign is not specified (CPUs differ)
+    np.testing.assert_array_equal(np.signbit(w.data[signed]), np.signbit(expected[signed]))
     c = Tensor(data.copy())                                 # a constant, outside no_grad
     getattr(c, method)(low, high)
     np.testing.assert_array_equal(c.data, expected)

@@ -391,7 +391,8 @@ def test_float32_gelu_and_slope_are_within_a_few_ulps_of_the_exact_values(rng):
         assert (relative <= 6e-8 * gelu_bound(x[left])).all()
         special = ~finite | (np.abs(x) >= 1000)
         np.testing.assert_array_equal(got[special], want[special].astype(np.float32))
-        np.testing.assert_array_equal(np.signbit(got[special]), np.signbit(want[special]))
+        signed = special & ~np.isnan(x)      # a NaN's sign is not specified (CPUs differ)
+        np.testing.assert_array_equal(np.signbit(got[signed]), np.signbit(want[signed]))
         np.testing.assert_array_equal(got_grad[special], want_grad[special].astype(np.float32))
 
 

@@ -935,7 +935,8 @@ def test_whole_powers_of_negative_numbers_match_numpy(exponent, dtype, rng):
     for got, want in ((y.data, expected), (x.grad, slope)):
         special = ~np.isfinite(want) | (want == 0)
         np.testing.assert_array_equal(got[special], want[special])
-        assert np.array_equal(np.signbit(got[special]), np.signbit(want[special]))
+        signed = special & ~np.isnan(want)   # a NaN's sign is not specified (CPUs differ)
+        assert np.array_equal(np.signbit(got[signed]), np.signbit(want[signed]))
         np.testing.assert_array_max_ulp(got[~special], want[~special], maxulp=2)
     assert (Tensor(np.array(-2.0, dtype)) ** 3).item() == -8.0
 
