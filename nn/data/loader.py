@@ -197,6 +197,24 @@ def generator(where: str, seed: Any) -> np.random.Generator:
                         f"{seed!r}") from None
 
 
+def seed_or_random_state(where: str, seed: Any, random_state: Any) -> Any:
+    """The seed given as `seed=` or under scikit-learn's name `random_state=` (code ported from
+    scikit-learn's `train_test_split(..., random_state=42)` runs as it is); both is an error.
+
+    >>> seed_or_random_state("train_test_split", None, 42)
+    42
+    >>> seed_or_random_state("train_test_split", 1, 42)
+    Traceback (most recent call last):
+    TypeError: train_test_split: give seed=1 or random_state=42 (scikit-learn's name), not both
+    """
+    if random_state is None:
+        return seed
+    if seed is not None:
+        raise TypeError(f"{where}: give seed={seed!r} or random_state={random_state!r} "
+                        f"(scikit-learn's name), not both")
+    return random_state
+
+
 def _not_a_number(X: np.ndarray) -> str:
     """For an array of Python objects (numpy's dtype object, made from lists that mix numbers
     with None or text): which element is no number, and what to do about it.
