@@ -35,6 +35,7 @@
   (nn.data); training: `fit`, `evaluate`, `History`, `EarlyStopping` (nn.train); metrics
   (nn.metrics); what losses and metrics declare about themselves (nn.scoring); `KFold`,
   `cross_validate`, `GridSearch`, `learning_curve`, `validation_curve` (nn.selection);
+  a model's layers, shapes and parameter counts as a table, torchinfo's `summary` (nn.summary);
   checkpoints `save` / `load`
   of weights or whole training states, as `.npz` or as PyTorch's `.pt` (nn.io,
   nn.torch_format); a model saved by `glassgrad train`, ready to
@@ -103,10 +104,11 @@ from .transformer import (
     TransformerEncoderLayer,
 )
 from .train import EarlyStopping, History, evaluate, fit
+from .summary import summary
 from .trained import TrainedModel, load_trained
 
 __all__ = [
-    "Module", "Parameter", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
+    "Module", "Parameter", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "summary",
     "Linear", "Embedding", "EmbeddingBag", "Sequential", "MLP", "Dropout", "Dropout1d",
     "Dropout2d", "Dropout3d", "Flatten",
     "Unflatten", "Identity",
