@@ -35,7 +35,7 @@
   (nn.data); training: `fit`, `evaluate`, `History`, `EarlyStopping` (nn.train); metrics
   (nn.metrics); what losses and metrics declare about themselves (nn.scoring); `KFold`,
   `cross_validate`, `GridSearch`, `learning_curve`, `validation_curve` (nn.selection);
-  a model's layers, shapes and parameter counts as a table, torchinfo's `summary` (nn.summary);
+  a model's layers, shapes and parameter counts as a table, torchinfo's `summary` (nn.model_summary);
   checkpoints `save` / `load`
   of weights or whole training states, as `.npz` or as PyTorch's `.pt` (nn.io,
   nn.torch_format); a model saved by `glassgrad train`, ready to
@@ -104,7 +104,7 @@ from .transformer import (
     TransformerEncoderLayer,
 )
 from .train import EarlyStopping, History, evaluate, fit
-from .summary import summary
+from .model_summary import summary
 from .trained import TrainedModel, load_trained
 
 __all__ = [
