@@ -35,8 +35,8 @@
   (nn.data); training: `fit`, `evaluate`, `History`, `EarlyStopping` (nn.train); metrics
   (nn.metrics); what losses and metrics declare about themselves (nn.scoring); `KFold`,
   `cross_validate`, `GridSearch`, `learning_curve`, `validation_curve` (nn.selection);
-  a model's layers, shapes and parameter counts as a table, torchinfo's `summary` (nn.model_summary);
-  checkpoints `save` / `load`
+  a model's layers, shapes and parameter counts as a table, torchinfo's `summary`
+  (nn.model_summary); checkpoints `save` / `load`
   of weights or whole training states, as `.npz` or as PyTorch's `.pt` (nn.io,
   nn.torch_format); a model saved by `glassgrad train`, ready to
   predict: `load_trained` (nn.trained)
