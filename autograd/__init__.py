@@ -8,6 +8,10 @@ make them and backpropagate through the same graph core (`autograd.graph`). The 
 import sys
 from importlib import import_module as _import_module
 
+# the release, as pyproject.toml's (tests/test_zero_to_mastery_trial.py keeps the two equal): a
+# course's first cell prints torch.__version__, which `import autograd as torch` then answers
+__version__ = "0.2.0"
+
 from . import amp, func, functional
 from .amp import autocast
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly

@@ -35,7 +35,8 @@
   (nn.data); training: `fit`, `evaluate`, `History`, `EarlyStopping` (nn.train); metrics
   (nn.metrics); what losses and metrics declare about themselves (nn.scoring); `KFold`,
   `cross_validate`, `GridSearch`, `learning_curve`, `validation_curve` (nn.selection);
-  checkpoints `save` / `load`
+  a model's layers, shapes and parameter counts as a table, torchinfo's `summary`
+  (nn.model_summary); checkpoints `save` / `load`
   of weights or whole training states, as `.npz` or as PyTorch's `.pt` (nn.io,
   nn.torch_format); a model saved by `glassgrad train`, ready to
   predict: `load_trained` (nn.trained)
@@ -103,10 +104,11 @@ from .transformer import (
     TransformerEncoderLayer,
 )
 from .train import EarlyStopping, History, evaluate, fit
+from .model_summary import summary
 from .trained import TrainedModel, load_trained
 
 __all__ = [
-    "Module", "Parameter", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
+    "Module", "Parameter", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "summary",
     "Linear", "Embedding", "EmbeddingBag", "Sequential", "MLP", "Dropout", "Dropout1d",
     "Dropout2d", "Dropout3d", "Flatten",
     "Unflatten", "Identity",

@@ -76,7 +76,7 @@ STRUCTURE = "__structure__"             # the entry holding the JSON of a nested
 RESERVED = (FORMAT_KEY, STRUCTURE)
 
 
-def save(obj: Any, path: str | os.PathLike) -> None:
+def save(obj: Any, f: str | os.PathLike) -> None:
     """Write a Module's weights, a dict of name → array (or Tensor, or anything with `.numpy()`,
     such as PyTorch's state_dict), or a nested training state (a dict of Modules, optimizers,
     schedulers and plain data), or a tensor or a list of them as `torch.save(x, path)` takes
@@ -98,7 +98,10 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     >>> save({"w": {1, 2}}, path)
     Traceback (most recent call last):
     TypeError: save: 'w' is a set; a PyTorch checkpoint written by glassgrad holds ...
+
+    The file's parameter is named `f`, as torch.save's: `save(obj=sd, f=path)` works.
     """
+    path = f
     state = _state_of(obj)
     if not isinstance(state, (dict, list, tuple)) and not _is_array_like(state):
         swapped = (" (the object comes first, then the path, as in torch.save)"
@@ -198,12 +201,13 @@ def _encode(value: Any, where: str, arrays: dict[str, np.ndarray], depth: int = 
                     f"lists, tuples and dicts{torch_format.dataclass_hint(value)}")
 
 
-def load(path: str | os.PathLike, *, weights_only: bool = True,
+def load(f: str | os.PathLike, *, weights_only: bool = True,
          map_location: Any = None) -> Any:
     """Read a checkpoint written by `save`: name → array for weights (in the saved order), or
     the nested training state as it was saved. Never unpickles: `weights_only=True`, which
     PyTorch code passes to `torch.load`, is what glassgrad always does (False is refused).
-    `map_location="cpu"` (PyTorch's) is accepted too: numpy arrays live on the CPU.
+    `map_location="cpu"` (PyTorch's) is accepted too: numpy arrays live on the CPU. The file's
+    parameter is named `f`, as torch.load's: `load(f=path)` works.
 
     A PyTorch file (a zip archive holding `<name>/data.pkl`, or any zip named `.pt`/`.pth`)
     is read by nn/torch_format.py: save's own and torch.save's files of state dicts and
@@ -225,6 +229,7 @@ def load(path: str | os.PathLike, *, weights_only: bool = True,
     >>> list(load(path, weights_only=True))
     ['weight', 'bias']
     """
+    path = f
     if weights_only is not True:
         # (PyTorch's tutorials load a whole model so: torch.load(path, weights_only=False))
         raise ValueError(f"load: weights_only={weights_only!r} asks to unpickle arbitrary "

@@ -3,7 +3,9 @@
 Every generator returns X with the default dtype (float32 unless `autograd.set_default_dtype`
 changed it, so X matches the models' parameters) and y as int64 class labels (classification) or
 floats (regression). Randomness comes from `seed` (an int or a numpy Generator) or, without one,
-from `autograd.default_rng()`, which `autograd.manual_seed` reseeds.
+from `autograd.default_rng()`, which `autograd.manual_seed` reseeds. `make_moons`, `make_circles`
+and `make_blobs` take scikit-learn's name for the seed too, `random_state=` (the same
+generator: the points are glassgrad's own, not scikit-learn's for that number).
 
 >>> import numpy as np
 >>> from nn.data import make_moons
@@ -24,7 +26,7 @@ import numpy as np
 
 from autograd import Tensor, get_default_dtype
 
-from .loader import generator
+from .loader import generator, seed_or_random_state
 
 
 def _rng(fn: str, seed: Any) -> np.random.Generator | np.random.RandomState:
@@ -99,7 +101,9 @@ def make_xor(n_samples: int = 4, noise: float = 0.0, seed: int | np.random.Gener
 
 
 def make_moons(n_samples: int = 100, noise: float = 0.1,
-               seed: int | np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+               seed: int | np.random.Generator | None = None,
+               random_state: int | np.random.Generator | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (scikit-learn's geometry), labels 0 (upper) and 1 (lower).
 
     Class 0 lies on the unit circle around (0, 0) with y >= 0; class 1 on the unit circle around
@@ -110,6 +114,7 @@ def make_moons(n_samples: int = 100, noise: float = 0.1,
     >>> sorted(X[y == 0].round(3).tolist()), sorted(X[y == 1].round(3).tolist())
     ([[-1.0, 0.0], [0.0, 1.0], [1.0, 0.0]], [[0.0, 0.5], [1.0, -0.5], [2.0, 0.5]])
     """
+    seed = seed_or_random_state("make_moons", seed, random_state)
     n = _count("make_moons", "n_samples", n_samples, minimum=2)
     noise = _scale("make_moons", "noise", noise)
     n_upper = n // 2
@@ -120,13 +125,16 @@ def make_moons(n_samples: int = 100, noise: float = 0.1,
 
 
 def make_circles(n_samples: int = 100, factor: float = 0.8, noise: float = 0.0,
-                 seed: int | np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+                 seed: int | np.random.Generator | None = None,
+                 random_state: int | np.random.Generator | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
     """A circle of radius `factor` (label 1) inside the unit circle (label 0), plus noise.
 
     >>> X, y = make_circles(8, factor=0.5, seed=0)
     >>> np.hypot(X[:, 0], X[:, 1]).round(3)[np.argsort(y)].tolist()
     [1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5]
     """
+    seed = seed_or_random_state("make_circles", seed, random_state)
     n = _count("make_circles", "n_samples", n_samples, minimum=2)
     noise = _scale("make_circles", "noise", noise)
     if not 0.0 <= factor < 1.0:
@@ -168,7 +176,9 @@ def make_spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2,
 def make_blobs(n_samples: int = 100, centers: int | Sequence = 3, n_features: int = 2,
                cluster_std: float | Sequence[float] = 1.0,
                center_box: tuple[float, float] = (-10.0, 10.0),
-               seed: int | np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+               seed: int | np.random.Generator | None = None,
+               random_state: int | np.random.Generator | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian blobs, one class per centre (scikit-learn's make_blobs).
 
     `centers` is a number of centres (drawn uniformly from `center_box` in each of `n_features`
@@ -180,6 +190,7 @@ def make_blobs(n_samples: int = 100, centers: int | Sequence = 3, n_features: in
     [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [5.0, 5.0], [5.0, 5.0], [5.0, 5.0]]
     """
     fn = "make_blobs"
+    seed = seed_or_random_state(fn, seed, random_state)
     n = _count(fn, "n_samples", n_samples)
     rng = _rng(fn, seed)
     if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):

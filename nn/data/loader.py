@@ -197,6 +197,24 @@ def generator(where: str, seed: Any) -> np.random.Generator:
                         f"{seed!r}") from None
 
 
+def seed_or_random_state(where: str, seed: Any, random_state: Any) -> Any:
+    """The seed given as `seed=` or under scikit-learn's name `random_state=` (code ported from
+    scikit-learn's `train_test_split(..., random_state=42)` runs as it is); both is an error.
+
+    >>> seed_or_random_state("train_test_split", None, 42)
+    42
+    >>> seed_or_random_state("train_test_split", 1, 42)
+    Traceback (most recent call last):
+    TypeError: train_test_split: give seed=1 or random_state=42 (scikit-learn's name), not both
+    """
+    if random_state is None:
+        return seed
+    if seed is not None:
+        raise TypeError(f"{where}: give seed={seed!r} or random_state={random_state!r} "
+                        f"(scikit-learn's name), not both")
+    return random_state
+
+
 def _not_a_number(X: np.ndarray) -> str:
     """For an array of Python objects (numpy's dtype object, made from lists that mix numbers
     with None or text): which element is no number, and what to do about it.
@@ -494,6 +512,26 @@ class TensorDataset(Dataset):
         return f"TensorDataset({len(self)} samples: {shapes})"
 
 
+def _data_given(where: str, X: Any, dataset: Any) -> Any:
+    """The data, given first (X, or a dataset) or as PyTorch's keyword `dataset=`: one of them.
+
+    >>> _data_given("DataLoader", None, [1, 2])
+    [1, 2]
+    >>> _data_given("DataLoader", None, None)
+    Traceback (most recent call last):
+    TypeError: DataLoader: no data given: pass a dataset (or X and y) first, or dataset=...
+    """
+    if dataset is None:
+        if X is None:
+            raise TypeError(f"{where}: no data given: pass a dataset (or X and y) first, or "
+                            f"dataset=...")
+        return X
+    if X is not None:
+        raise TypeError(f"{where}: got the data twice, as the first argument and as dataset=; "
+                        f"give one")
+    return dataset
+
+
 class _DefaultBatchSize(int):
     """32, the default batch size, told apart from a batch_size=32 the caller wrote."""
 
@@ -576,17 +614,21 @@ class DataLoader:
     (about 3-6 ms per MB measured on a 2-core machine, benchmarks/data_workers.py), so
     leave num_workers at 0 for them. A batch from a worker holds constant Tensors: samples
     that require grad are stacked into the graph only with num_workers=0.
+
+    PyTorch's keyword for the data works too: `DataLoader(dataset=train_data, batch_size=32)`.
     """
 
-    def __init__(self, X: Any, y: Any = None, batch_size: int = _DEFAULT_BATCH_SIZE,
+    def __init__(self, X: Any = None, y: Any = None, batch_size: int = _DEFAULT_BATCH_SIZE,
                  shuffle: bool = False,
                  drop_last: bool = False, seed: int | np.random.Generator | None = None, *,
+                 dataset: Any = None,
                  generator: np.random.Generator | None = None, sampler: Any = None,
                  batch_sampler: Any = None, collate_fn: Callable[[list], Any] | None = None,
                  num_workers: int = 0, pin_memory: bool = False,
                  persistent_workers: bool = False, prefetch_factor: int | None = None,
                  timeout: float = 0, worker_init_fn: Callable[[int], Any] | None = None,
                  multiprocessing_context: Any = None) -> None:
+        X = _data_given("DataLoader", X, dataset)
         # PyTorch's DataLoader takes one dataset of samples; this one takes X and y too.
         # Batches of a TensorDataset are tuples, whatever its number of arrays, as in PyTorch;
         # DataLoader(X) gives bare X batches and DataLoader(X, y) (xb, yb) pairs.

@@ -26,7 +26,7 @@ import numpy as np
 from autograd import Tensor
 from autograd.tables import is_polars, is_table, table_array
 
-from .loader import _flag, generator
+from .loader import _flag, generator, seed_or_random_state
 
 
 def _length(fn: str, X: Any, y: Any) -> int:
@@ -117,7 +117,8 @@ def _hold_out(n: int, n_out: int, labels: np.ndarray | None, shuffle: bool,
 
 
 def train_test_split(X: Any, y: Any, test_size: float | int = 0.25, *, stratify: Any = None,
-                     shuffle: bool = True, seed: int | np.random.Generator | None = None
+                     shuffle: bool = True, seed: int | np.random.Generator | None = None,
+                     random_state: int | np.random.Generator | None = None
                      ) -> tuple[Any, Any, Any, Any]:
     """Split into X_train, X_test, y_train, y_test (scikit-learn's order).
 
@@ -125,7 +126,7 @@ def train_test_split(X: Any, y: Any, test_size: float | int = 0.25, *, stratify:
     samples is 7 here, where scikit-learn rounds the float product 7.000000000000001 up to 8)
     or a count. `stratify=y` keeps each class's share in both parts (to within one sample).
     Randomness comes from `seed` (an int or a numpy Generator) or, without one, from
-    `autograd.default_rng()`.
+    `autograd.default_rng()`; `random_state=` is scikit-learn's name for `seed`.
 
     >>> X_train, X_test, y_train, y_test = train_test_split(
     ...     np.arange(5), np.arange(5) * 10, test_size=2, shuffle=False)
@@ -133,6 +134,7 @@ def train_test_split(X: Any, y: Any, test_size: float | int = 0.25, *, stratify:
     (array([0, 1, 2]), array([30, 40]))
     """
     fn = "train_test_split"
+    seed = seed_or_random_state(fn, seed, random_state)
     n = _length(fn, X, y)
     shuffle = _flag(fn, "shuffle", shuffle)
     n_test = _count(fn, "test_size", test_size, n)
