@@ -1680,19 +1680,19 @@ def _refuse_sizes(data: Any, *rest: Any) -> None:
 
 
 def _one_int_is_a_number(data: np.ndarray) -> str:
-    """The note for a 0-d integer tensor asked to require grad: `nn.Parameter(torch.Tensor(n))`,
-    PyTorch's uninitialised vector of n, is the number n here (`Tensor(3)` is 3, as
-    `torch.tensor(3)`); `_refuse_sizes` catches two or more sizes, one is a number.
+    """The note for a 0-d integer tensor asked to require grad: `nn.Parameter(torch.Tensor(n))`
+    (or `torch.Tensor(n).fill_(0)`), PyTorch's uninitialised vector of n, is the number n here
+    (`Tensor(3)` is 3, as `torch.tensor(3)`); `_refuse_sizes` catches two or more sizes.
 
-    >>> _one_int_is_a_number(np.array(3))[:44]
-    '; Tensor(3) is the number 3 here (0-d), not '
+    >>> _one_int_is_a_number(np.array(3))[:52]
+    '; this is one integer (0-d), holding 3: if it came f'
     """
     if data.ndim or data.dtype.kind not in "iu":
         return ""
-    n = int(data)
-    return (f"; Tensor({n}) is the number {n} here (0-d), not PyTorch's torch.Tensor({n}), an "
-            f"uninitialised vector of {n}: write autograd.empty({n}) (zeros here) or "
-            f"autograd.zeros({n}), as in nn.Parameter(autograd.zeros({n}))")
+    return (f"; this is one integer (0-d), holding {int(data)}: if it came from PyTorch's "
+            f"torch.Tensor(n), an uninitialised vector of n, that is the number n here "
+            f"(Tensor(n) as torch.tensor(n)): write autograd.empty(n) (zeros here) or "
+            f"autograd.zeros(n), as in nn.Parameter(autograd.zeros(n))")
 
 
 def _python_scalar(number: np.generic, dtype: np.dtype) -> Any:

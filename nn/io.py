@@ -258,7 +258,7 @@ class LoadedWeights(OrderedDict):
 
     >>> LoadedWeights(weight=np.zeros(2)).eval()
     Traceback (most recent call last):
-    AttributeError: nn.load(path) gave the weights saved there, a state dict (name -> array), which has no attribute 'eval': ...
+    AttributeError: nn.load(path) gave the weights saved there, a state dict ... no attribute 'eval': ...
     """
 
     def __getattr__(self, name: str) -> Any:
