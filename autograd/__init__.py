@@ -138,9 +138,13 @@ _SPELT_OTHERWISE = {
     "optim": "nn.optim (import nn)",
     "nn": "glassgrad's nn package (import nn)",
     "save": ("nn.save(obj, path) here (import nn): PyTorch's own format for a path ending in "
-             ".pt or .pth, an .npz file otherwise"),
+             ".pt or .pth, an .npz file otherwise. A whole model (torch.save(model, path)) is "
+             "never pickled: save its weights, nn.save(model.state_dict(), path), and load them "
+             "into a model your code builds, model = MyModel(...); "
+             "model.load_state_dict(nn.load(path))"),
     "load": ("nn.load(path) here (import nn): the files nn.save writes, and torch.save's .pt "
-             "files of tensors (nothing in them runs)"),
+             "files of tensors (nothing in them runs); a model's file gives its state_dict, "
+             "not the model: model = MyModel(...); model.load_state_dict(nn.load(path))"),
     "backends": ("not needed: glassgrad computes with numpy on the CPU (no cudnn, cuda or mps "
                  "settings), so leave out the torch.backends lines"),
     **dict.fromkeys(("set_float32_matmul_precision", "get_float32_matmul_precision"), (

@@ -465,7 +465,8 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InPlaceMethods,
         if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(
                 f"Tensor: only floating-point tensors can require grad, got dtype "
-                f"{self.data.dtype} (pass floats or dtype=np.float32)")
+                f"{self.data.dtype} (pass floats or dtype=np.float32)"
+                + _one_int_is_a_number(self.data))
         self.grad = None
         self._fn = Leaf if requires_grad else None
         # a tensor the user made says where it came from as an unset `_a` did (neither an op's
@@ -1676,6 +1677,22 @@ def _refuse_sizes(data: Any, *rest: Any) -> None:
                         f"(zeros here) or autograd.zeros({shape}), then .uniform_(a, b) or "
                         f"nn.init's fills, as for nn.Parameter(autograd.empty({shape})"
                         f".uniform_(-0.2, 0.2))")
+
+
+def _one_int_is_a_number(data: np.ndarray) -> str:
+    """The note for a 0-d integer tensor asked to require grad: `nn.Parameter(torch.Tensor(n))`
+    (or `torch.Tensor(n).fill_(0)`), PyTorch's uninitialised vector of n, is the number n here
+    (`Tensor(3)` is 3, as `torch.tensor(3)`); `_refuse_sizes` catches two or more sizes.
+
+    >>> _one_int_is_a_number(np.array(3))[:52]
+    '; this is one integer (0-d), holding 3: if it came f'
+    """
+    if data.ndim or data.dtype.kind not in "iu":
+        return ""
+    return (f"; this is one integer (0-d), holding {int(data)}: if it came from PyTorch's "
+            f"torch.Tensor(n), an uninitialised vector of n, that is the number n here "
+            f"(Tensor(n) as torch.tensor(n)): write autograd.empty(n) (zeros here) or "
+            f"autograd.zeros(n), as in nn.Parameter(autograd.zeros(n))")
 
 
 def _python_scalar(number: np.generic, dtype: np.dtype) -> Any:

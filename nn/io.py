@@ -68,7 +68,7 @@ from .torch_format import MOST_NESTED
 from .layers import Linear
 from .module import Module, as_array, uncalled_method
 
-__all__ = ["save", "load", "load_into", "FORMAT_KEY", "FORMAT"]
+__all__ = ["save", "load", "load_into", "LoadedWeights", "FORMAT_KEY", "FORMAT"]
 
 FORMAT_KEY = "__glassgrad_format__"     # not a possible parameter name: no module has it
 FORMAT = 2                              # 2: PyTorch's layout. Unmarked files are 1: glassgrad 0.1
@@ -243,7 +243,7 @@ def load(f: str | os.PathLike, *, weights_only: bool = True,
         raise ValueError(f"load: map_location={map_location!r}: glassgrad's arrays are numpy's, "
                          f"in the computer's memory; only 'cpu' (or leaving it out) fits")
     if torch_format.is_pytorch_file(path):             # torch.save's format (or save's .pt)
-        return torch_format.load(path)
+        return _as_weights(torch_format.load(path))
     arrays, version = _read(path)
     if STRUCTURE in arrays:
         return _nested(arrays, path)
@@ -252,7 +252,39 @@ def load(f: str | os.PathLike, *, weights_only: bool = True,
              f"wrote it, its Linear weights are (in, out), the transpose of today's "
              f"(out, in); `model.load(path)` converts them where their shapes show "
              f"it")
-    return arrays
+    return _as_weights(arrays)
+
+
+class LoadedWeights(OrderedDict):
+    """What `load` gives for a file of weights: name → array, an OrderedDict as PyTorch's state
+    dict is, whose missing attributes say that the file holds no model. PyTorch's whole-model
+    habit, `model = torch.load(path); model.eval()`, would otherwise end in "'OrderedDict'
+    object has no attribute 'eval'", saying nothing of what to write.
+
+    >>> LoadedWeights(weight=np.zeros(2)).eval()
+    Traceback (most recent call last):
+    AttributeError: nn.load(path) gave the weights saved there, a state dict ... no attribute 'eval': ...
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):           # copy's, pickle's and numpy's probes: as a dict's
+            raise AttributeError(name)
+        raise AttributeError(
+            f"nn.load(path) gave the weights saved there, a state dict (name -> array), which "
+            f"has no attribute {name!r}: glassgrad never stores a whole model (as PyTorch's "
+            f"torch.save(model, path) pickles one; nn.save(model, path) wrote its state_dict). "
+            f"Build the model in your code and load the weights into it: model = MyModel(...); "
+            f"model.load_state_dict(nn.load(path))")
+
+
+def _as_weights(state: Any) -> Any:
+    """`state` as LoadedWeights when it is a state dict (a dict of arrays), else as it is."""
+    if type(state) in (dict, OrderedDict) and state and \
+            all(isinstance(v, np.ndarray) for v in state.values()):
+        weights = LoadedWeights(state)
+        weights.__dict__.update(getattr(state, "__dict__", {}))    # torch's _metadata, kept
+        return weights
+    return state
 
 
 def load_into(model: Module, path: str | os.PathLike) -> None:
