@@ -18,12 +18,16 @@ What the trial found: `t.storage()` and `t.untyped_storage()` were refused ("the
 numpy's"); now they are autograd/storage.py's `Storage`, the flat memory the tensor shares
 with its views, read and written by index (`torch.is_storage` too); a write through it makes a
 graph that saved those numbers refuse its backward (PyTorch's gives the gradient at the new
-numbers). PyTorch's named tensors (`names=`, `refine_names`, `t.names`, ...) were "unexpected
-keyword argument 'names'" or a bare AttributeError; now they say there are none and what to
-write. `torch.save(points, f)` for an open file `f` (the book's `with open(...)`) said only
-"expected the path"; now it says to give the file's name. Differences that stay, each with an
-error saying what to write: `.grad` is a numpy array (`params.grad.zero_()` is
-`params.grad = None`), `float(loss)` of a tensor in a graph is refused (`loss.item()`), a method
+numbers). The book's named tensors (`names=`, `refine_names`, `t.names`, ...; gone from
+PyTorch 2.13) were "unexpected keyword argument 'names'" or a bare AttributeError; now they say
+there are none and what to write. `torch.stack` of permuted images (ToTensor's) kept numpy's
+permuted layout, so strides and `is_contiguous()` differed from PyTorch's (and a twin fed
+`.numpy()` failed its `view`); stack, cat and collated batches are now C-ordered, as there.
+`torch.save(points, f)` for an open file `f` (the book's `with open(...)`) said only
+"expected the path"; now it says to give the file's name. Differences that stay: `.grad` is a
+numpy array (`params.grad.zero_()` is `params.grad = None`; numpy's AttributeError gets a note
+saying so only when it leaves a `with torch.no_grad():` block), and, each with an error saying
+what to write, `float(loss)` of a tensor in a graph is refused (`loss.item()`), a method
 `t.std(dim=1)` asks for the divisor (`unbiased=True`, or `torch.std(t, dim=1)`), `torch.save` is
 `nn.save`, and `nn.load` gives arrays back. torchvision is not here: ToTensor, Normalize and the
 dataset are the reader's own few lines.
@@ -235,7 +239,8 @@ def test_wine_quality_normalised_one_hot_encoded_and_thresholded(tmp_path):
     np.testing.assert_allclose(data_normalized.std(0, unbiased=True).numpy(), 1, rtol=1e-4)
 
     bad_indexes = target <= 3
-    assert bad_indexes.dtype == torch.bool and bad_indexes.sum().item() == (target.numpy() <= 3).sum()
+    assert bad_indexes.dtype == torch.bool
+    assert bad_indexes.sum().item() == (target.numpy() <= 3).sum()
     bad_data = data[bad_indexes]
     mid_data = data[(target > 3) & (target < 7)]
     good_data = data[target >= 7]
