@@ -116,6 +116,7 @@ _LAZY = {
     "draw_graph": (".viz", "draw_graph"), "draw_backprop": (".viz", "draw_backprop"),
     # micrograd's name for draw_graph; not in __all__: the micrograd lecture defines its own
     "draw_dot": (".viz", "draw_dot"),
+    "is_storage": (".storage", "is_storage"),     # t.storage() is a Tensor method
 }
 # torch.complex(real, imag) and the other PyTorch names for complex numbers: lazy as well, and
 # like _PYTORCH_NAMES never module globals (`complex` would hide Python's in this file and, by

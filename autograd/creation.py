@@ -29,7 +29,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .devices import check_device
-from .pytorch_names import numpy_dtype
+from .pytorch_names import numpy_dtype, refuse_names
 from .random import chosen_generator
 from .tensor import Tensor, _shape_args, _to_array, get_default_dtype
 from .tensor_in_place import share_with_numpy
@@ -179,7 +179,7 @@ def _filled(where: str, shape: tuple[int, ...], fill_value: Any, dtype: np.dtype
 # -- filled ----------------------------------------------------------------------------------
 
 def tensor(data: Any, *, dtype: Any = None, device: Any = None,
-           requires_grad: bool = False) -> Tensor:
+           requires_grad: bool = False, names: Any = None) -> Tensor:
     """PyTorch's `torch.tensor`: a new leaf holding a copy of `data` (a number, nested lists, an
     ndarray or a Tensor). Python floats take the default dtype, ints int64, bools bool; an
     ndarray keeps its dtype. Unlike `Tensor(array)`, which shares the array, it always copies.
@@ -193,6 +193,7 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None,
     array([ 2., -4.], dtype=float32)
     """
     check_device("tensor", device)
+    refuse_names("tensor", names)
     if dtype is not None:
         dtype = _dtype("tensor", dtype, None)
     copied = np.array(_to_array(data, dtype), copy=True)     # a Tensor's numbers: cut from its graph
@@ -245,7 +246,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
 
 
 def zeros(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool = False,
-          device: Any = None) -> Tensor:
+          device: Any = None, names: Any = None) -> Tensor:
     """A tensor of zeros, in the default dtype unless given: `zeros(2, 3)`, `zeros((2, 3))` or
     `zeros(size=(2, 3))`.
 
@@ -253,6 +254,7 @@ def zeros(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool 
     ((2, 3), array([0., 0.]))
     """
     check_device("zeros", device)
+    refuse_names("zeros", names)
     shape = _sizes("zeros", sizes, size)
     dtype = _dtype("zeros", dtype, get_default_dtype())
     _can_require_grad("zeros", dtype, requires_grad)
@@ -260,7 +262,7 @@ def zeros(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool 
 
 
 def ones(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool = False,
-         device: Any = None) -> Tensor:
+         device: Any = None, names: Any = None) -> Tensor:
     """A tensor of ones, in the default dtype unless given: `ones(2, 3)` or `ones((2, 3))`.
 
     >>> w = ones(3, requires_grad=True)
@@ -269,6 +271,7 @@ def ones(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool =
     array([2., 2., 2.], dtype=float32)
     """
     check_device("ones", device)
+    refuse_names("ones", names)
     shape = _sizes("ones", sizes, size)
     dtype = _dtype("ones", dtype, get_default_dtype())
     _can_require_grad("ones", dtype, requires_grad)
@@ -276,7 +279,7 @@ def ones(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool =
 
 
 def empty(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool = False,
-          device: Any = None) -> Tensor:
+          device: Any = None, names: Any = None) -> Tensor:
     """PyTorch's `torch.empty`, for code that fills the tensor next (`empty(n).uniform_()`).
     PyTorch leaves the memory as it was, so its numbers are whatever was there; glassgrad has
     no uninitialised memory and gives zeros (code that reads them before writing is wrong in
@@ -286,6 +289,7 @@ def empty(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool 
     ((2, 3), dtype('int64'))
     """
     check_device("empty", device)
+    refuse_names("empty", names)
     shape = _sizes("empty", sizes, size)
     dtype = _dtype("empty", dtype, get_default_dtype())
     _can_require_grad("empty", dtype, requires_grad)
@@ -293,7 +297,7 @@ def empty(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool 
 
 
 def full(size: Size, fill_value: Any, *, dtype: Any = None,
-         requires_grad: bool = False, device: Any = None) -> Tensor:
+         requires_grad: bool = False, device: Any = None, names: Any = None) -> Tensor:
     """A tensor of shape `size` filled with `fill_value`; its dtype, unless given, follows the
     value as in PyTorch: a bool gives bool, an int int64, a float the default dtype.
 
@@ -303,6 +307,7 @@ def full(size: Size, fill_value: Any, *, dtype: Any = None,
     dtype('int64')
     """
     check_device("full", device)
+    refuse_names("full", names)
     shape = _sizes("full", (size,))
     fill_value = _fill_number("full", fill_value)
     if isinstance(fill_value, bool):
@@ -493,7 +498,8 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype:
 # whatever the dtype.
 
 def randn(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool = False,
-          device: Any = None, generator: np.random.Generator | None = None) -> Tensor:
+          device: Any = None, generator: np.random.Generator | None = None,
+          names: Any = None) -> Tensor:
     """Draws from the standard normal N(0, 1): `randn(2, 3)` or `randn((2, 3))`.
 
     >>> from autograd import Generator
@@ -504,6 +510,7 @@ def randn(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool 
     ((27, 27), dtype('float32'), True)
     """
     check_device("randn", device)
+    refuse_names("randn", names)
     shape = _sizes("randn", sizes, size)
     dtype = _dtype("randn", dtype, get_default_dtype(), floating=True)
     rng = chosen_generator("randn", generator)
@@ -511,7 +518,8 @@ def randn(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool 
 
 
 def rand(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool = False,
-         device: Any = None, generator: np.random.Generator | None = None) -> Tensor:
+         device: Any = None, generator: np.random.Generator | None = None,
+         names: Any = None) -> Tensor:
     """Draws from the uniform distribution on [0, 1): `rand(2, 3)` or `rand((2, 3))`.
 
     >>> x = rand(1000)
@@ -519,6 +527,7 @@ def rand(*sizes: Any, size: Any = None, dtype: Any = None, requires_grad: bool =
     True
     """
     check_device("rand", device)
+    refuse_names("rand", names)
     shape = _sizes("rand", sizes, size)
     dtype = _dtype("rand", dtype, get_default_dtype(), floating=True)
     rng = chosen_generator("rand", generator)

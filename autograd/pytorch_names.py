@@ -39,6 +39,15 @@ QUANTIZATION = (
     "inside the range, 0 outside), and use w_q in the forward (F.linear(x, w_q, b)); export "
     "int8 weights with numpy, np.round(w.numpy() / s.numpy()).astype(np.int8) and the scales, "
     "saved by nn.save(dict, 'model.pt') (int8 arrays are kept as int8)")
+#: what to write for PyTorch's named tensors (names=, refine_names, ...: a prototype, gone
+#: from PyTorch 2.13, which books written before still use)
+NAMED = ("has no counterpart here: glassgrad has no named tensors (a prototype in PyTorch, "
+         "removed in 2.13); keep the names in your code and give dims by number, e.g. "
+         "CHANNELS = -3 for (..., channels, rows, columns), img.sum(CHANNELS), or spell the "
+         "axes out in autograd.einsum('...chw,c->...hw', img, weights)")
+#: the Tensor methods of named tensors (kept apart from TORCH_METHODS: PyTorch has them no more)
+NAMED_METHODS = dict.fromkeys(("names", "refine_names", "rename", "rename_", "align_to",
+                               "align_as", "has_names"), NAMED)
 #: name -> what to write instead (the rest of "PyTorch's Tensor.<name> ...")
 TORCH_METHODS = {
     "resize": "is t.reshape(...) here (a new tensor)",
@@ -47,7 +56,7 @@ TORCH_METHODS = {
     "share_memory_": ("has no counterpart here: a tensor's numbers are a numpy array in this "
                       "process's memory, which other processes do not share (no Hogwild "
                       "training of shared parameters)"),
-    "storage": _NO_LAYOUT, "untyped_storage": _NO_LAYOUT, "as_strided": _NO_LAYOUT,
+    "as_strided": _NO_LAYOUT,
     **dict.fromkeys(("to_sparse", "to_sparse_coo", "to_sparse_csr"), "is " + SPARSE),
 }
 
@@ -94,6 +103,18 @@ def refuse_out(name: str, out: Any) -> None:
     if out is not None:
         raise TypeError(f"{name}: out= is not supported (a Tensor op makes a new Tensor); "
                         f"write y = {name}(...), or y.copy_({name}(...)) to fill y itself")
+
+
+def refuse_names(name: str, names: Any) -> None:
+    """PyTorch's `names=` of a creator (torch.randn(3, 5, names=['rows', 'columns'])),
+    refused with what to write: glassgrad's tensors have no named axes.
+
+    >>> refuse_names("randn", ["rows"])     # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    TypeError: randn: names=['rows'] asks for a named tensor, which has no counterpart here: ...
+    """
+    if names is not None:
+        raise TypeError(f"{name}: names={names!r} asks for a named tensor, which {NAMED}")
 
 
 def type_name(value: Any) -> str:
@@ -225,8 +246,9 @@ def note_numpy_attribute(error: BaseException) -> None:
 
 def mark_pytorch_names(tensor_class: type) -> None:
     """Put a `NotInGlassgrad` marker on `tensor_class` for each PyTorch method it lacks."""
-    present = set(dir(tensor_class))        # (once: dir() of a class of ~1,000 names per name
-    for name, hint in TORCH_METHODS.items():    # took 50-80 ms of `import autograd`)
+    # (dir() once: dir() of a class of ~1,000 names per name took 50-80 ms of the import)
+    present = set(dir(tensor_class))
+    for name, hint in {**TORCH_METHODS, **NAMED_METHODS}.items():
         if name not in present:             # (never in place of a method glassgrad has)
             setattr(tensor_class, name, NotInGlassgrad(name, hint))
             present.add(name)

@@ -940,6 +940,23 @@ class AliasMethods:
         start = owner.__array_interface__["data"][0]
         return (self.data.__array_interface__["data"][0] - start) // self.data.itemsize
 
+    def storage(self) -> Any:
+        """PyTorch's `t.storage()`: the flat memory t shares with its views, element by element
+        (autograd/storage.py); `s[i] = v` writes into t and its views.
+
+        >>> points = Tensor(np.array([[4.0, 1.0], [5.0, 3.0]]))
+        >>> points.t().storage().tolist(), points[1].storage_offset()
+        ([4.0, 1.0, 5.0, 3.0], 2)
+        """
+        from .storage import Storage
+        return Storage(self)
+
+    def untyped_storage(self) -> Any:
+        """PyTorch's `t.untyped_storage()`: t's memory byte by byte (`.data_ptr()`, `.nbytes()`:
+        a view's are its base's)."""
+        from .storage import Storage
+        return Storage(self, as_bytes=True)
+
     is_cpu = True       # (class attributes, as PyTorch's properties read: t.is_cpu)
     is_cuda = False
     is_sparse = False

@@ -110,7 +110,7 @@ def save(obj: Any, f: str | os.PathLike) -> None:
                         f"(or a tensor, or a list of them), got {type(obj).__name__}{swapped}")
     if not isinstance(path, (str, bytes, os.PathLike)):
         raise TypeError(f"save: expected the path of the file to write (a str or a "
-                        f"pathlib.Path), got {type(path).__name__}")
+                        f"pathlib.Path), got {type(path).__name__}{_open_file_hint(path)}")
     path = os.fsdecode(path)
     if torch_format.is_pytorch_name(path):
         return torch_format.save(state, path)           # PyTorch's own format (torch.load)
@@ -124,6 +124,18 @@ def save(obj: Any, f: str | os.PathLike) -> None:
     check_destination("save", path)
     with atomic_open(path) as f:
         _write_npz(f, arrays)
+
+
+def _open_file_hint(given: Any) -> str:
+    """For an open file given where a path goes (PyTorch's `with open(p, "wb") as f:
+    torch.save(x, f)`): what to write instead; "" for anything else."""
+    if not (callable(getattr(given, "write", None)) or callable(getattr(given, "read", None))):
+        return ""
+    name = getattr(given, "name", None)
+    name = repr(name) if isinstance(name, str) else "path"
+    return (f" (an open file: glassgrad opens the file itself, to write it atomically and to "
+            f"read it with pickle disabled; give its name instead, nn.save(x, {name}) and "
+            f"nn.load({name}), without the `with open(...)`)")
 
 
 def _write_npz(file: Any, arrays: dict[str, np.ndarray]) -> None:
@@ -388,7 +400,7 @@ def _read(path: str | os.PathLike) -> tuple[OrderedDict[str, np.ndarray], int]:
         into = " (to read weights into a model: model.load(path))" \
             if isinstance(path, Module) else ""
         raise TypeError(f"load: expected the path of a checkpoint, got "
-                        f"{type(path).__name__}{into}")
+                        f"{type(path).__name__}{into}{_open_file_hint(path)}")
     path = os.fspath(path)
     try:
         file = open(path, "rb")         # ours to close, whatever numpy makes of its bytes

@@ -299,13 +299,21 @@ def window_sum(windows: np.ndarray, axis: int, size: int, step: int, shape: tupl
     return out
 
 
+def _c_order(joined: np.ndarray) -> np.ndarray:
+    """A joined array in C order: as it is when it is (the usual case), else a C-order copy."""
+    return joined if joined.flags.c_contiguous else np.ascontiguousarray(joined)
+
+
 class Concatenate(Op):
     """np.concatenate(xs, axis);  each input gets its slice of the gradient"""
     name = "concatenate"
 
     @staticmethod
     def forward(axis, *xs):
-        return np.concatenate(xs, axis=axis)
+        # C order, as PyTorch's torch.cat gives whatever its inputs' strides: numpy's keeps
+        # the layout of inputs that share one (permuted images, stacked: strides and
+        # is_contiguous() would differ from PyTorch's, and so would a twin fed .numpy())
+        return _c_order(np.concatenate(xs, axis=axis))
 
     @staticmethod
     def backward(axis, g, out, *xs):
@@ -324,7 +332,7 @@ class Stack(Op):
 
     @staticmethod
     def forward(axis, *xs):
-        return np.stack(xs, axis=axis)
+        return _c_order(np.stack(xs, axis=axis))     # (as Concatenate's)
 
     @staticmethod
     def backward(axis, g, out, *xs):

@@ -78,7 +78,9 @@ def _collated(where: str, samples: Sequence, field: str) -> Any:
     arrays = [np.asarray(sample.data if isinstance(sample, Tensor) else sample)
               for sample in samples]
     _check_same_shape(where, arrays, at)
-    batch = np.stack(arrays)
+    # C order, as PyTorch's batches are: numpy's stack keeps the layout the samples share
+    # (an image dataset's ToTensor permute: strides and is_contiguous() would differ)
+    batch = np.ascontiguousarray(np.stack(arrays))
     if batch.dtype.kind not in "biuf":
         raise TypeError(f"{where}: cannot batch{at} of dtype {batch.dtype}; it must hold "
                         f"numbers")
