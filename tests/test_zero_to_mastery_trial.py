@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import sys
 from pathlib import Path
 from timeit import default_timer as timer
 
@@ -508,8 +509,12 @@ def test_computer_vision_baseline_and_tinyvgg(fashion):
     assert matrix.shape == (4, 4) and matrix.trace() >= 0.9 * len(test_data)
 
 
-def test_summary_of_tinyvgg(capsys):
+def test_summary_of_tinyvgg(capsys, monkeypatch):
     model = TinyVGG(3, 10, 3, 64)
+    # printed by default in a script; an earlier test may have loaded ipykernel or set sys.ps1,
+    # where the returned table is shown instead
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    monkeypatch.delattr(sys, "ps1", raising=False)
     table = nn.summary(model, input_size=[1, 3, 64, 64])
     printed = capsys.readouterr().out
     assert table.total_params == sum(p.numel() for p in model.parameters()) == 10693
