@@ -179,6 +179,18 @@ ON_ARRAYS = {
                "under no_grad()",
     "uniform_": "nn.init.uniform_(p, a, b), or p.uniform_(a, b) on the parameter under no_grad()",
     "copy_": "a[...] = numbers, or p.copy_(numbers) on the parameter under no_grad()",
+    # the RL courses' target networks: Spinning Up's Polyak step p_targ.data.mul_(rho);
+    # p_targ.data.add_((1 - rho) * p.data), and hand-written SGD's p.data.sub_(lr * p.grad)
+    "mul_": "numpy's in-place a *= x (p_targ.data.mul_(rho) is p_targ.data *= rho), or "
+            "p.mul_(x) on the parameter under no_grad()",
+    "add_": "numpy's in-place a += x (p_targ.data.add_((1 - rho) * p.data) is "
+            "p_targ.data += (1 - rho) * p.data), or p.add_(x) on the parameter under no_grad()",
+    "sub_": "numpy's in-place a -= x (p.data.sub_(lr * p.grad) is p.data -= lr * p.grad), or "
+            "p.sub_(x) on the parameter under no_grad()",
+    "div_": "numpy's in-place a /= x, or p.div_(x) on the parameter under no_grad()",
+    "lerp_": "numpy's in-place a += w * (end - a) (p_targ.data.lerp_(p.data, 1 - rho) is "
+             "p_targ.data += (1 - rho) * (p.data - p_targ.data)), or p_targ.lerp_(p, 1 - rho) "
+             "on the parameter under no_grad()",
     # style transfer's and feature visualisation's img.data.clamp_(0, 1) after each step: the
     # Tensor's own clamp_ is refused there for an image that requires grad, outside no_grad()
     "clamp_": "np.clip(a, lo, hi, out=a) (img.data.clamp_(0, 1) is np.clip(img.data, 0, 1, "
