@@ -19,6 +19,8 @@ gridworld.
   network by `copy.deepcopy` and `load_state_dict`, `F.smooth_l1_loss` of
   `q.gather(1, a.unsqueeze(1))`, max over the target's next-state Q under `no_grad`, Double DQN's
   argmax from the online net, Polyak averaging.
+- Invalid-action masking (`masked_fill(~mask, float('-inf'))` into a Categorical) and TRPO's
+  Fisher-vector product (`torch.autograd.grad` of the mean KL twice, `parameters_to_vector`).
 
 Every update is also run on PyTorch from the same weights and the same batch (log-probs,
 entropies, losses, gradients, the parameters after the steps).
@@ -33,6 +35,10 @@ What the trial needed to change from the PyTorch versions, and why:
   numbers is `adv.std(unbiased=True)`.
 - `q_targ(o2).max(1)[0]` is refused (numpy's positional max gives the values only):
   `.max(dim=1).values` or `.max(dim=1)[0]`.
+- CleanRL's `torch.Tensor(obs)` keeps a float64 array's dtype (PyTorch's makes float32, and
+  a float32 layer then computes in float64 here): `torch.as_tensor(obs, dtype=torch.float32)`.
+- The numpy AttributeError of `.data.copy_` outside any `no_grad()` block (CleanRL's soft update)
+  has no note: glassgrad never sees it pass (left as it is; the README says what `.data` is).
 """
 
 from __future__ import annotations
@@ -621,6 +627,90 @@ def test_orthogonal_init_with_gain_root_two_and_constant_biases():
                                atol=1e-9)
     assert (wide.bias.numpy() == 0).all() and (tall.bias.numpy() == 0.5).all()
     assert wide.weight.dtype == np.float32 and isinstance(wide.weight, nn.Parameter)
+
+
+def masked_policy(lib, logits, mask, actions):
+    """Invalid-action masking: the masked logits' Categorical, its entropy and log-probs."""
+    dist = lib.torch.distributions.Categorical(logits=logits.masked_fill(~mask, float("-inf")))
+    return dist, dist.entropy(), dist.log_prob(actions)
+
+
+def test_masked_actions_are_never_drawn_and_get_no_gradient():
+    torch.manual_seed(11)
+    logits = torch.tensor([[0.5, -1.0, 2.0], [1.0, 0.0, -0.5]], requires_grad=True)
+    mask = torch.tensor([[True, False, True], [True, True, False]])
+    dist, entropy, logp = masked_policy(OURS, logits, mask, torch.tensor([2, 1]))
+    draws = dist.sample((500,)).numpy()
+    assert not (draws[:, 0] == 1).any() and not (draws[:, 1] == 2).any()
+    p = np.exp([0.5, 2.0]) / np.exp([0.5, 2.0]).sum()         # the allowed actions' softmax
+    assert entropy.numpy()[0] == pytest.approx(-(p * np.log(p)).sum(), rel=1e-6)
+    assert logp.numpy()[0] == pytest.approx(np.log(p[1]), rel=1e-6)
+    (entropy.sum() + logp.sum()).backward()
+    assert np.isfinite(logits.grad).all() and logits.grad[0, 1] == logits.grad[1, 2] == 0.0
+
+
+def test_trpos_fisher_vector_product_is_the_finite_difference_of_the_kl_gradient():
+    torch.manual_seed(14)
+    pi = OUR.mlp([3, 6, 2]).double()
+    params = list(pi.parameters())
+    obs = torch.as_tensor(np.random.default_rng(15).normal(size=(8, 3)))
+    with torch.no_grad():
+        old = torch.distributions.Categorical(logits=pi(obs))
+
+    def kl_grad(create_graph=False):
+        new = torch.distributions.Categorical(logits=pi(obs))
+        kl = torch.distributions.kl_divergence(old, new).mean()
+        grads = torch.autograd.grad(kl, params, create_graph=create_graph)
+        return torch.cat([g.reshape(-1) for g in grads])
+    v = np.random.default_rng(16).normal(size=sum(p.numel() for p in params))
+    flat = kl_grad(create_graph=True)
+    hvp = torch.cat([h.reshape(-1) for h in torch.autograd.grad(
+        (flat * torch.as_tensor(v)).sum(), params)]).numpy()
+    theta = nn.utils.parameters_to_vector(params).detach().numpy()
+    eps, sides = 1e-5, []
+    for sign in (1, -1):
+        nn.utils.vector_to_parameters(torch.as_tensor(theta + sign * eps * v), params)
+        sides.append(kl_grad().numpy())
+    nn.utils.vector_to_parameters(torch.as_tensor(theta), params)
+    np.testing.assert_allclose(hvp, (sides[0] - sides[1]) / (2 * eps), rtol=1e-5, atol=1e-9)
+    assert v @ hvp > 0                      # the Fisher matrix is positive semi-definite
+
+
+@needs_torch
+def test_masked_policies_and_trpos_fisher_vector_product_are_pytorchs():
+    t = theirs()
+    logits = np.array([[0.5, -1.0, 2.0], [1.0, 0.0, -0.5]], np.float32)
+    mask = np.array([[True, False, True], [True, True, False]])
+    results = []
+    for lib in (OURS, t):
+        z = lib.torch.tensor(logits, requires_grad=True)
+        _, entropy, logp = masked_policy(lib, z, lib.torch.as_tensor(mask),
+                                         lib.torch.tensor([2, 1]))
+        (entropy.sum() + logp.sum()).backward()
+        results.append([entropy.detach().numpy(), logp.detach().numpy(), np.asarray(z.grad)])
+    for ours, expected in zip(*results):
+        np.testing.assert_allclose(ours, expected, rtol=1e-5, atol=1e-7)
+    # TRPO's step direction needs H v, H the Hessian of the mean KL from the old policy
+    torch.manual_seed(12)
+    pi = OUR.mlp([3, 8, 2])
+    their_pi = course(t).mlp([3, 8, 2])
+    copy_weights(pi, their_pi)
+    obs = np.random.default_rng(13).normal(size=(10, 3)).astype(np.float32)
+    v = np.linspace(-1, 1, 50).astype(np.float32)
+    hvps = []
+    for lib, net in ((OURS, pi), (t, their_pi)):
+        tch, params = lib.torch, list(net.parameters())
+        with tch.no_grad():
+            old = tch.distributions.Categorical(logits=net(tch.as_tensor(obs)))
+        kl = tch.distributions.kl_divergence(
+            old, tch.distributions.Categorical(logits=net(tch.as_tensor(obs)))).mean()
+        grads = tch.autograd.grad(kl, params, create_graph=True)
+        flat = tch.cat([g.reshape(-1) for g in grads])
+        hvp = tch.autograd.grad((flat * tch.as_tensor(v)).sum(), params)
+        hvps.append(tch.cat([h.reshape(-1) for h in hvp]).detach().numpy())
+        assert abs(kl.item()) < 1e-6                        # the KL is 0 where the policies meet
+    np.testing.assert_allclose(hvps[0], hvps[1], rtol=1e-4, atol=1e-7)
+    assert np.abs(hvps[0]).max() > 1e-3
 
 
 # -- GAE and PPO -------------------------------------------------------------------------------
