@@ -588,12 +588,20 @@ def test_the_gaussian_policys_log_std_is_a_parameter_and_gets_the_finite_differe
     assert single.item() == pytest.approx(one.item(), rel=1e-12)
 
 
+def twin_agents(seed, act_dim):
+    """PyTorch's names, and a Gaussian actor-critic for the reach task on both sides with the
+    same weights."""
+    torch.manual_seed(seed)
+    t = theirs()
+    agent, their_agent = OUR.GaussianActorCritic(3, act_dim), course(t).GaussianActorCritic(
+        3, act_dim)
+    copy_weights(agent, their_agent)
+    return t, agent, their_agent
+
+
 @needs_torch
 def test_the_gaussian_policys_log_probs_entropy_and_gradients_are_pytorchs():
-    torch.manual_seed(4)
-    t = theirs()
-    agent, their_agent = OUR.GaussianActorCritic(3, 2), course(t).GaussianActorCritic(3, 2)
-    copy_weights(agent, their_agent)
+    t, agent, their_agent = twin_agents(seed=4, act_dim=2)
     rng = np.random.default_rng(5)
     obs = rng.normal(size=(16, 3)).astype(np.float32)
     u = (2 * rng.normal(size=(16, 2))).astype(np.float32)
@@ -769,10 +777,7 @@ def reach_batch(agent, n_steps=96, seed=7):
 
 @needs_torch
 def test_a_ppo_update_is_pytorchs_from_the_same_weights_batch_and_shuffles():
-    torch.manual_seed(8)
-    t = theirs()
-    agent, their_agent = OUR.GaussianActorCritic(3, 1), course(t).GaussianActorCritic(3, 1)
-    copy_weights(agent, their_agent)
+    t, agent, their_agent = twin_agents(seed=8, act_dim=1)
     batch = reach_batch(agent)
     their_batch = [t.torch.as_tensor(x.numpy()) for x in batch]
     perms = [np.random.default_rng(k).permutation(96) for k in range(4)]

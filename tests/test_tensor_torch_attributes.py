@@ -135,6 +135,11 @@ def test_the_note_on_numpy_s_attribute_error_says_what_the_tensor_has():
     assert "np.clip(img.data, 0, 1, out=img.data)" in note("clamp_")
     assert note("clamp").endswith("np.clip(a, lo, hi) (a new array), or t.clamp(lo, hi) on a "
                                   "Tensor")
+    # the RL courses' Polyak step on .data, and hand-written SGD's p.data.sub_(lr * p.grad)
+    assert "p_targ.data *= rho" in note("mul_") and "p.mul_(x)" in note("mul_")
+    assert "p_targ.data += (1 - rho) * p.data" in note("add_")
+    assert "p.data -= lr * p.grad" in note("sub_") and "a /= x" in note("div_")
+    assert "p_targ.lerp_(p, 1 - rho) on the parameter under no_grad()" in note("lerp_")
     # only where numpy's function of one array is the method: np.where(x.grad) gives indices,
     # np.split(x.grad, 2) two halves (PyTorch's split(2) pieces of 2), np.maximum two arrays
     for name in ("where", "split", "maximum", "roll"):
