@@ -22,8 +22,6 @@ import numpy as np
 
 from .tensor_operands import NONE_COMPARED
 
-_NO_LAYOUT = ("has no counterpart here: the layout is numpy's (t.data.strides, "
-              "t.data.flags['C_CONTIGUOUS']), and no op needs contiguous data")
 #: what to write for PyTorch's sparse tensors (a graph's adjacency from an edge list)
 SPARSE = ("not here (glassgrad has no sparse tensors): for A[row, col] = values, either "
           "the dense A = values.new_zeros(n * n).index_add(0, row * n + col, values).view(n, n) "
@@ -56,7 +54,6 @@ TORCH_METHODS = {
     "share_memory_": ("has no counterpart here: a tensor's numbers are a numpy array in this "
                       "process's memory, which other processes do not share (no Hogwild "
                       "training of shared parameters)"),
-    "as_strided": _NO_LAYOUT,
     **dict.fromkeys(("to_sparse", "to_sparse_coo", "to_sparse_csr"), "is " + SPARSE),
 }
 
@@ -287,7 +284,8 @@ METHOD_FUNCTIONS = """
     renorm cholesky_inverse swapdims movedim moveaxis ravel unflatten tile select take flipud
     fliplr msort aminmax tensor_split hsplit vsplit dsplit diag_embed adjoint resolve_conj
     resolve_neg is_conj is_complex is_floating_point index_copy index_fill index_put put
-    masked_scatter get_device svd lu triangular_solve detach_
+    masked_scatter get_device svd lu triangular_solve detach_ index_reduce as_strided
+    unique_consecutive
     abs_ neg_ negative_ exp_ exp2_ expm1_ log_ log2_ log10_ log1p_ sqrt_ rsqrt_ square_
     reciprocal_ sigmoid_ relu_ tanh_ sin_ cos_ tan_ asin_ acos_ atan_ sinh_ cosh_ asinh_ acosh_
     atanh_ arcsin_ arccos_ arctan_ arcsinh_ arccosh_ arctanh_ erf_ erfc_ i0_ sinc_ logit_

@@ -125,7 +125,7 @@ def test_the_note_on_numpy_s_attribute_error_says_what_the_tensor_has():
                                      "the array")
     assert "a Tensor here has no resize_ either (PyTorch's Tensor.resize_ is t.reshape" \
            in note("resize_")
-    assert "call t." not in note("as_strided")
+    assert "call t." not in note("share_memory_")
     assert note("exp_").endswith("call t.exp_(...) on the Tensor itself, or numpy on the array")
     # FGSM's x.grad.sign(): it said "call t.sign(...) on the Tensor itself", which is x, whose
     # sign is not the gradient's; numpy's function of the name is meant
