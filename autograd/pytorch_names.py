@@ -52,7 +52,12 @@ NAMED_METHODS = dict.fromkeys(("names", "refine_names", "rename", "rename_", "al
 TORCH_METHODS = {
     "resize": "is t.reshape(...) here (a new tensor)",
     "resize_": "is t.reshape(...) here (a new tensor: t = t.reshape(...))",
-    "bfloat16": "has no counterpart here: numpy has no bfloat16 (t.half() is float16)",
+    # also torch.bfloat16, the dtype: a CPU course's `torch.autocast("cpu", dtype=torch.bfloat16)`
+    # stops on this name before autocast can say what to write, so this says it
+    "bfloat16": ("has no counterpart here: numpy has no bfloat16 (t.half() is float16); for "
+                 "torch.autocast('cpu', dtype=torch.bfloat16) leave autocast out: glassgrad has "
+                 "no mixed precision (every op computes in its inputs' dtype), so write "
+                 "contextlib.nullcontext() in its place"),
     "share_memory_": ("has no counterpart here: a tensor's numbers are a numpy array in this "
                       "process's memory, which other processes do not share (no Hogwild "
                       "training of shared parameters)"),
