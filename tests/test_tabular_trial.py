@@ -1,0 +1,387 @@
+"""A prototyper's trial of Kaggle-style deep learning on a table, with the habits of a "modern
+PyTorch training loop" tutorial (our own code), written after `import autograd as torch`,
+`import nn`, `import nn.functional as F`, `import nn.optim as optim`.
+
+The table is a CSV file written here (three numeric columns, two categorical ones, some cells
+empty, a regression target and an imbalanced binary one), read with the csv module, imputed by
+the median, standardised, its categories coded as integers (a missing one is a category of its
+own). The model gives each categorical column an entity embedding (nn.Embedding), concatenates
+them with the batch-normalised numbers, and an MLP head (Linear, BatchNorm1d, ReLU, Dropout)
+predicts. Around it the loop: AdamW with parameter groups (no weight decay for biases, norm
+weights and embeddings, picked from named_parameters()), linear warmup then cosine decay
+(LambdaLR, SequentialLR of LinearLR and CosineAnnealingLR, OneCycleLR), clip_grad_norm_,
+gradient accumulation, an EMA of the weights (AveragedModel and by hand), early stopping with
+the best weights restored, checkpoint save and resume, the CPU autocast/GradScaler lines, label
+smoothing, mixup, k-fold cross-validation with an ensemble of the folds' models, and
+torch.manual_seed determinism. Where PyTorch is installed the same code runs on it from the same
+weights: losses, gradient norms, learning rates and weights must agree.
+
+What the trial needed to change, and why:
+- `KFold(n_splits=5, shuffle=True, random_state=42)`, every Kaggle notebook's line, was a
+  TypeError: KFold and StratifiedKFold take scikit-learn's `random_state=` for `seed=`;
+- `torch.autocast("cpu", dtype=torch.bfloat16)` stopped at `torch.bfloat16` with "numpy has no
+  bfloat16", which did not say what to do about the autocast line: the hint now says to leave
+  autocast out (glassgrad has no mixed precision) and write contextlib.nullcontext().
+What stays different, by design (README): autocast itself is refused when enabled, since it
+would change the numbers; `torch.get_rng_state()` is `autograd.random.get_state()` (a dict, which
+nn.save stores), as its hint says.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import csv
+import math
+
+import numpy as np
+import pytest
+
+import autograd as torch
+import nn
+import nn.functional as F
+import nn.optim as optim
+from autograd import random as grad_random
+from nn import KFold
+from nn.data import DataLoader, TensorDataset
+from nn.metrics import roc_auc_score
+from nn.optim import lr_scheduler
+from nn.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch_helpers import needs_torch
+from torch_helpers import torch as real_torch
+
+NUMERIC, CATEGORICAL = ["age", "income", "score"], ["city", "plan"]
+CITIES, PLANS = ["paris", "lyon", "nice", "lille", "brest"], ["basic", "plus", "pro"]
+
+
+# -- the table -------------------------------------------------------------------------------
+
+def _write_table(path, n=480, seed=0):
+    """A CSV as a competition gives it: numbers and words, some cells empty, two targets."""
+    rng = np.random.default_rng(seed)
+    age, income, score = rng.normal(40, 12, n), rng.gamma(2.0, 20.0, n), rng.normal(0, 1, n)
+    city, plan = rng.integers(0, 5, n), rng.integers(0, 3, n)
+    price = (0.08 * (age - 40) - 0.02 * (income - 40) + 1.5 * np.tanh(score)
+             + np.array([0.8, -0.6, 1.2, 0.0, -1.0])[city] + 0.1 * rng.normal(size=n))
+    logit = 2.0 * score + np.array([-1.0, 0.3, 1.2])[plan] - 2.6
+    churn = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(NUMERIC + CATEGORICAL + ["price", "churn"])
+        for i in range(n):
+            row = [f"{age[i]:.3f}", f"{income[i]:.3f}", f"{score[i]:.5f}", CITIES[city[i]],
+                   PLANS[plan[i]], f"{price[i]:.5f}", str(churn[i])]
+            for column in (0, 1, 3):            # about 6% of these cells left empty
+                if rng.uniform() < 0.06:
+                    row[column] = ""
+            writer.writerow(row)
+
+
+def _read_table(path, n_train):
+    """csv rows -> (codes int64, numbers float32, price, churn, cardinalities); the median, mean
+    and std and the category levels come from the first n_train rows only (no leakage)."""
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    numbers = np.array([[float(r[c]) if r[c] != "" else np.nan for c in NUMERIC] for r in rows],
+                       dtype=np.float32)
+    median = np.nanmedian(numbers[:n_train], axis=0)
+    numbers = np.where(np.isnan(numbers), median, numbers)
+    mean, std = numbers[:n_train].mean(axis=0), numbers[:n_train].std(axis=0)
+    numbers = ((numbers - mean) / std).astype(np.float32)
+    codes, cards = [], []
+    for c in CATEGORICAL:
+        words = [r[c] if r[c] != "" else "<missing>" for r in rows]
+        levels = {w: k + 1 for k, w in enumerate(sorted(set(words[:n_train])))}
+        codes.append([levels.get(w, 0) for w in words])       # 0: a level never seen in train
+        cards.append(len(levels) + 1)
+    price = np.array([float(r["price"]) for r in rows], dtype=np.float32)
+    churn = np.array([float(r["churn"]) for r in rows], dtype=np.float32)
+    return np.array(codes, dtype=np.int64).T, numbers, price, churn, cards
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory):
+    path = tmp_path_factory.mktemp("kaggle") / "train.csv"
+    _write_table(path)
+    return _read_table(path, n_train=384)
+
+
+def _split(table, n_train=384):
+    codes, numbers, price, churn, _ = table
+    tr, va = slice(0, n_train), slice(n_train, None)
+    return (codes[tr], numbers[tr], price[tr], churn[tr]), (codes[va], numbers[va], price[va],
+                                                            churn[va])
+
+
+# -- the model, written once for either library ------------------------------------------------
+
+def make_net(torch, nn):
+    class TabularNet(nn.Module):
+        """Entity embeddings + batch-normalised numbers -> MLP head -> one output."""
+
+        def __init__(self, cards, n_numeric, hidden=(32, 16), p=0.0, bn=True, emb_p=0.0):
+            super().__init__()
+            dims = [min(8, (c + 1) // 2) for c in cards]         # fast.ai's rule of thumb, capped
+            self.embs = nn.ModuleList([nn.Embedding(c, d) for c, d in zip(cards, dims)])
+            self.emb_drop = nn.Dropout(emb_p)
+            self.bn_num = nn.BatchNorm1d(n_numeric) if bn else nn.Identity()
+            layers, width = [], sum(dims) + n_numeric
+            for h in hidden:
+                layers.append(nn.Linear(width, h))
+                if bn:
+                    layers.append(nn.BatchNorm1d(h))
+                layers += [nn.ReLU(), nn.Dropout(p)]
+                width = h
+            layers.append(nn.Linear(width, 1))
+            self.head = nn.Sequential(*layers)
+
+        def forward(self, x_cat, x_num):
+            embedded = torch.cat([emb(x_cat[:, i]) for i, emb in enumerate(self.embs)], dim=1)
+            x = torch.cat([self.emb_drop(embedded), self.bn_num(x_num)], dim=1)
+            return self.head(x).squeeze(-1)
+
+    return TabularNet
+
+
+TabularNet = make_net(torch, nn)
+
+
+def param_groups(model, weight_decay):
+    """The tutorial's AdamW groups: weight decay for the Linear weights only."""
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
+        if p.ndim < 2 or name.endswith(".bias") or "bn" in name or "embs" in name:
+            no_decay.append(p)
+        else:
+            decay.append(p)
+    return [{"params": decay, "weight_decay": weight_decay},
+            {"params": no_decay, "weight_decay": 0.0}]
+
+
+def warmup_cosine(warmup, total):
+    def factor(step):
+        if step < warmup:
+            return (step + 1) / warmup
+        progress = (step - warmup) / max(1, total - warmup)
+        return 0.5 * (1.0 + math.cos(math.pi * progress))
+    return factor
+
+
+def _twin(model, *args, **kwargs):
+    """PyTorch's TabularNet with our model's weights."""
+    theirs = make_net(real_torch, real_torch.nn)(*args, **kwargs)
+    if next(iter(model.parameters())).dtype == np.float64:
+        theirs.double()
+    theirs.load_state_dict({k: real_torch.tensor(np.array(v)) for k, v in
+                            model.state_dict().items()})
+    return theirs
+
+
+def _rmse(model, codes, numbers, target):
+    model.eval()
+    with torch.no_grad():
+        pred = model(torch.tensor(codes), torch.tensor(numbers))
+    return math.sqrt(F.mse_loss(pred, torch.tensor(target)).item())
+
+
+# -- reading the CSV -------------------------------------------------------------------------
+
+def test_the_csv_is_imputed_standardised_and_coded(table):
+    codes, numbers, price, churn, cards = table
+    assert codes.shape == (480, 2) and codes.dtype == np.int64 and numbers.dtype == np.float32
+    assert not np.isnan(numbers).any()
+    np.testing.assert_allclose(numbers[:384].mean(axis=0), 0, atol=1e-5)
+    # imputing by the median shrinks the spread a little: std of the filled column below 1
+    np.testing.assert_allclose(numbers[:384].std(axis=0), 1, atol=1e-4)
+    assert cards == [len(CITIES) + 2, len(PLANS) + 1]          # + unseen (0); + "<missing>"
+    assert codes[:, 0].min() >= 1 and codes[:, 0].max() == cards[0] - 1
+    assert 0.1 < churn.mean() < 0.3                              # imbalanced
+    assert price.std() > 1.0
+
+
+# -- regression: the whole loop against PyTorch ----------------------------------------------
+
+def _regression_loop(torch, nn, optim, model, data, steps, warmup, clip=1.0, batch=32):
+    """AdamW groups, warmup + cosine by LambdaLR, clipping: the losses, norms and lrs."""
+    codes, numbers, target = (torch.tensor(a) for a in data)
+    opt = optim.AdamW(param_groups(model, 1e-2), lr=3e-3, betas=(0.9, 0.99))
+    sched = optim.lr_scheduler.LambdaLR(opt, warmup_cosine(warmup, steps))
+    loss_fn, record = nn.MSELoss(), []
+    n = codes.shape[0]
+    for step in range(steps):
+        idx = np.arange(step * batch, (step + 1) * batch) % n
+        model.train()
+        opt.zero_grad()
+        loss = loss_fn(model(codes[idx], numbers[idx]), target[idx])
+        loss.backward()
+        norm = nn.utils.clip_grad_norm_(model.parameters(), max_norm=clip)
+        opt.step()
+        sched.step()
+        record.append((loss.item(), float(norm), sched.get_last_lr()[0]))
+    return np.array(record)
+
+
+@needs_torch
+def test_entity_embedding_regression_matches_pytorch_step_by_step(table):
+    """In float64 (model.double()): in float32 the biases right before a batch norm, whose
+    gradient is zero up to rounding (the norm subtracts them again), get Adam steps of ~lr/10
+    from that noise in both libraries, different ones; the eval-mode predictions then differ
+    by ~2e-3."""
+    (codes, numbers, price, _), _ = _split(table)
+    cards = table[4]
+    data = (codes, numbers.astype(np.float64), price.astype(np.float64))
+    torch.manual_seed(0)
+    ours = TabularNet(cards, 3).double()
+    theirs = _twin(ours, cards, 3)
+    got = _regression_loop(torch, nn, optim, ours, data, 36, 6)
+    want = _regression_loop(real_torch, real_torch.nn, real_torch.optim, theirs, data, 36, 6)
+    np.testing.assert_allclose(got, want, rtol=1e-9)               # losses, norms, lrs
+    for name, value in theirs.state_dict().items():               # running statistics too
+        np.testing.assert_allclose(np.array(ours.state_dict()[name]), value.numpy(),
+                                   rtol=1e-8, atol=1e-10, err_msg=name)
+    assert got[0, 1] > 1.0 and np.all(got[:, 1] > 0)              # clipping was active
+
+
+def test_the_regression_learns_and_weight_decay_spares_biases_norms_and_embeddings(table):
+    (codes, numbers, price, _), (vc, vn, vp, _) = _split(table)
+    torch.manual_seed(1)
+    model = TabularNet(table[4], 3, p=0.05)
+    groups = param_groups(model, 1e-2)
+    named = dict(model.named_parameters())
+    no_decay = {n for n, p in named.items() if any(p is q for q in groups[1]["params"])}
+    assert set(named) - no_decay == {"head.0.weight", "head.4.weight", "head.8.weight"}
+    assert {"embs.0.weight", "embs.1.weight", "bn_num.weight", "head.1.weight"} <= no_decay
+    baseline = math.sqrt(np.mean((vp - price.mean()) ** 2))
+    before = _rmse(model, vc, vn, vp)
+    record = _regression_loop(torch, nn, optim, model, (codes, numbers, price), 300, 20,
+                              batch=64)
+    after = _rmse(model, vc, vn, vp)
+    assert record[-20:, 0].mean() < 0.15 * record[:5, 0].mean()
+    assert after < 0.45 * baseline and after < before
+
+
+# -- the learning-rate schedules -------------------------------------------------------------
+
+def _lrs(torch, optim, make_scheduler, steps):
+    """(lr, beta1) after each step, as the loop sees them."""
+    opt = optim.AdamW([torch.zeros(2, requires_grad=True)], lr=1e-2)
+    scheduler = make_scheduler(opt, optim.lr_scheduler)
+    seen = []
+    for _ in range(steps):
+        opt.step()
+        scheduler.step()
+        seen.append((scheduler.get_last_lr()[0], opt.param_groups[0]["lr"],
+                     opt.param_groups[0]["betas"][0]))
+    return np.array(seen)
+
+
+def _warmup_then_cosine(opt, sched):
+    warmup = sched.LinearLR(opt, start_factor=0.01, end_factor=1.0, total_iters=5)
+    cosine = sched.CosineAnnealingLR(opt, T_max=25, eta_min=1e-5)
+    return sched.SequentialLR(opt, [warmup, cosine], milestones=[5])
+
+
+SCHEDULES = {
+    "LambdaLR": (lambda opt, sched: sched.LambdaLR(opt, warmup_cosine(5, 30)), 30),
+    "SequentialLR": (_warmup_then_cosine, 30),
+    "OneCycleLR": (lambda opt, sched: sched.OneCycleLR(opt, max_lr=1e-2, total_steps=30,
+                                                       pct_start=0.25), 29),
+    "OneCycleLR linear": (lambda opt, sched: sched.OneCycleLR(
+        opt, max_lr=[3e-2], epochs=3, steps_per_epoch=8, anneal_strategy="linear",
+        div_factor=10, final_div_factor=100, three_phase=True), 23),
+}
+
+
+def test_warmup_then_cosine_written_three_ways_agree():
+    by_lambda = _lrs(torch, optim, SCHEDULES["LambdaLR"][0], 30)[:, 0]
+    assert by_lambda[0] == pytest.approx(2 * 1e-2 / 5) and by_lambda.max() == pytest.approx(1e-2)
+    assert by_lambda[-1] == pytest.approx(0.0, abs=1e-12)
+    sequential = _lrs(torch, optim, SCHEDULES["SequentialLR"][0], 30)[:, 0]
+    assert np.argmax(sequential) == 4 and sequential[-1] == pytest.approx(1e-5)
+    assert np.all(np.diff(sequential[4:]) < 0) and np.all(np.diff(sequential[:5]) > 0)
+
+
+@needs_torch
+@pytest.mark.parametrize("name", list(SCHEDULES))
+def test_schedules_give_pytorch_s_learning_rates_and_momenta(name):
+    make, steps = SCHEDULES[name]
+    got = _lrs(torch, optim, make, steps)
+    want = _lrs(real_torch, real_torch.optim, make, steps)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+# -- gradient clipping -----------------------------------------------------------------------
+
+@needs_torch
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, math.inf])
+def test_clip_grad_norm_returns_pytorch_s_total_norm_and_clips_to_max_norm(table, norm_type):
+    (codes, numbers, price, _), _ = _split(table)
+    torch.manual_seed(2)
+    ours = TabularNet(table[4], 3)
+    theirs = _twin(ours, table[4], 3)
+    F.mse_loss(ours(torch.tensor(codes[:64]), torch.tensor(numbers[:64])),
+               torch.tensor(price[:64])).backward()
+    real_torch.nn.functional.mse_loss(theirs(real_torch.tensor(codes[:64]),
+                                             real_torch.tensor(numbers[:64])),
+                                      real_torch.tensor(price[:64])).backward()
+    total = nn.utils.clip_grad_norm_(ours.parameters(), max_norm=0.5, norm_type=norm_type)
+    expected = real_torch.nn.utils.clip_grad_norm_(theirs.parameters(), 0.5, norm_type)
+    assert isinstance(total, torch.Tensor) and total.shape == ()
+    assert total.item() == pytest.approx(expected.item(), rel=1e-5) and total.item() > 0.5
+    grads = [p.grad for p in ours.parameters()]
+    after = (max(np.abs(g).max() for g in grads) if norm_type == math.inf
+             else sum((np.abs(g) ** norm_type).sum() for g in grads) ** (1 / norm_type))
+    assert after == pytest.approx(0.5, rel=1e-4)
+    for p, q in zip(ours.parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=1e-4, atol=1e-6)
+
+
+# -- binary classification: pos_weight and ROC AUC -------------------------------------------
+
+def _auc_by_hand(y, score):
+    """The probability that a random positive outscores a random negative (ties count half)."""
+    pos, neg = score[y == 1], score[y == 0]
+    greater = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return greater / (len(pos) * len(neg))
+
+
+@needs_torch
+def test_pos_weight_bce_matches_pytorch_and_the_churn_model_ranks_well(table):
+    (codes, numbers, _, churn), (vc, vn, _, vchurn) = _split(table)
+    pos_weight = float((churn == 0).sum() / (churn == 1).sum())      # negatives per positive
+    assert pos_weight > 2.5
+    torch.manual_seed(3)
+    model = TabularNet(table[4], 3, p=0.1)
+    twin = _twin(model, table[4], 3)
+    model.eval()
+    twin.eval()                                   # dropout off for the comparison
+    loss = nn.BCEWithLogitsLoss(pos_weight=torch.tensor([pos_weight]))(
+        model(torch.tensor(codes), torch.tensor(numbers)), torch.tensor(churn))
+    expected = real_torch.nn.BCEWithLogitsLoss(pos_weight=real_torch.tensor([pos_weight]))(
+        twin(real_torch.tensor(codes), real_torch.tensor(numbers)), real_torch.tensor(churn))
+    loss.backward()
+    expected.backward()
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
+    for p, q in zip(model.parameters(), twin.parameters()):
+        np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=1e-4, atol=1e-6)
+
+    loss_fn = nn.BCEWithLogitsLoss(pos_weight=torch.tensor([pos_weight]))
+    opt = optim.AdamW(param_groups(model, 1e-3), lr=5e-3)
+    loader = DataLoader(TensorDataset(torch.tensor(codes), torch.tensor(numbers),
+                                      torch.tensor(churn)), batch_size=64, shuffle=True)
+    for epoch in range(12):
+        model.train()
+        for xc, xn, yb in loader:
+            opt.zero_grad()
+            loss_fn(model(xc, xn), yb).backward()
+            opt.step()
+    model.eval()
+    with torch.no_grad():
+        prob = torch.sigmoid(model(torch.tensor(vc), torch.tensor(vn))).numpy()
+    auc = roc_auc_score(vchurn, prob)
+    assert auc == pytest.approx(_auc_by_hand(vchurn, prob), abs=1e-12)
+    assert auc > 0.8
+    # pos_weight moves the threshold: about as many predicted positives as true ones, or more
+    assert (prob > 0.5).mean() >= 0.8 * vchurn.mean()
