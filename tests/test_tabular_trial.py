@@ -385,3 +385,130 @@ def test_pos_weight_bce_matches_pytorch_and_the_churn_model_ranks_well(table):
     assert auc > 0.8
     # pos_weight moves the threshold: about as many predicted positives as true ones, or more
     assert (prob > 0.5).mean() >= 0.8 * vchurn.mean()
+
+
+# -- gradient accumulation -------------------------------------------------------------------
+
+def test_accumulating_micro_batches_is_one_big_batch(table):
+    """loss / accum_steps over 4 micro-batches of 16 gives the gradient and the AdamW step of
+    one batch of 64 (with no batch norm: its statistics would be the micro-batches')."""
+    (codes, numbers, price, _), _ = _split(table)
+    codes, numbers, price = (torch.tensor(a) for a in (codes[:64], numbers[:64], price[:64]))
+    torch.manual_seed(4)
+    big = TabularNet(table[4], 3, bn=False).double()
+    small = copy.deepcopy(big)
+    numbers = numbers.double()
+    price = price.double()
+    opt_big = optim.AdamW(param_groups(big, 1e-2), lr=1e-2)
+    opt_small = optim.AdamW(param_groups(small, 1e-2), lr=1e-2)
+    loss_fn, accum_steps = nn.MSELoss(), 4
+    for step in range(3):
+        opt_big.zero_grad()
+        loss_fn(big(codes, numbers), price).backward()
+        opt_small.zero_grad()
+        for k in range(accum_steps):
+            micro = slice(16 * k, 16 * (k + 1))
+            (loss_fn(small(codes[micro], numbers[micro]), price[micro]) / accum_steps).backward()
+        for (name, p), q in zip(big.named_parameters(), small.parameters()):
+            np.testing.assert_allclose(q.grad, p.grad, rtol=1e-10, atol=1e-13, err_msg=name)
+        opt_big.step()
+        opt_small.step()
+    for p, q in zip(big.parameters(), small.parameters()):
+        np.testing.assert_allclose(q.data, p.data, rtol=1e-10, atol=1e-13)
+    assert not np.allclose(big.head[0].weight.data, copy.deepcopy(small).head[0].weight.data * 0)
+
+
+# -- an exponential moving average of the weights --------------------------------------------
+
+def _train_with_ema(torch, nn, optim, AveragedModel, get_ema_multi_avg_fn, model, data, decay,
+                    steps=12):
+    """AveragedModel's EMA (buffers averaged too) next to one kept by hand from a deepcopy."""
+    codes, numbers, target = (torch.tensor(a) for a in data)
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+    by_hand = copy.deepcopy(model)
+    opt = optim.AdamW(model.parameters(), lr=1e-2)
+    for step in range(steps):
+        idx = np.arange(step * 32, (step + 1) * 32) % codes.shape[0]
+        model.train()
+        opt.zero_grad()
+        nn.functional.mse_loss(model(codes[idx], numbers[idx]), target[idx]).backward()
+        opt.step()
+        ema.update_parameters(model)
+        with torch.no_grad():
+            for e, p in zip(by_hand.parameters(), model.parameters()):
+                e.mul_(decay).add_(p.detach(), alpha=1 - decay)
+            for e, b in zip(by_hand.buffers(), model.buffers()):
+                e.copy_(b)                      # the running statistics as they are now
+    return ema, by_hand
+
+
+@needs_torch
+def test_ema_of_the_weights_matches_pytorch_s_averaged_model(table):
+    (codes, numbers, price, _), _ = _split(table)
+    data = (codes, numbers.astype(np.float64), price.astype(np.float64))
+    torch.manual_seed(5)
+    model = TabularNet(table[4], 3).double()
+    twin = _twin(model, table[4], 3)
+    start = copy.deepcopy(model.state_dict())
+    ema, by_hand = _train_with_ema(torch, nn, optim, AveragedModel, get_ema_multi_avg_fn,
+                                   model, data, 0.9)
+    swa = real_torch.optim.swa_utils
+    t_ema, t_by_hand = _train_with_ema(real_torch, real_torch.nn, real_torch.optim,
+                                       swa.AveragedModel, swa.get_ema_multi_avg_fn, twin, data,
+                                       0.9)
+    assert int(ema.n_averaged.item()) == int(t_ema.n_averaged.item()) == 12
+    for ours, theirs in ((ema, t_ema), (by_hand, t_by_hand)):
+        mine, expected = ours.state_dict(), theirs.state_dict()
+        assert list(mine) == list(expected)
+        for name, value in expected.items():
+            # atol: bn_num's bias, whose gradient is rounding noise (the next norm removes
+            # it), moves by ~1e-11 in float64
+            np.testing.assert_allclose(np.array(mine[name]), value.numpy(), rtol=1e-9,
+                                       atol=1e-9, err_msg=name)
+    # the average lags the model: it lies between the start and the model's last weights
+    w0, w, avg = (np.array(s["head.0.weight"]) for s in (start, model.state_dict(),
+                                                          by_hand.state_dict()))
+    assert 0 < np.linalg.norm(avg - w0) < np.linalg.norm(w - w0)
+    ema.eval()
+    with torch.no_grad():                       # calling the AveragedModel runs its copy
+        out = ema(torch.tensor(codes[:5]), torch.tensor(data[1][:5]))
+    assert out.shape == (5,)
+
+
+# -- early stopping with the best weights restored ------------------------------------------
+
+def test_early_stopping_restores_the_best_weights(table):
+    (codes, numbers, price, _), (vc, vn, vp, _) = _split(table)
+    torch.manual_seed(6)
+    model = TabularNet(table[4], 3, hidden=(64, 32))
+    opt = optim.AdamW(param_groups(model, 0.0), lr=2e-2)        # too fast: it will overfit
+    loader = DataLoader(TensorDataset(torch.tensor(codes[:96]), torch.tensor(numbers[:96]),
+                                      torch.tensor(price[:96])), batch_size=32, shuffle=True)
+    best, best_state, best_epoch, patience, bad, history = math.inf, None, -1, 5, 0, []
+    for epoch in range(60):
+        model.train()
+        for xc, xn, yb in loader:
+            opt.zero_grad()
+            F.mse_loss(model(xc, xn), yb).backward()
+            opt.step()
+        score = _rmse(model, vc, vn, vp)
+        history.append(score)
+        if score < best - 1e-4:
+            best, best_epoch, bad = score, epoch, 0
+            best_state = copy.deepcopy(model.state_dict())
+        else:
+            bad += 1
+            if bad >= patience:
+                break
+    assert epoch < 59 and epoch == best_epoch + patience          # it stopped early
+    last = _rmse(model, vc, vn, vp)
+    model.load_state_dict(best_state)
+    assert _rmse(model, vc, vn, vp) == pytest.approx(best, rel=1e-6) == min(history)
+    assert last > best
+    # deepcopy kept the numbers of that epoch: state_dict() alone shares the live ones
+    live = model.state_dict()
+    with torch.no_grad():
+        model.head[0].weight.add_(1.0)
+    assert np.array_equal(np.array(live["head.0.weight"]), model.head[0].weight.numpy())
+    assert not np.array_equal(np.array(best_state["head.0.weight"]),
+                              model.head[0].weight.numpy())
