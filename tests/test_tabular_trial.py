@@ -512,3 +512,180 @@ def test_early_stopping_restores_the_best_weights(table):
     assert np.array_equal(np.array(live["head.0.weight"]), model.head[0].weight.numpy())
     assert not np.array_equal(np.array(best_state["head.0.weight"]),
                               model.head[0].weight.numpy())
+
+
+# -- checkpoints: save, resume, the same losses ----------------------------------------------
+
+def _setup_run(cards, seed=7):
+    torch.manual_seed(seed)
+    model = TabularNet(cards, 3, p=0.1, emb_p=0.05)
+    opt = optim.AdamW(param_groups(model, 1e-2), lr=3e-3)
+    sched = lr_scheduler.OneCycleLR(opt, max_lr=1e-2, epochs=6, steps_per_epoch=4)
+    return model, opt, sched
+
+
+def _run_epochs(model, opt, sched, loader, epochs):
+    losses = []
+    for _ in epochs:
+        model.train()
+        for xc, xn, yb in loader:
+            opt.zero_grad()
+            loss = F.mse_loss(model(xc, xn), yb)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            losses.append(loss.item())
+    return losses
+
+
+def test_a_resumed_run_gives_the_losses_of_an_uninterrupted_one(table, tmp_path):
+    """Model, optimizer, scheduler, epoch and the random state (dropout masks, the loader's
+    shuffle) in one .pt file; a new process's objects load it and go on."""
+    (codes, numbers, price, _), _ = _split(table)
+    data = TensorDataset(torch.tensor(codes[:128]), torch.tensor(numbers[:128]),
+                         torch.tensor(price[:128]))
+    model, opt, sched = _setup_run(table[4])
+    loader = DataLoader(data, batch_size=32, shuffle=True)
+    straight = _run_epochs(model, opt, sched, loader, range(6))
+
+    model, opt, sched = _setup_run(table[4])
+    first = _run_epochs(model, opt, sched, loader, range(3))
+    path = tmp_path / "checkpoint.pt"
+    nn.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+             "scheduler": sched.state_dict(), "epoch": 2,
+             "rng": grad_random.get_state()}, path)
+    del model, opt, sched
+
+    model, opt, sched = _setup_run(table[4], seed=123)      # other weights, other generator
+    ck = nn.load(path)
+    model.load_state_dict(ck["model"])
+    opt.load_state_dict(ck["optimizer"])
+    sched.load_state_dict(ck["scheduler"])
+    grad_random.set_state(ck["rng"])
+    start = ck["epoch"] + 1
+    resumed = _run_epochs(model, opt, sched, loader, range(start, 6))
+    assert first + resumed == straight
+    assert straight[-1] < 0.5 * straight[0]
+    # the schedule's 24 steps are done (PyTorch's lr after them: 8.720728516302332e-05)
+    assert sched.get_last_lr()[0] == pytest.approx(8.720728516302332e-05, rel=1e-12)
+    with pytest.raises(ValueError, match="stepped 25 times.*total_steps=24"):
+        sched.step()
+
+
+@needs_torch
+def test_the_checkpoint_is_one_pytorch_loads_and_resumes(table, tmp_path):
+    (codes, numbers, price, _), _ = _split(table)
+    model, opt, sched = _setup_run(table[4])
+    loader = DataLoader(TensorDataset(torch.tensor(codes[:64]), torch.tensor(numbers[:64]),
+                                      torch.tensor(price[:64])), batch_size=32)
+    _run_epochs(model, opt, sched, loader, range(2))
+    nn.save({"model": model, "optimizer": opt, "epoch": 1}, tmp_path / "run.pt")
+    ck = real_torch.load(tmp_path / "run.pt")
+    twin = make_net(real_torch, real_torch.nn)(table[4], 3, p=0.1, emb_p=0.05)
+    twin.load_state_dict(ck["model"])
+    t_opt = real_torch.optim.AdamW(param_groups(twin, 1e-2), lr=3e-3)
+    t_opt.load_state_dict(ck["optimizer"])
+    assert ck["epoch"] == 1 and t_opt.state_dict()["state"][0]["step"].item() == 4
+    model.eval()
+    twin.eval()
+    with torch.no_grad():
+        ours = model(torch.tensor(codes[:8]), torch.tensor(numbers[:8]))
+    np.testing.assert_allclose(ours.numpy(), twin(real_torch.tensor(codes[:8]),
+                                                  real_torch.tensor(numbers[:8])).detach(),
+                               rtol=1e-5, atol=1e-6)
+
+
+# -- the mixed-precision lines of a CPU course -----------------------------------------------
+
+def test_autocast_and_grad_scaler_lines_run_or_say_what_to_write(table):
+    (codes, numbers, price, _), _ = _split(table)
+    xc, xn, yb = torch.tensor(codes[:32]), torch.tensor(numbers[:32]), torch.tensor(price[:32])
+    torch.manual_seed(8)
+    model = TabularNet(table[4], 3)
+    plain = copy.deepcopy(model)
+    opt, plain_opt = optim.AdamW(model.parameters()), optim.AdamW(plain.parameters())
+    # the course's bfloat16 line: refused at torch.bfloat16, with what to write instead
+    with pytest.raises(AttributeError, match=r"torch\.autocast\('cpu', dtype=torch\.bfloat16\) "
+                                             r"leave autocast out.*contextlib\.nullcontext"):
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            pass
+    with pytest.raises(RuntimeError, match="no mixed precision.*enabled=False"):
+        with torch.autocast(device_type="cpu", dtype=torch.float16):
+            pass
+    scaler = torch.amp.GradScaler(enabled=False)            # as a course writes it for the CPU
+    use_amp = False
+    for _ in range(3):
+        with torch.autocast(device_type="cpu", dtype=torch.float16, enabled=use_amp):
+            loss = F.mse_loss(model(xc, xn), yb)
+        opt.zero_grad()
+        scaler.scale(loss).backward()
+        scaler.unscale_(opt)
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        scaler.step(opt)
+        scaler.update()
+        with contextlib.nullcontext():                        # what the hint says to write
+            plain_loss = F.mse_loss(plain(xc, xn), yb)
+        plain_opt.zero_grad()
+        plain_loss.backward()
+        nn.utils.clip_grad_norm_(plain.parameters(), 1.0)
+        plain_opt.step()
+        assert loss.item() == plain_loss.item()
+    for p, q in zip(model.parameters(), plain.parameters()):
+        assert np.array_equal(p.data, q.data)
+    assert scaler.state_dict() == {} and scaler.get_scale() == 1.0
+
+
+# -- label smoothing -------------------------------------------------------------------------
+
+@needs_torch
+def test_label_smoothing_cross_entropy_matches_pytorch_and_trains(table):
+    """The price cut into three classes: a three-way head, CrossEntropyLoss(label_smoothing=)."""
+    (codes, numbers, price, _), (vc, vn, vp, _) = _split(table)
+    edges = np.quantile(price, [1 / 3, 2 / 3])
+    labels, vlabels = np.digitize(price, edges), np.digitize(vp, edges)
+
+    class ThreeWay(TabularNet):
+        def __init__(self, cards):
+            super().__init__(cards, 3)
+            self.head[-1] = nn.Linear(16, 3)
+
+        def forward(self, x_cat, x_num):
+            embedded = torch.cat([emb(x_cat[:, i]) for i, emb in enumerate(self.embs)], dim=1)
+            return self.head(torch.cat([embedded, self.bn_num(x_num)], dim=1))
+
+    torch.manual_seed(9)
+    model = ThreeWay(table[4])
+    logits = model(torch.tensor(codes[:64]), torch.tensor(numbers[:64]))
+    z = logits.detach().numpy().astype(np.float64)
+    for smoothing in (0.0, 0.1, 0.3):
+        ours = torch.tensor(z, requires_grad=True)
+        theirs = real_torch.tensor(z, requires_grad=True)
+        loss = nn.CrossEntropyLoss(label_smoothing=smoothing)(ours, torch.tensor(labels[:64]))
+        expected = real_torch.nn.CrossEntropyLoss(label_smoothing=smoothing)(
+            theirs, real_torch.tensor(labels[:64]))
+        loss.backward()
+        expected.backward()
+        assert loss.item() == pytest.approx(expected.item(), rel=1e-12)
+        np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-14)
+    start = copy.deepcopy(model.state_dict())
+    xc, xn, yb = torch.tensor(codes), torch.tensor(numbers), torch.tensor(labels)
+    confidence = {}
+    for smoothing in (0.0, 0.1):
+        model.load_state_dict(start)
+        loss_fn = nn.CrossEntropyLoss(label_smoothing=smoothing)
+        opt = optim.AdamW(param_groups(model, 1e-2), lr=1e-2)
+        for step in range(60):
+            model.train()
+            idx = np.arange(step * 64, (step + 1) * 64) % len(labels)
+            opt.zero_grad()
+            loss_fn(model(xc[idx], xn[idx]), yb[idx]).backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():
+            out = model(torch.tensor(vc), torch.tensor(vn))
+            train_out = model(xc, xn)
+        assert (out.argmax(dim=1).numpy() == vlabels).mean() > 0.7
+        confidence[smoothing] = F.softmax(train_out, dim=1).max(dim=1).values.numpy().mean()
+    # smoothing keeps the model from certainty (its targets top out at 0.9 + 0.1 / 3)
+    assert confidence[0.1] < confidence[0.0] - 0.02
