@@ -195,6 +195,15 @@ ON_ARRAYS = {
     "detach": "the array itself: it has no history",
     "clone": "a.copy()",
     "numpy": "the array itself",
+    # a weight EMA by hand, ema_p.data.mul_(decay).add_(p.data, alpha=1 - decay), and SGD by
+    # hand, p.data.add_(p.grad, alpha=-lr): the Tensor's own methods under no_grad() do it
+    **dict.fromkeys(("mul_", "lerp_"), (
+        "on the Tensors under no_grad(), ema_p.mul_(decay).add_(p.detach(), alpha=1 - decay) "
+        "or ema_p.lerp_(p.detach(), 1 - decay) (a weight EMA), or numpy in place on the "
+        "arrays, ema_p.data *= decay; ema_p.data += (1 - decay) * p.data")),
+    "add_": ("on the Tensor under no_grad(), p.add_(p.grad, alpha=-lr) (a step by hand) or "
+             "ema_p.mul_(decay).add_(p.detach(), alpha=1 - decay) (a weight EMA), or numpy in "
+             "place on the array, p.data -= lr * p.grad"),
 }
 
 

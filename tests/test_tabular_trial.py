@@ -689,3 +689,139 @@ def test_label_smoothing_cross_entropy_matches_pytorch_and_trains(table):
         confidence[smoothing] = F.softmax(train_out, dim=1).max(dim=1).values.numpy().mean()
     # smoothing keeps the model from certainty (its targets top out at 0.9 + 0.1 / 3)
     assert confidence[0.1] < confidence[0.0] - 0.02
+
+
+# -- mixup -----------------------------------------------------------------------------------
+
+def _mixup_loss(torch, model, loss_fn, xc, xn, y, lam, perm):
+    """Mixup on a table: the numbers and the category embeddings mixed (the codes cannot be),
+    the loss mixed with the same lam."""
+    embedded = torch.cat([emb(xc[:, i]) for i, emb in enumerate(model.embs)], dim=1)
+    x = torch.cat([embedded, model.bn_num(xn)], dim=1)
+    mixed = lam * x + (1 - lam) * x[perm]
+    out = model.head(mixed).squeeze(-1)
+    return lam * loss_fn(out, y) + (1 - lam) * loss_fn(out, y[perm])
+
+
+@needs_torch
+def test_mixup_loss_and_gradients_match_pytorch_and_the_model_still_ranks(table):
+    (codes, numbers, _, churn), (vc, vn, _, vchurn) = _split(table)
+    torch.manual_seed(10)
+    model = TabularNet(table[4], 3).double()
+    twin = _twin(model, table[4], 3)
+    beta = torch.distributions.Beta(torch.tensor(0.4), torch.tensor(0.4))
+    lam = beta.sample().item()                   # a float, as the tutorial takes it
+    assert 0.0 < lam < 1.0 and isinstance(lam, float)
+    perm = torch.randperm(64)
+    args = (codes[:64], numbers[:64].astype(np.float64), churn[:64].astype(np.float64))
+    loss = _mixup_loss(torch, model, nn.BCEWithLogitsLoss(),
+                       *(torch.tensor(a) for a in args), lam, perm)
+    expected = _mixup_loss(real_torch, twin, real_torch.nn.BCEWithLogitsLoss(),
+                           *(real_torch.tensor(a) for a in args), lam,
+                           real_torch.tensor(perm.numpy()))
+    loss.backward()
+    expected.backward()
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-12)
+    for (name, p), q in zip(model.named_parameters(), twin.parameters()):
+        np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=1e-9, atol=1e-12,
+                                   err_msg=name)
+    # lam = 1 is the plain loss; the Beta(0.4, 0.4) draws pile up near 0 and 1
+    plain = nn.BCEWithLogitsLoss()(model(*(torch.tensor(a) for a in args[:2])),
+                                   torch.tensor(args[2]))
+    again = _mixup_loss(torch, model, nn.BCEWithLogitsLoss(),
+                        *(torch.tensor(a) for a in args), 1.0, perm)
+    assert again.item() == pytest.approx(plain.item(), rel=1e-12)
+    draws = beta.sample((2000,)).numpy()
+    assert draws.mean() == pytest.approx(0.5, abs=0.03)
+    assert ((draws < 0.1) | (draws > 0.9)).mean() > 0.4
+
+    model = TabularNet(table[4], 3)
+    opt = optim.AdamW(param_groups(model, 1e-2), lr=5e-3)
+    loss_fn = nn.BCEWithLogitsLoss(pos_weight=torch.tensor([3.0]))
+    loader = DataLoader(TensorDataset(torch.tensor(codes), torch.tensor(numbers),
+                                      torch.tensor(churn)), batch_size=64, shuffle=True)
+    for epoch in range(10):
+        model.train()
+        for xc, xn, yb in loader:
+            lam = float(np.clip(beta.sample().item(), 0.0, 1.0))
+            opt.zero_grad()
+            _mixup_loss(torch, model, loss_fn, xc, xn, yb, lam,
+                        torch.randperm(len(yb))).backward()
+            opt.step()
+    model.eval()
+    with torch.no_grad():
+        score = model(torch.tensor(vc), torch.tensor(vn)).numpy()
+    assert roc_auc_score(vchurn, score) > 0.8
+
+
+# -- k-fold cross-validation and the folds' ensemble -----------------------------------------
+
+def test_kfold_models_give_out_of_fold_scores_and_their_average_predicts_better(table):
+    codes, numbers, price, _, cards = table
+    train, test = slice(0, 384), slice(384, None)
+    xc, xn, y = torch.tensor(codes[train]), torch.tensor(numbers[train]), price[train]
+    kf = KFold(n_splits=4, shuffle=True, random_state=42)
+    oof = np.full(len(y), np.nan)
+    test_preds, fold_rmse = [], []
+    for fold, (tr_idx, va_idx) in enumerate(kf.split(codes[train])):
+        torch.manual_seed(100 + fold)
+        model = TabularNet(cards, 3, p=0.05)
+        opt = optim.AdamW(param_groups(model, 1e-2), lr=1e-2)
+        sched = lr_scheduler.OneCycleLR(opt, max_lr=1e-2, total_steps=80)
+        yt = torch.tensor(y)
+        for step in range(80):
+            idx = tr_idx[np.arange(step * 64, (step + 1) * 64) % len(tr_idx)]
+            model.train()
+            opt.zero_grad()
+            F.mse_loss(model(xc[idx], xn[idx]), yt[idx]).backward()
+            opt.step()
+            sched.step()
+        model.eval()
+        with torch.no_grad():
+            oof[va_idx] = model(xc[va_idx], xn[va_idx]).numpy()
+            test_preds.append(model(torch.tensor(codes[test]), torch.tensor(numbers[test]))
+                              .numpy())
+        fold_rmse.append(math.sqrt(np.mean((test_preds[-1] - price[test]) ** 2)))
+    assert not np.isnan(oof).any()                 # every training row validated once
+    oof_rmse = math.sqrt(np.mean((oof - y) ** 2))
+    ensemble = np.mean(test_preds, axis=0)
+    ensemble_rmse = math.sqrt(np.mean((ensemble - price[test]) ** 2))
+    baseline = price[test].std()
+    assert oof_rmse < 0.5 * y.std() and max(fold_rmse) < 0.5 * baseline
+    # the average of the folds' predictions is no worse than the folds on average (the
+    # squared error is convex), and in practice better than the mean fold
+    assert ensemble_rmse < np.mean(fold_rmse)
+    # the same KFold(random_state=) gives the same folds again; seed= is its other name
+    again = [va for _, va in KFold(4, shuffle=True, seed=42).split(codes[train])]
+    assert all(np.array_equal(a, b) for a, (_, b) in zip(again, kf.split(codes[train])))
+
+
+# -- torch.manual_seed: the same run twice ---------------------------------------------------
+
+def _seeded_run(table, seed):
+    """Weights, dropout masks, the loader's shuffle, mixup's Beta draws and permutations: all
+    from the one generator torch.manual_seed sets."""
+    (codes, numbers, price, _), _ = _split(table)
+    torch.manual_seed(seed)
+    model = TabularNet(table[4], 3, p=0.2, emb_p=0.1)
+    opt = optim.AdamW(param_groups(model, 1e-2), lr=3e-3)
+    loader = DataLoader(TensorDataset(torch.tensor(codes[:96]), torch.tensor(numbers[:96]),
+                                      torch.tensor(price[:96])), batch_size=32, shuffle=True)
+    beta = torch.distributions.Beta(torch.tensor(0.4), torch.tensor(0.4))
+    losses = []
+    for epoch in range(3):
+        model.train()
+        for xc, xn, yb in loader:
+            opt.zero_grad()
+            loss = _mixup_loss(torch, model, nn.MSELoss(), xc, xn, yb, beta.sample().item(),
+                               torch.randperm(len(yb)))
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+    return losses
+
+
+def test_manual_seed_makes_two_runs_the_same_and_another_seed_differ(table):
+    first, second, other = _seeded_run(table, 0), _seeded_run(table, 0), _seeded_run(table, 1)
+    assert first == second
+    assert len(first) == 9 and all(a != b for a, b in zip(first, other))
