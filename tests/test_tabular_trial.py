@@ -21,7 +21,16 @@ What the trial needed to change, and why:
   TypeError: KFold and StratifiedKFold take scikit-learn's `random_state=` for `seed=`;
 - `torch.autocast("cpu", dtype=torch.bfloat16)` stopped at `torch.bfloat16` with "numpy has no
   bfloat16", which did not say what to do about the autocast line: the hint now says to leave
-  autocast out (glassgrad has no mixed precision) and write contextlib.nullcontext().
+  autocast out (glassgrad has no mixed precision) and write contextlib.nullcontext();
+- `torch.cpu.amp.autocast(enabled=use_amp)`, the older CPU spelling, had no `torch.cpu.amp`:
+  it takes that signature now (enabled first, bfloat16 by default), as does
+  `torch.cpu.amp.GradScaler`;
+- a weight EMA by hand, `ema_p.data.mul_(decay).add_(p.data, alpha=1 - decay)`, stops at
+  numpy's "'numpy.ndarray' object has no attribute 'mul_'" (p.data is the array here): the note
+  on it now gives the Tensor form under no_grad() and the numpy form (SGD's `p.data.add_` too);
+- AveragedModel's EMA of an integer buffer (num_batches_tracked, use_buffers=True) was computed
+  in float64 and truncated to 2 where PyTorch, computing in float32, has 3: it computes as
+  PyTorch's now.
 What stays different, by design (README): autocast itself is refused when enabled, since it
 would change the numbers; `torch.get_rng_state()` is `autograd.random.get_state()` (a dict, which
 nn.save stores), as its hint says.
@@ -613,10 +622,15 @@ def test_autocast_and_grad_scaler_lines_run_or_say_what_to_write(table):
     with pytest.raises(RuntimeError, match="no mixed precision.*enabled=False"):
         with torch.autocast(device_type="cpu", dtype=torch.float16):
             pass
+    with pytest.raises(RuntimeError, match=r"dtype=bfloat16\): glassgrad has no mixed"):
+        with torch.cpu.amp.autocast():                       # the older spelling: bfloat16
+            pass
     scaler = torch.amp.GradScaler(enabled=False)            # as a course writes it for the CPU
     use_amp = False
-    for _ in range(3):
-        with torch.autocast(device_type="cpu", dtype=torch.float16, enabled=use_amp):
+    for step in range(4):
+        autocast = (torch.autocast(device_type="cpu", dtype=torch.float16, enabled=use_amp)
+                    if step % 2 else torch.cpu.amp.autocast(enabled=use_amp))
+        with autocast:
             loss = F.mse_loss(model(xc, xn), yb)
         opt.zero_grad()
         scaler.scale(loss).backward()
