@@ -50,7 +50,12 @@ NAMED_METHODS = dict.fromkeys(("names", "refine_names", "rename", "rename_", "al
 TORCH_METHODS = {
     "resize": "is t.reshape(...) here (a new tensor)",
     "resize_": "is t.reshape(...) here (a new tensor: t = t.reshape(...))",
-    "bfloat16": "has no counterpart here: numpy has no bfloat16 (t.half() is float16)",
+    # also torch.bfloat16, the dtype: a CPU course's `torch.autocast("cpu", dtype=torch.bfloat16)`
+    # stops on this name before autocast can say what to write, so this says it
+    "bfloat16": ("has no counterpart here: numpy has no bfloat16 (t.half() is float16); for "
+                 "torch.autocast('cpu', dtype=torch.bfloat16) leave autocast out: glassgrad has "
+                 "no mixed precision (every op computes in its inputs' dtype), so write "
+                 "contextlib.nullcontext() in its place"),
     "share_memory_": ("has no counterpart here: a tensor's numbers are a numpy array in this "
                       "process's memory, which other processes do not share (no Hogwild "
                       "training of shared parameters)"),
@@ -187,6 +192,15 @@ ON_ARRAYS = {
     "detach": "the array itself: it has no history",
     "clone": "a.copy()",
     "numpy": "the array itself",
+    # a weight EMA by hand, ema_p.data.mul_(decay).add_(p.data, alpha=1 - decay), and SGD by
+    # hand, p.data.add_(p.grad, alpha=-lr): the Tensor's own methods under no_grad() do it
+    **dict.fromkeys(("mul_", "lerp_"), (
+        "on the Tensors under no_grad(), ema_p.mul_(decay).add_(p.detach(), alpha=1 - decay) "
+        "or ema_p.lerp_(p.detach(), 1 - decay) (a weight EMA), or numpy in place on the "
+        "arrays, ema_p.data *= decay; ema_p.data += (1 - decay) * p.data")),
+    "add_": ("on the Tensor under no_grad(), p.add_(p.grad, alpha=-lr) (a step by hand) or "
+             "ema_p.mul_(decay).add_(p.detach(), alpha=1 - decay) (a weight EMA), or numpy in "
+             "place on the array, p.data -= lr * p.grad"),
 }
 
 

@@ -135,6 +135,10 @@ def test_the_note_on_numpy_s_attribute_error_says_what_the_tensor_has():
     assert "np.clip(img.data, 0, 1, out=img.data)" in note("clamp_")
     assert note("clamp").endswith("np.clip(a, lo, hi) (a new array), or t.clamp(lo, hi) on a "
                                   "Tensor")
+    # a weight EMA by hand, ema_p.data.mul_(decay).add_(p.data, alpha=1 - decay) (s34)
+    assert "ema_p.mul_(decay).add_(p.detach(), alpha=1 - decay)" in note("mul_")
+    assert "ema_p.data *= decay" in note("mul_") and "ema_p.lerp_(" in note("lerp_")
+    assert "p.add_(p.grad, alpha=-lr)" in note("add_") and "p.data -= lr * p.grad" in note("add_")
     # only where numpy's function of one array is the method: np.where(x.grad) gives indices,
     # np.split(x.grad, 2) two halves (PyTorch's split(2) pieces of 2), np.maximum two arrays
     for name in ("where", "split", "maximum", "roll"):
