@@ -24,7 +24,7 @@ from .creation import (
 from .creation import Variable          # torch.autograd.Variable (not in __all__: PyTorch's old)
 from .function import Function
 from .arrays import cartesian_prod, cdist, meshgrid, tensordot, tril_indices, triu_indices
-from .statistics import bucketize, isin, searchsorted
+from .statistics import bucketize, isin, searchsorted, segment_reduce
 from .allocator import keep_freed_memory
 from .gctools import relaxed_gc
 from .threads import get_num_threads, set_num_threads
@@ -61,7 +61,7 @@ __all__ = [
     "bernoulli", "poisson", "is_tensor", "numel",
     "matmul", "einsum", "concatenate", "cat", "stack", "where", "flatten", "tril", "triu",
     "meshgrid", "tensordot", "cdist", "tril_indices", "triu_indices", "searchsorted", "bucketize",
-    "isin", "cartesian_prod",
+    "isin", "segment_reduce", "cartesian_prod",
     "set_default_dtype", "get_default_dtype", "functional", "linalg", "distributions", "fft",
     "special",
     "stft", "istft", "hann_window", "hamming_window", "blackman_window", "ComplexTensor",

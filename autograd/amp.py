@@ -95,3 +95,29 @@ class autocast:
 
     def __call__(self, function: Any) -> Any:
         return function                 # as a decorator: the function unchanged
+
+
+class CpuAutocast(autocast):
+    """PyTorch's older `torch.cpu.amp.autocast(enabled=True, dtype=torch.bfloat16)` (deprecated
+    there, still in CPU courses): its arguments, in its order, then `autocast("cpu", ...)`:
+    refused when enabled, a context that changes nothing with `enabled=False`.
+
+    >>> with CpuAutocast(enabled=False):
+    ...     pass
+    """
+
+    def __init__(self, enabled: bool = True, dtype: Any = None, cache_enabled: Any = None
+                 ) -> None:
+        # PyTorch's default dtype here is bfloat16, which numpy has not: named as a string
+        super().__init__("cpu", "bfloat16" if dtype is None else dtype, enabled)
+
+
+class CpuGradScaler(GradScaler):
+    """PyTorch's older `torch.cpu.amp.GradScaler(init_scale, ..., enabled=True)`: `GradScaler`
+    on the CPU, with that signature (no device argument)."""
+
+    def __init__(self, init_scale: float = 2.0 ** 16, growth_factor: float = 2.0,
+                 backoff_factor: float = 0.5, growth_interval: int = 2000,
+                 enabled: bool = True) -> None:
+        super().__init__("cpu", init_scale, growth_factor, backoff_factor, growth_interval,
+                         enabled)

@@ -99,6 +99,20 @@ cuda = _NoGpu()
 accelerator = _NoAccelerator()
 
 
+class _CpuAmp:
+    """`torch.cpu.amp`, PyTorch's older spelling of `torch.amp` for the CPU (a course's
+    `with torch.cpu.amp.autocast(enabled=use_amp):`), with its signatures."""
+
+    autocast = _amp.CpuAutocast
+    GradScaler = _amp.CpuGradScaler
+
+    def __repr__(self) -> str:
+        return "<autograd.cpu.amp: torch.cpu.amp's autocast and GradScaler>"
+
+
+amp = _CpuAmp()
+
+
 def set_default_device(device: Any) -> None:
     """PyTorch's `torch.set_default_device`: the CPU (or None) is what there is already; any
     other device is refused.

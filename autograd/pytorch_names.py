@@ -22,8 +22,6 @@ import numpy as np
 
 from .tensor_operands import NONE_COMPARED
 
-_NO_LAYOUT = ("has no counterpart here: the layout is numpy's (t.data.strides, "
-              "t.data.flags['C_CONTIGUOUS']), and no op needs contiguous data")
 #: what to write for PyTorch's sparse tensors (a graph's adjacency from an edge list)
 SPARSE = ("not here (glassgrad has no sparse tensors): for A[row, col] = values, either "
           "the dense A = values.new_zeros(n * n).index_add(0, row * n + col, values).view(n, n) "
@@ -52,11 +50,15 @@ NAMED_METHODS = dict.fromkeys(("names", "refine_names", "rename", "rename_", "al
 TORCH_METHODS = {
     "resize": "is t.reshape(...) here (a new tensor)",
     "resize_": "is t.reshape(...) here (a new tensor: t = t.reshape(...))",
-    "bfloat16": "has no counterpart here: numpy has no bfloat16 (t.half() is float16)",
+    # also torch.bfloat16, the dtype: a CPU course's `torch.autocast("cpu", dtype=torch.bfloat16)`
+    # stops on this name before autocast can say what to write, so this says it
+    "bfloat16": ("has no counterpart here: numpy has no bfloat16 (t.half() is float16); for "
+                 "torch.autocast('cpu', dtype=torch.bfloat16) leave autocast out: glassgrad has "
+                 "no mixed precision (every op computes in its inputs' dtype), so write "
+                 "contextlib.nullcontext() in its place"),
     "share_memory_": ("has no counterpart here: a tensor's numbers are a numpy array in this "
                       "process's memory, which other processes do not share (no Hogwild "
                       "training of shared parameters)"),
-    "as_strided": _NO_LAYOUT,
     **dict.fromkeys(("to_sparse", "to_sparse_coo", "to_sparse_csr"), "is " + SPARSE),
 }
 
@@ -179,18 +181,10 @@ ON_ARRAYS = {
                "under no_grad()",
     "uniform_": "nn.init.uniform_(p, a, b), or p.uniform_(a, b) on the parameter under no_grad()",
     "copy_": "a[...] = numbers, or p.copy_(numbers) on the parameter under no_grad()",
-    # the RL courses' target networks: Spinning Up's Polyak step p_targ.data.mul_(rho);
-    # p_targ.data.add_((1 - rho) * p.data), and hand-written SGD's p.data.sub_(lr * p.grad)
-    "mul_": "numpy's in-place a *= x (p_targ.data.mul_(rho) is p_targ.data *= rho), or "
-            "p.mul_(x) on the parameter under no_grad()",
-    "add_": "numpy's in-place a += x (p_targ.data.add_((1 - rho) * p.data) is "
-            "p_targ.data += (1 - rho) * p.data), or p.add_(x) on the parameter under no_grad()",
+    # hand-written SGD's p.data.sub_(lr * p.grad) (mul_, add_ and lerp_ below)
     "sub_": "numpy's in-place a -= x (p.data.sub_(lr * p.grad) is p.data -= lr * p.grad), or "
             "p.sub_(x) on the parameter under no_grad()",
     "div_": "numpy's in-place a /= x, or p.div_(x) on the parameter under no_grad()",
-    "lerp_": "numpy's in-place a += w * (end - a) (p_targ.data.lerp_(p.data, 1 - rho) is "
-             "p_targ.data += (1 - rho) * (p.data - p_targ.data)), or p_targ.lerp_(p, 1 - rho) "
-             "on the parameter under no_grad()",
     # style transfer's and feature visualisation's img.data.clamp_(0, 1) after each step: the
     # Tensor's own clamp_ is refused there for an image that requires grad, outside no_grad()
     "clamp_": "np.clip(a, lo, hi, out=a) (img.data.clamp_(0, 1) is np.clip(img.data, 0, 1, "
@@ -202,6 +196,17 @@ ON_ARRAYS = {
     "detach": "the array itself: it has no history",
     "clone": "a.copy()",
     "numpy": "the array itself",
+    # a weight EMA by hand, ema_p.data.mul_(decay).add_(p.data, alpha=1 - decay) (and the RL
+    # courses' Polyak step, p_targ.data.mul_(rho); p_targ.data.add_((1 - rho) * p.data)), and
+    # SGD by hand, p.data.add_(p.grad, alpha=-lr): the Tensor's own methods under no_grad()
+    **dict.fromkeys(("mul_", "lerp_"), (
+        "on the Tensors under no_grad(), ema_p.mul_(decay).add_(p.detach(), alpha=1 - decay) "
+        "or ema_p.lerp_(p.detach(), 1 - decay) (a weight EMA, or a target network's Polyak "
+        "step), or numpy in place on the "
+        "arrays, ema_p.data *= decay; ema_p.data += (1 - decay) * p.data")),
+    "add_": ("on the Tensor under no_grad(), p.add_(p.grad, alpha=-lr) (a step by hand) or "
+             "ema_p.mul_(decay).add_(p.detach(), alpha=1 - decay) (a weight EMA), or numpy in "
+             "place on the array, p.data -= lr * p.grad"),
 }
 
 
@@ -299,7 +304,8 @@ METHOD_FUNCTIONS = """
     renorm cholesky_inverse swapdims movedim moveaxis ravel unflatten tile select take flipud
     fliplr msort aminmax tensor_split hsplit vsplit dsplit diag_embed adjoint resolve_conj
     resolve_neg is_conj is_complex is_floating_point index_copy index_fill index_put put
-    masked_scatter get_device svd lu triangular_solve detach_
+    masked_scatter get_device svd lu triangular_solve detach_ index_reduce as_strided
+    unique_consecutive
     abs_ neg_ negative_ exp_ exp2_ expm1_ log_ log2_ log10_ log1p_ sqrt_ rsqrt_ square_
     reciprocal_ sigmoid_ relu_ tanh_ sin_ cos_ tan_ asin_ acos_ atan_ sinh_ cosh_ asinh_ acosh_
     atanh_ arcsin_ arccos_ arctan_ arcsinh_ arccosh_ arctanh_ erf_ erfc_ i0_ sinc_ logit_

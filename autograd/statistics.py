@@ -1,6 +1,7 @@
 """Order statistics and counts, as PyTorch's Tensor methods: median, nanmedian, quantile,
 nanquantile, kthvalue, mode, cummax, cummin, nanmean, nansum, count_nonzero, nonzero (argwhere),
-unique, bincount, and the module functions searchsorted, bucketize and isin.
+unique, unique_consecutive, bincount, and the module functions searchsorted, bucketize, isin
+and segment_reduce.
 
 The differentiable ones pick elements: numpy finds where they are (a sort, a count), and the
 values are gathered from the tensor at those places, so the gradient goes back to the element
@@ -317,6 +318,86 @@ def unique(x: Tensor, sorted: bool = True, return_inverse: bool = False,
     results = (Tensor(values),) + ((_index_tensor(inverse),) if return_inverse else ()) + (
         (_index_tensor(counts),) if return_counts else ())
     return results[0] if len(results) == 1 else results
+
+
+def unique_consecutive(x: Tensor, return_inverse: bool = False, return_counts: bool = False,
+                       dim: Any = None) -> Any:
+    """Each run of equal neighbours as one element (of slices along `dim`), in order, as
+    PyTorch's: with `return_inverse`, which run each element is in, and with `return_counts`,
+    the runs' lengths (a sorted batch vector's nodes per graph). Constants; NaN are distinct.
+
+    >>> runs, counts = Tensor([0, 0, 1, 1, 1, 0]).unique_consecutive(return_counts=True)
+    >>> runs.tolist(), counts.tolist()
+    ([0, 1, 0], [2, 3, 1])
+    """
+    axis = None if dim is None else _one_dim(x, "unique_consecutive", dim)
+    data = x.data.reshape(-1) if axis is None else np.moveaxis(x.data, axis, 0)
+    rows = data.reshape(len(data), int(np.prod(data.shape[1:])))
+    starts = np.ones(len(data), dtype=bool)     # where a run begins: not equal to the one before
+    starts[1:] = (rows[1:] != rows[:-1]).any(axis=1)
+    first = np.flatnonzero(starts)
+    values = data[first] if axis is None else np.moveaxis(data[first], 0, axis)
+    inverse = np.cumsum(starts) - 1
+    counts = np.diff(np.append(first, len(data)))
+    results = (Tensor(values),) + (
+        (_index_tensor(inverse.reshape(x.shape if axis is None else -1)),) if return_inverse
+        else ()) + ((_index_tensor(counts),) if return_counts else ())
+    return results[0] if len(results) == 1 else results
+
+
+#: segment_reduce's value for an empty segment (PyTorch's), by reduction
+_EMPTY_SEGMENT = {"sum": 0.0, "mean": math.nan, "max": -math.inf, "min": math.inf}
+
+
+def segment_reduce(data: Any, reduce: str, *, lengths: Any = None, indices: Any = None,
+                   offsets: Any = None, axis: int = 0, unsafe: bool = False,
+                   initial: Any = None) -> Tensor:
+    """PyTorch's `torch.segment_reduce`: `data`'s consecutive runs along dim 0, `lengths[i]`
+    rows each (or from `offsets[i]` to `offsets[i + 1]`), each reduced to one row by reduce=
+    "sum", "mean", "max" or "min" (an empty segment: 0, NaN, -inf, inf). Made of index_add and
+    index_reduce, whose gradients it has (tied extremes share theirs). Graphs batched one
+    after another, a global pooling by their node counts:
+
+    >>> import autograd
+    >>> autograd.segment_reduce(Tensor([1.0, 2.0, 6.0]), "mean", lengths=Tensor([2, 1]))
+    Tensor([1.5, 6. ])
+    """
+    op = "segment_reduce"
+    if reduce not in _EMPTY_SEGMENT:
+        raise ValueError(f"{op}: reduce must be 'sum', 'mean', 'max' or 'min', got {reduce!r}"
+                         + (" ('prod' is not supported here)" if reduce == "prod" else ""))
+    if indices is not None or initial is not None:
+        raise ValueError(f"{op}: indices= and initial= are not supported here; give lengths= "
+                         f"or offsets=, and combine an initial value with the result yourself "
+                         f"(result + initial, result.clamp(min=initial), ...)")
+    if axis != 0:
+        raise ValueError(f"{op}: axis must be 0 (the one dim of 1-d lengths), got {axis!r}")
+    data = _as_tensor(data, op)
+    if (lengths is None) == (offsets is None):
+        raise TypeError(f"{op}: give lengths= or offsets= (1-d integers), one of them")
+    if lengths is None:
+        edges = _integer_index(op, offsets)
+        counts = np.diff(edges) if edges.ndim == 1 and edges.size else edges
+        starts_at_0 = edges.ndim == 1 and edges.size and edges[0] == 0
+    else:
+        counts, starts_at_0 = _integer_index(op, lengths), True
+    rows = data.shape[0] if data.ndim else 0
+    if data.ndim == 0 or counts.ndim != 1 or not starts_at_0 or (counts < 0).any() or (
+            counts.sum() != rows):
+        given = (f"lengths {counts.tolist()}" if lengths is not None
+                 else f"offsets {edges.tolist()}")
+        raise ValueError(f"{op}: the segments must cover data's dim 0 (data of shape "
+                         f"{data.shape}) in order: lengths >= 0 adding up to {rows}, or "
+                         f"offsets from 0 to {rows}; got {given}")
+    if reduce != "sum" and data.dtype.kind != "f":
+        raise TypeError(f"{op}: reduce={reduce!r} needs floating data, got {data.dtype} "
+                        f"(data.float() first)")
+    segment = np.repeat(np.arange(counts.size), counts)
+    out = Tensor(np.full((counts.size,) + data.shape[1:], _EMPTY_SEGMENT[reduce], data.dtype))
+    if reduce == "sum":
+        return out.index_add(0, segment, data)
+    return out.index_reduce(0, segment, data, {"mean": "mean", "max": "amax",
+                                                "min": "amin"}[reduce], include_self=False)
 
 
 def bincount(x: Tensor, weights: Any = None, minlength: int = 0) -> Tensor:

@@ -843,6 +843,80 @@ class AliasMethods:
         picked = flat_values[Tensor(np.where(hit, last, 0))]
         return where(hit.reshape(self.shape), picked.reshape(self.shape), self)
 
+    def index_reduce(self, dim: int, index: Any, source: Any, reduce: str, *,
+                     include_self: bool = True) -> Tensor:
+        """PyTorch's `t.index_reduce(dim, index, source, reduce, include_self=True)`: slice j
+        of `source` along `dim` reduced into t's slice index[j] by reduce="mean", "amax" or
+        "amin" (t's own slice takes part unless include_self=False; a slice no index names
+        keeps t's). It is `scatter_reduce` with the index spread over source's shape, and has
+        its gradient (tied extremes share it). A graph's per-node mean of its messages:
+
+        >>> dst, msg = Tensor([0, 0, 2]), Tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+        >>> Tensor(np.zeros((3, 2), np.float32)).index_reduce(0, dst, msg, "mean",
+        ...                                                  include_self=False).tolist()
+        [[2.0, 3.0], [0.0, 0.0], [5.0, 6.0]]
+        """
+        op = "index_reduce"
+        if reduce not in ("mean", "amax", "amin"):
+            hint = {"sum": " (a sum is t.index_add(dim, index, source), as in PyTorch)",
+                    "prod": " ('prod' is not supported here: exp of an index_add of logs, for "
+                            "positive numbers)"}.get(reduce, "")
+            raise ValueError(f"{op}: reduce must be 'mean', 'amax' or 'amin', got "
+                             f"{reduce!r}{hint}")
+        source = _as_tensor(source, op)
+        if self.ndim == 0 or source.ndim == 0:  # (PyTorch: a 0-d tensor as one of 1 element)
+            one = source.reshape(1) if source.ndim == 0 else source
+            return self.reshape(1).index_reduce(dim, index, one, reduce,
+                                                include_self=include_self).reshape(self.shape)
+        dim = _dim(op, dim, self.ndim)
+        idx = self._slice_indices(op, dim, index)
+        want = self.shape[:dim] + (idx.size,) + self.shape[dim + 1:]
+        if source.shape != want:
+            raise ValueError(f"{op}: with an index of {idx.size} along dim {dim}, source must "
+                             f"have shape {want} (the tensor's {self.shape} there), got "
+                             f"{source.shape}")
+        spread = np.broadcast_to(idx.reshape((-1,) + (1,) * (self.ndim - dim - 1)), want)
+        try:
+            return self.scatter_reduce(dim, spread, source, reduce, include_self=include_self)
+        except (ValueError, TypeError) as error:        # (named as called)
+            raise type(error)(str(error).replace("scatter_reduce:", f"{op}:", 1)) from None
+
+    def as_strided(self, size: Any, stride: Any, storage_offset: int | None = None) -> Tensor:
+        """PyTorch's `t.as_strided(size, stride, storage_offset=None)`: a tensor of shape
+        `size` whose element (i, j, ...) is the one at storage_offset + i * stride[0] + j *
+        stride[1] + ... of t's memory, read row by row (a series' overlapping windows:
+        as_strided((n - w + 1, w), (1, 1))). Here a copy, not a view, in the graph: elements
+        read more than once get the sum of their gradients. t must be contiguous, its memory
+        its own elements in order (`t.unfold(0, size, step)` gives sliding windows of any
+        tensor, as a view).
+
+        >>> Tensor([0, 1, 2, 3, 4]).as_strided((3, 3), (1, 1)).tolist()
+        [[0, 1, 2], [1, 2, 3], [2, 3, 4]]
+        """
+        op = "as_strided"
+        size, stride = _int_tuple(op, "size", size), _int_tuple(op, "stride", stride)
+        if len(size) != len(stride) or min(size + stride, default=0) < 0:
+            raise ValueError(f"{op}: size and stride need one number >= 0 per dim, got size "
+                             f"{size} and stride {stride}")
+        if not self.data.flags.c_contiguous:
+            raise ValueError(f"{op}: t (shape {self.shape}, stride {self.stride()}) is a "
+                             f"view that is not contiguous; PyTorch's as_strided would read "
+                             f"the memory under it, not t's elements: for windows of t's "
+                             f"elements row by row, t.contiguous().as_strided(...) (a copy), "
+                             f"or t.unfold(dim, size, step)")
+        own = self.storage_offset()
+        start = own if storage_offset is None else _one_int(op, "storage_offset",
+                                                             storage_offset)
+        positions = np.full(size, start - own, dtype=np.int64)
+        for axis, (n, step) in enumerate(zip(size, stride)):
+            positions += (np.arange(n) * step).reshape((-1,) + (1,) * (len(size) - axis - 1))
+        if positions.size and (positions.min() < 0 or positions.max() >= self.size):
+            raise IndexError(f"{op}: size {size} with stride {stride} from storage offset "
+                             f"{start} reaches elements {start + positions.min()} to "
+                             f"{start + positions.max()}, outside t's {self.size} elements "
+                             f"(from {own})")
+        return self.reshape(-1)[Tensor(positions)]
+
     def masked_scatter(self, mask: Any, source: Any) -> Tensor:
         """PyTorch's `t.masked_scatter(mask, source)`: a copy of t with source's first
         elements, in order, where the bool `mask` (broadcast with t) is True.
@@ -1049,6 +1123,13 @@ class AliasMethods:
         X = solve_triangular(coefficient, self, upper=bool(upper) != bool(transpose),
                              unitriangular=unitriangular)
         return TriangularSolution(X, A.clone())
+
+
+def _int_tuple(op: str, name: str, value: Any) -> tuple:
+    """A shape-like argument (a tuple, list or torch.Size of ints) as a tuple of ints."""
+    if isinstance(value, Node) or not isinstance(value, (tuple, list)):
+        raise TypeError(f"{op}: {name} must be a tuple of ints, got {value!r}")
+    return tuple(_one_int(op, name, v) for v in value)
 
 
 def _wrapped(index: Any, length: int) -> np.ndarray:

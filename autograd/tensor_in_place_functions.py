@@ -59,7 +59,7 @@ IN_PLACE_FORMS = """
     logical_and logical_or logical_xor logical_not
     cumsum cumprod tril triu renorm
     addmm addmv addr baddbmm addbmm
-    index_copy index_fill index_put put masked_scatter
+    index_copy index_fill index_put put masked_scatter index_reduce
     unsqueeze squeeze t transpose swapaxes swapdims""".split()
 
 #: those that change the shape (and so the layout), not the numbers

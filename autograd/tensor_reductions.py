@@ -746,6 +746,13 @@ class ReductionMethods:
         from .statistics import unique
         return unique(self, sorted, return_inverse, return_counts, dim)
 
+    def unique_consecutive(self, return_inverse: bool = False, return_counts: bool = False,
+                           dim: int | None = None) -> Any:
+        """Each run of equal neighbours once, in order (optionally which run each element is
+        in, and the runs' lengths); constants."""
+        from .statistics import unique_consecutive
+        return unique_consecutive(self, return_inverse, return_counts, dim)
+
     def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
         """How often each of 0, 1, ..., max occurs (sums of `weights` instead); a constant."""
         from .statistics import bincount

@@ -34,7 +34,8 @@ from autograd.random import default_rng
 from autograd.tables import is_table
 from autograd.warn import warn
 
-from .data.loader import _table_numbers, checked_arrays, checked_inputs, several_inputs
+from .data.loader import (_table_numbers, checked_arrays, checked_inputs, seed_or_random_state,
+                          several_inputs)
 from .module import Module
 from .sample_weights import checked_weights
 from .scoring import METRICS, default_metrics, metric_list, metric_table
@@ -47,8 +48,12 @@ class _Folds:
     """What both splitters share: the arguments, `get_n_splits`, and turning a fold number per
     sample into (train, val) index pairs. Subclasses say which fold each sample goes to."""
 
-    def __init__(self, n_splits: int = 5, shuffle: bool = False, seed: int | None = None) -> None:
+    def __init__(self, n_splits: int = 5, shuffle: bool = False, seed: int | None = None, *,
+                 random_state: int | None = None) -> None:
         name = type(self).__name__
+        # scikit-learn's name for the seed: a Kaggle notebook's `KFold(5, shuffle=True,
+        # random_state=42)` runs as it is
+        seed = seed_or_random_state(name, seed, random_state)
         if not isinstance(n_splits, (int, np.integer)) or isinstance(n_splits, bool):
             raise TypeError(f"{name}: n_splits must be an integer, got {n_splits!r}")
         if n_splits < 2:
@@ -62,8 +67,9 @@ class _Folds:
             if seed < 0:
                 raise ValueError(f"{name}: seed must be non-negative, got {seed}")
             if not shuffle:      # a seed that does nothing is a mistake the user should hear of
-                raise ValueError(f"{name}: seed={seed} has no effect with shuffle=False; "
-                                 f"pass shuffle=True, or leave seed=None")
+                given = "seed" if random_state is None else "random_state"
+                raise ValueError(f"{name}: {given}={seed} has no effect with shuffle=False; "
+                                 f"pass shuffle=True, or leave {given}=None")
         self.n_splits = int(n_splits)
         self.shuffle = bool(shuffle)
         self.seed = None if seed is None else int(seed)
@@ -103,8 +109,8 @@ class _Folds:
 class KFold(_Folds):
     """k consecutive folds of sizes as equal as possible (first n % k folds one larger).
 
-    shuffle=True shuffles the samples before cutting (seed makes that reproducible); `y` is not
-    needed (if given, only its length is checked).
+    shuffle=True shuffles the samples before cutting (seed, or scikit-learn's `random_state`,
+    makes that reproducible); `y` is not needed (if given, only its length is checked).
 
     >>> import numpy as np
     >>> [val.tolist() for _, val in KFold(3, shuffle=True, seed=0).split(np.arange(7))]

@@ -78,3 +78,23 @@ def test_autocast_is_refused_saying_to_leave_it_out_unless_disabled():
 def test_torch_accelerator_has_no_amp():
     with pytest.raises(AttributeError, match="no GPU here"):
         torch.accelerator.amp
+
+
+def test_torch_cpu_amp_takes_its_older_signatures():
+    """A CPU course's `torch.cpu.amp.autocast(enabled=use_amp)` (enabled first, bfloat16 by
+    default) and `torch.cpu.amp.GradScaler(enabled=...)` (no device argument): a no-op context
+    when disabled, refused when enabled, the scaler the one above."""
+    for ctx in (torch.cpu.amp.autocast(enabled=False), torch.cpu.amp.autocast(False)):
+        with ctx:
+            y = torch.ones(2) * 2
+        assert y.dtype == np.float32
+    with pytest.raises(RuntimeError, match=r"autocast\('cpu', dtype=bfloat16\): glassgrad has "
+                                           r"no mixed precision.*enabled=False"):
+        torch.cpu.amp.autocast()
+    scaler = torch.cpu.amp.GradScaler(2.0 ** 10, enabled=False)
+    assert not scaler.is_enabled() and scaler.get_scale() == 1.0
+    got, expected = one_step(scaler), one_step(torch.amp.GradScaler(enabled=False))
+    assert got[0] == expected[0]
+    np.testing.assert_array_equal(got[1], expected[1])
+    with pytest.warns(UserWarning, match="GradScaler: glassgrad has no mixed precision"):
+        torch.cpu.amp.GradScaler()

@@ -210,6 +210,20 @@ def test_an_ema_reads_parameters_and_buffers_as_the_lists_give_them():
         assert np.allclose(ema.module[1].running_mean.data, 2.0 if use_buffers else 4.0)
 
 
+
+def test_an_ema_of_an_integer_buffer_computes_in_float32_as_pytorch_s():
+    """BatchNorm's num_batches_tracked under use_buffers=True: PyTorch computes count * decay
+    in float32 (an integer tensor times a float) and truncates; after counts 1..12 with decay
+    0.9 its average is 3 (float64 arithmetic gives 2.9999999999999996, written back as 2)."""
+    from nn.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+    model = nn.BatchNorm1d(2)
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(0.9), use_buffers=True)
+    for count in range(1, 13):
+        model.num_batches_tracked.data[...] = count
+        ema.update_parameters(model)
+    assert ema.module.num_batches_tracked.dtype == np.int64
+    assert int(ema.module.num_batches_tracked.item()) == 3
+
 # -- s32: the walk without generators, plain settings let through by their class --------------
 
 def _members_by_the_rule(module):

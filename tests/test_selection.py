@@ -74,6 +74,20 @@ def test_kfold_seeded_shuffle_is_reproducible():
     assert first != val_folds(KFold(4), X)                    # it did shuffle
 
 
+
+def test_the_splitters_take_scikit_learn_s_random_state_for_the_seed():
+    """A Kaggle notebook's `KFold(n_splits=5, shuffle=True, random_state=42)` (s34)."""
+    X, y = np.zeros(20), np.arange(20) % 2
+    for cls in (KFold, StratifiedKFold):
+        assert (val_folds(cls(4, shuffle=True, random_state=7), X, y)
+                == val_folds(cls(4, shuffle=True, seed=7), X, y))
+        assert cls(4, shuffle=True, random_state=7).seed == 7
+        with pytest.raises(TypeError, match=r"give seed=1 or random_state=2 .*not both"):
+            cls(4, shuffle=True, seed=1, random_state=2)
+        with pytest.raises(ValueError, match=r"random_state=3 has no effect with "
+                                             r"shuffle=False.*leave random_state=None"):
+            cls(4, random_state=3)
+
 def test_kfold_without_seed_uses_the_shared_generator():
     X = np.zeros(20)
     cv = KFold(4, shuffle=True)

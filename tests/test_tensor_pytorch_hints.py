@@ -20,7 +20,6 @@ from torch_helpers import needs_torch, torch
 @pytest.mark.parametrize("name, says", [
     ("resize_", "is t.reshape(...) here (a new tensor: t = t.reshape(...))"),
     ("bfloat16", "has no counterpart here: numpy has no bfloat16 (t.half() is float16)"),
-    ("as_strided", "has no counterpart here: the layout is numpy's (t.data.strides"),
     ("to_sparse", "is not here (glassgrad has no sparse tensors)"),
     ("share_memory_", "has no counterpart here: a tensor's numbers are a numpy array in this "
                       "process's memory"),
@@ -36,7 +35,7 @@ def test_other_names_keep_python_s_error_and_hasattr_is_false():
     t = Tensor([1.0])
     with pytest.raises(AttributeError, match=r"^'Tensor' object has no attribute 'no_such'$"):
         t.no_such
-    assert not hasattr(t, "resize_") and not hasattr(t, "as_strided")
+    assert not hasattr(t, "resize_") and not hasattr(t, "share_memory_")
     assert getattr(t, "bfloat16", None) is None
 
 
@@ -94,13 +93,13 @@ def test_a_hint_that_a_real_tensor_in_a_graph_raises_too():
 
 
 def test_the_module_gives_the_methods_hint_for_pytorchs_function_of_the_same_name():
-    """`torch.as_strided(x, ...)` after `import autograd as torch` reads the hint of
-    `t.as_strided`."""
+    """`torch.share_memory_(x)` after `import autograd as torch` reads the hint of
+    `t.share_memory_`."""
     import autograd
     with pytest.raises(AttributeError, match=r"^module 'autograd' has no attribute "
-                                             r"'as_strided'; PyTorch's torch\.as_strided has no "
-                                             r"counterpart here"):
-        autograd.as_strided
+                                             r"'share_memory_'; PyTorch's torch\.share_memory_ "
+                                             r"has no counterpart here"):
+        autograd.share_memory_
     with pytest.raises(AttributeError, match=r"PyTorch's torch\.LongTensor is "
                                              r"autograd\.tensor\(data, dtype=autograd\.long\)"):
         autograd.LongTensor

@@ -125,7 +125,7 @@ def test_the_note_on_numpy_s_attribute_error_says_what_the_tensor_has():
                                      "the array")
     assert "a Tensor here has no resize_ either (PyTorch's Tensor.resize_ is t.reshape" \
            in note("resize_")
-    assert "call t." not in note("as_strided")
+    assert "call t." not in note("share_memory_")
     assert note("exp_").endswith("call t.exp_(...) on the Tensor itself, or numpy on the array")
     # FGSM's x.grad.sign(): it said "call t.sign(...) on the Tensor itself", which is x, whose
     # sign is not the gradient's; numpy's function of the name is meant
@@ -135,11 +135,13 @@ def test_the_note_on_numpy_s_attribute_error_says_what_the_tensor_has():
     assert "np.clip(img.data, 0, 1, out=img.data)" in note("clamp_")
     assert note("clamp").endswith("np.clip(a, lo, hi) (a new array), or t.clamp(lo, hi) on a "
                                   "Tensor")
-    # the RL courses' Polyak step on .data, and hand-written SGD's p.data.sub_(lr * p.grad)
-    assert "p_targ.data *= rho" in note("mul_") and "p.mul_(x)" in note("mul_")
-    assert "p_targ.data += (1 - rho) * p.data" in note("add_")
+    # a weight EMA by hand, ema_p.data.mul_(decay).add_(p.data, alpha=1 - decay) (s34)
+    assert "ema_p.mul_(decay).add_(p.detach(), alpha=1 - decay)" in note("mul_")
+    assert "ema_p.data *= decay" in note("mul_") and "ema_p.lerp_(" in note("lerp_")
+    assert "p.add_(p.grad, alpha=-lr)" in note("add_") and "p.data -= lr * p.grad" in note("add_")
+    # a target network's Polyak step, and hand-written SGD's p.data.sub_(lr * p.grad) (s34 rl)
+    assert "a target network's Polyak step" in note("mul_")
     assert "p.data -= lr * p.grad" in note("sub_") and "a /= x" in note("div_")
-    assert "p_targ.lerp_(p, 1 - rho) on the parameter under no_grad()" in note("lerp_")
     # only where numpy's function of one array is the method: np.where(x.grad) gives indices,
     # np.split(x.grad, 2) two halves (PyTorch's split(2) pieces of 2), np.maximum two arrays
     for name in ("where", "split", "maximum", "roll"):

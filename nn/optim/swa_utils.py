@@ -43,9 +43,11 @@ def get_ema_multi_avg_fn(decay: float = 0.999) -> Callable:
             for a, c in zip(averaged, current):
                 if isinstance(a, Tensor) and a.dtype.kind == "f":
                     a.lerp_(c, 1 - decay)
-                else:                       # an integer buffer (a count), or an array
-                    _write(a, np.asarray(_numbers(a)) * decay + np.asarray(_numbers(c))
-                           * (1 - decay))
+                else:       # an integer buffer (BatchNorm's num_batches_tracked), an array
+                    # in Tensor arithmetic, as PyTorch's: an integer times a float is float32,
+                    # so the count written back (truncated) is PyTorch's (float64 arithmetic
+                    # gave 2 where PyTorch has 3 after 12 updates with decay 0.9)
+                    _write(a, _detached(a) * decay + _detached(c) * (1 - decay))
     return ema_update
 
 
