@@ -181,6 +181,10 @@ ON_ARRAYS = {
                "under no_grad()",
     "uniform_": "nn.init.uniform_(p, a, b), or p.uniform_(a, b) on the parameter under no_grad()",
     "copy_": "a[...] = numbers, or p.copy_(numbers) on the parameter under no_grad()",
+    # hand-written SGD's p.data.sub_(lr * p.grad) (mul_, add_ and lerp_ below)
+    "sub_": "numpy's in-place a -= x (p.data.sub_(lr * p.grad) is p.data -= lr * p.grad), or "
+            "p.sub_(x) on the parameter under no_grad()",
+    "div_": "numpy's in-place a /= x, or p.div_(x) on the parameter under no_grad()",
     # style transfer's and feature visualisation's img.data.clamp_(0, 1) after each step: the
     # Tensor's own clamp_ is refused there for an image that requires grad, outside no_grad()
     "clamp_": "np.clip(a, lo, hi, out=a) (img.data.clamp_(0, 1) is np.clip(img.data, 0, 1, "
@@ -192,11 +196,13 @@ ON_ARRAYS = {
     "detach": "the array itself: it has no history",
     "clone": "a.copy()",
     "numpy": "the array itself",
-    # a weight EMA by hand, ema_p.data.mul_(decay).add_(p.data, alpha=1 - decay), and SGD by
-    # hand, p.data.add_(p.grad, alpha=-lr): the Tensor's own methods under no_grad() do it
+    # a weight EMA by hand, ema_p.data.mul_(decay).add_(p.data, alpha=1 - decay) (and the RL
+    # courses' Polyak step, p_targ.data.mul_(rho); p_targ.data.add_((1 - rho) * p.data)), and
+    # SGD by hand, p.data.add_(p.grad, alpha=-lr): the Tensor's own methods under no_grad()
     **dict.fromkeys(("mul_", "lerp_"), (
         "on the Tensors under no_grad(), ema_p.mul_(decay).add_(p.detach(), alpha=1 - decay) "
-        "or ema_p.lerp_(p.detach(), 1 - decay) (a weight EMA), or numpy in place on the "
+        "or ema_p.lerp_(p.detach(), 1 - decay) (a weight EMA, or a target network's Polyak "
+        "step), or numpy in place on the "
         "arrays, ema_p.data *= decay; ema_p.data += (1 - decay) * p.data")),
     "add_": ("on the Tensor under no_grad(), p.add_(p.grad, alpha=-lr) (a step by hand) or "
              "ema_p.mul_(decay).add_(p.detach(), alpha=1 - decay) (a weight EMA), or numpy in "

@@ -139,6 +139,9 @@ def test_the_note_on_numpy_s_attribute_error_says_what_the_tensor_has():
     assert "ema_p.mul_(decay).add_(p.detach(), alpha=1 - decay)" in note("mul_")
     assert "ema_p.data *= decay" in note("mul_") and "ema_p.lerp_(" in note("lerp_")
     assert "p.add_(p.grad, alpha=-lr)" in note("add_") and "p.data -= lr * p.grad" in note("add_")
+    # a target network's Polyak step, and hand-written SGD's p.data.sub_(lr * p.grad) (s34 rl)
+    assert "a target network's Polyak step" in note("mul_")
+    assert "p.data -= lr * p.grad" in note("sub_") and "a /= x" in note("div_")
     # only where numpy's function of one array is the method: np.where(x.grad) gives indices,
     # np.split(x.grad, 2) two halves (PyTorch's split(2) pieces of 2), np.maximum two arrays
     for name in ("where", "split", "maximum", "roll"):
