@@ -272,7 +272,8 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
     `create_graph=True` the result can be differentiated again (it is recorded, and reaches the
     inputs that require grad and the parameters func reads). Each row is one backward pass;
     `vectorize` is accepted and changes nothing; `strategy='forward-mode'` (with
-    `vectorize=True`, as PyTorch wants it) gives the same rows, by reverse passes. The inputs and what comes back: see the module's docstring.
+    `vectorize=True`, as PyTorch wants it) gives the same rows, by reverse passes. The inputs
+    and what comes back: see the module's docstring.
 
     >>> from autograd import Tensor, Value, jacobian
     >>> x = Tensor([1.0, 2.0], dtype="float64")
