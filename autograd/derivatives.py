@@ -183,17 +183,18 @@ def _shape(x: Node) -> tuple:
 
 def _check_flags(where: str, vectorize: Any, strategy: Any, strategy_name: str) -> None:
     """`vectorize` changes nothing here (each row is its own backward pass, as PyTorch's default
-    computes them); forward mode is refused: glassgrad has reverse mode only."""
+    computes them). 'forward-mode' is taken where PyTorch takes it, with `vectorize=True`: its
+    numbers are the same, computed in reverse mode (glassgrad has no other)."""
     if not isinstance(vectorize, (bool, np.bool_)):
         raise TypeError(f"{where}: vectorize must be True or False, got {vectorize!r:.40}")
-    if strategy == "forward-mode":
+    if strategy == "forward-mode" and not vectorize:
         raise NotImplementedError(
-            f"{where}: {strategy_name}='forward-mode' is not available: glassgrad differentiates "
-            f"in reverse mode only; the default 'reverse-mode' gives the same result (one "
-            f"backward pass per output element), and jvp gives a Jacobian-vector product")
-    if strategy != "reverse-mode":
-        raise ValueError(f"{where}: {strategy_name} must be 'reverse-mode' (or PyTorch's "
-                         f"'forward-mode', not available here), got {strategy!r:.40}")
+            f"{where}: {strategy_name}='forward-mode' needs vectorize=True, as in PyTorch; pass "
+            f"it (the Jacobian is the same: glassgrad computes it by reverse passes either "
+            f"way) or leave {strategy_name} out")
+    if strategy not in ("reverse-mode", "forward-mode"):
+        raise ValueError(f"{where}: {strategy_name} must be 'reverse-mode' or 'forward-mode', "
+                         f"got {strategy!r:.40}")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -270,8 +271,9 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
     on an input gives a block of zeros, or an error with `strict=True`. With
     `create_graph=True` the result can be differentiated again (it is recorded, and reaches the
     inputs that require grad and the parameters func reads). Each row is one backward pass;
-    `vectorize` is accepted and changes nothing, `strategy='forward-mode'` is refused (reverse
-    mode only). The inputs and what comes back: see the module's docstring.
+    `vectorize` is accepted and changes nothing; `strategy='forward-mode'` (with
+    `vectorize=True`, as PyTorch wants it) gives the same rows, by reverse passes. The inputs
+    and what comes back: see the module's docstring.
 
     >>> from autograd import Tensor, Value, jacobian
     >>> x = Tensor([1.0, 2.0], dtype="float64")

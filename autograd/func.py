@@ -43,8 +43,8 @@ from .pytorch_names import type_name
 from .tensor import Tensor
 from .tensor_functions import stack
 
-__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
-           "functional_call", "stack_module_state"]
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian",
+           "vmap", "functional_call", "stack_module_state"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -307,6 +307,17 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     return (shown, vjp_fn, aux) if has_aux else (shown, vjp_fn)
 
 
+def _tangent_leaves(where: str, tangents: Any, leaves: list) -> list:
+    """The tangents' Tensors, one per primal leaf, after checking structure and shapes."""
+    vs, _ = _flatten(tuple(tangents))
+    if len(vs) != len(leaves) or any(
+            not isinstance(v, Tensor) or v.shape != x.shape for v, x in zip(vs, leaves)):
+        raise ValueError(f"{where}: tangents must have the primals' structure and shapes "
+                         f"({[x.shape for x in leaves]}), got shapes "
+                         f"{[getattr(v, 'shape', type_name(v)) for v in vs]}")
+    return vs
+
+
 def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False,
         has_aux: bool = False) -> tuple:
     """`(func(*primals), J · tangents)`, as PyTorch's `torch.func.jvp`: the change of func's
@@ -327,12 +338,7 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False,
                         f"func): jvp(f, (x,), (v,)); got {type_name(primals)} and "
                         f"{type_name(tangents)}")
     point = _Wired(where, tuple(primals), tuple(range(len(primals))))
-    vs, _ = _flatten(tuple(tangents))
-    if len(vs) != len(point.leaves) or any(
-            not isinstance(v, Tensor) or v.shape != x.shape for v, x in zip(vs, point.leaves)):
-        raise ValueError(f"{where}: tangents must have the primals' structure and shapes "
-                         f"({[x.shape for x in point.leaves]}), got shapes "
-                         f"{[getattr(v, 'shape', type_name(v)) for v in vs]}")
+    vs = _tangent_leaves(where, tangents, point.leaves)
     us: list = []
     try:
         with enable_grad():
@@ -350,6 +356,46 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False,
     _, build = _flatten(out)
     shown = (_detached(out, record), build(jv))
     return (*shown, aux) if has_aux else shown
+
+
+def linearize(func: Callable, *primals: Any) -> tuple:
+    """`(func(*primals), jvp_fn)`, as PyTorch's `torch.func.linearize`: `jvp_fn(*tangents)`
+    (one tangent per primal, of its structure and shapes) gives J · tangents at the primals,
+    as `jvp` would, without calling func again. Reverse mode only here: func runs once, the
+    graph of uᵀJ (linear in a stand-in u per output, by one recorded backward pass) is kept,
+    and each `jvp_fn` call is one backward pass through it, d(uᵀJ · v)/du = J v.
+
+    >>> import autograd as torch
+    >>> out, jvp_fn = linearize(lambda x: x.sin(), torch.tensor([0.0, 2.0]))
+    >>> jvp_fn(torch.tensor([1.0, 1.0]))                    # cos(x) ⊙ v
+    Tensor([ 1.       , -0.4161468])
+    """
+    where = "linearize"
+    if not primals:
+        raise TypeError(f"{where}: give the point to linearize at after func: "
+                        f"linearize(func, x) or linearize(func, x, y)")
+    point = _Wired(where, primals, tuple(range(len(primals))))
+    try:
+        with enable_grad():
+            out = func(*point.args)
+            outs = _tensors_out(where, out, "func")
+            record = point.outer(outs)
+            # u: a stand-in per output (its own leaf, kept by jvp_fn); uᵀJ is linear in it
+            us = [Tensor(np.zeros_like(o.data), requires_grad=True) for o in outs]
+            firsts = _gradients(outs, us, point.leaves, True)
+    finally:
+        point.retire()
+    _, build = _flatten(out)
+
+    def jvp_fn(*tangents: Any) -> Any:
+        if len(tangents) != len(primals):
+            raise TypeError(f"{where}: jvp_fn takes one tangent per primal ({len(primals)}), "
+                            f"got {len(tangents)}")
+        vs = _tangent_leaves(where, tangents, point.leaves)
+        with enable_grad():
+            jv = _gradients(firsts, vs, us, record or any(v.requires_grad for v in vs))
+        return build(jv)
+    return _detached(out, record), jvp_fn
 
 
 # ----------------------------------------------------------------------------------------------
@@ -613,8 +659,6 @@ def stack_module_state(models: Any) -> tuple[dict, dict]:
 _ELSEWHERE = {
     "functionalize": "not needed: the transforms here take functions that write in place as "
                      "they are; call func itself",
-    "linearize": "not here: jvp(func, primals, (tangent,)) for each tangent (reverse mode "
-                 "only: nothing to keep between tangents)",
     "replace_all_batch_norm_modules_": "not here: make the BatchNorm layers with "
                                        "track_running_stats=False (batch statistics always, "
                                        "which is what it sets)",

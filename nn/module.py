@@ -52,6 +52,7 @@ from autograd.pytorch_names import note_numpy_attribute
 from autograd.devices import NO_GPU, to_arguments
 from autograd.warn import warn
 
+from .meta_device import is_meta, to_meta
 from .state_dict import (  # noqa: F401  (uncalled_method: nn.io reads it here, as as_array)
     _detached, _nested_hint, _numbers_of, _prefix_hint, _reparametrized_hint, _shape_report,
     _what, as_array, uncalled_method,
@@ -992,7 +993,9 @@ class Module:
         returns self.
 
         The device must be the CPU ("cpu", or a `torch.device("cpu")`): glassgrad computes
-        with numpy there, so it changes nothing; "cuda", "mps" and the rest are refused. A
+        with numpy there, so it changes nothing; "cuda", "mps" and the rest are refused. The
+        device "meta" (PyTorch's ensembling base, run only through `functional_call`) keeps the
+        shapes and drops the numbers (see nn/meta_device.py). A
         floating dtype (np.float64, "float64", a torch dtype, or a tensor's dtype:
         `model.to(x)`) casts every floating parameter and buffer, as PyTorch does: each
         Parameter keeps its identity and gets new data (PyTorch's `param.data = ...`), so an
@@ -1013,8 +1016,13 @@ class Module:
         True
         """
         call = f"{type(self).__name__}.to"
+        meta = is_meta(device) or bool(args) and is_meta(args[0])
+        if meta:        # PyTorch's ensembling base: shapes without numbers (nn/meta_device.py)
+            device, args = (None, ("cpu", *args[1:])) if device is None else ("cpu", args)
         dtype, _ = to_arguments(call, args, device, dtype, {"non_blocking": non_blocking})
-        return self if dtype is None else self._cast(call, dtype)
+        if dtype is not None:
+            self._cast(call, dtype)
+        return to_meta(self, call) if meta else self
 
     def double(self) -> Module:
         """PyTorch's `model.double()`: `to(np.float64)`, every floating parameter and buffer

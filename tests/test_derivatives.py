@@ -215,15 +215,20 @@ def test_float32_inputs_give_float32_jacobians():
     np.testing.assert_allclose(J.data, np.diag([1.0, -3.0]), rtol=1e-6)
 
 
-def test_vectorize_is_accepted_and_forward_mode_refused():
+def test_vectorize_is_accepted_and_forward_mode_needs_it_as_in_pytorch():
     (x,) = rng_point(8, (3,))
     np.testing.assert_array_equal(jacobian(vector_function, x, vectorize=True),
                                   jacobian(vector_function, x))
-    with pytest.raises(NotImplementedError, match=r"^jacobian: strategy='forward-mode' is not "
-                                                  r"available: glassgrad differentiates in "
-                                                  r"reverse mode only"):
+    np.testing.assert_array_equal(
+        jacobian(vector_function, x, vectorize=True, strategy="forward-mode"),
+        jacobian(vector_function, x))
+    f = lambda x: (x ** 3).sum()                                       # noqa: E731
+    np.testing.assert_array_equal(
+        hessian(f, x, vectorize=True, outer_jacobian_strategy="forward-mode"), hessian(f, x))
+    with pytest.raises(NotImplementedError, match=r"^jacobian: strategy='forward-mode' needs "
+                                                  r"vectorize=True, as in PyTorch"):
         jacobian(vector_function, x, strategy="forward-mode")
-    with pytest.raises(ValueError, match=r"^jacobian: strategy must be 'reverse-mode'"):
+    with pytest.raises(ValueError, match=r"^jacobian: strategy must be 'reverse-mode' or "):
         jacobian(vector_function, x, strategy="reverse")
     with pytest.raises(NotImplementedError, match=r"^hessian: outer_jacobian_strategy="):
         hessian(lambda x: x.sum(), x, outer_jacobian_strategy="forward-mode")

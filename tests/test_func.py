@@ -306,7 +306,7 @@ def test_per_example_gradients_by_vmap_of_grad_are_the_losses_rows():
 
 
 @pytest.mark.parametrize("name, says", [
-    ("functionalize", "not needed"), ("linearize", r"jvp\(func, primals, \(tangent,\)\)"),
+    ("functionalize", "not needed"),
     ("replace_all_batch_norm_modules_", "track_running_stats=False")])
 def test_torch_funcs_other_names_say_what_to_write(name, says):
     with pytest.raises(AttributeError, match=rf"PyTorch's torch\.func\.{name} is .*{says}"):
