@@ -1,7 +1,7 @@
 """Building and combining tensors, as PyTorch's functions: meshgrid, cartesian_prod, tensordot,
-cdist, pdist, take_along_dim, rot90, tril_indices, triu_indices and unravel_index. Each is made of existing
-differentiable ops (reshape, expand, permute, matmul, norm, gather, flip, stack), so each has its
-gradient already.
+cdist, pdist, take_along_dim, rot90, tril_indices, triu_indices and unravel_index. Each is made
+of existing differentiable ops (reshape, expand, permute, matmul, norm, gather, flip, stack), so
+each has its gradient already (the index functions give integers, without one).
 
 >>> import autograd
 >>> rows, columns = autograd.meshgrid(autograd.tensor([0, 1]), autograd.tensor([5, 6, 7]))

@@ -28,6 +28,13 @@ What the trial found missing, and what was done:
   pixels (exact ties), where the grids' last bits differ (PyTorch's linspace and bmm round
   differently, and differ between CPUs' vector widths too). Fed the same grid, both engines
   agree exactly; left as it is (documented here; the test compares from the same grid).
+- `p.grad.abs()` (PyTorch's `.grad` is a Tensor) fails with numpy's "'numpy.ndarray' object has
+  no attribute 'abs'": `.grad` is an ndarray here by design (README, "Data and gradient");
+  left (the test writes `np.abs(p.grad)`).
+Everything else the two weeks use was there and agreed with PyTorch: flip/rot90 with dims,
+affine_grid/grid_sample (bilinear, nearest, gradients to theta), interpolate, ConvTranspose2d,
+weighted cross-entropy with ignore_index over (N, C, H, W), one_hot, topk, max_pool2d peaks,
+argsort(descending=True), integer tensor indexing, smooth_l1_loss(beta=).
 """
 
 from __future__ import annotations
@@ -449,3 +456,374 @@ def test_unravel_index_as_pytorch_s():
             got = torch.unravel_index(torch.tensor(idx), shape)
             for a, b in zip(got, want, strict=True):
                 np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+# == 2. detection basics =====================================================================
+
+def detection_parts(ns):
+    """What torchvision.ops would give, written by hand, once for a torch-like namespace."""
+    torch, nn, F = ns.torch, ns.nn, ns.F
+
+    def box_xyxy_to_cxcywh(boxes):
+        x0, y0, x1, y1 = boxes.unbind(-1)
+        return torch.stack([(x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0], dim=-1)
+
+    def box_cxcywh_to_xyxy(boxes):
+        cx, cy, w, h = boxes.unbind(-1)
+        return torch.stack([cx - 0.5 * w, cy - 0.5 * h, cx + 0.5 * w, cy + 0.5 * h], dim=-1)
+
+    def box_area(boxes):
+        return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+
+    def box_iou(a, b):
+        """(N, 4) and (M, 4) xyxy -> (N, M): every pair by broadcasting."""
+        lt = torch.max(a[:, None, :2], b[None, :, :2])
+        rb = torch.min(a[:, None, 2:], b[None, :, 2:])
+        wh = (rb - lt).clamp(min=0)
+        inter = wh[..., 0] * wh[..., 1]
+        union = box_area(a)[:, None] + box_area(b)[None, :] - inter
+        return inter / union
+
+    def giou_loss(pred, target, eps=1e-7, reduction="mean"):
+        """1 - GIoU of matched pairs of xyxy boxes (torchvision's generalized_box_iou_loss)."""
+        x1, y1, x2, y2 = pred.unbind(dim=-1)
+        x1g, y1g, x2g, y2g = target.unbind(dim=-1)
+        xk1, yk1 = torch.max(x1, x1g), torch.max(y1, y1g)
+        xk2, yk2 = torch.min(x2, x2g), torch.min(y2, y2g)
+        inter = torch.zeros_like(x1)
+        overlap = (xk2 > xk1) & (yk2 > yk1)
+        inter[overlap] = ((xk2 - xk1) * (yk2 - yk1))[overlap]
+        union = (x2 - x1) * (y2 - y1) + (x2g - x1g) * (y2g - y1g) - inter
+        iou = inter / (union + eps)
+        xc1, yc1 = torch.min(x1, x1g), torch.min(y1, y1g)
+        xc2, yc2 = torch.max(x2, x2g), torch.max(y2, y2g)
+        enclosing = (xc2 - xc1) * (yc2 - yc1)
+        loss = 1 - (iou - (enclosing - union) / (enclosing + eps))
+        return loss.mean() if reduction == "mean" else loss
+
+    def nms(boxes, scores, iou_threshold):
+        """The kept boxes' indices, best score first."""
+        order = scores.argsort(descending=True)
+        keep = []
+        while order.numel() > 0:
+            i = order[0]
+            keep.append(i)
+            if order.numel() == 1:
+                break
+            ious = box_iou(boxes[i].unsqueeze(0), boxes[order[1:]]).squeeze(0)
+            order = order[1:][ious <= iou_threshold]
+        return torch.stack(keep) if keep else torch.empty(0, dtype=torch.long)
+
+    def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0, reduction="mean"):
+        p = torch.sigmoid(inputs)
+        ce = F.binary_cross_entropy_with_logits(inputs, targets, reduction="none")
+        p_t = p * targets + (1 - p) * (1 - targets)
+        loss = ce * ((1 - p_t) ** gamma)
+        if alpha >= 0:
+            loss = (alpha * targets + (1 - alpha) * (1 - targets)) * loss
+        return loss.mean() if reduction == "mean" else loss.sum()
+
+    def gaussian_heatmap(centers, size, sigma):
+        """CenterNet's target: at each pixel the largest of the objects' Gaussians, exactly 1 on
+        each (integer) centre."""
+        ys = torch.arange(size, dtype=torch.float32)
+        yy, xx = torch.meshgrid(ys, ys, indexing="ij")
+        heat = torch.zeros(size, size)
+        for cx, cy in centers:
+            g = torch.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * sigma ** 2))
+            heat = torch.maximum(heat, g)
+        return heat
+
+    def centernet_focal_loss(logits, gt, alpha=2, beta=4):
+        pred = torch.clamp(torch.sigmoid(logits), min=1e-4, max=1 - 1e-4)
+        pos = gt.eq(1).float()
+        neg = gt.lt(1).float()
+        pos_loss = torch.log(pred) * torch.pow(1 - pred, alpha) * pos
+        neg_loss = torch.log(1 - pred) * torch.pow(pred, alpha) * torch.pow(1 - gt, beta) * neg
+        num_pos = pos.sum()
+        return -(pos_loss.sum() + neg_loss.sum()) / torch.clamp(num_pos, min=1.0)
+
+    def decode_peaks(logits, k=5):
+        """The k best local maxima of each heatmap (N, 1, H, W): scores, rows, columns."""
+        heat = torch.sigmoid(logits)
+        hmax = F.max_pool2d(heat, kernel_size=3, stride=1, padding=1)
+        heat = heat * (hmax == heat).float()
+        n, _, _, w = heat.shape
+        scores, inds = torch.topk(heat.view(n, -1), k)
+        return scores, inds // w, inds % w
+
+    class BoxRegressor(nn.Module):
+        """One object per image: its box as (cx, cy, w, h), fractions of the image."""
+        def __init__(self, size=24):
+            super().__init__()
+            self.features = nn.Sequential(
+                nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(8, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+            self.head = nn.Sequential(nn.Flatten(), nn.Linear(16 * (size // 8) ** 2, 64),
+                                      nn.ReLU(), nn.Linear(64, 4))
+
+        def forward(self, x):
+            return torch.sigmoid(self.head(self.features(x)))
+
+    def box_loss(pred_cxcywh, target_xyxy):
+        target = box_xyxy_to_cxcywh(target_xyxy)
+        return (F.smooth_l1_loss(pred_cxcywh, target, beta=0.05)
+                + giou_loss(box_cxcywh_to_xyxy(pred_cxcywh), target_xyxy))
+
+    class HeatmapNet(nn.Module):
+        def __init__(self, width=16, prior=0.05):
+            super().__init__()
+            self.body = nn.Sequential(
+                nn.Conv2d(1, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(),
+                nn.Conv2d(width, width, 3, padding=2, dilation=2), nn.BatchNorm2d(width),
+                nn.ReLU(), nn.Conv2d(width, width, 3, padding=1), nn.ReLU())
+            self.head = nn.Conv2d(width, 1, 1)
+            nn.init.constant_(self.head.bias, -math.log((1 - prior) / prior))
+
+        def forward(self, x):
+            return self.head(self.body(x))
+
+    return types.SimpleNamespace(**{f.__name__: f for f in (
+        box_xyxy_to_cxcywh, box_cxcywh_to_xyxy, box_area, box_iou, giou_loss, nms,
+        sigmoid_focal_loss, gaussian_heatmap, centernet_focal_loss, decode_peaks, BoxRegressor,
+        box_loss, HeatmapNet)})
+
+
+DET = detection_parts(OURS)
+
+
+def random_boxes(rng, n, size=24.0):
+    xy = rng.uniform(0, size * 0.7, (n, 2))
+    wh = rng.uniform(2, size * 0.3, (n, 2))
+    return np.concatenate([xy, xy + wh], axis=1)
+
+
+def test_box_conversions_round_trip_and_iou_by_broadcasting_is_right_by_hand():
+    rng = np.random.default_rng(40)
+    a, b = random_boxes(rng, 5), random_boxes(rng, 7)
+    ta, tb = torch.tensor(a), torch.tensor(b)
+    c = DET.box_xyxy_to_cxcywh(ta)
+    np.testing.assert_allclose(c.numpy()[:, 2:], a[:, 2:] - a[:, :2])
+    np.testing.assert_allclose(DET.box_cxcywh_to_xyxy(c).numpy(), a, atol=1e-12)
+    iou = DET.box_iou(ta, tb).numpy()
+    for i in range(5):                          # one pair at a time, in plain Python
+        for j in range(7):
+            w = max(0.0, min(a[i, 2], b[j, 2]) - max(a[i, 0], b[j, 0]))
+            h = max(0.0, min(a[i, 3], b[j, 3]) - max(a[i, 1], b[j, 1]))
+            area = lambda r: (r[2] - r[0]) * (r[3] - r[1])       # noqa: E731
+            assert iou[i, j] == pytest.approx(w * h / (area(a[i]) + area(b[j]) - w * h))
+    assert np.allclose(np.diag(DET.box_iou(ta, ta).numpy()), 1.0)
+    assert gradcheck(lambda x: DET.box_iou(x, tb), torch.tensor(a, requires_grad=True))
+
+
+def test_giou_loss_is_right_by_hand_and_gradchecks():
+    same = torch.tensor([[0.0, 0.0, 2.0, 2.0]])
+    assert DET.giou_loss(same, same).item() == pytest.approx(0.0, abs=1e-6)
+    # apart by one box width: IoU 0, the enclosing box 3 x 1 holds 1 unit of nothing -> GIoU
+    # -1/3, loss 4/3
+    left, right = torch.tensor([[0.0, 0.0, 1.0, 1.0]]), torch.tensor([[2.0, 0.0, 3.0, 1.0]])
+    assert DET.giou_loss(left, right).item() == pytest.approx(4 / 3, rel=1e-6)
+    rng = np.random.default_rng(41)
+    pred = torch.tensor(random_boxes(rng, 6), requires_grad=True)
+    target = torch.tensor(random_boxes(rng, 6))
+    assert gradcheck(lambda p: DET.giou_loss(p, target), pred)
+    # the loss has a gradient even for boxes that do not overlap (plain IoU's is 0)
+    far = torch.tensor([[0.0, 0.0, 1.0, 1.0]], requires_grad=True)
+    DET.giou_loss(far, right).backward()
+    assert np.abs(far.grad).sum() > 0             # (.grad is an ndarray here)
+
+
+def test_nms_keeps_one_box_per_cluster_and_matches_brute_force():
+    rng = np.random.default_rng(42)
+    centres = random_boxes(rng, 4)
+    boxes = np.concatenate([centres + rng.normal(0, 0.5, centres.shape) for _ in range(5)])
+    scores = rng.random(len(boxes))
+    kept = DET.nms(torch.tensor(boxes), torch.tensor(scores), 0.5)
+    assert kept.dtype == torch.int64
+    # brute force: walk down by score, keep a box unless it overlaps a kept one by > 0.5
+    iou = DET.box_iou(torch.tensor(boxes), torch.tensor(boxes)).numpy()
+    want = []
+    for i in np.argsort(-scores):
+        if all(iou[i, j] <= 0.5 for j in want):
+            want.append(i)
+    assert kept.tolist() == want
+    assert DET.nms(torch.tensor(boxes), torch.tensor(scores), 1.0).numel() == len(boxes)
+    assert DET.nms(torch.zeros(0, 4), torch.zeros(0), 0.5).numel() == 0
+
+
+def test_focal_losses_gradcheck_and_down_weight_the_easy_pixels():
+    rng = np.random.default_rng(43)
+    logits = torch.tensor(rng.normal(0, 2, (2, 1, 6, 6)), requires_grad=True)
+    targets = torch.tensor((rng.random((2, 1, 6, 6)) < 0.2).astype(np.float64))
+    assert gradcheck(lambda z: DET.sigmoid_focal_loss(z, targets), logits)
+    gt = DET.gaussian_heatmap([(2, 3), (4, 1)], 6, 1.0).double().reshape(1, 1, 6, 6)
+    assert gradcheck(lambda z: DET.centernet_focal_loss(z[:1], gt), logits)
+    # an easy pixel (right and sure) counts far less than with plain BCE
+    easy, hard = torch.tensor([4.0]), torch.tensor([-1.0])
+    one = torch.tensor([1.0])
+    ratio_focal = (DET.sigmoid_focal_loss(easy, one) / DET.sigmoid_focal_loss(hard, one)).item()
+    ratio_bce = (F.binary_cross_entropy_with_logits(easy, one)
+                 / F.binary_cross_entropy_with_logits(hard, one)).item()
+    assert ratio_focal < 0.01 * ratio_bce
+    # stable at +-1000 (no overflow or invalid values)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        big = DET.sigmoid_focal_loss(torch.tensor([1000.0, -1000.0]), torch.tensor([0.0, 1.0]))
+    assert np.isfinite(big.item())
+
+
+def test_heatmap_peaks_come_back_by_topk_and_unravel():
+    centers = [(3, 4), (15, 9), (8, 17)]
+    heat = DET.gaussian_heatmap(centers, 20, 1.5)
+    assert heat.max().item() == 1.0 and (heat == 1).sum().item() == 3
+    logits = torch.logit(heat.clamp(1e-4, 1 - 1e-4)).reshape(1, 1, 20, 20)
+    scores, rows, cols = DET.decode_peaks(logits, k=5)
+    found = sorted(zip(cols[0, :3].tolist(), rows[0, :3].tolist()))
+    assert found == sorted(centers)
+    assert scores[0, 3].item() < 0.01             # the rest are tails, not peaks
+    _, inds = torch.topk(torch.sigmoid(logits).view(1, -1), 3)
+    r, c = torch.unravel_index(inds, (20, 20))
+    assert sorted(zip(c[0].tolist(), r[0].tolist())) == sorted(centers)
+    assert (torch.div(inds, 20, rounding_mode="floor") == r).all()
+
+
+def one_object_images(n, size=24, seed=0):
+    """One rectangle per image: images, xyxy boxes as fractions of the image size."""
+    rng = np.random.default_rng(seed)
+    images = rng.normal(0.0, 0.3, (n, 1, size, size)).astype(np.float32)
+    boxes = np.zeros((n, 4), np.float32)
+    for i in range(n):
+        w, h = rng.integers(4, size // 2, 2)
+        x0, y0 = rng.integers(0, size - w + 1), rng.integers(0, size - h + 1)
+        images[i, 0, y0:y0 + h, x0:x0 + w] += 1.0
+        boxes[i] = x0, y0, x0 + w, y0 + h
+    return images, boxes / size
+
+
+def test_one_object_box_regressor_learns_the_boxes():
+    """smooth L1 on (cx, cy, w, h) + GIoU on xyxy, Adam, 300 steps of 16 of 256 images."""
+    images, boxes = one_object_images(256, seed=50)
+    torch.manual_seed(3)
+    model = DET.BoxRegressor()
+    optimizer = optim.Adam(model.parameters(), lr=3e-3)
+    rng = np.random.default_rng(51)
+    x, t = torch.tensor(images), torch.tensor(boxes)
+    first = None
+    for step in range(300):
+        pick = torch.tensor(rng.choice(256, 16, replace=False))
+        loss = DET.box_loss(model(x[pick]), t[pick])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        first = first if first is not None else loss.item()
+    model.eval()
+    test_images, test_boxes = one_object_images(64, seed=52)
+    with torch.no_grad():
+        pred = DET.box_cxcywh_to_xyxy(model(torch.tensor(test_images)))
+    ious = torch.diagonal(DET.box_iou(pred, torch.tensor(test_boxes)))
+    # a box guessed at the mean position and size scores about 0.2
+    assert loss.item() < 0.5 * first
+    assert ious.mean().item() > 0.6 and (ious > 0.5).float().mean().item() > 0.8, ious
+
+
+def test_centernet_heatmap_finds_the_objects():
+    """1-3 discs per 20 x 20 image; a Gaussian target per centre (sigma 1); the CenterNet focal
+    loss; peaks decoded by max-pool equality and topk, kept above 0.3; each within 1.5 px."""
+    rng = np.random.default_rng(60)
+    size, n = 20, 48
+    images = rng.normal(0.0, 0.3, (n, 1, size, size)).astype(np.float32)
+    yy, xx = np.mgrid[:size, :size]
+    centers = []
+    for i in range(n):
+        mine = []
+        while len(mine) < rng.integers(1, 4):
+            cx, cy = rng.integers(3, size - 3, 2)
+            if all(abs(cx - a) + abs(cy - b) > 6 for a, b in mine):
+                mine.append((int(cx), int(cy)))
+                images[i, 0][(yy - cy) ** 2 + (xx - cx) ** 2 <= 4] += 1.0
+        centers.append(mine)
+    targets = torch.stack([DET.gaussian_heatmap(c, size, 1.0) for c in centers]).unsqueeze(1)
+    x = torch.tensor(images)
+    torch.manual_seed(4)
+    model = DET.HeatmapNet()
+    optimizer = optim.Adam(model.parameters(), lr=5e-3)
+    losses = []
+    for step in range(120):
+        pick = torch.tensor(rng.choice(n - 8, 8, replace=False))
+        loss = DET.centernet_focal_loss(model(x[pick]), targets[pick])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert np.mean(losses[-10:]) < 0.4 * np.mean(losses[:5])
+    model.eval()
+    with torch.no_grad():
+        scores, rows, cols = DET.decode_peaks(model(x[n - 8:]), k=6)
+    hits = misses = false = 0
+    for i in range(8):
+        found = [(c, r) for s, r, c in zip(scores[i].tolist(), rows[i].tolist(),
+                                           cols[i].tolist()) if s > 0.3]
+        truth = centers[n - 8 + i]
+        for cx, cy in truth:
+            ok = any(math.hypot(cx - c, cy - r) <= 1.5 for c, r in found)
+            hits, misses = hits + ok, misses + (not ok)
+        false += sum(all(math.hypot(cx - c, cy - r) > 1.5 for cx, cy in truth)
+                     for c, r in found)
+    assert hits >= 0.9 * (hits + misses) and false <= 2, (hits, misses, false)
+
+
+@needs_torch
+def test_detection_losses_nms_and_decoding_match_pytorch():
+    """The same hand-written code in both engines, float64: box IoU, GIoU loss and both focal
+    losses (values and gradients), NMS's kept indices and the decoded peaks."""
+    T = theirs()
+    their = detection_parts(T)
+    rng = np.random.default_rng(70)
+    a, b = random_boxes(rng, 6), random_boxes(rng, 6)
+    np.testing.assert_allclose(DET.box_iou(torch.tensor(a), torch.tensor(b)).numpy(),
+                               their.box_iou(real_torch.tensor(a), real_torch.tensor(b)).numpy(),
+                               rtol=1e-12)
+    logits = rng.normal(0, 2, (2, 1, 8, 8))
+    gt = DET.gaussian_heatmap([(2, 3), (6, 5)], 8, 1.0).numpy().astype(np.float64)
+    gt = np.broadcast_to(gt, (2, 1, 8, 8)).copy()
+    hard = (gt == 1).astype(np.float64)
+    np.testing.assert_allclose(
+        gt[0, 0], their.gaussian_heatmap([(2, 3), (6, 5)], 8, 1.0).numpy(), rtol=1e-6)
+    cases = [(lambda d, t, z: d.giou_loss(z, d.box_cxcywh_to_xyxy(d.box_xyxy_to_cxcywh(
+                  t.tensor(b)))), a),
+             (lambda d, t, z: d.sigmoid_focal_loss(z, t.tensor(hard)), logits),
+             (lambda d, t, z: d.centernet_focal_loss(z, t.tensor(gt)), logits)]
+    for f, value in cases:
+        ours = torch.tensor(value, requires_grad=True)
+        mine = real_torch.tensor(value, requires_grad=True)
+        loss, their_loss = f(DET, torch, ours), f(their, real_torch, mine)
+        loss.backward()
+        their_loss.backward()
+        np.testing.assert_allclose(loss.item(), their_loss.item(), rtol=1e-10)
+        np.testing.assert_allclose(ours.grad, mine.grad.numpy(), rtol=1e-9, atol=1e-12)
+    boxes = np.concatenate([a + rng.normal(0, 0.5, a.shape) for _ in range(4)])
+    scores = rng.random(len(boxes))
+    assert DET.nms(torch.tensor(boxes), torch.tensor(scores), 0.4).tolist() == their.nms(
+        real_torch.tensor(boxes), real_torch.tensor(scores), 0.4).tolist()
+    for ours, want in zip(DET.decode_peaks(torch.tensor(logits), 4),
+                          their.decode_peaks(real_torch.tensor(logits), 4)):
+        np.testing.assert_allclose(ours.numpy(), want.numpy(), rtol=1e-12)
+
+
+@needs_torch
+def test_box_regressor_step_matches_pytorch():
+    """One training step of the box regressor from the same weights: the loss and every
+    gradient (smooth L1 with beta, GIoU through unbind/stack, sigmoid outputs)."""
+    T = theirs()
+    their = detection_parts(T)
+    images, boxes = one_object_images(8, seed=80)
+    torch.manual_seed(5)
+    ours = DET.BoxRegressor()
+    model = their.BoxRegressor()
+    copy_weights(ours, model)
+    loss = DET.box_loss(ours(torch.tensor(images)), torch.tensor(boxes))
+    their_loss = their.box_loss(model(real_torch.tensor(images)), real_torch.tensor(boxes))
+    loss.backward()
+    their_loss.backward()
+    np.testing.assert_allclose(loss.item(), their_loss.item(), rtol=1e-5)
+    assert_same_gradients(ours, model, 2e-4)
