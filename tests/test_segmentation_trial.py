@@ -28,6 +28,10 @@ What the trial found missing, and what was done:
   pixels (exact ties), where the grids' last bits differ (PyTorch's linspace and bmm round
   differently, and differ between CPUs' vector widths too). Fed the same grid, both engines
   agree exactly; left as it is (documented here; the test compares from the same grid).
+- A mask's 255 ("do not care") without `ignore_index=255` was reported as "label 255 needs
+  256: does the model have one output per class?", and `F.one_hot` of such a mask as "labels
+  must be < num_classes": both now name 255's usual meaning and the fix; an int64 mask given to
+  `grid_sample` was told `.astype(np.float32)`: now `.float()`, and mode='nearest' then `.long()`.
 - `p.grad.abs()` (PyTorch's `.grad` is a Tensor) fails with numpy's "'numpy.ndarray' object has
   no attribute 'abs'": `.grad` is an ndarray here by design (README, "Data and gradient");
   left (the test writes `np.abs(p.grad)`).
@@ -827,3 +831,28 @@ def test_box_regressor_step_matches_pytorch():
     their_loss.backward()
     np.testing.assert_allclose(loss.item(), their_loss.item(), rtol=1e-5)
     assert_same_gradients(ours, model, 2e-4)
+
+
+def test_a_mask_s_255_without_ignore_index_says_what_to_do():
+    """A VOC-style mask marks its "do not care" pixels 255; forgetting ignore_index=255, or
+    one-hot encoding the mask as it is, named the label but not the cause; a label mask given to
+    grid_sample as it is (int64) is refused with the fix for a mask."""
+    logits = torch.randn(2, 3, 4, 4)
+    mask = torch.randint(0, 3, (2, 4, 4))
+    mask[0, 0, 0] = 255
+    with pytest.raises(ValueError, match=r"cross_entropy: labels must be in \[0, 3\), got values "
+                                         r"in \[0, 255\] .*; if 255 marks pixels to skip, as "
+                                         r"in segmentation masks, pass ignore_index=255\)"):
+        nn.CrossEntropyLoss()(logits, mask)
+    assert np.isfinite(nn.CrossEntropyLoss(ignore_index=255)(logits, mask).item())
+    with pytest.raises(ValueError, match=r"one_hot: labels must be < num_classes=3, got 255 "
+                                         r"\(if 255 marks pixels to skip, replace it first"):
+        F.one_hot(mask, 3)
+    grid = F.affine_grid(torch.eye(2, 3).unsqueeze(0).repeat(2, 1, 1), [2, 1, 4, 4],
+                         align_corners=False)
+    with pytest.raises(TypeError, match=r"grid_sample: input must be floating point, got dtype "
+                                        r"int64 .*convert it with \.float\(\) \(a label mask: "
+                                        r"mode='nearest', then \.long\(\) the result\)"):
+        F.grid_sample(mask.unsqueeze(1), grid, mode="nearest", align_corners=False)
+    same = F.grid_sample(mask.unsqueeze(1).float(), grid, mode="nearest", align_corners=False)
+    assert (same.squeeze(1).long() == mask).all()
