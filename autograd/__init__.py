@@ -23,7 +23,8 @@ from .creation import (
 )
 from .creation import Variable          # torch.autograd.Variable (not in __all__: PyTorch's old)
 from .function import Function
-from .arrays import cartesian_prod, cdist, meshgrid, tensordot, tril_indices, triu_indices
+from .arrays import (cartesian_prod, cdist, meshgrid, tensordot, tril_indices, triu_indices,
+                     unravel_index)
 from .statistics import bucketize, isin, searchsorted, segment_reduce
 from .allocator import keep_freed_memory
 from .gctools import relaxed_gc
@@ -61,7 +62,7 @@ __all__ = [
     "bernoulli", "poisson", "is_tensor", "numel",
     "matmul", "einsum", "concatenate", "cat", "stack", "where", "flatten", "tril", "triu",
     "meshgrid", "tensordot", "cdist", "tril_indices", "triu_indices", "searchsorted", "bucketize",
-    "isin", "segment_reduce", "cartesian_prod",
+    "isin", "segment_reduce", "cartesian_prod", "unravel_index",
     "set_default_dtype", "get_default_dtype", "functional", "linalg", "distributions", "fft",
     "special",
     "stft", "istft", "hann_window", "hamming_window", "blackman_window", "ComplexTensor",

@@ -1,7 +1,7 @@
 """Building and combining tensors, as PyTorch's functions: meshgrid, cartesian_prod, tensordot,
-cdist, pdist, take_along_dim, rot90, tril_indices and triu_indices. Each is made of existing
-differentiable ops (reshape, expand, permute, matmul, norm, gather, flip, stack), so each has its
-gradient already.
+cdist, pdist, take_along_dim, rot90, tril_indices, triu_indices and unravel_index. Each is made
+of existing differentiable ops (reshape, expand, permute, matmul, norm, gather, flip, stack), so
+each has its gradient already (the index functions give integers, without one).
 
 >>> import autograd
 >>> rows, columns = autograd.meshgrid(autograd.tensor([0, 1]), autograd.tensor([5, 6, 7]))
@@ -249,6 +249,43 @@ def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = np.int64) 
     [[0, 0, 1], [1, 2, 2]]
     """
     return _triangle_indices("triu_indices", np.triu_indices, row, col, offset, dtype)
+
+
+def unravel_index(indices: Any, shape: Any) -> tuple[Tensor, ...]:
+    """PyTorch's `torch.unravel_index`: flat indices into a tensor of `shape` as one int64
+    tensor of coordinates per axis, each of the indices' shape (a heatmap's `topk` over its
+    flattened pixels back to rows and columns, as `i // W` and `i % W`). Negative indices count
+    from the end, as PyTorch's; an index outside -numel .. numel - 1 is an error (PyTorch's
+    wraps it around silently). No gradient: the results are integers.
+
+    >>> rows, cols = unravel_index(Tensor([5, 17, -1]), (4, 6))
+    >>> rows.tolist(), cols.tolist()
+    ([0, 2, 3], [5, 5, 5])
+    """
+    index = _as_tensor(indices, "unravel_index")
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"unravel_index: indices must be integers, got dtype {index.dtype} "
+                        f"(shape {index.shape}); flat positions from topk or argmax are int64, "
+                        f"or convert with .long()")
+    sizes = (shape,) if isinstance(shape, numbers.Integral) else shape
+    if not isinstance(sizes, (tuple, list)) or not all(
+            isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in sizes):
+        raise TypeError(f"unravel_index: shape must be an int or a sequence of ints, got "
+                        f"{shape!r}")
+    sizes = tuple(int(n) for n in sizes)
+    if any(n < 0 for n in sizes):
+        raise ValueError(f"unravel_index: shape cannot have negative sizes, got {sizes}")
+    flat = index.data.astype(np.int64)
+    total = math.prod(sizes)
+    if flat.size and (flat.min() < -total or flat.max() >= total):
+        bad = int(flat.min()) if flat.min() < -total else int(flat.max())
+        valid = f"indices -{total} .. {total - 1}" if total else "no valid index"
+        raise IndexError(f"unravel_index: index {bad} is out of range for shape {sizes} "
+                         f"({total} elements: {valid})")
+    if not sizes:
+        return ()
+    return tuple(Tensor(np.asarray(axis, dtype=np.int64))
+                 for axis in np.unravel_index(flat % max(total, 1), sizes))
 
 
 def _triangle_indices(name: str, indices: Any, row: Any, col: Any, offset: Any, dtype: Any

@@ -632,6 +632,9 @@ def one_hot(labels: Any, num_classes: int = -1) -> Tensor:
         elif high >= num_classes:
             numbered_from_one = low >= 1 and high == num_classes
             hint = " (labels numbered from 1? pass labels - 1)" if numbered_from_one else ""
+            if high == 255 and num_classes < 255:       # a segmentation mask's "do not care"
+                hint = (" (if 255 marks pixels to skip, replace it first, e.g. "
+                        "torch.where(labels == 255, 0, labels), and mask those pixels out)")
             raise ValueError(f"one_hot: labels must be < num_classes={num_classes}, got "
                              f"{high}{hint}")
     elif num_classes == -1:

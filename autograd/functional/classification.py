@@ -94,8 +94,9 @@ def _refuse_label_range(name: str, labels: np.ndarray, c: int, note: str = "") -
 
 
 def _label_range_hint(low: int, high: int, c: int) -> str:
-    """The likely cause of labels outside [0, C): numbered from 1, or a model with too few
-    outputs (one column: a binary model given to a multiclass loss)."""
+    """The likely cause of labels outside [0, C): numbered from 1, a segmentation mask's 255
+    ("do not care") without ignore_index, or a model with too few outputs (one column: a binary
+    model given to a multiclass loss)."""
     if low == 1 and high == c:
         return " (labels numbered from 1? pass y - 1)"
     if low < 0:
@@ -103,8 +104,11 @@ def _label_range_hint(low: int, high: int, c: int) -> str:
     if c == 1:
         return (" (one column of scores: for two classes use binary_cross_entropy_with_logits, "
                 "or a model with 2 outputs)")
+    # (VOC-style segmentation masks mark the pixels to skip with 255)
+    skip = "; if 255 marks pixels to skip, as in segmentation masks, pass ignore_index=255" \
+        if high == 255 else ""
     return (f" ({c} columns of scores, but label {high} needs {high + 1}: does the model have "
-            f"one output per class?)")
+            f"one output per class?{skip})")
 
 
 @refuses_old_reduction_options

@@ -158,6 +158,8 @@ def _floating_only(name: str, what: str, x: Any) -> Tensor:
         raise TypeError(f"{name}: {what} must be a Tensor (or an array), got "
                         f"{type(x).__name__}")
     if x.dtype.kind != "f":
+        mask = " (a label mask: mode='nearest', then .long() the result)" if what == "input" \
+            else ""
         raise TypeError(f"{name}: {what} must be floating point, got dtype {x.dtype} (shape "
-                        f"{x.shape}); convert it with .astype(np.float32)")
+                        f"{x.shape}); convert it with .float(){mask}")
     return x
