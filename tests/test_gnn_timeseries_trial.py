@@ -432,6 +432,10 @@ def test_unique_consecutive_gives_runs_in_order():
     rows = torch.tensor([[1, 1], [1, 1], [2, 3]]).unique_consecutive(dim=0)
     assert rows.tolist() == [[1, 1], [2, 3]]
     assert torch.unique_consecutive(torch.tensor([], dtype=torch.long)).shape == (0,)
+    assert torch.tensor(5).unique_consecutive().tolist() == [5]
+    for name in ("unique_consecutive", "unique"):   # (numpy's AxisError named no op)
+        with pytest.raises(IndexError, match=rf"^{name}: dim=0 of a 0-d tensor \(one number\)"):
+            getattr(torch.tensor(5), name)(dim=0)
 
 
 def test_as_strided_windows_their_gradient_and_what_it_refuses():
