@@ -43,6 +43,17 @@ def _one_dim(x: Tensor, name: str, dim: Any) -> int:
     return axis
 
 
+def _slices_dim(x: Tensor, name: str, dim: Any) -> int | None:
+    """The axis whose slices `unique` and `unique_consecutive` compare (None: the elements). A
+    0-d tensor has no slices: PyTorch refuses its dim 0, which `_one_dim` would take."""
+    if dim is None:
+        return None
+    if x.ndim == 0:
+        raise IndexError(f"{name}: dim={dim!r} of a 0-d tensor (one number), which has no "
+                         f"dims; leave dim out")
+    return _one_dim(x, name, dim)
+
+
 def _picked(x: Tensor, dim: int, keepdim: bool, index: np.ndarray) -> ValuesAndIndices:
     """The elements at `index` along axis `dim`, gathered (the gradient goes to them), and the
     index, as PyTorch gives them (an index of size 1 along `dim` loses it unless keepdim)."""
@@ -311,7 +322,7 @@ def unique(x: Tensor, sorted: bool = True, return_inverse: bool = False,
     >>> values.tolist(), inverse.tolist(), counts.tolist()
     ([1, 2, 3], [2, 0, 2, 1], [1, 1, 2])
     """
-    axis = None if dim is None else _one_dim(x, "unique", dim)
+    axis = _slices_dim(x, "unique", dim)
     values, inverse, counts = np.unique(x.data, return_inverse=True, return_counts=True,
                                         axis=axis, equal_nan=False)
     inverse = inverse.reshape(x.shape if axis is None else -1)
@@ -330,7 +341,7 @@ def unique_consecutive(x: Tensor, return_inverse: bool = False, return_counts: b
     >>> runs.tolist(), counts.tolist()
     ([0, 1, 0], [2, 3, 1])
     """
-    axis = None if dim is None else _one_dim(x, "unique_consecutive", dim)
+    axis = _slices_dim(x, "unique_consecutive", dim)
     data = x.data.reshape(-1) if axis is None else np.moveaxis(x.data, axis, 0)
     rows = data.reshape(len(data), int(np.prod(data.shape[1:])))
     starts = np.ones(len(data), dtype=bool)     # where a run begins: not equal to the one before

@@ -98,10 +98,13 @@ class Storage:
         from .graph import write_clock
         from .tensor_in_place import _note_memory_write
         flat = self._flat()
-        if isinstance(index, slice):
-            flat[index] = np.asarray(value)
-        else:
-            flat[self._element(index)] = value
+        where = index if isinstance(index, slice) else self._element(index)
+        try:
+            flat[where] = np.asarray(value) if isinstance(index, slice) else value
+        except (ValueError, TypeError) as error:    # numpy's words name no storage
+            kind = "bytes (uint8)" if self._bytes else f"{flat.dtype} numbers"
+            raise type(error)(f"storage: cannot write {value!r} into a storage of {kind}: "
+                              f"{error}") from None
         # a graph that saved these numbers refuses its backward, where PyTorch's (which
         # counts no storage write) would give the gradient at the new numbers
         write_clock.count += 1

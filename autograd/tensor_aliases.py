@@ -911,9 +911,10 @@ class AliasMethods:
         for axis, (n, step) in enumerate(zip(size, stride)):
             positions += (np.arange(n) * step).reshape((-1,) + (1,) * (len(size) - axis - 1))
         if positions.size and (positions.min() < 0 or positions.max() >= self.size):
+            # (positions count from t's first element, which is at `own` in the memory)
             raise IndexError(f"{op}: size {size} with stride {stride} from storage offset "
-                             f"{start} reaches elements {start + positions.min()} to "
-                             f"{start + positions.max()}, outside t's {self.size} elements "
+                             f"{start} reaches elements {own + positions.min()} to "
+                             f"{own + positions.max()}, outside t's {self.size} elements "
                              f"(from {own})")
         return self.reshape(-1)[Tensor(positions)]
 

@@ -73,6 +73,7 @@ class LayerRow:
     num_params: int = 0             # its own parameters, not its layers'
     trainable: str = "--"           # of all its parameters: "True", "False", "Partial", "--"
     all_params: int = 0             # with its layers'
+    recursive: bool = False         # a layer called before: its parameters are counted there
 
 
 @dataclass
@@ -122,14 +123,18 @@ class ModelSummary:
             return _shape_text(row.output_shape)
         if column == "num_params":
             count = row.all_params if folded else row.num_params
-            return f"{count:,}" if count else "--"
+            # (a second call's parameters are the first call's: torchinfo's word, so that
+            # the column does not add them up twice)
+            return "--" if not count else "(recursive)" if row.recursive else f"{count:,}"
         return row.trainable
 
 
 def _row_name(row: LayerRow, row_settings: tuple[str, ...]) -> str:
-    """The first column: the tree's branch, the class, the attribute's name, "depth-index"."""
-    branch = ("|    " * (row.depth - 1) + "+-" if "ascii_only" in row_settings else
-              "│    " * (row.depth - 1) + "├─") if row.depth else ""
+    """The first column: the tree's branch (torchinfo's: ├─ at depth 1, │    └─ below it), the
+    class, the attribute's name, "depth-index"."""
+    ascii_only = "ascii_only" in row_settings
+    branch = "" if not row.depth else ("+ " if ascii_only else "├─") if row.depth == 1 else (
+        ("|    " if ascii_only else "│    ") * (row.depth - 1) + ("+ " if ascii_only else "└─"))
     text = branch + row.kind
     if "var_names" in row_settings and row.name:
         text += f" ({row.name.rsplit('.', 1)[-1]})"
@@ -215,7 +220,7 @@ def summary(model: Module, input_size: Sequence[Any] | None = None, input_data: 
     if device is not None and str(device) != "cpu":
         raise ValueError(f"summary: device={device!r}: glassgrad runs on the CPU only")
     inputs = _inputs(input_size, input_data, dtypes)
-    rows, handles, counts = [], [], {}
+    rows, handles, counts, called = [], [], {}, set()
     modes = {m: m.training for m in model.modules()}
 
     def entered(name: str, depth: int) -> Any:
@@ -225,7 +230,9 @@ def summary(model: Module, input_size: Sequence[Any] | None = None, input_data: 
             every = list(module.parameters())
             rows.append(LayerRow(name, type(module).__name__, depth, counts[depth],
                                  _shape_of(args), None, sum(int(np.size(p.data)) for p in own),
-                                 _trainable(every), sum(int(np.size(p.data)) for p in every)))
+                                 _trainable(every), sum(int(np.size(p.data)) for p in every),
+                                 recursive=id(module) in called))
+            called.add(id(module))
             stack.append(rows[-1])
         return hook
 

@@ -62,12 +62,12 @@ class _Folds:
         if not isinstance(shuffle, (bool, np.bool_)):
             raise TypeError(f"{name}: shuffle must be True or False, got {shuffle!r}")
         if seed is not None:
+            given = "seed" if random_state is None else "random_state"   # as the caller wrote
             if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-                raise TypeError(f"{name}: seed must be an integer or None, got {seed!r}")
+                raise TypeError(f"{name}: {given} must be an integer or None, got {seed!r}")
             if seed < 0:
-                raise ValueError(f"{name}: seed must be non-negative, got {seed}")
+                raise ValueError(f"{name}: {given} must be non-negative, got {seed}")
             if not shuffle:      # a seed that does nothing is a mistake the user should hear of
-                given = "seed" if random_state is None else "random_state"
                 raise ValueError(f"{name}: {given}={seed} has no effect with shuffle=False; "
                                  f"pass shuffle=True, or leave {given}=None")
         self.n_splits = int(n_splits)

@@ -368,6 +368,27 @@ def test_scatter_reduce_matches_pytorch(reduce, rng):
                                                             include_self=include_self))
 
 
+
+def test_scatter_and_index_reduce_take_bools_and_integers_as_pytorch():
+    """A bool's amax is an `or`, its amin an `and`, as PyTorch's scatter_reduce gives them
+    (numpy has no iinfo for bool, where the start value was taken from); integers start from
+    their own limits (PyTorch's numbers)."""
+    x, src = Tensor([False, False, True]), Tensor([True, False, False, False])
+    index = Tensor([0, 1, 1, 2])
+    assert x.scatter_reduce(0, index, src, "amax").tolist() == [True, False, True]
+    assert x.scatter_reduce(0, index, src, "amin").tolist() == [False, False, False]
+    every = Tensor([True, True, True])
+    assert every.scatter_reduce(0, index, src, "amin", include_self=False).tolist() == [
+        True, False, False]
+    assert every.index_reduce(0, index, src, "amin").tolist() == [True, False, False]
+    assert x.index_reduce(0, index, src, "amax", include_self=False).tolist() == [
+        True, False, False]
+    small = Tensor(np.array([3, 5, 7], np.int8))
+    values = Tensor(np.array([4, -128, 9], np.int8))
+    assert small.index_reduce(0, Tensor([0, 0, 1]), values, "amin",
+                              include_self=False).tolist() == [-128, 9, 7]
+    assert small.index_reduce(0, Tensor([0, 0, 1]), values, "amax").tolist() == [4, 9, 7]
+
 # -- degree normalisation and the graph's edge cases --------------------------------------------
 
 def test_an_isolated_node_gives_inf_degrees_and_nan_as_in_pytorch_and_clamp_fixes_it():

@@ -432,6 +432,10 @@ def test_unique_consecutive_gives_runs_in_order():
     rows = torch.tensor([[1, 1], [1, 1], [2, 3]]).unique_consecutive(dim=0)
     assert rows.tolist() == [[1, 1], [2, 3]]
     assert torch.unique_consecutive(torch.tensor([], dtype=torch.long)).shape == (0,)
+    assert torch.tensor(5).unique_consecutive().tolist() == [5]
+    for name in ("unique_consecutive", "unique"):   # (numpy's AxisError named no op)
+        with pytest.raises(IndexError, match=rf"^{name}: dim=0 of a 0-d tensor \(one number\)"):
+            getattr(torch.tensor(5), name)(dim=0)
 
 
 def test_as_strided_windows_their_gradient_and_what_it_refuses():
@@ -446,6 +450,12 @@ def test_as_strided_windows_their_gradient_and_what_it_refuses():
                                          r"from storage offset 0 reaches elements 0 to 6, "
                                          r"outside t's 6 elements"):
         torch.arange(6).as_strided((3, 3), (2, 1))
+    # a view's own offset (2) is not counted twice: storage offset 11 reaches elements 11, 12
+    with pytest.raises(IndexError, match=r"offset 11 reaches elements 11 to 12, outside t's 10 "
+                                         r"elements \(from 2\)"):
+        torch.arange(12)[2:].as_strided((2,), (1,), 11)
+    with pytest.raises(IndexError, match=r"offset 0 reaches elements 0 to 4, outside t's 10"):
+        torch.arange(12)[2:].as_strided((2, 2), (3, 1), 0)
     with pytest.raises(ValueError, match=r"^as_strided: t \(shape \(3, 2\), stride \(1, 3\)\) "
                                          r"is a view that is not contiguous.*t\.unfold"):
         torch.zeros(2, 3).t().as_strided((2,), (1,))

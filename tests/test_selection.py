@@ -87,6 +87,10 @@ def test_the_splitters_take_scikit_learn_s_random_state_for_the_seed():
         with pytest.raises(ValueError, match=r"random_state=3 has no effect with "
                                              r"shuffle=False.*leave random_state=None"):
             cls(4, random_state=3)
+        with pytest.raises(ValueError, match=r"^\w+: random_state must be non-negative"):
+            cls(4, shuffle=True, random_state=-1)         # (named as written, not 'seed')
+        with pytest.raises(TypeError, match=r"^\w+: random_state must be an integer"):
+            cls(4, shuffle=True, random_state=np.random.default_rng(0))
 
 def test_kfold_without_seed_uses_the_shared_generator():
     X = np.zeros(20)

@@ -101,6 +101,13 @@ def test_in_place_ops_are_seen_by_views_and_by_a_storage_taken_before():
         storage[6]
     with pytest.raises(ValueError, match="one stretch"):
         storage[::2]
+    # what numpy refuses is named as the storage's (its own words named nothing)
+    with pytest.raises(ValueError, match=r"^storage: cannot write 'a' into a storage of "
+                                         r"float32 numbers: could not convert"):
+        storage[0] = "a"
+    frozen = torch.Tensor(np.frombuffer(bytes(8), dtype=np.float32))    # read-only memory
+    with pytest.raises(ValueError, match=r"^storage: cannot write 1\.0 .*read-only"):
+        frozen.storage()[0] = 1.0
 
 
 def test_a_write_through_a_storage_is_not_silently_missed_by_backward():

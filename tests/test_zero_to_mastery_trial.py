@@ -537,6 +537,31 @@ def test_summary_of_tinyvgg(capsys, monkeypatch):
         nn.summary(model)
 
 
+def test_summary_marks_a_second_call_recursive_and_draws_torchinfo_s_tree():
+    """A layer called twice counts its parameters on its first row only, "(recursive)" on
+    the next (the column added them twice); rows below depth 1 hang on "│    └─" ("+ " in
+    ascii), as torchinfo 1.8 prints them."""
+    class Twice(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Linear(4, 4), nn.ReLU())
+            self.shared = nn.Linear(4, 4)
+
+        def forward(self, x):
+            return self.shared(self.shared(self.body(x)))
+
+    table = nn.summary(Twice(), input_size=(2, 4), verbose=0)
+    lines = [line.split() for line in str(table).splitlines()]
+    assert ["├─Linear:", "1-2", "[2,", "4]", "20"] in lines
+    assert ["├─Linear:", "1-3", "[2,", "4]", "(recursive)"] in lines
+    assert ["│", "└─Linear:", "2-1", "[2,", "4]", "20"] in lines
+    assert table.total_params == 40 and [row.recursive for row in table.rows] == [
+        False, False, False, False, False, True]
+    ascii_rows = str(nn.summary(Twice(), input_size=(2, 4), verbose=0,
+                                row_settings=["ascii_only"])).splitlines()
+    assert "+ Sequential" in ascii_rows[4] and ascii_rows[5].startswith("|    + Linear")
+
+
 @needs_torch
 def test_summary_counts_and_tinyvgg_step_equal_pytorchs():
     torch.manual_seed(3)

@@ -124,14 +124,23 @@ class ScatterReduce(Op):
             np.add.at(out, places, src)
             return out / ScatterReduce.counts(ctx, out) if reduce == "mean" else out
         ufunc = np.maximum if reduce == "amax" else np.minimum
-        kind = np.finfo if x.dtype.kind == "f" else np.iinfo
-        start = -np.inf if kind is np.finfo else kind(x.dtype).min   # nothing above or below
-        if reduce == "amin":
-            start = np.inf if kind is np.finfo else kind(x.dtype).max
+        start = ScatterReduce.identity(x.dtype, reduce)
         out = np.where(counted, x, start).astype(x.dtype, copy=False)
         with np.errstate(invalid="ignore"):     # (a NaN is the result, as in max: no warning)
             ufunc.at(out, places, src)
         return out
+
+    @staticmethod
+    def identity(dtype, reduce):
+        """Where "amax" ("amin") starts: nothing in `dtype` lies below (above) it. -inf (inf),
+        the integer limit, or False (True) for bools, which have no iinfo: their amax is an
+        `or`, their amin an `and`, as in PyTorch."""
+        if dtype.kind == "b":
+            return reduce == "amin"
+        if dtype.kind == "f":
+            return np.inf if reduce == "amin" else -np.inf
+        limits = np.iinfo(dtype)
+        return limits.max if reduce == "amin" else limits.min
 
     @staticmethod
     def counts(ctx, out):
