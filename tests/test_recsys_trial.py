@@ -323,23 +323,28 @@ def test_sampled_softmax_learns_and_masks_a_sampled_copy_of_the_positive():
 # -- NCF, bags of features, padding, max_norm, pretrained tables ---------------------------
 
 
-class NeuMF(nn.Module):
-    """GMF (elementwise product) and MLP (concatenation) branches, concatenated into one
-    logit; the user's multi-hot features (genres liked, weighted) come in as a bag."""
+def make_neumf(lib, layers):
+    class NeuMF(layers.Module):
+        """GMF (elementwise product) and MLP (concatenation) branches, concatenated into one
+        logit; the user's multi-hot features (genres liked, weighted) come in as a bag."""
 
-    def __init__(self, n_users, n_items, n_features, k):
-        super().__init__()
-        self.gmf_user, self.gmf_item = nn.Embedding(n_users, k), nn.Embedding(n_items, k)
-        self.mlp_user, self.mlp_item = nn.Embedding(n_users, k), nn.Embedding(n_items, k)
-        self.features = nn.EmbeddingBag(n_features, k, mode="sum", padding_idx=0)
-        self.mlp = nn.Sequential(nn.Linear(3 * k, 16), nn.ReLU(), nn.Linear(16, k), nn.ReLU())
-        self.out = nn.Linear(2 * k, 1)
+        def __init__(self, n_users, n_items, n_features, k):
+            super().__init__()
+            self.gmf_user = layers.Embedding(n_users, k)
+            self.gmf_item = layers.Embedding(n_items, k)
+            self.mlp_user = layers.Embedding(n_users, k)
+            self.mlp_item = layers.Embedding(n_items, k)
+            self.features = layers.EmbeddingBag(n_features, k, mode="sum", padding_idx=0)
+            self.mlp = layers.Sequential(layers.Linear(3 * k, 16), layers.ReLU(),
+                                         layers.Linear(16, k), layers.ReLU())
+            self.out = layers.Linear(2 * k, 1)
 
-    def forward(self, u, i, feats, offsets, weights):
-        gmf = self.gmf_user(u) * self.gmf_item(i)
-        bag = self.features(feats, offsets, per_sample_weights=weights)
-        mlp = self.mlp(torch.cat([self.mlp_user(u), self.mlp_item(i), bag], dim=1))
-        return self.out(torch.cat([gmf, mlp], dim=1)).squeeze(-1)
+        def forward(self, u, i, feats, offsets, weights):
+            gmf = self.gmf_user(u) * self.gmf_item(i)
+            bag = self.features(feats, offsets, per_sample_weights=weights)
+            mlp = self.mlp(lib.cat([self.mlp_user(u), self.mlp_item(i), bag], dim=1))
+            return self.out(lib.cat([gmf, mlp], dim=1)).squeeze(-1)
+    return NeuMF
 
 
 def user_features(users: np.ndarray, seed: int = 0):
@@ -354,7 +359,7 @@ def user_features(users: np.ndarray, seed: int = 0):
 def test_neumf_with_feature_bags_learns_to_separate_positives():
     torch.manual_seed(0)
     pairs, held, seen_np = implicit_feedback()
-    model = NeuMF(N_USERS, N_ITEMS, 6, 8)
+    model = make_neumf(torch, nn)(N_USERS, N_ITEMS, 6, 8)
     opt = optim.Adam(model.parameters(), lr=1e-2)
     pairs_t, seen = torch.tensor(pairs), torch.tensor(seen_np)
     losses = []
@@ -384,8 +389,8 @@ def test_padding_max_norm_and_pretrained_tables():
                                           max_norm=1.0)
     out = capped(torch.tensor([[1, 2], [2, 5]]))
     norms = np.linalg.norm(capped.weight.data, axis=1)
-    assert np.all(norms[[1, 2, 5]] <= 1.0 + 1e-6) and np.allclose(norms[[0, 3, 4]],
-                                                                  np.linalg.norm(table[[0, 3, 4]], axis=1))
+    assert np.all(norms[[1, 2, 5]] <= 1.0 + 1e-6)
+    np.testing.assert_allclose(norms[[0, 3, 4]], np.linalg.norm(table[[0, 3, 4]], axis=1))
     np.testing.assert_allclose(out.data[0, 0], table[1] / (np.linalg.norm(table[1]) + 1e-7),
                                rtol=1e-6)
     frozen = nn.Embedding.from_pretrained(torch.tensor(table), freeze=True)
@@ -519,3 +524,117 @@ def test_a_collate_that_samples_negatives_feeds_a_shuffled_loader():
                 first_users.append(u[:8].tolist())
         assert total == len(pairs)
     assert first_users[0] != first_users[1]                         # reshuffled each epoch
+
+
+# -- the same numbers as PyTorch -----------------------------------------------------------
+
+
+def numbers(x) -> np.ndarray:
+    """A glassgrad or torch tensor (a sparse torch gradient made dense) as a numpy array."""
+    if isinstance(x, np.ndarray):
+        return x
+    if getattr(x, "is_sparse", False):
+        x = x.to_dense()
+    return x.detach().numpy()
+
+
+def twin_models(make, rng, *args):
+    """The same model in glassgrad and in PyTorch, float64, with glassgrad's initial weights."""
+    ours = make(torch, nn)(*args).double()
+    theirs = make(real_torch, real_torch.nn)(*args).double()
+    theirs.load_state_dict({k: real_torch.tensor(v.numpy())
+                            for k, v in ours.state_dict().items()})
+    return ours, theirs
+
+
+def make_sparse_mf(lib, layers):
+    class SparseMF(layers.Module):
+        def __init__(self):
+            super().__init__()
+            self.user = layers.Embedding(7, 3, sparse=True, padding_idx=0)
+            self.item = layers.Embedding(9, 3, sparse=True)
+            self.bag = layers.EmbeddingBag(5, 3, mode="sum", sparse=True)
+
+        def forward(self, u, i, feats, offsets, weights):
+            tag = self.bag(feats, offsets, per_sample_weights=weights)
+            return ((self.user(u) + tag) * self.item(i)).sum(1)
+    return SparseMF
+
+
+@needs_torch
+@pytest.mark.parametrize("maximize", [False, True])
+def test_sparse_adam_steps_as_pytorchs(maximize):
+    rng = np.random.default_rng(5)
+    torch.manual_seed(5)
+    models = twin_models(make_sparse_mf, rng)
+    batches = [(rng.integers(0, 7, 6), rng.integers(0, 9, 6), rng.integers(0, 5, 9),
+                rng.normal(3, 1, 6), rng.uniform(0.5, 1.5, 9)) for _ in range(4)]
+    results = []
+    for lib, F_, optimizers, model in [(torch, F, optim, models[0]),
+                                       (real_torch, real_torch.nn.functional, real_torch.optim,
+                                        models[1])]:
+        opt = optimizers.SparseAdam(model.parameters(), lr=0.05, betas=(0.8, 0.95),
+                                    maximize=maximize)
+        trace = []
+        for u, i, feats, r, w in batches:
+            offsets = lib.tensor([0, 2, 3, 3, 5, 7])            # an empty bag too
+            pred = model(lib.tensor(u), lib.tensor(i), lib.tensor(feats), offsets,
+                         lib.tensor(w))
+            loss = F_.mse_loss(pred, lib.tensor(r))
+            opt.zero_grad()
+            loss.backward()
+            trace.append([loss.item()] + [numbers(p.grad) for p in model.parameters()])
+            opt.step()
+        trace.append([numbers(p) for p in model.parameters()])
+        results.append(trace)
+    for ours, theirs in zip(*results):
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
+
+
+@needs_torch
+@pytest.mark.parametrize("cosine, temperature", [(False, 1.0), (True, 0.07)])
+def test_in_batch_and_sampled_softmax_losses_are_pytorchs(cosine, temperature):
+    rng = np.random.default_rng(6)
+    user_np, item_np = rng.normal(size=(5, 4)), rng.normal(size=(5, 4))
+    table_np, q_np = rng.normal(size=(12, 4)), rng.dirichlet(np.ones(12))
+    pos, sampled = np.array([1, 4, 4, 7, 0]), np.array([4, 2, 9, 11, 1, 1])
+    results = []
+    for lib, F_ in [(torch, F), (real_torch, real_torch.nn.functional)]:
+        user = lib.tensor(user_np, requires_grad=True)
+        item = lib.tensor(item_np, requires_grad=True)
+        table = lib.tensor(table_np, requires_grad=True)
+        loss = in_batch_loss(F_, lib, user, item, temperature, cosine) \
+            + sampled_softmax_loss(F_, lib, user, table, lib.tensor(pos), lib.tensor(sampled),
+                                   lib.tensor(q_np).log())
+        loss.backward()
+        results.append([loss.item(), numbers(user.grad), numbers(item.grad),
+                        numbers(table.grad)])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
+
+
+@needs_torch
+def test_neumf_bpr_and_fm_gradients_are_pytorchs():
+    rng = np.random.default_rng(7)
+    torch.manual_seed(7)
+    models = twin_models(make_neumf, rng, 6, 10, 6, 4)
+    u, i, neg = rng.integers(0, 6, 8), rng.integers(0, 10, 8), rng.integers(0, 10, 8)
+    feats, offsets, weights = user_features(u)
+    v_np, x_np = rng.normal(size=(20, 3)), rng.uniform(0.5, 1.5, (8, 4))
+    fm_index = rng.integers(0, 20, (8, 4))
+    results = []
+    for lib, F_, model in [(torch, F, models[0]),
+                           (real_torch, real_torch.nn.functional, models[1])]:
+        def score(items):
+            return model(lib.tensor(u), lib.tensor(items), lib.tensor(feats),
+                         lib.tensor(offsets), lib.tensor(weights.astype(np.float64)))
+        bpr = -F_.logsigmoid(score(i) - score(neg)).mean()
+        v = lib.tensor(v_np, requires_grad=True)
+        x = lib.tensor(x_np, requires_grad=True)
+        fm = fm_pairwise_fast(F_.embedding(lib.tensor(fm_index), v), x).pow(2).mean()
+        (bpr + fm).backward()
+        results.append([bpr.item(), fm.item(), numbers(v.grad), numbers(x.grad)]
+                       + [numbers(p.grad) for p in model.parameters()])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
