@@ -226,9 +226,9 @@ def _note_sparse_rows(looked_up: Tensor, weight: Tensor, index: np.ndarray,
     `looked_up`: a hook, so a forward pass without backward notes nothing."""
     if not looked_up.requires_grad:
         return
-    rows = np.unique(index)
-    if padding_idx is not None:
-        rows = rows[rows != padding_idx]
+    # the unique rows are found once, when an optimizer takes them (np.unique per lookup
+    # was a tenth of a SparseAdam step); only the padding row is left out here
+    rows = index.reshape(-1) if padding_idx is None else index[index != padding_idx]
     key = id(weight)
 
     def note(grad: Any) -> None:
@@ -240,22 +240,28 @@ def _note_sparse_rows(looked_up: Tensor, weight: Tensor, index: np.ndarray,
     looked_up.register_hook(note)
 
 
-def sparse_rows(weight: Any, take: bool = True) -> np.ndarray | None:
+def sparse_rows(weight: Any, take: bool = True) -> np.ndarray | bool | None:
     """The sorted rows of `weight` that backward reached through lookups with `sparse=True`
     since they were last taken (PyTorch's sparse gradient's indices), or None if there were
-    none; `take=False` leaves them for the next call.
+    none; `take=False` only tells whether there are any (True, or None), leaving them.
 
     >>> table = Tensor(np.ones((5, 2)), requires_grad=True)
     >>> embedding([3, 1, 3], table, sparse=True).sum().backward()
-    >>> sparse_rows(table), sparse_rows(table)
-    (array([1, 3]), None)
+    >>> sparse_rows(table, take=False), sparse_rows(table), sparse_rows(table)
+    (True, array([1, 3]), None)
     """
     entry = _SPARSE_ROWS.get(id(weight))
     if entry is None or entry[0]() is not weight:
         return None
-    if take:
-        del _SPARSE_ROWS[id(weight)]
-    return np.unique(np.concatenate(entry[1]))
+    if not take:
+        return True
+    del _SPARSE_ROWS[id(weight)]
+    noted = entry[1][0] if len(entry[1]) == 1 else np.concatenate(entry[1])
+    if len(noted) * 16 < weight.shape[0]:       # a few rows of a large table: sort them
+        return np.unique(noted)
+    seen = np.zeros(weight.shape[0], bool)      # else a mask over the table is cheaper
+    seen[noted] = True
+    return np.flatnonzero(seen)
 
 
 def embedding_renorm_(weight: Tensor, index: np.ndarray, max_norm: float,
