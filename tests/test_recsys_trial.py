@@ -154,14 +154,21 @@ def test_sparse_adam_leaves_the_rows_no_batch_looked_up():
         opt.step()
     moved = np.any(table.weight.data != before, axis=1)
     assert moved.tolist() == [False, False, True, False, False, True] + [False] * 4
-    # Adam moves the rows that the batch never looked up once their moments are non-zero
-    dense = nn.Embedding.from_pretrained(torch.tensor(before), freeze=False)
-    adam = optim.Adam(dense.parameters(), lr=0.1)
-    for rows in ([1, 2], [5, 5]):
-        adam.zero_grad()
-        dense(torch.tensor(rows)).pow(2).sum().backward()
-        adam.step()
-    assert np.all(dense.weight.data[1] != before[1] - 0.1 * np.sign(before[1]))
+    # row 1 looked up by the first batch only: Adam moves it again on the second step (its
+    # moments are not zero), SparseAdam does not
+    after = {}
+    for sparse, make in [(False, optim.Adam), (True, optim.SparseAdam)]:
+        table = nn.Embedding.from_pretrained(torch.tensor(before), freeze=False, sparse=sparse)
+        opt = make(table.parameters(), lr=0.1)
+        rows_1 = []
+        for rows in ([1, 2], [5, 5]):
+            opt.zero_grad()
+            table(torch.tensor(rows)).pow(2).sum().backward()
+            opt.step()
+            rows_1.append(table.weight.data[1].copy())
+        after[make.__name__] = rows_1
+    assert np.all(after["Adam"][0] != after["Adam"][1])
+    np.testing.assert_array_equal(after["SparseAdam"][0], after["SparseAdam"][1])
 
 
 def test_sparse_adam_names_adam_for_a_dense_gradient():
@@ -173,6 +180,48 @@ def test_sparse_adam_names_adam_for_a_dense_gradient():
                        r"dense gradient.*optim\.Adam"):
         opt.step()
     np.testing.assert_array_equal(model[0].weight.data, before)     # nothing half-stepped
+
+
+def test_sparse_tables_with_sparse_adam_and_the_rest_with_adam():
+    """The usual split: SparseAdam for the sparse tables, Adam for the dense layers; a sparse
+    table trained by Adam alone works too (its noted rows stay a bounded union)."""
+    from autograd.functional.embeddings import _SPARSE_ROWS
+    torch.manual_seed(2)
+    emb, head = nn.Embedding(20, 4, sparse=True), nn.Linear(4, 1)
+    sparse_opt = optim.SparseAdam(emb.parameters(), lr=0.05)
+    dense_opt = optim.Adam(head.parameters(), lr=0.05)
+    x, y = torch.arange(20), torch.linspace(-1, 1, 20)
+    first = None
+    for _ in range(60):
+        loss = F.mse_loss(head(emb(x)).squeeze(1), y)
+        first = loss.item() if first is None else first
+        sparse_opt.zero_grad()
+        dense_opt.zero_grad()
+        loss.backward()
+        sparse_opt.step()
+        dense_opt.step()
+    assert loss.item() < 0.05 * first, (first, loss.item())
+    alone = nn.Embedding(20, 4, sparse=True)
+    adam = optim.Adam(alone.parameters(), lr=0.05)
+    for step in range(200):
+        adam.zero_grad()
+        alone(torch.tensor([step % 20])).pow(2).sum().backward()
+        adam.step()
+    assert len(_SPARSE_ROWS[id(alone.weight)][1]) <= 65
+
+
+def test_a_students_mistakes_are_named():
+    with pytest.raises(TypeError, match=r"SparseAdam takes no weight_decay .* add an L2 term on "
+                                        r"the looked-up rows"):
+        optim.SparseAdam(nn.Embedding(5, 2, sparse=True).parameters(), weight_decay=1e-4)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'momentum'"):
+        optim.SparseAdam(nn.Embedding(5, 2, sparse=True).parameters(), momentum=0.9)
+    with pytest.raises(TypeError, match=r"Embedding\(5, 2\): indices must be integers, got "
+                                        r"floats \(dtype float32\); convert them with \.long\(\)"):
+        nn.Embedding(5, 2)(torch.tensor([1.0, 2.0]))
+    with pytest.raises(ValueError, match=r"per_sample_weights .* only taken with mode='sum'"):
+        nn.EmbeddingBag(5, 2)(torch.tensor([1, 2]), torch.tensor([0]),
+                              per_sample_weights=torch.ones(2))
 
 
 # -- implicit feedback: BPR, recall@k / NDCG@k ---------------------------------------------

@@ -237,6 +237,8 @@ def _note_sparse_rows(looked_up: Tensor, weight: Tensor, index: np.ndarray,
             entry = _SPARSE_ROWS[key] = (weakref.ref(weight, lambda _: _SPARSE_ROWS.pop(key,
                                                                                     None)), [])
         entry[1].append(rows)
+        if len(entry[1]) > 64:      # a table trained by Adam, whose steps never take them:
+            entry[1][:] = [np.unique(np.concatenate(entry[1]))]     # keep the union only
     looked_up.register_hook(note)
 
 

@@ -52,7 +52,14 @@ class SparseAdam(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, **others: Any) -> None:
+        if "weight_decay" in others:        # PyTorch's has none either
+            raise TypeError("SparseAdam takes no weight_decay (as PyTorch's): decay would move "
+                            "every row at each step; add an L2 term on the looked-up rows to "
+                            "the loss instead, lam * emb(users).pow(2).sum()")
+        if others:
+            raise TypeError(f"SparseAdam.__init__() got an unexpected keyword argument "
+                            f"{next(iter(others))!r}")
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, maximize=maximize))
 
     def _check_group(self, group: dict[str, Any]) -> None:
