@@ -210,6 +210,37 @@ def test_sparse_tables_with_sparse_adam_and_the_rest_with_adam():
     assert len(_SPARSE_ROWS[id(alone.weight)][1]) <= 65
 
 
+def test_sparse_adam_state_follows_a_cast_and_a_checkpoint():
+    """After model.double() the state is float64; a state_dict loaded into a twin gives the
+    same next step."""
+    torch.manual_seed(3)
+    model = make_sparse_mf(torch, nn)()
+    opt = optim.SparseAdam(model.parameters(), lr=0.05)
+    rng = np.random.default_rng(3)
+
+    def step(model, opt):
+        u, i, feats = rng.integers(0, 7, 4), rng.integers(0, 9, 4), rng.integers(0, 5, 6)
+        pred = model(torch.tensor(u), torch.tensor(i), torch.tensor(feats),
+                     torch.tensor([0, 1, 3, 5]), torch.ones(6, dtype=model.user.weight.dtype))
+        opt.zero_grad()
+        pred.pow(2).mean().backward()
+        opt.step()
+    step(model, opt)
+    model.double()
+    twin = make_sparse_mf(torch, nn)().double()
+    twin.load_state_dict(model.state_dict())
+    twin_opt = optim.SparseAdam(twin.parameters(), lr=0.05)
+    twin_opt.load_state_dict(opt.state_dict())
+    state = rng.bit_generator.state
+    step(model, opt)
+    rng.bit_generator.state = state
+    step(twin, twin_opt)
+    assert {s["exp_avg"].dtype for s in opt.state.values()} == {np.dtype(np.float64)}
+    for p, q in zip(model.parameters(), twin.parameters()):
+        assert p.dtype == np.float64
+        np.testing.assert_array_equal(p.data, q.data)
+
+
 def test_a_students_mistakes_are_named():
     with pytest.raises(TypeError, match=r"SparseAdam takes no weight_decay .* add an L2 term on "
                                         r"the looked-up rows"):
