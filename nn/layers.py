@@ -146,8 +146,9 @@ class Embedding(Module):
 
     A table made elsewhere (word vectors) goes in with `Embedding.from_pretrained(table)`.
     PyTorch's `max_norm` (with `norm_type`) scales each looked-up row whose norm is larger
-    down to `max_norm` in place, before the lookup, as PyTorch does; `sparse=True` and
-    `scale_grad_by_freq=True` are refused (gradients are dense here, and not scaled).
+    down to `max_norm` in place, before the lookup, as PyTorch does. With `sparse=True` the
+    gradient stays a dense array (the same numbers) and the rows it reaches are noted for
+    `nn.optim.SparseAdam`, which updates only those; `scale_grad_by_freq=True` is refused.
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
@@ -158,7 +159,7 @@ class Embedding(Module):
         check_device("Embedding", device)
         AF.check_embedding_options("Embedding", max_norm, scale_grad_by_freq, sparse)
         self.max_norm, self.norm_type = max_norm, norm_type
-        self.scale_grad_by_freq, self.sparse = False, False
+        self.scale_grad_by_freq, self.sparse = False, bool(sparse)
         _make_table(self, "Embedding", num_embeddings, embedding_dim, padding_idx, _weight,
                     not _freeze, dtype, rng)
 
@@ -182,7 +183,7 @@ class Embedding(Module):
         theirs). As in PyTorch, the table is shared, not copied; `freeze=True` (the default)
         makes it a frozen Parameter (requires_grad=False; `requires_grad_()` thaws it), and a
         `padding_idx` row keeps its numbers but never gets a gradient. No random numbers are
-        drawn. `max_norm` and `norm_type` work as in the constructor; `sparse` and
+        drawn. `max_norm`, `norm_type` and `sparse` work as in the constructor;
         `scale_grad_by_freq` must be False.
 
         >>> emb = Embedding.from_pretrained(np.array([[0.5, 1.0], [2.0, 3.0]]))
@@ -196,13 +197,13 @@ class Embedding(Module):
         name = "Embedding.from_pretrained"
         AF.check_embedding_options(name, max_norm, scale_grad_by_freq, sparse)
         table = _pretrained_table(name, embeddings, freeze)
-        return cls(*table.shape, padding_idx, max_norm, norm_type, _weight=table,
-                   _freeze=bool(freeze))
+        return cls(*table.shape, padding_idx, max_norm, norm_type, sparse=sparse,
+                   _weight=table, _freeze=bool(freeze))
 
     def forward(self, indices: Any) -> Tensor:
         try:
             return AF.embedding(indices, self.weight, self.padding_idx, self.max_norm,
-                                self.norm_type)
+                                self.norm_type, sparse=self.sparse)
         except (IndexError, TypeError, ValueError) as error:    # name the layer, not the function
             if not str(error).startswith("embedding: "):
                 raise
@@ -214,6 +215,8 @@ class Embedding(Module):
             padding += f", max_norm={self.max_norm}"
             if self.norm_type != 2.0:
                 padding += f", norm_type={self.norm_type}"
+        if self.sparse:
+            padding += ", sparse=True"
         return f"{self.num_embeddings}, {self.embedding_dim}{padding}"
 
 
@@ -287,7 +290,7 @@ class EmbeddingBag(Module):
         if mode not in AF.BAG_MODES:
             raise ValueError(f"EmbeddingBag: mode must be 'sum', 'mean' or 'max', got {mode!r}")
         self.max_norm, self.norm_type, self.mode = max_norm, norm_type, mode
-        self.scale_grad_by_freq, self.sparse = False, False
+        self.scale_grad_by_freq, self.sparse = False, bool(sparse)
         self.include_last_offset = bool(include_last_offset)
         _make_table(self, "EmbeddingBag", num_embeddings, embedding_dim, padding_idx, _weight,
                     True, dtype, rng)
@@ -309,7 +312,7 @@ class EmbeddingBag(Module):
         name = "EmbeddingBag.from_pretrained"
         AF.check_embedding_options(name, max_norm, scale_grad_by_freq, sparse)
         table = _pretrained_table(name, embeddings, freeze)
-        bag = cls(*table.shape, max_norm, norm_type, mode=mode, _weight=table,
+        bag = cls(*table.shape, max_norm, norm_type, mode=mode, sparse=sparse, _weight=table,
                   include_last_offset=include_last_offset, padding_idx=padding_idx)
         bag.weight.requires_grad = not freeze
         return bag
@@ -317,7 +320,8 @@ class EmbeddingBag(Module):
     def forward(self, input: Any, offsets: Any = None, per_sample_weights: Any = None) -> Tensor:
         try:
             return AF.embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
-                                    mode=self.mode, per_sample_weights=per_sample_weights,
+                                    mode=self.mode, sparse=self.sparse,
+                                    per_sample_weights=per_sample_weights,
                                     include_last_offset=self.include_last_offset,
                                     padding_idx=self.padding_idx)
         except (IndexError, TypeError, ValueError) as error:   # name the layer, not the function

@@ -198,8 +198,8 @@ def test_options_pytorch_refuses_or_glassgrad_lacks_are_refused():
         EmbeddingBag(5, 2)(np.array([1, 2]), np.array([0]), per_sample_weights=np.ones(2))
     with pytest.raises(ValueError, match="the last offset is the end of the last bag"):
         EmbeddingBag(5, 2, include_last_offset=True)(np.array([1, 2, 3]), np.array([0, 2]))
-    with pytest.raises(ValueError, match="sparse=True"):
-        EmbeddingBag(5, 2, sparse=True)
+    with pytest.raises(TypeError, match="EmbeddingBag: sparse must be True or False, got 'yes'"):
+        EmbeddingBag(5, 2, sparse="yes")
 
 
 def test_bags_of_different_lengths_as_a_list_say_how_to_give_them():

@@ -1,7 +1,7 @@
 """nn.Embedding and F.embedding with PyTorch's whole signature: max_norm (with norm_type)
 scales the looked-up rows in place before the lookup, as PyTorch does (checked against live
-PyTorch: outputs, the table afterwards, gradients); sparse=True and scale_grad_by_freq=True are
-refused, saying what to pass."""
+PyTorch: outputs, the table afterwards, gradients); sparse=True keeps the dense gradient and
+notes the rows for SparseAdam; scale_grad_by_freq=True is refused, saying what to pass."""
 
 from __future__ import annotations
 
@@ -76,21 +76,21 @@ def test_functional_embedding_takes_pytorch_s_options():
     table = Tensor(np.array([[3.0, 4.0], [0.3, 0.4]]), requires_grad=True)
     out = AF.embedding(np.array([0, 1]), table, None, 1.0)
     np.testing.assert_allclose(out.data, [[0.6, 0.8], [0.3, 0.4]], rtol=1e-6)
-    with pytest.raises(ValueError, match=r"^embedding: sparse=True asks for sparse gradients, "
-                                         r"and glassgrad's are dense arrays: pass sparse=False"):
-        AF.embedding(np.array([0]), table, sparse=True)
+    # sparse=True: the same dense gradient, with the rows reached noted for SparseAdam
+    AF.embedding(np.array([1, 1]), table, sparse=True).sum().backward()
+    np.testing.assert_array_equal(table.grad, [[0.0, 0.0], [2.0, 2.0]])
+    assert AF.embeddings.sparse_rows(table).tolist() == [1]
 
 
 @pytest.mark.parametrize("options, says", [
-    (dict(sparse=True), r"Embedding: sparse=True asks for sparse gradients, and glassgrad's are "
-                        r"dense arrays: pass sparse=False \(the gradient's numbers are the same"),
+    (dict(sparse=1), r"Embedding: sparse must be True or False, got 1"),
     (dict(scale_grad_by_freq=True), r"Embedding: scale_grad_by_freq=True .* is not supported: "
                                     r"pass False"),
     (dict(max_norm=-1.0), r"Embedding: max_norm must be a positive number or None, got -1.0"),
     (dict(max_norm="1"), r"Embedding: max_norm must be a positive number"),
 ])
 def test_options_glassgrad_does_not_have_are_refused_saying_what_to_pass(options, says):
-    with pytest.raises(ValueError, match=says):
+    with pytest.raises((TypeError, ValueError), match=says):
         Embedding(10, 4, **options)
 
 

@@ -107,8 +107,10 @@ def integer_array(name: str, what: str, x: Any) -> np.ndarray:
         array = array.astype(np.int64)          # an empty list has no type to refuse
     if array.dtype.kind not in "iu":
         kind = {"f": "floats", "b": "bools"}.get(array.dtype.kind, "something else")
+        # a Tensor's way is PyTorch's .long() (a Tensor has no astype)
+        how = ".long()" if isinstance(x, Tensor) else ".astype(np.int64)"
         raise TypeError(f"{name}: {what} must be integers, got {kind} (dtype {array.dtype}); "
-                        f"convert them with .astype(np.int64)")
+                        f"convert them with {how}")
     return array
 
 

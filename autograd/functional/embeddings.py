@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import numbers
+import weakref
 from typing import Any
 
 import numpy as np
@@ -25,8 +26,9 @@ def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None,
     `torch.nn.functional.embedding`. Rows picked more than once add up their gradients; row
     `padding_idx` (when given) gets no gradient. Indices must be in [0, num_embeddings).
     With `max_norm`, the picked rows whose `norm_type`-norm is larger are first scaled in
-    place to that norm (`embedding_renorm_`), as PyTorch does. `sparse=True` and
-    `scale_grad_by_freq=True` are refused: gradients are dense here, and not scaled.
+    place to that norm (`embedding_renorm_`), as PyTorch does. `sparse=True` keeps the
+    gradient dense (the same numbers) and notes the rows the lookup reached, which
+    `nn.optim.SparseAdam` updates alone (`sparse_rows`); `scale_grad_by_freq=True` is refused.
 
     >>> table = Tensor([[0.0, 0.0], [1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     >>> embedding([[2, 1], [2, 2]], table).shape
@@ -50,7 +52,10 @@ def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None,
         padding_idx = padding_index("embedding", padding_idx, rows)
     if max_norm is not None:
         embedding_renorm_(weight, index, max_norm, norm_type)
-    return apply(Embedding, (weight,), (index, padding_idx))
+    looked_up = apply(Embedding, (weight,), (index, padding_idx))
+    if sparse:
+        _note_sparse_rows(looked_up, weight, index, padding_idx)
+    return looked_up
 
 
 BAG_MODES = ("sum", "mean", "max")
@@ -105,14 +110,17 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,
     index, bag_of = index[kept], bag_of[kept]
     counts = np.bincount(bag_of, minlength=len(starts))
     if mode == "max":
-        return _bag_max(weight, index, bag_of, counts)
-    picked = embedding(index, weight)
-    if weights is not None:
-        picked = picked * weights[kept].reshape(-1, 1)
-    summed = Tensor(np.zeros((len(starts), dim), weight.dtype)).index_add(0, bag_of, picked)
-    if mode == "sum":
-        return summed
-    return summed / np.maximum(counts, 1).reshape(-1, 1).astype(weight.dtype)
+        bags = _bag_max(weight, index, bag_of, counts)
+    else:
+        picked = embedding(index, weight)
+        if weights is not None:
+            picked = picked * weights[kept].reshape(-1, 1)
+        bags = Tensor(np.zeros((len(starts), dim), weight.dtype)).index_add(0, bag_of, picked)
+        if mode == "mean":
+            bags = bags / np.maximum(counts, 1).reshape(-1, 1).astype(weight.dtype)
+    if sparse:          # the kept indices, not max mode's padded lookup
+        _note_sparse_rows(bags, weight, index, None)
+    return bags
 
 
 def _bag_bounds(name: str, index: np.ndarray, offsets: Any,
@@ -191,12 +199,10 @@ def _bag_max(weight: Tensor, index: np.ndarray, bag_of: np.ndarray,
 
 def check_embedding_options(name: str, max_norm: Any, scale_grad_by_freq: bool,
                             sparse: bool) -> None:
-    """PyTorch's embedding options: max_norm a positive number; the other two refused."""
-    if sparse:
-        raise ValueError(f"{name}: sparse=True asks for sparse gradients, and glassgrad's are "
-                         f"dense arrays: pass sparse=False (the gradient's numbers are the "
-                         f"same; train with a dense optimizer, such as nn.optim.SGD or Adam, "
-                         f"where PyTorch would take optim.SparseAdam)")
+    """PyTorch's embedding options: max_norm a positive number, sparse True or False,
+    scale_grad_by_freq refused."""
+    if not isinstance(sparse, (bool, np.bool_)):
+        raise TypeError(f"{name}: sparse must be True or False, got {sparse!r}")
     if scale_grad_by_freq:
         raise ValueError(f"{name}: scale_grad_by_freq=True (dividing each row's gradient by "
                          f"how often the batch picks it) is not supported: pass False")
@@ -204,6 +210,60 @@ def check_embedding_options(name: str, max_norm: Any, scale_grad_by_freq: bool,
                                      and not isinstance(max_norm, bool) and max_norm > 0):
         raise ValueError(f"{name}: max_norm must be a positive number or None, got "
                          f"{max_norm!r}")
+
+
+#: for each weight looked up with sparse=True (by id, with a weak reference to it: a Tensor's
+#: == is elementwise, so it cannot be a WeakKeyDictionary's key), the rows that a backward
+#: pass reached through those lookups since `sparse_rows` last took them: what a PyTorch
+#: sparse gradient's indices would be. A dropped table takes its entry with it.
+_SPARSE_ROWS: dict[int, tuple[weakref.ref, list[np.ndarray]]] = {}
+
+
+def _note_sparse_rows(looked_up: Tensor, weight: Tensor, index: np.ndarray,
+                      padding_idx: int | None) -> None:
+    """Have backward note, in _SPARSE_ROWS, the rows of `weight` that `index` picked (not
+    padding_idx's, as PyTorch's sparse gradient leaves it out) once a gradient reaches
+    `looked_up`: a hook, so a forward pass without backward notes nothing."""
+    if not looked_up.requires_grad:
+        return
+    # the unique rows are found once, when an optimizer takes them (np.unique per lookup
+    # was a tenth of a SparseAdam step); only the padding row is left out here
+    rows = index.reshape(-1) if padding_idx is None else index[index != padding_idx]
+    key = id(weight)
+
+    def note(grad: Any) -> None:
+        entry = _SPARSE_ROWS.get(key)
+        if entry is None or entry[0]() is not weight:
+            entry = _SPARSE_ROWS[key] = (weakref.ref(weight, lambda _: _SPARSE_ROWS.pop(key,
+                                                                                    None)), [])
+        entry[1].append(rows)
+        if len(entry[1]) > 64:      # a table trained by Adam, whose steps never take them:
+            entry[1][:] = [np.unique(np.concatenate(entry[1]))]     # keep the union only
+    looked_up.register_hook(note)
+
+
+def sparse_rows(weight: Any, take: bool = True) -> np.ndarray | bool | None:
+    """The sorted rows of `weight` that backward reached through lookups with `sparse=True`
+    since they were last taken (PyTorch's sparse gradient's indices), or None if there were
+    none; `take=False` only tells whether there are any (True, or None), leaving them.
+
+    >>> table = Tensor(np.ones((5, 2)), requires_grad=True)
+    >>> embedding([3, 1, 3], table, sparse=True).sum().backward()
+    >>> sparse_rows(table, take=False), sparse_rows(table), sparse_rows(table)
+    (True, array([1, 3]), None)
+    """
+    entry = _SPARSE_ROWS.get(id(weight))
+    if entry is None or entry[0]() is not weight:
+        return None
+    if not take:
+        return True
+    del _SPARSE_ROWS[id(weight)]
+    noted = entry[1][0] if len(entry[1]) == 1 else np.concatenate(entry[1])
+    if len(noted) * 16 < weight.shape[0]:       # a few rows of a large table: sort them
+        return np.unique(noted)
+    seen = np.zeros(weight.shape[0], bool)      # else a mask over the table is cheaper
+    seen[noted] = True
+    return np.flatnonzero(seen)
 
 
 def embedding_renorm_(weight: Tensor, index: np.ndarray, max_norm: float,

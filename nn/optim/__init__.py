@@ -2,7 +2,8 @@
 
 Simple to complex: `SGD` (momentum, Nesterov) and `ASGD` in `sgd.py`; `Adagrad`, `Adadelta`,
 `RMSprop`, `Rprop`, `Adafactor` in `adaptive.py`; `Adam`, `AdamW`, `Adamax`, `NAdam`, `RAdam`
-in `adam.py`; the quasi-Newton `LBFGS`, which takes a closure, in `lbfgs.py`; the shared
+in `adam.py`; `SparseAdam` (the rows an `Embedding(sparse=True)` looked up) in
+`sparse_adam.py`; the quasi-Newton `LBFGS`, which takes a closure, in `lbfgs.py`; the shared
 `Optimizer` base in `optimizer.py`; schedules in the package `lr_scheduler/`, one family a
 file; `swa_utils`, a running or exponential average of a model's weights
 (`AveragedModel`). Every optimizer updates `Value` and `Tensor` parameters alike.
@@ -25,19 +26,9 @@ from .adaptive import Adadelta, Adafactor, Adagrad, RMSprop, Rprop
 from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .sgd import ASGD, SGD
+from .sparse_adam import SparseAdam
 
 __all__ = ["Optimizer", "SGD", "ASGD", "Adagrad", "Adadelta", "RMSprop", "Rprop", "Adafactor",
-           "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "LBFGS", "lr_scheduler"]
+           "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "SparseAdam", "LBFGS",
+           "lr_scheduler"]
 
-
-def __getattr__(name: str) -> object:
-    # PyTorch's SparseAdam takes the sparse gradients of Embedding(sparse=True); here every
-    # gradient is a dense array, so Adam is the one to use (it also moves the moments of rows
-    # the batch did not look up, which SparseAdam's lazy update leaves alone)
-    if name == "SparseAdam":
-        raise AttributeError("module 'nn.optim' has no attribute 'SparseAdam': it takes the "
-                             "sparse gradients of Embedding(sparse=True), and glassgrad's "
-                             "gradients are dense arrays; use optim.Adam (which also decays the "
-                             "moments of the rows a batch did not look up, where SparseAdam "
-                             "leaves them)")
-    raise AttributeError(f"module 'nn.optim' has no attribute {name!r}")
