@@ -15,7 +15,7 @@ PyTorch where it is installed, from the same weights, and must give the same num
    (`head.weight = emb.weight`); AdamW with a linear warmup by `LambdaLR`; then a [CLS] head
    fine-tuned on a toy task.
 3. Translation: `nn.Transformer(batch_first=True)` on a toy language pair (each word has its
-   own target word, and the target is the source reversed), teacher forcing with the causal
+   own target word), teacher forcing with the causal
    `tgt_mask` from `generate_square_subsequent_mask` and the padding masks, greedy decoding
    with `torch.argmax`; a decoder-only stack (`TransformerDecoderLayer`) with bool masks.
 4. `nn.MultiheadAttention` used directly (per-head weights, masks (L, S) and
@@ -325,3 +325,124 @@ def test_bert_cls_head_fine_tunes_on_a_pair_task():
         predicted = model.classify(model(ids, segments, pad_mask)).argmax(dim=-1)
     accuracy = (predicted == y).float().mean().item()
     assert accuracy > 0.9, accuracy
+
+
+# == 3. translation ==========================================================================
+
+BOS, EOS = 1, 2                      # the target side's [CLS] and [SEP] serve as <bos> <eos>
+
+
+def toy_pairs(n, seed=0, words=8, max_len=5):
+    """Source sentences of 2..max_len words (ids 4..4+words) and their translations: each word
+    w becomes w + words (its own target word); <bos> and <eos> around the target."""
+    rng = np.random.default_rng(seed)
+    pairs = []
+    for _ in range(n):
+        src = list(rng.integers(4, 4 + words, rng.integers(2, max_len + 1)))
+        tgt = [w + words for w in src]
+        pairs.append(([int(w) for w in src], [BOS] + [int(w) for w in tgt] + [EOS]))
+    return pairs
+
+
+def translation_parts(ns):
+    torch, nn = ns.torch, ns.nn
+
+    class PositionalEncoding(nn.Module):
+        """The sinusoids of "Attention Is All You Need", a buffer, batch first."""
+
+        def __init__(self, d_model, max_len=32):
+            super().__init__()
+            position = torch.arange(max_len).unsqueeze(1)
+            div_term = torch.exp(torch.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))
+            pe = torch.zeros(max_len, d_model)
+            pe[:, 0::2] = torch.sin(position * div_term)
+            pe[:, 1::2] = torch.cos(position * div_term)
+            self.register_buffer("pe", pe.unsqueeze(0))
+
+        def forward(self, x):
+            return x + self.pe[:, :x.size(1)]
+
+    class Seq2Seq(nn.Module):
+        def __init__(self, src_vocab, tgt_vocab, d_model=32, nhead=4, layers=1,
+                     dim_feedforward=64, dropout=0.1, norm_first=False, activation="relu"):
+            super().__init__()
+            self.d_model = d_model
+            self.src_emb = nn.Embedding(src_vocab, d_model, padding_idx=PAD)
+            self.tgt_emb = nn.Embedding(tgt_vocab, d_model, padding_idx=PAD)
+            self.pos = PositionalEncoding(d_model)
+            self.transformer = nn.Transformer(d_model, nhead, num_encoder_layers=layers,
+                                              num_decoder_layers=layers,
+                                              dim_feedforward=dim_feedforward,
+                                              dropout=dropout, activation=activation,
+                                              batch_first=True, norm_first=norm_first)
+            self.generator = nn.Linear(d_model, tgt_vocab)
+
+        def embed(self, emb, ids):
+            return self.pos(emb(ids))
+
+        def forward(self, src, tgt_in, src_pad, tgt_pad):
+            T = tgt_in.size(1)
+            tgt_mask = nn.Transformer.generate_square_subsequent_mask(T)
+            out = self.transformer(self.embed(self.src_emb, src), self.embed(self.tgt_emb, tgt_in),
+                                   tgt_mask=tgt_mask, src_key_padding_mask=src_pad,
+                                   tgt_key_padding_mask=tgt_pad,
+                                   memory_key_padding_mask=src_pad, tgt_is_causal=True)
+            return self.generator(out)
+
+        def encode(self, src, src_pad):
+            return self.transformer.encoder(self.embed(self.src_emb, src),
+                                            src_key_padding_mask=src_pad)
+
+        def decode(self, tgt, memory, src_pad):
+            T = tgt.size(1)
+            mask = torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
+            out = self.transformer.decoder(self.embed(self.tgt_emb, tgt), memory, tgt_mask=mask,
+                                           memory_key_padding_mask=src_pad)
+            return self.generator(out)
+
+        @torch.no_grad()
+        def greedy(self, src, src_pad, max_len):
+            memory = self.encode(src, src_pad)
+            ys = torch.full((src.size(0), 1), BOS, dtype=torch.long)
+            for _ in range(max_len - 1):
+                logits = self.decode(ys, memory, src_pad)[:, -1]
+                next_word = torch.argmax(logits, dim=-1, keepdim=True)
+                ys = torch.cat([ys, next_word], dim=1)
+            return ys
+
+    return types.SimpleNamespace(Seq2Seq=Seq2Seq, PositionalEncoding=PositionalEncoding)
+
+
+def translation_batch(ns, pairs):
+    src, src_pad = pad_batch(ns, [p[0] for p in pairs])
+    tgt, _ = pad_batch(ns, [p[1] for p in pairs])
+    tgt_in, tgt_out = tgt[:, :-1], tgt[:, 1:]
+    return src, src_pad, tgt_in, tgt_in == PAD, tgt_out
+
+
+def test_a_transformer_learns_to_translate_by_teacher_forcing_and_decodes_greedily():
+    parts = translation_parts(OURS)
+    pairs = toy_pairs(256, seed=0)
+    torch.manual_seed(0)
+    model = parts.Seq2Seq(20, 20, d_model=32, nhead=4, layers=1, dropout=0.0)
+    optimizer = optim.Adam(model.parameters(), lr=3e-3, betas=(0.9, 0.98), eps=1e-9)
+    loss_fn = nn.CrossEntropyLoss(ignore_index=PAD, label_smoothing=0.05)
+    losses = []
+    for step in range(300):
+        chunk = pairs[32 * (step % 8):32 * (step % 8 + 1)]
+        src, src_pad, tgt_in, tgt_pad, tgt_out = translation_batch(OURS, chunk)
+        logits = model(src, tgt_in, src_pad, tgt_pad)
+        loss = loss_fn(logits.reshape(-1, logits.size(-1)), tgt_out.reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert np.mean(losses[:8]) > 2.0 and np.mean(losses[-8:]) < 0.5, np.mean(losses[-8:])
+    model.eval()
+    test = toy_pairs(32, seed=99)
+    src, src_pad, _, _, _ = translation_batch(OURS, test)
+    out = model.greedy(src, src_pad, max_len=7)
+    right = 0
+    for row, (_, tgt) in zip(out.tolist(), test):
+        right += row[:len(tgt)] == tgt
+    assert right >= 28, right
