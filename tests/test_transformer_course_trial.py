@@ -446,3 +446,334 @@ def test_a_transformer_learns_to_translate_by_teacher_forcing_and_decodes_greedi
     for row, (_, tgt) in zip(out.tolist(), test):
         right += row[:len(tgt)] == tgt
     assert right >= 28, right
+
+
+def decoder_only_parts(ns):
+    """A GPT-like language model from `TransformerDecoderLayer` without a memory: the student
+    passes the sequence itself as memory with a causal bool mask on both attentions."""
+    torch, nn = ns.torch, ns.nn
+
+    class TinyGPT(nn.Module):
+        def __init__(self, vocab, d_model=16, nhead=2, layers=2, max_len=16):
+            super().__init__()
+            self.emb = nn.Embedding(vocab, d_model)
+            self.pos = nn.Embedding(max_len, d_model)
+            layer = nn.TransformerDecoderLayer(d_model, nhead, 32, dropout=0.0,
+                                               batch_first=True, norm_first=True)
+            self.blocks = nn.TransformerDecoder(layer, layers, norm=nn.LayerNorm(d_model))
+            self.head = nn.Linear(d_model, vocab, bias=False)
+
+        def forward(self, ids, pad_mask=None):
+            T = ids.size(1)
+            x = self.emb(ids) + self.pos(torch.arange(T))
+            causal = torch.triu(torch.ones(T, T, dtype=torch.bool), 1)
+            return self.head(self.blocks(x, x, tgt_mask=causal, memory_mask=causal,
+                                         tgt_key_padding_mask=pad_mask,
+                                         memory_key_padding_mask=pad_mask,
+                                         tgt_is_causal=True, memory_is_causal=True))
+
+    return types.SimpleNamespace(TinyGPT=TinyGPT)
+
+
+def test_a_decoder_only_model_learns_to_count_and_never_looks_ahead():
+    parts = decoder_only_parts(OURS)
+    torch.manual_seed(0)
+    model = parts.TinyGPT(12)
+    rng = np.random.default_rng(0)
+    starts = rng.integers(4, 8, 64)
+    data = torch.tensor(np.array([np.arange(s, s + 5) for s in starts]))   # s, s+1, ...
+    optimizer = optim.AdamW(model.parameters(), lr=1e-2)
+    for step in range(60):
+        logits = model(data[:, :-1])
+        loss = F.cross_entropy(logits.transpose(1, 2), data[:, 1:])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert loss.item() < 0.05, loss.item()
+    # changing a later token changes nothing before it
+    ids = data[:2, :-1].clone()
+    before = model(ids)
+    ids[:, 2] = 11
+    after = model(ids)
+    np.testing.assert_array_equal(before[:, :2].detach().numpy(), after[:, :2].detach().numpy())
+    assert not np.allclose(before[:, 2:].detach().numpy(), after[:, 2:].detach().numpy())
+
+
+# == 4. attention by hand, and 5. PyTorch's weights in our modules ===========================
+
+def to_torch(x):
+    return real_torch.tensor(np.array(x))
+
+
+def plain(x):
+    """An array of either engine's tensor (ours' .grad is already one)."""
+    return x if isinstance(x, np.ndarray) else x.detach().numpy()
+
+
+def pair(make, seed=0):
+    """PyTorch's module `make(theirs)` and ours `make(OURS)`, ours given PyTorch's weights
+    through its state_dict, both in float64."""
+    real_torch.manual_seed(seed)
+    model = make(theirs()).double()
+    ours = make(OURS).double()
+    ours.load_state_dict(model.state_dict())
+    return ours, model
+
+
+def assert_same(ours_out, their_out, rtol=1e-10, atol=1e-12):
+    np.testing.assert_allclose(plain(ours_out), plain(their_out), rtol=rtol, atol=atol)
+
+
+def assert_same_grads(ours, model, rtol=1e-9):
+    mine = dict(ours.named_parameters())
+    for name, p in model.named_parameters():
+        if p.grad is None:
+            assert mine[name].grad is None or not np.any(mine[name].grad), name
+            continue
+        np.testing.assert_allclose(mine[name].grad, p.grad.numpy(), rtol=rtol,
+                                   atol=rtol * float(p.grad.abs().max()), err_msg=name)
+
+
+@needs_torch
+@pytest.mark.parametrize("batch_first", [True, False])
+@pytest.mark.parametrize("mask", ["none", "bool", "float", "per_head"])
+def test_multihead_attention_with_pytorchs_weights_gives_its_outputs_and_head_weights(
+        batch_first, mask):
+    N, L, S, E, H = 3, 4, 5, 8, 2
+    ours, model = pair(lambda ns: ns.nn.MultiheadAttention(E, H, batch_first=batch_first))
+    rng = np.random.default_rng(1)
+    shape = (lambda n, t: (n, t, E)) if batch_first else (lambda n, t: (t, n, E))
+    q, k, v = rng.normal(size=shape(N, L)), rng.normal(size=shape(N, S)), rng.normal(size=shape(N, S))
+    padding = np.zeros((N, S), bool)
+    padding[0, -2:] = True
+    masks = {"none": None, "bool": rng.random((L, S)) < 0.3,
+             "float": rng.normal(size=(L, S)), "per_head": rng.random((N * H, L, S)) < 0.3}
+    attn_mask = masks[mask]
+    if attn_mask is not None and attn_mask.dtype == bool:
+        attn_mask[..., 0] = False                      # every query sees a key
+    outs = []
+    for engine, module, make in ((OURS, ours, lambda a: torch.tensor(a, requires_grad=True)),
+                                 (theirs(), model, lambda a: to_torch(a).requires_grad_())):
+        tq, tk, tv = make(q), make(k), make(v)
+        kpm = engine.torch.tensor(padding)
+        am = None if attn_mask is None else engine.torch.tensor(attn_mask)
+        if mask == "float":                            # both masks of one kind, as PyTorch asks
+            kpm = engine.torch.zeros(N, S, dtype=engine.torch.float64).masked_fill(
+                kpm, float("-inf"))
+        out, weights = module(tq, tk, tv, key_padding_mask=kpm, attn_mask=am,
+                              need_weights=True, average_attn_weights=False)
+        assert tuple(weights.shape) == (N, H, L, S)
+        (out * engine.torch.tensor(np.arange(out.numel()).reshape(tuple(out.shape)) % 3
+                                   ).double()).sum().backward()
+        outs.append((out, weights, tq.grad, tk.grad, tv.grad))
+    (o, w, *grads), (to, tw, *tgrads) = outs
+    assert_same(o, to)
+    assert_same(w, tw)
+    for g, tg in zip(grads, tgrads):
+        np.testing.assert_allclose(plain(g), plain(tg), rtol=1e-9, atol=1e-12)
+    assert_same_grads(ours, model)
+    # averaged over the heads by default
+    _, mean_weights = ours(torch.tensor(q), torch.tensor(k), torch.tensor(v))
+    _, their_mean = model(to_torch(q), to_torch(k), to_torch(v))
+    assert_same(mean_weights, their_mean)
+
+
+@needs_torch
+@pytest.mark.parametrize("how", ["is_causal", "bool", "float", "broadcast_bool"])
+def test_scaled_dot_product_attention_as_pytorchs(how):
+    import torch.nn.functional as tF
+    rng = np.random.default_rng(2)
+    q, k, v = (rng.normal(size=(2, 3, 5, 4)) for _ in range(3))
+    masks = {"is_causal": None, "bool": rng.random((2, 3, 5, 5)) < 0.7,
+             "float": rng.normal(size=(5, 5)), "broadcast_bool": rng.random((2, 1, 5, 5)) < 0.7}
+    mask = masks[how]
+    if mask is not None and mask.dtype == bool:
+        mask[..., 0] = True                            # True: may attend, here
+    results = []
+    for f, make, wrap in ((F.scaled_dot_product_attention,
+                           lambda a: torch.tensor(a, requires_grad=True), torch.tensor),
+                          (tF.scaled_dot_product_attention,
+                           lambda a: to_torch(a).requires_grad_(), to_torch)):
+        tq, tk, tv = make(q), make(k), make(v)
+        out = f(tq, tk, tv, attn_mask=None if mask is None else wrap(mask),
+                is_causal=how == "is_causal")
+        (out ** 2).sum().backward()
+        results.append([plain(x) for x in (out, tq.grad, tk.grad, tv.grad)])
+    for mine, want in zip(*results):
+        np.testing.assert_allclose(mine, want, rtol=1e-10, atol=1e-12)
+
+
+ENCODER_CONFIGS = [dict(norm_first=False, activation="relu", batch_first=True),
+                   dict(norm_first=True, activation="gelu", batch_first=True),
+                   dict(norm_first=False, activation="gelu", batch_first=False),
+                   dict(norm_first=True, activation="relu", batch_first=False)]
+
+
+def sequence(rng, batch_first, N, L, E):
+    return rng.normal(size=(N, L, E) if batch_first else (L, N, E))
+
+
+@needs_torch
+@pytest.mark.parametrize("config", ENCODER_CONFIGS)
+@pytest.mark.parametrize("masks", ["padding", "causal_float", "causal_bool_is_causal"])
+def test_pytorchs_encoder_weights_give_its_outputs_and_gradients(config, masks):
+    N, L, E = 2, 5, 8
+
+    def make(ns):
+        layer = ns.nn.TransformerEncoderLayer(E, 2, 16, dropout=0.1, **config)
+        return ns.nn.TransformerEncoder(layer, 2, norm=ns.nn.LayerNorm(E),
+                                        enable_nested_tensor=False)
+
+    ours, model = pair(make)
+    x = sequence(np.random.default_rng(3), config["batch_first"], N, L, E)
+    padding = np.array([[False] * L, [False] * 3 + [True] * 2])
+    for engine, module in ((OURS, ours), (theirs(), model)):
+        t = engine.torch
+        kwargs = {}
+        if masks == "padding":
+            kwargs["src_key_padding_mask"] = t.tensor(padding)
+        elif masks == "causal_float":
+            kwargs["mask"] = engine.nn.Transformer.generate_square_subsequent_mask(
+                L, dtype=t.float64)
+        else:
+            kwargs["mask"] = t.triu(t.ones(L, L, dtype=t.bool), diagonal=1)
+            kwargs["is_causal"] = True
+        module.eval()
+        with t.no_grad():                              # PyTorch's fast path where it has one
+            module.fast = module(t.tensor(x), **kwargs)
+        module.train()
+        for layer in module.layers:                    # dropout off, gradients on
+            layer.self_attn.dropout = 0.0              # (the attention weights' is a number)
+            for sub in layer.modules():
+                if isinstance(sub, engine.nn.Dropout):
+                    sub.p = 0.0
+        module.slow = module(t.tensor(x), **kwargs)
+    keep = ~padding if config["batch_first"] else ~padding.T
+    keep = keep[..., None] if masks == "padding" else np.ones_like(keep)[..., None]
+    # outputs at padded positions are not read (PyTorch's nested-tensor path zeroes them)
+    np.testing.assert_allclose(plain(ours.fast) * keep, plain(model.fast) * keep, rtol=1e-9,
+                               atol=1e-10)
+    assert_same(ours.slow, model.slow)
+    weights = np.random.default_rng(4).normal(size=ours.slow.shape) * keep
+    (ours.slow * torch.tensor(weights)).sum().backward()
+    (model.slow * to_torch(weights)).sum().backward()
+    assert_same_grads(ours, model)
+
+
+@needs_torch
+@pytest.mark.parametrize("config", ENCODER_CONFIGS)
+def test_pytorchs_transformer_weights_give_its_outputs_and_gradients(config):
+    N, S, T, E = 2, 5, 4, 8
+
+    def make(ns):
+        return ns.nn.Transformer(E, 2, 1, 2, 16, dropout=0.0, **config)
+
+    ours, model = pair(make)
+    rng = np.random.default_rng(5)
+    src, tgt = sequence(rng, config["batch_first"], N, S, E), sequence(rng, config["batch_first"],
+                                                                      N, T, E)
+    src_pad = np.array([[False] * S, [False] * 3 + [True] * 2])
+    tgt_pad = np.array([[False] * T, [False] * 3 + [True]])
+    upstream = rng.normal(size=tgt.shape)
+    outs = []
+    for engine, module in ((OURS, ours), (theirs(), model)):
+        t = engine.torch
+        mask = engine.nn.Transformer.generate_square_subsequent_mask(T, dtype=t.float64)
+        floats = {k: t.zeros(m.shape, dtype=t.float64).masked_fill(t.tensor(m), float("-inf"))
+                  for k, m in (("src", src_pad), ("tgt", tgt_pad))}
+        out = module(t.tensor(src), t.tensor(tgt), tgt_mask=mask,
+                     src_key_padding_mask=floats["src"], tgt_key_padding_mask=floats["tgt"],
+                     memory_key_padding_mask=floats["src"], tgt_is_causal=True)
+        # (not out.pow(2).sum(): after a LayerNorm without affine change that is constant)
+        (out * t.tensor(upstream)).sum().backward()
+        module.eval()
+        with t.no_grad():
+            evaluated = module(t.tensor(src), t.tensor(tgt), tgt_mask=mask,
+                               memory_key_padding_mask=t.tensor(src_pad))
+        outs.append((out, evaluated))
+    assert_same(outs[0][0], outs[1][0])
+    assert_same(outs[0][1], outs[1][1])
+    assert_same_grads(ours, model)
+
+
+def float32_pair(make, seed=0):
+    """PyTorch's float32 model `make(theirs())` and ours given its state_dict as it is (the
+    way a student moves weights over), both in training mode."""
+    real_torch.manual_seed(seed)
+    model = make(theirs())
+    ours = make(OURS)
+    ours.load_state_dict(model.state_dict())
+    return ours, model
+
+
+@needs_torch
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_pytorchs_bert_weights_give_its_mlm_and_cls_losses_gradients_and_adamw_steps(
+        norm_first):
+    texts = corpus(16, seed=5)
+    tok = Tokenizer(texts)
+    ours, model = float32_pair(lambda ns: bert_parts(ns).Bert(
+        len(tok), d_model=16, nhead=2, dim_feedforward=32, num_layers=2, dropout=0.0,
+        norm_first=norm_first))
+    assert model.mlm_decoder.weight is model.tok_emb.weight
+    assert ours.mlm_decoder.weight is ours.tok_emb.weight       # still tied after loading
+    ids, pad_mask = next(bert_batches(tok, texts, OURS, batch=8))
+    inputs, labels = bert_parts(OURS).mask_tokens(ids, len(tok), prob=0.3,
+                                                  generator=torch.Generator().manual_seed(0))
+    y = np.arange(8) % 2
+    steps = []
+    for engine, module in ((OURS, ours), (theirs(), model)):
+        t = engine.torch
+        optimizer = engine.optim.AdamW(module.parameters(), lr=1e-2)
+        scheduler = engine.optim.lr_scheduler.LambdaLR(optimizer, bert_parts(engine).warmup(4, 2))
+        losses = []
+        for _ in range(3):
+            hidden = module(t.tensor(inputs.numpy()), pad_mask=t.tensor(pad_mask.numpy()))
+            mlm = engine.nn.CrossEntropyLoss()(
+                module.mlm_logits(hidden).view(-1, len(tok)), t.tensor(labels.numpy()).view(-1))
+            cls = engine.F.cross_entropy(module.classify(hidden), t.tensor(y))
+            loss = mlm + cls
+            optimizer.zero_grad()
+            loss.backward()
+            if not losses:
+                grads = {n: plain(p.grad).copy() for n, p in module.named_parameters()}
+            optimizer.step()
+            scheduler.step()
+            losses.append(loss.item())
+        steps.append((losses, grads, {n: plain(p).copy() for n, p in module.named_parameters()}))
+    (losses, grads, params), (their_losses, their_grads, their_params) = steps
+    np.testing.assert_allclose(losses, their_losses, rtol=2e-5)
+    for name, g in their_grads.items():
+        np.testing.assert_allclose(grads[name], g, rtol=1e-3, atol=1e-5 * np.abs(g).max(),
+                                   err_msg=name)
+    for name, p in their_params.items():
+        if name.endswith("in_proj_bias"):
+            # the key's bias adds a constant to each query's scores: its gradient is rounding
+            # noise in both engines, which AdamW turns into steps of lr either way
+            keep = np.r_[:16, 32:48]
+            p, params[name] = p[keep], params[name][keep]
+        np.testing.assert_allclose(params[name], p, rtol=0, atol=1e-5, err_msg=name)
+
+
+@needs_torch
+def test_pytorchs_translation_model_gives_its_loss_gradients_and_greedy_translations():
+    pairs = toy_pairs(16, seed=7)
+    ours, model = float32_pair(lambda ns: translation_parts(ns).Seq2Seq(
+        20, 20, d_model=16, nhead=2, layers=2, dim_feedforward=32, dropout=0.0))
+    results = []
+    for engine, module in ((OURS, ours), (theirs(), model)):
+        src, src_pad, tgt_in, tgt_pad, tgt_out = translation_batch(engine, pairs)
+        logits = module(src, tgt_in, src_pad, tgt_pad)
+        loss = engine.F.cross_entropy(logits.reshape(-1, 20), tgt_out.reshape(-1),
+                                      ignore_index=PAD, label_smoothing=0.1)
+        loss.backward()
+        module.eval()
+        decoded = module.greedy(src, src_pad, max_len=7)
+        results.append((loss.item(), plain(decoded), {n: plain(p.grad).copy()
+                                                      for n, p in module.named_parameters()}))
+    (loss, decoded, grads), (their_loss, their_decoded, their_grads) = results
+    assert loss == pytest.approx(their_loss, rel=1e-5)
+    np.testing.assert_array_equal(decoded, their_decoded)
+    for name, g in their_grads.items():
+        np.testing.assert_allclose(grads[name], g, rtol=1e-3, atol=1e-5 * np.abs(g).max(),
+                                   err_msg=name)
