@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import types
+import warnings
 
 import numpy as np
 import pytest
@@ -777,3 +778,51 @@ def test_pytorchs_translation_model_gives_its_loss_gradients_and_greedy_translat
     for name, g in their_grads.items():
         np.testing.assert_allclose(grads[name], g, rtol=1e-3, atol=1e-5 * np.abs(g).max(),
                                    err_msg=name)
+
+
+# == the mistakes the trial made, and what they now say =====================================
+
+@pytest.mark.parametrize("call, message", [
+    # a tokenizer's attention_mask (1 = real token) given as the padding mask
+    (lambda layer, x: layer(x, src_key_padding_mask=torch.tensor([[1, 1, 0], [1, 1, 1]])),
+     r"src_key_padding_mask must be bool .* got dtype int64; if 1 marks the keys to leave out, "
+     r"mask.bool\(\); if 1 marks the real tokens \(a tokenizer's attention_mask\), mask == 0"),
+    # one mask per sample, where PyTorch's 3-d mask is one per sample and head
+    (lambda layer, x: layer(x, src_mask=torch.zeros(2, 3, 3, dtype=torch.bool)),
+     r"src_mask must have shape \(3, 3\) \(L, S\) or \(4, 3, 3\) \(N · num_heads, L, S\), got "
+     r"\(2, 3, 3\); for one mask per sample, repeat it for each head: "
+     r"src_mask.repeat_interleave\(2, dim=0\)"),
+    # BERT's extended mask, shaped to broadcast over hand-written scores
+    (lambda layer, x: layer(x, src_key_padding_mask=torch.zeros(2, 1, 1, 3, dtype=torch.bool)),
+     r"got \(2, 1, 1, 3\); a mask shaped for the scores is not taken here: "
+     r"src_key_padding_mask.reshape\(2, 3\)"),
+    (lambda layer, x: layer(x, is_causal=True),
+     r"src_mask=np.triu\(np.ones\(\(3, 3\), dtype=bool\), 1\) \(True: left out\), or "
+     r"nn.Transformer.generate_square_subsequent_mask\(3\)"),
+])
+def test_the_masks_a_student_gets_wrong_say_what_to_write(call, message):
+    layer = nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
+    with pytest.raises((TypeError, ValueError), match=message):
+        call(layer, torch.randn(2, 3, 8))
+
+
+def test_a_padding_mask_true_at_the_real_tokens_is_warned_about():
+    layer = nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
+    x = torch.randn(2, 3, 8)
+    attention_mask = torch.tensor([[1, 1, 0], [1, 1, 1]])      # a tokenizer's: 1 = real token
+    with pytest.warns(UserWarning, match=r"src_key_padding_mask is True at the first key of "
+                                         r"every sequence.* pass ~mask"):
+        layer(x, src_key_padding_mask=attention_mask.bool())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        layer(x, src_key_padding_mask=attention_mask == 0)    # right: no warning
+        layer(x, src_key_padding_mask=torch.tensor([[True] * 3, [False] * 3]))
+
+
+def test_an_integer_mask_given_to_scaled_dot_product_attention_says_bool():
+    q = torch.randn(1, 3, 4)
+    with pytest.raises(TypeError, match=r"attn_mask must be bool \(True where a query may "
+                                        r"attend to the key\) .* got dtype int64: mask.bool\(\) "
+                                        r"if 1 marks the keys to see"):
+        F.scaled_dot_product_attention(q, q, q, attn_mask=torch.tril(torch.ones(3, 3,
+                                                                                dtype=torch.long)))
