@@ -446,8 +446,11 @@ class MultiheadAttention(Module):
                              f"but the last axis (one value per key)")
         batch_axis = 0 if self.batch_first else 1
         if query.ndim == 3 and query.shape[batch_axis] != key.shape[batch_axis]:
+            hint = ("; they agree on axis 0: for batch-first inputs (N, L, E) make the layer "
+                    "with batch_first=True" if not self.batch_first
+                    and query.shape[0] == key.shape[0] else "")
             raise ValueError(f"{name}: query {query.shape} and key {key.shape} must have the same "
-                             f"batch size on axis {batch_axis} {layout}")
+                             f"batch size on axis {batch_axis} {layout}{hint}")
         return query.ndim == 3
 
     def _masks(self, dtype: np.dtype, N: int, L: int, S: int, key_padding_mask: Any,

@@ -826,3 +826,21 @@ def test_an_integer_mask_given_to_scaled_dot_product_attention_says_bool():
                                         r"if 1 marks the keys to see"):
         F.scaled_dot_product_attention(q, q, q, attn_mask=torch.tril(torch.ones(3, 3,
                                                                                 dtype=torch.long)))
+
+
+@pytest.mark.parametrize("make, call, message", [
+    (lambda: nn.Transformer(8, 2, 1, 1, 16),
+     lambda m: m(torch.randn(2, 5, 8), torch.randn(2, 3, 8)),
+     r"Transformer\(d_model=8, nhead=2\): src \(2, 5, 8\), tgt \(2, 3, 8\) must have the same "
+     r"batch size on axis 1 \(L, N, E\); they agree on axis 0: for batch-first inputs "
+     r"\(N, L, E\) make the Transformer with batch_first=True"),
+    (lambda: nn.MultiheadAttention(8, 2),
+     lambda m: m(torch.randn(2, 3, 8), torch.randn(2, 5, 8), torch.randn(2, 5, 8)),
+     r"query \(2, 3, 8\) and key \(2, 5, 8\) must have the same batch size on axis 1 "
+     r"\(L, N, E\); they agree on axis 0: for batch-first inputs \(N, L, E\) make the layer "
+     r"with batch_first=True"),
+])
+def test_batch_first_sequences_given_to_a_sequence_first_model_say_batch_first(make, call,
+                                                                              message):
+    with pytest.raises(ValueError, match=message):
+        call(make())
