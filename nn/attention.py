@@ -216,12 +216,15 @@ def _check_padding_not_upside_down(where: str, what: str, mask: np.ndarray) -> N
     """Warn about a key padding mask that is True where the tokens are (a tokenizer's
     attention_mask made bool): True leaves a key out, so such a mask hides the real tokens and
     lets every query see only the padding. The sign: the first key is left out in every
-    sequence while others are not, which right padding never gives."""
+    sequence, and some sequence (the longest, unpadded) has every key left out, while others
+    do not. Right padding never gives the first; a correct left-padded batch never the second
+    (each sequence keeps its tokens), so that is not warned about."""
     if mask.ndim != 2 or mask.shape[1] < 2 or mask.shape[0] < 2:
         return
-    if mask[:, 0].all() and not mask.all():
-        warn(f"{where}: {what} is True at the first key of every sequence; True leaves a key "
-             f"out (padding), so this mask hides the first tokens. If True marks the real "
+    if mask[:, 0].all() and mask.all(axis=1).any() and not mask.all():
+        warn(f"{where}: {what} is True at the first key of every sequence and at every key "
+             f"of some; True leaves a key out (padding), so this mask hides the first tokens "
+             f"and whole sequences. If True marks the real "
              f"tokens (a tokenizer's attention_mask), pass ~mask (or attention_mask == 0)")
 
 
