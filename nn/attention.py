@@ -188,7 +188,8 @@ def _mask(where: str, what: str, mask: Any, dtype: np.dtype, true_attends: bool)
         return array
     if array.dtype.kind != "f":
         raise TypeError(f"{where}: {what} must be bool ({meaning}) or float (added to the "
-                        f"scores, -inf to leave a key out), got dtype {array.dtype}")
+                        f"scores, -inf to leave a key out), got dtype {array.dtype}"
+                        f"{_integer_mask_hint(array, true_attends)}")
     if array.size and ((array == 0) | (array == 1)).all() and (array == 0).any() \
             and (array == 1).any():
         # the lecture's float tril of ones and zeros, or a tokenizer's 1/0 attention mask: as a
@@ -198,6 +199,33 @@ def _mask(where: str, what: str, mask: Any, dtype: np.dtype, true_attends: bool)
              f"so this one leaves no key out. To say which keys take part, pass a bool mask "
              f"({meaning}): {as_bool}")
     return mask.astype(dtype) if isinstance(mask, Tensor) else Tensor(array.astype(dtype))
+
+
+def _integer_mask_hint(array: np.ndarray, true_attends: bool) -> str:
+    """For an integer mask of 0s and 1s (a tokenizer's attention_mask, or a tril of ones
+    made with an integer dtype), the bool mask to write, by what its 1s mean."""
+    if array.dtype.kind not in "iu" or not ((array == 0) | (array == 1)).all():
+        return ""
+    if true_attends:
+        return ": mask.bool() if 1 marks the keys to see"
+    return ("; if 1 marks the keys to leave out, mask.bool(); if 1 marks the real tokens "
+            "(a tokenizer's attention_mask), mask == 0")
+
+
+def _check_padding_not_upside_down(where: str, what: str, mask: np.ndarray) -> None:
+    """Warn about a key padding mask that is True where the tokens are (a tokenizer's
+    attention_mask made bool): True leaves a key out, so such a mask hides the real tokens and
+    lets every query see only the padding. The sign: the first key is left out in every
+    sequence, and some sequence (the longest, unpadded) has every key left out, while others
+    do not. Right padding never gives the first; a correct left-padded batch never the second
+    (each sequence keeps its tokens), so that is not warned about."""
+    if mask.ndim != 2 or mask.shape[1] < 2 or mask.shape[0] < 2:
+        return
+    if mask[:, 0].all() and mask.all(axis=1).any() and not mask.all():
+        warn(f"{where}: {what} is True at the first key of every sequence and at every key "
+             f"of some; True leaves a key out (padding), so this mask hides the first tokens "
+             f"and whole sequences. If True marks the real "
+             f"tokens (a tokenizer's attention_mask), pass ~mask (or attention_mask == 0)")
 
 
 def _check_not_upside_down(where: str, mask: np.ndarray, true_attends: bool) -> None:
@@ -260,6 +288,8 @@ class MultiheadAttention(Module):
     key is left OUT (the opposite of `scaled_dot_product_attention`'s), a float one is added to
     the scores. `is_causal` is PyTorch's hint that attn_mask is the causal mask, which must be
     given (and be that mask). The weights are dropped with probability `dropout` in training.
+    A bool key_padding_mask True at the first key of every sequence is warned about: it is
+    usually a tokenizer's attention_mask (True at the real tokens), the opposite meaning.
 
     Parameters have PyTorch's names and shapes, so `state_dict()` loads into
     `torch.nn.MultiheadAttention` as it is: `in_proj_weight` (3 · embed_dim, embed_dim), the
@@ -359,9 +389,11 @@ class MultiheadAttention(Module):
             query, key, value = (x.transpose(0, 1) for x in (query, key, value))
         (N, L, E), S, H = query.shape, key.shape[1], self.num_heads
         if is_causal and attn_mask is None:
+            square = (f", or nn.Transformer.generate_square_subsequent_mask({L})"
+                      if L == S else "")
             raise ValueError(f"{name}: is_causal=True is PyTorch's hint that attn_mask is the "
                              f"causal mask, which must be given: attn_mask=np.triu(np.ones(("
-                             f"{L}, {S}), dtype=bool), 1) (True: left out)")
+                             f"{L}, {S}), dtype=bool), 1) (True: left out){square}")
         blocked, added = self._masks(query.dtype, N, L, S, key_padding_mask, attn_mask, batched)
         if is_causal and not _is_causal(attn_mask, L, S):
             # PyTorch trusts the hint where it can and applies its own causal mask instead
@@ -417,8 +449,11 @@ class MultiheadAttention(Module):
                              f"but the last axis (one value per key)")
         batch_axis = 0 if self.batch_first else 1
         if query.ndim == 3 and query.shape[batch_axis] != key.shape[batch_axis]:
+            hint = ("; they agree on axis 0: for batch-first inputs (N, L, E) make the layer "
+                    "with batch_first=True" if not self.batch_first
+                    and query.shape[0] == key.shape[0] else "")
             raise ValueError(f"{name}: query {query.shape} and key {key.shape} must have the same "
-                             f"batch size on axis {batch_axis} {layout}")
+                             f"batch size on axis {batch_axis} {layout}{hint}")
         return query.ndim == 3
 
     def _masks(self, dtype: np.dtype, N: int, L: int, S: int, key_padding_mask: Any,
@@ -437,9 +472,13 @@ class MultiheadAttention(Module):
             elif tuple(mask.shape) == (N * H, L, S):
                 mask = mask.reshape(N, H, L, S)
             else:
+                # one mask per sample (N, L, S): PyTorch's 3-d mask is one per sample AND head
+                hint = (f"; for one mask per sample, repeat it for each head: "
+                        f"attn_mask.repeat_interleave({H}, dim=0)"
+                        if H > 1 and tuple(mask.shape) == (N, L, S) else "")
                 raise ValueError(f"{name}: attn_mask must have shape ({L}, {S}) (L, S) or "
                                  f"({N * H}, {L}, {S}) (N · num_heads, L, S), got "
-                                 f"{tuple(mask.shape)}")
+                                 f"{tuple(mask.shape)}{hint}")
             masks.append(mask)
         if key_padding_mask is not None:
             mask = _mask(name, "key_padding_mask", key_padding_mask, dtype, true_attends=False)
@@ -451,9 +490,16 @@ class MultiheadAttention(Module):
                         "inputs (N, L, E) make the layer with batch_first=True"
                         if batched and not self.batch_first and tuple(mask.shape) == (S, N)
                         else "")
+                if not hint and mask.ndim > 2 and np.squeeze(mask).shape == wanted:
+                    # BERT's (N, 1, 1, S), shaped to broadcast over hand-written scores
+                    hint = f"; a mask shaped for the scores is not taken here: " \
+                           f"key_padding_mask.reshape{wanted}"
+
                 raise ValueError(f"{name}: key_padding_mask must have shape {wanted} "
                                  f"({'N, S' if batched else 'S'}: one flag per key), got "
                                  f"{tuple(mask.shape)}{hint}")
+            if isinstance(mask, np.ndarray):
+                _check_padding_not_upside_down(name, "key_padding_mask", mask)
             masks.append(mask.reshape(N, 1, 1, S))
         for mask in masks:
             if isinstance(mask, np.ndarray):

@@ -80,8 +80,12 @@ def _sequences(name: str, d_model: int, batch_first: bool, **sequences: Any) -> 
         raise ValueError(f"{name}: {shapes} must be all batched (3-d) or all unbatched (2-d)")
     batch_axis = 0 if batch_first else 1
     if tensors[0].ndim == 3 and len({x.shape[batch_axis] for x in tensors}) > 1:
+        # (N, S, E) and (N, T, E) agree on axis 0: batch-first sequences, read sequence first
+        hint = (f"; they agree on axis 0: for batch-first inputs (N, L, E) make the "
+                f"{name.split('(')[0]} with batch_first=True" if not batch_first
+                and len({x.shape[0] for x in tensors}) == 1 else "")
         raise ValueError(f"{name}: {shapes} must have the same batch size on axis {batch_axis} "
-                         f"{layout}")
+                         f"{layout}{hint}")
     return tensors
 
 

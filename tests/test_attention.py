@@ -666,3 +666,18 @@ def test_a_state_dict_saved_as_pt_loads_into_pytorch_strictly_and_back(options):
     ours.load_state_dict(theirs.state_dict())
     for name, value in theirs.state_dict().items():
         np.testing.assert_array_equal(ours.state_dict()[name], as_array(value))
+
+
+def test_a_left_padded_key_padding_mask_is_not_taken_for_an_upside_down_one():
+    """Left padding puts True at the first key of every padded sequence, as an upside-down
+    (tokenizer's attention_mask) mask would; only the latter leaves a whole sequence out."""
+    import warnings
+    layer = nn.MultiheadAttention(8, 2, batch_first=True)
+    x = Tensor(np.random.default_rng(0).normal(size=(2, 4, 8)))
+    left_padded = np.array([[True, False, False, False], [True, True, False, False]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        layer(x, x, x, key_padding_mask=left_padded)
+    upside_down = np.array([[True, True, True, True], [True, True, False, False]])
+    with pytest.warns(UserWarning, match="at every key of some"):
+        layer(x, x, x, key_padding_mask=upside_down)
