@@ -206,7 +206,27 @@ def cholesky(A: Any, *, upper: bool = False) -> Tensor:
         raise LinAlgError(
             f"cholesky: A (shape {A.shape}) is not positive definite{where}: its leading "
             f"{order} × {order} minor is not (A must be symmetric positive definite; only its "
-            f"{'upper' if upper else 'lower'} triangle is read)") from None
+            f"{'upper' if upper else 'lower'} triangle is read){_jitter_hint(read[index])}"
+        ) from None
+
+
+def _jitter_hint(m: np.ndarray) -> str:
+    """What to do about a matrix that cholesky refused, from its eigenvalues: one that is
+    positive semidefinite to rounding (a kernel matrix of close inputs, a covariance of more
+    variables than samples) takes jitter on its diagonal; one with a clearly negative
+    eigenvalue is not a covariance at all, and jitter would hide that."""
+    eigenvalues = np.linalg.eigvalsh(m.astype(np.float64))      # reads the lower triangle
+    low, high = eigenvalues[0], max(abs(eigenvalues[-1]), np.finfo(m.dtype).tiny)
+    rounding = m.shape[-1] * np.finfo(m.dtype).eps * high       # a factorization's error
+    if low >= -10 * rounding:
+        return (f". Its smallest eigenvalue is {low:.3g} (largest {high:.3g}): positive "
+                f"semidefinite to rounding in {m.dtype}, as a kernel matrix of close inputs "
+                f"is. Add jitter to the diagonal, A + eps * I with eps about "
+                f"{max(10 * abs(low), 100 * high * np.finfo(m.dtype).eps):.0e} (growing it "
+                f"tenfold until the factor exists); "
+                f"cholesky_ex(A) gives `info` instead of raising, for that loop")
+    return (f". Its smallest eigenvalue is {low:.3g} (largest {high:.3g}): not a covariance "
+            f"matrix (check how A is built: symmetric, the noise variance added, positive)")
 
 
 class CholeskyExResult(NamedTuple):
