@@ -50,7 +50,7 @@ __all__ = ["solve", "matrix_exp", "inv", "det", "slogdet", "cholesky", "cholesky
            "eigvalsh",
            "svd", "svdvals", "solve_triangular", "cholesky_solve", "pinv", "lstsq",
            "vector_norm", "qr", "norm", "matrix_norm", "cond", "matrix_rank", "matrix_power",
-           "multi_dot", "cross", "lu"]
+           "multi_dot", "cross", "lu", "vecdot", "diagonal", "matmul"]
 
 
 def _square(name: str, what: str, a: Tensor) -> None:
@@ -634,6 +634,7 @@ def __getattr__(name: str) -> Any:
 
 # (last: these modules build on the functions above, imported from here)
 from .linalg_norms import cond, matrix_norm, matrix_rank, norm  # noqa: E402
-from .linalg_products import cross, matrix_power, multi_dot  # noqa: E402
+from .linalg_products import cross, diagonal, matrix_power, multi_dot, vecdot  # noqa: E402
+from .tensor_functions import matmul  # noqa: E402,F401  (torch.linalg.matmul is torch.matmul)
 from .linalg_lu import lu  # noqa: E402
 from .linalg_qr import qr  # noqa: E402
