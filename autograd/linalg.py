@@ -50,7 +50,7 @@ __all__ = ["solve", "matrix_exp", "inv", "det", "slogdet", "cholesky", "cholesky
            "eigvalsh",
            "svd", "svdvals", "solve_triangular", "cholesky_solve", "pinv", "lstsq",
            "vector_norm", "qr", "norm", "matrix_norm", "cond", "matrix_rank", "matrix_power",
-           "multi_dot", "cross", "lu", "vecdot", "diagonal", "matmul"]
+           "multi_dot", "cross", "lu", "vecdot", "diagonal", "matmul", "inv_ex", "solve_ex"]
 
 
 def _square(name: str, what: str, a: Tensor) -> None:
@@ -637,4 +637,5 @@ from .linalg_norms import cond, matrix_norm, matrix_rank, norm  # noqa: E402
 from .linalg_products import cross, diagonal, matrix_power, multi_dot, vecdot  # noqa: E402
 from .tensor_functions import matmul  # noqa: E402,F401  (torch.linalg.matmul is torch.matmul)
 from .linalg_lu import lu  # noqa: E402
+from .linalg_ex import inv_ex, solve_ex  # noqa: E402
 from .linalg_qr import qr  # noqa: E402

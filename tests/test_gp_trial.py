@@ -651,3 +651,52 @@ def test_block_diag_is_pytorch_s():
         out.append([as_np(result)] + [as_np(t.grad) for t in ts])
     for ours, theirs in zip(*out):
         np.testing.assert_array_equal(ours, theirs)
+
+
+# -- inv_ex, solve_ex ---------------------------------------------------------------------------
+
+def singular_batch():
+    invertible = [[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 4.0]]
+    return np.array([invertible, [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 1.0, 1.0]],
+                     [[0.0, 0.0, 0.0], [1.0, 2.0, 3.0], [4.0, 5.0, 7.0]]])
+
+
+def test_inv_ex_and_solve_ex_report_singular_matrices_and_differentiate_the_others():
+    A = torch.tensor(singular_batch(), requires_grad=True)
+    inverse, info = torch.linalg.inv_ex(A)
+    assert info.dtype == np.int32 and info.tolist() == [0, 3, 3]
+    assert np.isnan(as_np(inverse[1:])).all()
+    np.testing.assert_allclose(as_np(inverse[0]), np.linalg.inv(singular_batch()[0]), rtol=1e-12)
+    invertible = torch.tensor(np.stack([singular_batch()[0]] * 3))
+    for B in (np.ones((3, 2)), np.ones(3), np.arange(9.0).reshape(3, 3)):   # matrix, vectors
+        X, info = torch.linalg.solve_ex(A, torch.tensor(B))
+        expected = torch.linalg.solve(invertible, torch.tensor(B))
+        assert info.tolist() == [0, 3, 3] and X.shape == expected.shape
+        np.testing.assert_allclose(as_np(X[0]), as_np(expected[0]), rtol=1e-12)
+        assert np.isnan(as_np(X[1:])).all()
+    X = torch.linalg.solve_ex(A, torch.ones(3, 2, dtype=F64))[0]
+    (inverse[0].sum() + X[0].sum()).backward()
+    assert np.isfinite(A.grad).all() and (A.grad[1:] == 0).all()
+    good = torch.tensor(singular_batch()[:1] + np.eye(3), requires_grad=True)
+    assert gradcheck(lambda a: torch.linalg.inv_ex(a)[0], good)
+    assert gradcheck(lambda a: torch.linalg.solve_ex(a, torch.ones(3, dtype=F64), left=True)[0],
+                     good)
+    with pytest.raises(RuntimeError, match="inv: A .* is singular at batch index \\[1\\]"):
+        torch.linalg.inv_ex(A, check_errors=True)
+    with pytest.raises(RuntimeError, match="solve: A .* is singular"):
+        torch.linalg.solve_ex(A, torch.ones(3, dtype=F64), check_errors=True)
+
+
+@needs_torch
+def test_inv_ex_and_solve_ex_are_pytorch_s():
+    out = []
+    for lib, _, _, _ in libs():
+        A = lib.tensor(singular_batch(), requires_grad=True)
+        inverse, info = lib.linalg.inv_ex(A)
+        X, info2 = lib.linalg.solve_ex(A, lib.ones(3, 2, dtype=lib.float64), left=True)
+        Y, info3 = lib.linalg.solve_ex(A, lib.ones(2, 3, dtype=lib.float64), left=False)
+        (inverse[0].sum() + X[0].sum() + Y[0].sum()).backward()
+        out.append([as_np(info), as_np(info2), as_np(info3), as_np(inverse[0]), as_np(X[0]),
+                    as_np(Y[0]), as_np(A.grad[0])])
+    for ours, theirs in zip(*out):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
