@@ -46,7 +46,7 @@ from .value import Value
 from . import linalg
 from .linalg import matrix_exp
 from .covariance import corrcoef, cov
-from .linalg_products import kron
+from .linalg_products import block_diag, kron
 from .sampled import cumulative_trapezoid, diff, gradient, trapezoid, trapz
 from .creation import tensor    # the function, PyTorch's torch.tensor; it takes the name
 #                                 `autograd.tensor` from the module autograd/tensor.py, which is
@@ -68,7 +68,7 @@ __all__ = [
     "stft", "istft", "hann_window", "hamming_window", "blackman_window", "ComplexTensor",
     "view_as_real", "view_as_complex", "polar",
     "matrix_exp", "cov",
-    "corrcoef", "kron", "diff", "gradient", "trapezoid", "trapz", "cumulative_trapezoid",
+    "corrcoef", "kron", "block_diag", "diff", "gradient", "trapezoid", "trapz", "cumulative_trapezoid",
     "no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
     "grad", "jacobian", "hessian", "vjp", "jvp", "hvp", "vhp", "gradgradcheck",
     "Function", "gradcheck", "gradcheck_parameters", "GradcheckError", "detect_anomaly",

@@ -50,7 +50,7 @@ __all__ = ["solve", "matrix_exp", "inv", "det", "slogdet", "cholesky", "cholesky
            "eigvalsh",
            "svd", "svdvals", "solve_triangular", "cholesky_solve", "pinv", "lstsq",
            "vector_norm", "qr", "norm", "matrix_norm", "cond", "matrix_rank", "matrix_power",
-           "multi_dot", "cross", "lu"]
+           "multi_dot", "cross", "lu", "vecdot", "diagonal", "matmul", "inv_ex", "solve_ex"]
 
 
 def _square(name: str, what: str, a: Tensor) -> None:
@@ -206,7 +206,27 @@ def cholesky(A: Any, *, upper: bool = False) -> Tensor:
         raise LinAlgError(
             f"cholesky: A (shape {A.shape}) is not positive definite{where}: its leading "
             f"{order} × {order} minor is not (A must be symmetric positive definite; only its "
-            f"{'upper' if upper else 'lower'} triangle is read)") from None
+            f"{'upper' if upper else 'lower'} triangle is read){_jitter_hint(read[index])}"
+        ) from None
+
+
+def _jitter_hint(m: np.ndarray) -> str:
+    """What to do about a matrix that cholesky refused, from its eigenvalues: one that is
+    positive semidefinite to rounding (a kernel matrix of close inputs, a covariance of more
+    variables than samples) takes jitter on its diagonal; one with a clearly negative
+    eigenvalue is not a covariance at all, and jitter would hide that."""
+    eigenvalues = np.linalg.eigvalsh(m.astype(np.float64))      # reads the lower triangle
+    low, high = eigenvalues[0], max(abs(eigenvalues[-1]), np.finfo(m.dtype).tiny)
+    rounding = m.shape[-1] * np.finfo(m.dtype).eps * high       # a factorization's error
+    if low >= -10 * rounding:
+        return (f". Its smallest eigenvalue is {low:.3g} (largest {high:.3g}): positive "
+                f"semidefinite to rounding in {m.dtype}, as a kernel matrix of close inputs "
+                f"is. Add jitter to the diagonal, A + eps * I with eps about "
+                f"{max(10 * abs(low), 100 * high * np.finfo(m.dtype).eps):.0e} (growing it "
+                f"tenfold until the factor exists); "
+                f"cholesky_ex(A) gives `info` instead of raising, for that loop")
+    return (f". Its smallest eigenvalue is {low:.3g} (largest {high:.3g}): not a covariance "
+            f"matrix (check how A is built: symmetric, the noise variance added, positive)")
 
 
 class CholeskyExResult(NamedTuple):
@@ -614,6 +634,8 @@ def __getattr__(name: str) -> Any:
 
 # (last: these modules build on the functions above, imported from here)
 from .linalg_norms import cond, matrix_norm, matrix_rank, norm  # noqa: E402
-from .linalg_products import cross, matrix_power, multi_dot  # noqa: E402
+from .linalg_products import cross, diagonal, matrix_power, multi_dot, vecdot  # noqa: E402
+from .tensor_functions import matmul  # noqa: E402,F401  (torch.linalg.matmul is torch.matmul)
 from .linalg_lu import lu  # noqa: E402
+from .linalg_ex import inv_ex, solve_ex  # noqa: E402
 from .linalg_qr import qr  # noqa: E402

@@ -50,9 +50,11 @@ def _row_order(a: np.ndarray) -> np.ndarray:
             flat = int(np.flatnonzero(pivots == 0)[0])
             where = (f" at batch index {[int(i) for i in np.unravel_index(flat, a.shape[:-2])]}"
                      if a.ndim > 2 else "")
-            raise LinAlgError(
+            error = LinAlgError(
                 f"lu: A{where} is singular (column {k} has no nonzero pivot); glassgrad's lu "
                 f"takes invertible matrices, where U⁻¹ and so the gradient exist")
+            error.column = k                # (for inv_ex's and solve_ex's info)
+            raise error
         s[:, k + 1:, k:] -= (s[:, k + 1:, k] / pivots[:, None])[:, :, None] * s[:, None, k, k:]
     return order.reshape(a.shape[:-1])
 

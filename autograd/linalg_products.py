@@ -18,6 +18,7 @@ import numpy as np
 
 from .linalg import inv
 from .tensor import Tensor, _as_tensor, _promote
+from .tensor_functions import concatenate
 
 
 def matrix_power(A: Any, n: int) -> Tensor:
@@ -178,3 +179,57 @@ def _cross(name: str, a: Any, b: Any, dim: Any) -> Tensor:
     once, twice = np.array([1, 2, 0]), np.array([2, 0, 1])
     return (a.index_select(axis, once) * b.index_select(axis, twice)
             - a.index_select(axis, twice) * b.index_select(axis, once))
+
+
+def block_diag(*tensors: Any) -> Tensor:
+    """The block-diagonal matrix of the given blocks, zeros elsewhere: PyTorch's
+    `torch.block_diag` (a multi-output kernel, a state-space model's noise covariance of
+    independent parts). Each block is a matrix, a 1-d tensor (a row) or a 0-d one (1 × 1); the
+    dtype is PyTorch's promotion of theirs. Differentiable in each block (its gradient is g's
+    block).
+
+    >>> block_diag(Tensor([[1.0, 2.0]]), Tensor(3.0)).tolist()
+    [[1.0, 2.0, 0.0], [0.0, 0.0, 3.0]]
+    """
+    blocks = []
+    for i, t in enumerate(tensors):
+        t = _as_tensor(t, "block_diag")
+        if t.ndim > 2:
+            raise ValueError(f"block_diag: each block must have at most 2 dims, got shape "
+                             f"{t.shape} at position {i} (for a batch of block-diagonal "
+                             f"matrices, build them with torch.zeros and slice assignment)")
+        blocks.append(t.reshape(1, 1) if t.ndim == 0 else t.reshape(1, -1) if t.ndim == 1
+                      else t)
+    dtypes = [b.data.dtype for b in blocks]
+    floats = [d for d in dtypes if d.kind == "f"]   # PyTorch's categories: floats win
+    dtype = np.result_type(*floats) if floats else np.result_type(*dtypes) if dtypes else \
+        np.dtype(np.float32)
+    width = sum(b.shape[1] for b in blocks)
+    rows, left = [], 0
+    for b in blocks:
+        r, c = b.shape
+        # the block between zeros (constants) on its left and right, then the rows stacked
+        rows.append(concatenate([Tensor(np.zeros((r, left), dtype)), b.astype(dtype),
+                                Tensor(np.zeros((r, width - left - c), dtype))], dim=1))
+        left += c
+    return concatenate(rows, dim=0) if rows else Tensor(np.zeros((1, 0), dtype))  # (PyTorch)
+
+
+def vecdot(x: Any, y: Any, *, dim: int = -1) -> Tensor:
+    """The dot product of x and y along `dim`, the other axes broadcasting: PyTorch's
+    `torch.linalg.vecdot` (real tensors). Differentiable in both.
+
+    >>> vecdot(Tensor([[1.0, 2.0], [3.0, 4.0]]), Tensor([1.0, 1.0])).tolist()
+    [3.0, 7.0]
+    """
+    return (_as_tensor(x, "linalg.vecdot") * _as_tensor(y, "linalg.vecdot")).sum(dim)
+
+
+def diagonal(A: Any, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """PyTorch's `torch.linalg.diagonal`: `torch.diagonal` with the last two axes as the
+    default matrix axes (a batch's diagonals, shape (..., n)).
+
+    >>> diagonal(Tensor([[[1.0, 2.0], [3.0, 4.0]]])).tolist()
+    [[1.0, 4.0]]
+    """
+    return _as_tensor(A, "linalg.diagonal").diagonal(offset, dim1, dim2)
