@@ -1,5 +1,5 @@
-"""Data for training: mini-batches, held-out splits, feature scaling, synthetic datasets and
-MNIST.
+"""Data for training: mini-batches, held-out splits, feature scaling, synthetic datasets,
+MNIST, and image transforms in torchvision's spelling (`nn.data.transforms`).
 
 >>> from nn.data import DataLoader, make_moons, train_test_split
 >>> X, y = make_moons(200, noise=0.1, seed=0)
