@@ -67,15 +67,33 @@ def _arrays_in(values: Any) -> Iterator[np.ndarray]:
         yield np.asarray(values.data if isinstance(values, Tensor) else values)
 
 
+def _unscaled(xb: Any, yb: Any) -> str:
+    """Advice for a batch of large numbers (a house's area in m², its price): the gradient of a
+    weight grows with its input, and of the squared error with the target, so no single lr
+    suits them; standardised they train with the lr of the lectures."""
+    large = []
+    for name, values in (("inputs", xb), ("targets", yb)):
+        floats = [a for a in _arrays_in(values) if values is not None and a.dtype.kind == "f"]
+        biggest = max((float(np.abs(a).max()) for a in floats if a.size), default=0.0)
+        if biggest > 10:
+            large.append(f"{name} reach {biggest:.4g}" if not large else f"{name} {biggest:.4g}")
+    if not large:
+        return ""
+    return (f", or standardise the data: this batch's {' and its '.join(large)} (scale the "
+            f"columns with nn.data.StandardScaler fitted on the training rows; for a "
+            f"regression, the target too)")
+
+
 def _diverged(value: float, epoch: int, batch: int, stepped: bool,
-              optimizer: Any = None, batches: int = 1) -> TrainingDiverged:
+              optimizer: Any = None, batches: int = 1, xb: Any = None,
+              yb: Any = None) -> TrainingDiverged:
     where = f"epoch {epoch}, batch {batch}"
     facts = {"loss": value, "epoch": epoch, "batch": batch, "stepped": stepped}
     if not stepped:
         return TrainingDiverged(
             f"fit: the loss is {value} at the start ({where}), before any step; check the "
             f"model's outputs and the loss for this data", **facts)
-    advice = "try a smaller learning rate"
+    advice = "try a smaller learning rate" + _unscaled(xb, yb)
     if getattr(optimizer, "step_needs_closure", False) and batches > 1:
         # L-BFGS's curvature comes from gradient changes between steps, which on mini-batches
         # are changes of batch as much as of weights: a smaller lr did not save it

@@ -172,6 +172,12 @@ def evaluate(model: Module, loss_fn: Callable, data: Any,
     True
     """
     _check_model_and_loss("evaluate", model, loss_fn)
+    if isinstance(data, (np.ndarray, Tensor)) and np.ndim(metrics) > 0 and \
+            len(metrics) == len(data) and not isinstance(metrics[0], str):
+        # scikit-learn's model.score(X, y): y landed in metrics
+        raise TypeError(f"evaluate: data got an array of shape {tuple(data.shape)} and metrics "
+                        f"{len(metrics)} values: X and y go together, as one argument: "
+                        f"evaluate(model, loss_fn, (X, y))")
     loader = _scored_whole("evaluate: data",
                            _batches(data, batch_size, False, None, "evaluate: data",
                                     dtype=parameter_dtype(model)))

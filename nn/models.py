@@ -79,6 +79,13 @@ class _LinearModel(Module):
         threshold or an arg-max silently turns into class 0."""
         where = f"{type(self).__name__}.{method}"
         rows = checked_arrays(where, x)[0]
+        n_features = self.linear.weight.shape[1]
+        if np.ndim(rows) == 0 or np.shape(rows)[-1] != n_features:
+            # named here, not by the Linear layer inside: a test table missing a column
+            raise ValueError(f"{where}: x has {np.shape(rows)[-1] if np.ndim(rows) else 0} "
+                             f"features (shape {np.shape(rows)}), but the model was made for "
+                             f"{n_features}: give the same columns, in the same order, as in "
+                             f"training")
         with no_grad():     # in the parameters' dtype, as fit trains: float64 rows float32
             return self(as_parameter_dtype(x if isinstance(x, Tensor) else rows,
                                            parameter_dtype(self), f"{where}: x"))

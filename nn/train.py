@@ -21,6 +21,9 @@ True
 
 from __future__ import annotations
 
+import difflib
+import functools
+import inspect
 import math
 import numbers
 import time
@@ -54,8 +57,61 @@ __all__ = ["fit", "evaluate", "predict_labels", "History", "EarlyStopping", "Tra
            "interrupt"]
 
 
+# -- other libraries' keywords ---------------------------------------------------------------------
+
+# Keras' and Lightning's names for fit's arguments, and what to write here instead
+_THEIR_KEYWORDS = {
+    "validation_data": "val_data=(X_val, y_val)",
+    "validation_split": "val_data=(X_val, y_val), split off first with nn.data.train_test_split",
+    "callbacks": "early_stopping=EarlyStopping(...) (fit takes no callbacks: early stopping is "
+                 "its own argument)",
+    "verbose": "progress=False (no bar; verbose=0), True (a bar) or \"epochs\" (a line an "
+               "epoch; verbose=2)",
+    "lr": "the optimizer's lr: Adam(model.parameters(), lr=...)",
+    "learning_rate": "the optimizer's lr: Adam(model.parameters(), lr=...)",
+    "n_epochs": "epochs=...", "num_epochs": "epochs=...", "max_epochs": "epochs=...",
+    "class_weight": "the loss's weight: functools.partial(cross_entropy, weight=w), or "
+                    "sample_weight=",
+    "steps_per_epoch": "batch_size=... (an epoch is one pass over the data)",
+}
+
+
+def _keyword_hint(name: str, value: Any, own: Any) -> str:
+    """What to write instead of keyword `name`, which the function lacks."""
+    given = value if isinstance(value, (list, tuple)) else [value]
+    stoppers = [c for c in given if isinstance(c, EarlyStopping)]
+    if name == "callbacks" and stoppers:
+        return (f"'callbacks': write early_stopping={stoppers[0]!r} (fit takes no callbacks: "
+                f"early stopping is its own argument)")
+    hint = _THEIR_KEYWORDS.get(name)
+    if hint is None:
+        close = difflib.get_close_matches(name, list(own), n=1)
+        hint = f"{close[0]}=" if close else None
+    return (f"{name!r}: write {hint}" if hint else
+            f"{name!r} (it takes {', '.join(list(own)[4:])})")
+
+
+def _keywords_named(function: Callable) -> Callable:
+    """A decorator: a keyword the function lacks is a TypeError that says what to write, for
+    Keras' names (`callbacks=[EarlyStopping(...)]`, `validation_data=`, `verbose=`) and slips
+    (`val_date=`), where Python would say only "unexpected keyword argument"."""
+    own = inspect.signature(function).parameters
+
+    @functools.wraps(function)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        unknown = [name for name in kwargs if name not in own]
+        if unknown:
+            hints = [_keyword_hint(name, kwargs[name], own) for name in unknown]
+            which = ("an unexpected keyword argument" if len(unknown) == 1 else
+                     "unexpected keyword arguments")
+            raise TypeError(f"{function.__name__}() got {which}: " + "; ".join(hints))
+        return function(*args, **kwargs)
+    return checked
+
+
 # -- the loop --------------------------------------------------------------------------------------
 
+@_keywords_named
 def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epochs: int = 1, *,
         val_data: Any = None, metrics: Sequence[str | Callable] | None = None,
         scheduler: Any = None, early_stopping: EarlyStopping | int | None = None,
@@ -224,6 +280,10 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train_data: Any, epoch
             history = fit(model, loss_fn, optimizer, data, epochs=100)
         except KeyboardInterrupt as stop:
             history = stop.history          # the epochs finished before Ctrl-C
+
+    `fit` leaves the model in training mode, as a PyTorch loop does (dropout still drops, batch
+    norm still uses each batch's statistics): call `model.eval()` before `model(X_test)`;
+    `evaluate` needs no such call (GridSearch's `best_model` is left so too).
 
     Works for tensor models and for the scalar `nn.scalar.MLP` alike.
     """
@@ -429,7 +489,7 @@ def _train_one_epoch(model: Module, loss_fn: Callable, optimizer: Any, loader: D
                                             f"batch {batch} of epoch {epoch}")
                         weights.put_back()                      # undo it, and stop
                         raise _diverged(value, epoch, batch, epoch > 1 or batch > 1,
-                                        optimizer, len(loader))
+                                        optimizer, len(loader), inputs, yb)
                     weights.take()               # to put back if this step breaks them
                 loss.backward()
                 if clip_grad_norm is not None:

@@ -95,8 +95,13 @@ def _constant_target(name: str, target: Any, like: Tensor) -> np.ndarray:
         raise ValueError(f"{name}: input has shape {like.shape} but target has shape "
                          f"{t.shape}; they must match (reshape one of them)")
     if not ((t >= 0) & (t <= 1)).all():
+        seen = set(np.unique(t).tolist()) if t.size <= 1_000_000 else {None}   # (too many)
+        # the fix the labels ask for: ±1 (an SVM's), 1/2 (counted from 1), or other numbers
+        hint = ("labels 1 and 2? use y - 1" if seen <= {1, 2} else
+                "for ±1 labels use (y + 1) / 2" if seen <= {-1, 0, 1} else
+                "two classes coded otherwise? use (y == positive_class).astype(float)")
         raise ValueError(f"{name}: target must be in [0, 1] (0/1 labels or probabilities), got "
-                         f"values in [{t.min()}, {t.max()}] (for ±1 labels use (y + 1) / 2)")
+                         f"values in [{t.min()}, {t.max()}] ({hint})")
     return t.astype(like.dtype, copy=False)
 
 

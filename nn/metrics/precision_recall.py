@@ -150,6 +150,9 @@ def recall(y_true: Any, y_pred: Any, *, labels: Any = None, pos_label: Any = 1,
 recall.higher_is_better = True  # type: ignore[attr-defined]
 
 
+precision_score, recall_score = precision, recall    # scikit-learn's names for them
+
+
 def f1_score(y_true: Any, y_pred: Any, *, labels: Any = None, pos_label: Any = 1,
              average: str | None = "binary", sample_weight: Any = None,
              zero_division: Any = "warn") -> float | np.ndarray:
