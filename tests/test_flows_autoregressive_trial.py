@@ -166,6 +166,23 @@ def _course(torch, nn, F):
             return F.conv2d(x, self.weight * self.mask, self.bias, self.stride, self.padding,
                             self.dilation, self.groups)
 
+    class MaskedConv2dInPlace(nn.Conv2d):
+        """The other common spelling: the mask a copy of the weight, applied to the weight's
+        numbers in place before each forward (glassgrad's note on `self.weight.data.clone()`
+        said to write `self.weight.detach().clone()`)."""
+
+        def __init__(self, mask_type, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.register_buffer("mask", self.weight.detach().clone())
+            _, _, kh, kw = self.weight.size()
+            self.mask.fill_(1)
+            self.mask[:, :, kh // 2, kw // 2 + (mask_type == "B"):] = 0
+            self.mask[:, :, kh // 2 + 1:] = 0
+
+        def forward(self, x):
+            self.weight.data *= self.mask
+            return super().forward(x)
+
     class PixelCNN(nn.Module):
         def __init__(self, channels=16):
             super().__init__()
@@ -243,6 +260,7 @@ def _course(torch, nn, F):
             return torch.logsumexp(log_w, dim=0) - math.log(k)
 
     return dict(RealNVP=RealNVP, Planar=Planar, MADE=MADE, MaskedConv2d=MaskedConv2d,
+                MaskedConv2dInPlace=MaskedConv2dInPlace,
                 PixelCNN=PixelCNN, WaveNet=WaveNet, VAE=VAE)
 
 
@@ -376,6 +394,10 @@ def test_pixelcnn_masks_are_causal_it_learns_bars_and_samples_pixel_by_pixel():
     mask_a = ours["MaskedConv2d"]("A", 1, 1, 5, padding=2).mask[0, 0].numpy()
     mask_b = ours["MaskedConv2d"]("B", 1, 1, 5, padding=2).mask[0, 0].numpy()
     assert mask_a.sum() == 12 and mask_b.sum() == 13 and mask_b[2, 2] == 1 and mask_a[2, 2] == 0
+    in_place = ours["MaskedConv2dInPlace"]("A", 1, 3, 5, padding=2)
+    assert np.array_equal(in_place.mask[:, 0].numpy(), np.broadcast_to(mask_a, (3, 5, 5)))
+    x = autograd.rand(1, 1, 8, 8)
+    assert np.all(_first_dependence(in_place, x, 27) < 27)
 
     model = ours["PixelCNN"](channels=16)
     x = autograd.rand(2, 1, 8, 8)
@@ -459,3 +481,55 @@ def test_iwae_bound_tightens_with_more_samples_and_is_in_bits_per_dim():
     assert bounds[1] < bounds[10] < bounds[200], bounds
     bpd = bits_per_dim(-bounds[200], 64)
     assert bpd < 0.6, bpd
+
+
+def _losses(lib, F_, models, data):
+    """Each model's training loss on fixed data, written once for either library."""
+    images, flat, moons, seqs, eps = data
+    return {
+        "RealNVP": lambda m: -m.log_prob(moons).mean(),
+        "MADE": lambda m: F_.binary_cross_entropy_with_logits(m(flat), flat, reduction="sum"),
+        "PixelCNN": lambda m: F_.binary_cross_entropy_with_logits(m(images), images),
+        "WaveNet": lambda m: F_.binary_cross_entropy_with_logits(m(seqs)[..., :-1],
+                                                                 seqs[..., 1:]),
+        "VAE": lambda m: -m.iwae_bound(flat, 7, eps).mean(),
+    }
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["RealNVP", "MADE", "PixelCNN", "WaveNet", "VAE"])
+def test_each_model_matches_pytorch_from_the_same_weights(name):
+    tnn, tF = real_torch.nn, real_torch.nn.functional
+    theirs_classes = _course(real_torch, tnn, tF)
+    rng = np.random.default_rng(6)
+    arrays = (binary_images(3, rng), binary_images(5, rng).reshape(5, 64), two_moons(9, rng),
+              periodic_bits(2, 30, rng), rng.standard_normal((7, 5, 4)))
+    args = {"MADE": (64, 32, np.random.default_rng(7).permutation(64))}.get(name, ())
+    old = real_torch.get_default_dtype()
+    autograd.set_default_dtype(autograd.float64)
+    real_torch.set_default_dtype(real_torch.float64)
+    try:
+        autograd.manual_seed(6)
+        ours_model = ours[name](*[autograd.tensor(a) if isinstance(a, np.ndarray) else a
+                                  for a in args])
+        their_model = theirs_classes[name](*[real_torch.tensor(a) if isinstance(a, np.ndarray)
+                                            else a for a in args])
+        their_model.load_state_dict({k: real_torch.tensor(np.array(v))
+                                     for k, v in ours_model.state_dict().items()})
+        ours_loss = _losses(autograd, F, ours_model, [autograd.tensor(a) for a in arrays])[name](
+            ours_model)
+        their_loss = _losses(real_torch, tF, their_model,
+                             [real_torch.tensor(a) for a in arrays])[name](their_model)
+    finally:
+        autograd.set_default_dtype(autograd.float32)
+        real_torch.set_default_dtype(old)
+    ours_loss.backward()
+    their_loss.backward()
+    assert abs(ours_loss.item() - their_loss.item()) <= 1e-10 * abs(their_loss.item())
+    theirs_params = dict(their_model.named_parameters())
+    for key, p in ours_model.named_parameters():
+        expected = theirs_params[key].grad
+        if expected is None:            # WaveNet's last residual conv feeds nothing
+            assert p.grad is None, key
+            continue
+        assert np.allclose(p.grad, expected.numpy(), rtol=1e-9, atol=1e-12), key
