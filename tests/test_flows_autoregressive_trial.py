@@ -533,3 +533,33 @@ def test_each_model_matches_pytorch_from_the_same_weights(name):
             assert p.grad is None, key
             continue
         assert np.allclose(p.grad, expected.numpy(), rtol=1e-9, atol=1e-12), key
+
+
+def test_the_mistakes_of_these_weeks_get_errors_that_say_what_to_write():
+    autograd.manual_seed(8)
+    flow = ours["RealNVP"]().double()
+    x = autograd.tensor(two_moons(4, np.random.default_rng(8)))
+    # jacobian of the whole batch: (4, 2, 4, 2), which slogdet cannot take
+    jac = autograd.autograd.functional.jacobian(lambda v: flow(v)[0], x)
+    with pytest.raises(ValueError, match=r"slogdet: A must be a square matrix .* got shape "
+                       r"\(4, 2, 4, 2\); this looks like the jacobian of a batch") as err:
+        autograd.linalg.slogdet(jac)
+    assert "J.diagonal(dim1=0, dim2=2).permute(2, 0, 1)" in str(err.value)
+    # the way it names works: the samples of a coupling flow do not mix
+    blocks = jac.diagonal(dim1=0, dim2=2).permute(2, 0, 1)
+    assert np.allclose(autograd.linalg.slogdet(blocks)[1].numpy(), flow(x)[1].numpy(),
+                       rtol=0, atol=1e-12)
+    # a sampling loop that hands torch.bernoulli the network's logits
+    with pytest.raises(ValueError, match=r"bernoulli: probabilities must be in \[0, 1\], got "
+                       r"-0\.5; if these are logits, take torch\.sigmoid\(logits\) first"):
+        autograd.bernoulli(autograd.tensor([-0.5, 2.0]))
+    with pytest.raises(ValueError, match=r"bernoulli_: probabilities .* got 1\.5; if these"):
+        autograd.zeros(2).bernoulli_(autograd.tensor([0.2, 1.5]))
+    with pytest.raises(ValueError, match=r"got nan$"):
+        autograd.bernoulli(autograd.tensor([float("nan")]))
+    # PixelCNN's register_buffer("mask", self.weight.data.clone()): .data is numpy's here
+    with pytest.raises(AttributeError) as err:
+        ours["MaskedConv2d"]("A", 1, 1, 3).weight.data.clone()
+    from autograd.pytorch_names import note_numpy_attribute
+    note_numpy_attribute(err.value)
+    assert "self.weight.detach().clone()" in err.value.__notes__[0]
