@@ -716,8 +716,12 @@ def _probabilities(where: str, p: Any) -> np.ndarray:
     chance = np.asarray(p.data if isinstance(p, Tensor) else p, dtype=np.float64)
     outside = ~((chance >= 0) & (chance <= 1))
     if outside.any():
-        raise ValueError(f"{where}: probabilities must be in [0, 1], got "
-                         f"{float(chance[outside].flat[0])!r}")
+        bad = float(chance[outside].flat[0])
+        # a PixelCNN's or MADE's sampling loop hands over the network's logits
+        hint = "" if np.isnan(bad) else (
+            "; if these are logits, take torch.sigmoid(logits) first "
+            "(torch.bernoulli(torch.sigmoid(logits)))")
+        raise ValueError(f"{where}: probabilities must be in [0, 1], got {bad!r}{hint}")
     return chance
 
 

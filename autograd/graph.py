@@ -127,6 +127,23 @@ class Op:
         """The op as micrograd writes it in `_op` (PowConst adds its exponent: '**2')."""
         return cls.symbol or cls.name
 
+    @staticmethod
+    def narrow(ctx: Any, needs: tuple) -> Any:
+        """ctx for a pass that wants the gradients of the inputs marked True in `needs` only
+        (`autograd.grad(y, x)` asks for x's, not the weights'): an op whose rule skips the
+        inputs its ctx says need none returns such a ctx; the others (this default) compute
+        them all and keep theirs."""
+        return ctx
+
+
+def needs_and(flags: tuple, needs: tuple) -> tuple:
+    """An op's ctx of "which inputs need a gradient" flags, narrowed to `needs` (`Op.narrow`).
+
+    >>> needs_and((True, True, False), (True, False, True))
+    (True, False, False)
+    """
+    return tuple(bool(f) and n for f, n in zip(flags, needs))
+
 
 class Leaf(Op):
     """Marks a leaf that wants a gradient: backpropagation adds into its `.grad` and stops there

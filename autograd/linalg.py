@@ -56,8 +56,16 @@ __all__ = ["solve", "matrix_exp", "inv", "det", "slogdet", "cholesky", "cholesky
 def _square(name: str, what: str, a: Tensor) -> None:
     """Refuse what is not a (batch of) square float matrices."""
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        shape = a.shape
+        # (b, d, b, d): jacobian(flow, x) of a batch x, each sample's (d, d) block on its
+        # diagonal; a flow's log-det check wants the per-sample blocks
+        hint = ("; this looks like the jacobian of a batch x of shape (b, d): take each "
+                "sample's, jacobian(lambda v: f(v[None])[0], x[i]), or, when the samples do "
+                "not mix, the diagonal blocks J.diagonal(dim1=0, dim2=2).permute(2, 0, 1), "
+                "of shape (b, d, d)"
+                if len(shape) == 4 and shape[:2] == shape[2:] else "")
         raise ValueError(f"{name}: {what} must be a square matrix or a batch of them "
-                         f"(..., n, n), got shape {a.shape}")
+                         f"(..., n, n), got shape {shape}{hint}")
     if a.data.dtype.kind != "f":
         raise TypeError(f"{name}: {what} must be floating point, got dtype {a.data.dtype} "
                         f"(t.double() or t.float())")

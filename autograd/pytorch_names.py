@@ -194,7 +194,11 @@ ON_ARRAYS = {
     "abs": "np.abs(a) (w.data *= np.abs(w.data) >= 5 keeps the large weights)",
     "to": "p.detach() where PyTorch's code reads p.data as a tensor without history",
     "detach": "the array itself: it has no history",
-    "clone": "a.copy()",
+    # PixelCNN's register_buffer("mask", self.weight.data.clone()), then mask.fill_(1): a
+    # Tensor copy keeps the Tensor methods PyTorch's code goes on to call
+    "clone": ("p.detach().clone() for a Tensor as PyTorch's p.data.clone() gives "
+              "(register_buffer('mask', self.weight.detach().clone())), or a.copy() for an "
+              "array"),
     "numpy": "the array itself",
     # a weight EMA by hand, ema_p.data.mul_(decay).add_(p.data, alpha=1 - decay) (and the RL
     # courses' Polyak step, p_targ.data.mul_(rho); p_targ.data.add_((1 - rho) * p.data)), and

@@ -142,6 +142,10 @@ def test_the_note_on_numpy_s_attribute_error_says_what_the_tensor_has():
     # a target network's Polyak step, and hand-written SGD's p.data.sub_(lr * p.grad) (s34 rl)
     assert "a target network's Polyak step" in note("mul_")
     assert "p.data -= lr * p.grad" in note("sub_") and "a /= x" in note("div_")
+    # PixelCNN's register_buffer("mask", self.weight.data.clone()), then self.mask.fill_(1):
+    # the Tensor copy, whose fill_ works, not only the array's copy (s34 flows)
+    assert "register_buffer('mask', self.weight.detach().clone())" in note("clone")
+    assert note("clone").endswith("or a.copy() for an array")
     # only where numpy's function of one array is the method: np.where(x.grad) gives indices,
     # np.split(x.grad, 2) two halves (PyTorch's split(2) pieces of 2), np.maximum two arrays
     for name in ("where", "split", "maximum", "roll"):

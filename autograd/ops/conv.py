@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..graph import Node, Op, apply
+from ..graph import Node, Op, apply, needs_and
 
 
 class Geometry(NamedTuple):
@@ -955,6 +955,11 @@ class ConvCtx:
         self.geo, self.needs, self.shape = geo, needs, shape
 
 
+def _narrowed(ctx: ConvCtx, needs: tuple) -> ConvCtx:
+    """`Op.narrow` of the convolution ops: a new ctx (a node's own is left as it was)."""
+    return ConvCtx(ctx.geo, needs_and(ctx.needs, needs), ctx.shape)
+
+
 def _apply(op: type, inputs: tuple, geo: Geometry, shape: tuple = ()):
     tensor = type(next(t for t in inputs if isinstance(t, Node)))
     inputs = tuple(t if isinstance(t, Node) else tensor(t) for t in inputs)
@@ -986,6 +991,7 @@ class Conv2d(Op):
     """y = conv(x, w) + b (cross-correlation, NCHW);  dx = conv_input_grad(g, w),
     dw = conv_weight_grad(x, g), db = Σ_{n,h,w} g. Works at any order."""
     name = "conv2d"
+    narrow = staticmethod(_narrowed)
 
     @staticmethod
     def forward(ctx, x, w, b=None):
@@ -1014,6 +1020,7 @@ class ConvInputGrad(Op):
     """dx = conv_input_grad(g, w) (a transposed convolution);  bilinear, so for upstream h:
     d/dg = conv(h, w), d/dw = conv_weight_grad(h, g)"""
     name = "conv2d_input_grad"
+    narrow = staticmethod(_narrowed)
 
     @staticmethod
     def forward(ctx, g, w):
@@ -1030,6 +1037,7 @@ class ConvWeightGrad(Op):
     """dw = conv_weight_grad(x, g);  bilinear, so for upstream k (shaped like w):
     d/dx = conv_input_grad(g, k), d/dg = conv(x, k)"""
     name = "conv2d_weight_grad"
+    narrow = staticmethod(_narrowed)
 
     @staticmethod
     def forward(ctx, x, g):
@@ -1047,6 +1055,7 @@ class ConvTranspose2d(Op):
     shape ctx.shape is one that conv maps back onto x's);  dx = conv(g, w),
     dw = conv_weight_grad(g, x), db = Σ_{n,h,w} g. Works at any order."""
     name = "conv_transpose2d"
+    narrow = staticmethod(_narrowed)
 
     @staticmethod
     def forward(ctx, x, w, b=None):

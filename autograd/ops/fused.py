@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from ..graph import Node, Op
+from ..graph import Node, Op, needs_and
 from .elementwise import LOG_FLOOR, sigmoid_from_exp, softplus_from_exp
 from .numpy1 import in_input_dtype
 from .payload_math import log_softmax, softmax, sum_rows
@@ -60,6 +60,8 @@ class Linear(Op):
         else:
             np.add(yT.T, b, out=y)
         return y
+
+    narrow = staticmethod(needs_and)        # (ctx is the needs flags)
 
     @staticmethod
     def backward(needs, g, out, x, W, b=None):

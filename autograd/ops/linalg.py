@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..broadcast import unbroadcast
-from ..graph import Node, Op, apply, raw
+from ..graph import Node, Op, apply, needs_and, raw
 from ..linalg_errors import LinAlgError
 from .payload_math import broadcast_to, matmul
 from .shape import Concatenate
@@ -53,6 +53,8 @@ class MatMul(Op):
     @staticmethod
     def forward(ctx, a, b):
         return matmul(a, b)                 # (an outer product through BLAS)
+
+    narrow = staticmethod(needs_and)        # (ctx is the needs flags)
 
     @staticmethod
     def backward(needs, g, out, a, b):
@@ -181,6 +183,10 @@ class Einsum(Op):
     @staticmethod
     def forward(spec, *xs):
         return np.einsum(spec.equation, *xs, optimize=spec.optimize)
+
+    @staticmethod
+    def narrow(spec, needs):
+        return spec._replace(needs=needs_and(spec.needs, needs))
 
     @staticmethod
     def backward(spec, g, out, *xs):
