@@ -61,8 +61,6 @@ class Linear(Op):
             np.add(yT.T, b, out=y)
         return y
 
-    narrow = staticmethod(needs_and)        # (ctx is the needs flags)
-
     @staticmethod
     def backward(needs, g, out, x, W, b=None):
         shape = x.shape
@@ -88,6 +86,8 @@ class Linear(Op):
         else:
             gb = None
         return gx, gW, gb
+
+    narrow = staticmethod(needs_and)        # (ctx is the needs flags: Op.narrow)
 
 
 def with_bias_row(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:

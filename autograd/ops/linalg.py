@@ -54,8 +54,6 @@ class MatMul(Op):
     def forward(ctx, a, b):
         return matmul(a, b)                 # (an outer product through BLAS)
 
-    narrow = staticmethod(needs_and)        # (ctx is the needs flags)
-
     @staticmethod
     def backward(needs, g, out, a, b):
         need_a, need_b = needs
@@ -76,6 +74,8 @@ class MatMul(Op):
             if b_col:
                 gb = gb.reshape(gb.shape[:-1])
         return ga, gb
+
+    narrow = staticmethod(needs_and)        # (ctx is the needs flags: Op.narrow)
 
 
 class EinsumSpec(NamedTuple):
@@ -185,13 +185,13 @@ class Einsum(Op):
         return np.einsum(spec.equation, *xs, optimize=spec.optimize)
 
     @staticmethod
-    def narrow(spec, needs):
-        return spec._replace(needs=needs_and(spec.needs, needs))
-
-    @staticmethod
     def backward(spec, g, out, *xs):
         return tuple(_operand_grad(spec, i, g, xs) if need else None
                      for i, need in enumerate(spec.needs))
+
+    @staticmethod
+    def narrow(spec, needs):
+        return spec._replace(needs=needs_and(spec.needs, needs))
 
 
 def _operand_grad(spec: EinsumSpec, i: int, g: Any, xs: tuple) -> Any:
