@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]          # the repository root
 
@@ -27,6 +28,18 @@ class WorkerError(RuntimeError):
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
+
+
+def chosen_workloads(parser: Any, text: str, workloads: Any, case: Any = str) -> list:
+    """`--only`'s comma-separated names, each through `case` (str.lower, str.upper, or as
+    written), checked against `workloads`: an unknown name, or none at all, is the parser's
+    error naming the choices."""
+    names = [case(name.strip()) for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in workloads]
+    if unknown or not names:
+        parser.error(f"--only: unknown workload(s) {', '.join(unknown) or '(none given)'}; "
+                     f"choose from {', '.join(workloads)}")
+    return names
 
 def worker_env(threads: int | None) -> dict | None:
     """The environment for workers: unchanged (None), or with numpy's BLAS and PyTorch limited

@@ -383,15 +383,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", metavar="FILE", help="also write the results to FILE")
     parser.add_argument("task", nargs="?", help=argparse.SUPPRESS)   # a worker's task (JSON)
     args = parser.parse_args(argv)
-    args.only = [name.strip() for name in args.only.split(",") if name.strip()]
+    args.only = harness.chosen_workloads(parser, args.only, WORKLOADS)
     args.modes = tuple(mode.strip() for mode in args.modes.split(",") if mode.strip())
     if "default" not in args.modes or not set(args.modes) <= set(MODES):
         parser.error(f"--modes: {','.join(args.modes)}: choose from {', '.join(MODES)}, with "
                      f"default among them")
-    unknown = [name for name in args.only if name not in WORKLOADS]
-    if unknown or not args.only:
-        parser.error(f"--only: unknown workload(s) {', '.join(unknown) or '(none given)'}; "
-                     f"choose from {', '.join(WORKLOADS)}")
     return args
 
 

@@ -593,11 +593,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", metavar="FILE", help="also write the results to FILE")
     parser.add_argument("task", nargs="?", help=argparse.SUPPRESS)   # a worker's task (JSON)
     args = parser.parse_args(argv)
-    args.only = [name.strip().lower() for name in args.only.split(",") if name.strip()]
-    unknown = [name for name in args.only if name not in WORKLOADS]
-    if unknown or not args.only:
-        parser.error(f"--only: unknown workload(s) {', '.join(unknown) or '(none given)'}; "
-                     f"choose from {', '.join(WORKLOADS)}")
+    args.only = harness.chosen_workloads(parser, args.only, WORKLOADS, str.lower)
     return args
 
 
